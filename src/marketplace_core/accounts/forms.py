@@ -1,0 +1,80 @@
+"""Forms for logging in and registering with an email address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from marketplace_core.accounts.models import User, UserManager
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's login form, labelled for email and refusing inactive users clearly."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The email address and password do not match an account."),
+        "inactive": _("This account is disabled. Contact support to reopen it."),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email address")
+        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username and password:
+            # ModelBackend refuses inactive users silently; say why instead.
+            user = User.objects.filter(email=UserManager.normalize_email(username)).first()
+            if user is not None and not user.is_active and user.check_password(password):
+                raise forms.ValidationError(self.error_messages["inactive"], code="inactive")
+        return super().clean()
+
+
+class RegistrationForm(forms.ModelForm):
+    password1 = forms.CharField(
+        label=_("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ("email", "name")
+
+    def clean_email(self) -> str:
+        email = UserManager.normalize_email(self.cleaned_data.get("email"))
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(_("An account with this email address already exists."))
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            self.instance.email = cleaned.get("email", "")
+            self.instance.name = cleaned.get("name", "")
+            try:
+                password_validation.validate_password(p1, self.instance)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+    def save(self, commit: bool = True) -> User:
+        user: User = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        if commit:
+            user.save()
+        return user

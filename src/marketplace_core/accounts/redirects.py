@@ -1,0 +1,30 @@
+"""Where to send a user next: a safe ``next`` or their role's home page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from marketplace_core.accounts.models import User
+
+
+def home_url(user: User) -> str:
+    """The landing page for ``user`` as decided by the ``resolve_home_url`` hook."""
+    from marketplace_core.plugins.manager import get_plugin_manager
+
+    url = get_plugin_manager().hook.resolve_home_url(user=user)
+    return url or reverse("marketplace:home")
+
+
+def safe_next(request: HttpRequest, candidate: str | None) -> str | None:
+    """``candidate`` if it stays on this site (no open redirects), else ``None``."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None

@@ -1,0 +1,97 @@
+"""Admin: catalog and users are editable; money and ownership rows are read-only
+(they change only through core services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+
+from marketplace_core.models import (
+    Category,
+    Download,
+    Order,
+    Payment,
+    Product,
+    PurchasedProduct,
+    Refund,
+    User,
+    WebhookDelivery,
+)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "name", "role", "email_verified", "is_active", "is_staff")
+    list_filter = ("role", "email_verified", "is_active", "is_staff")
+    search_fields = ("email", "name")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("name", "role", "email_verified")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups",
+                                    "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",),
+                             "fields": ("email", "name", "role", "password1", "password2")}),)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "seller")
+    search_fields = ("name",)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("title", "seller", "price", "currency", "status", "is_active", "updated_at")
+    list_filter = ("status", "is_active", "is_featured")
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "buyer", "product", "amount", "currency", "status", "created_at")
+    list_filter = ("status", "provider")
+    search_fields = ("reference", "buyer__email", "provider_checkout_id")
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("provider_payment_id", "order", "amount", "currency", "status", "flag")
+    list_filter = ("status", "flag", "provider")
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("provider_refund_id", "order", "amount", "currency", "created_at")
+
+
+@admin.register(PurchasedProduct)
+class PurchasedProductAdmin(ReadOnlyAdmin):
+    list_display = ("buyer", "product", "granted_at", "revoked_at", "revoke_reason")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("provider", "delivery_id", "event_types", "outcome", "received_at")
+
+
+@admin.register(Download)
+class DownloadAdmin(ReadOnlyAdmin):
+    list_display = ("purchase", "created_at", "ip_address")

@@ -1,0 +1,37 @@
+"""Django app configuration: builds the plugin manager when Django is ready."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig
+from django.core.signals import setting_changed
+
+
+class MarketplaceCoreConfig(AppConfig):
+    name = "marketplace_core"
+    label = "marketplace_core"
+    verbose_name = "Marketplace"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Build the plugin manager (idempotent, no database access) and checks."""
+        from marketplace_core import checks  # noqa: F401  (registers system checks)
+        from marketplace_core.conf import conf
+        from marketplace_core.plugins import manager
+        from marketplace_core.plugins.loading import load_plugins
+
+        manager.install(load_plugins(conf.PLUGINS))
+        setting_changed.connect(_on_setting_changed, dispatch_uid="marketplace_core.settings")
+
+
+def _on_setting_changed(setting: str, **kwargs: Any) -> None:
+    """Keep cached plugin state in step with ``override_settings`` in tests."""
+    if setting != "MARKETPLACE":
+        return
+    from marketplace_core.conf import conf
+    from marketplace_core.plugins import manager, registry
+    from marketplace_core.plugins.loading import load_plugins
+
+    manager.install(load_plugins(conf.PLUGINS))
+    registry.clear()

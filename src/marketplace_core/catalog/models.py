@@ -1,0 +1,125 @@
+"""Catalog: categories owned by sellers and the products they sell."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
+
+from marketplace_core.money import CURRENCY_RE, format_money
+from marketplace_core.storage.backends import product_storage
+
+
+class Category(models.Model):
+    """A seller's own grouping of products (seller-managed taxonomy)."""
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="categories"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(
+                "seller", Lower("name"), name="marketplace_category_name_per_seller"
+            ),
+            models.UniqueConstraint(
+                fields=["seller", "slug"], name="marketplace_category_slug_per_seller"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def product_file_path(instance: Product, filename: str) -> str:
+    """An unguessable storage key that keeps a sanitized original file name."""
+    name = get_valid_filename(PurePath(filename).name) or "file"
+    return f"products/{uuid.uuid4().hex}/{name}"
+
+
+class ProductQuerySet(models.QuerySet["Product"]):
+    def published(self) -> ProductQuerySet:
+        """Products buyers may see and buy: published and active."""
+        return self.filter(status=Product.Status.PUBLISHED, is_active=True)
+
+
+class Product(models.Model):
+    """A digital product: a deliverable file sold at a fixed price."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="products"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    #: Price in the currency's minor unit (cents for USD).
+    price = models.PositiveIntegerField(_("price"), validators=[MinValueValidator(0)])
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(CURRENCY_RE, _("Use a three-letter ISO 4217 code."))],
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_featured = models.BooleanField(_("featured"), default=False)
+    categories = models.ManyToManyField(Category, blank=True, related_name="products")
+    file = models.FileField(
+        _("file"), storage=product_storage, upload_to=product_file_path, max_length=500,
+        blank=True,
+    )
+    #: The name the buyer's browser saves the file under.
+    file_name = models.CharField(max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    file_updated_at = models.DateTimeField(null=True, blank=True)
+    cover_image = models.FileField(_("cover image"), upload_to="covers/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "is_active", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("marketplace:product_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_buyable(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.is_active
+
+    @property
+    def price_display(self) -> str:
+        return format_money(self.price, self.currency)
+
+    def set_file(self, uploaded: Any, *, original_name: str | None = None) -> None:
+        """Attach a new deliverable file (saved with the product)."""
+        self.file = uploaded
+        self.file_name = get_valid_filename(
+            PurePath(original_name or getattr(uploaded, "name", "") or "file").name
+        )
+        self.file_size = getattr(uploaded, "size", None)
+        self.file_updated_at = timezone.now()

@@ -1,0 +1,159 @@
+"""System checks for core settings, plus the bridge to plugins' ``check_configuration``.
+
+Each setting that can be wrong has its own id; ``docs/settings.md`` lists them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+from packaging.requirements import InvalidRequirement, Requirement
+
+from marketplace_core.conf import DEFAULTS, MAX_DOWNLOAD_LINK_TTL, conf
+
+CORE_DISTRIBUTION = "marketplace-core"
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Shape of ``MARKETPLACE`` and the core values in it."""
+    errors: list[CheckMessage] = []
+    raw = getattr(settings, "MARKETPLACE", {})
+    if not isinstance(raw, dict):
+        return [
+            Error("MARKETPLACE must be a dict.", id="marketplace_core.E001",
+                  hint="MARKETPLACE = {'PLUGINS': [...]}"),
+        ]
+    if settings.AUTH_USER_MODEL != "marketplace_core.User":
+        errors.append(
+            Error(
+                "AUTH_USER_MODEL must be 'marketplace_core.User'.",
+                hint="Marketplace logs users in by email and stores their role on that model.",
+                id="marketplace_core.E007",
+            )
+        )
+    plugin_names = set(conf.PLUGINS)
+    unknown = sorted(k for k in raw if k not in DEFAULTS and k not in plugin_names)
+    if unknown:
+        errors.append(
+            Warning(
+                f"MARKETPLACE has unknown keys: {', '.join(unknown)}.",
+                hint="Plugin options only apply to plugins named in MARKETPLACE['PLUGINS'].",
+                id="marketplace_core.W003",
+            )
+        )
+    ttl = raw.get("DOWNLOAD_LINK_TTL", DEFAULTS["DOWNLOAD_LINK_TTL"])
+    if not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 < ttl <= MAX_DOWNLOAD_LINK_TTL:
+        errors.append(
+            Error(
+                f"MARKETPLACE['DOWNLOAD_LINK_TTL'] must be whole seconds between 1 and "
+                f"{MAX_DOWNLOAD_LINK_TTL} (7 days); it is {ttl!r}.",
+                id="marketplace_core.E006",
+            )
+        )
+    secret = raw.get("MAINTENANCE_BYPASS_SECRET", "")
+    if secret and (not isinstance(secret, str) or len(secret) < 16):
+        errors.append(
+            Error(
+                "MARKETPLACE['MAINTENANCE_BYPASS_SECRET'] must be at least 16 characters.",
+                hint="Read it from the environment; a short secret can be guessed.",
+                id="marketplace_core.E008",
+            )
+        )
+    if conf.ALLOW_LOCAL_DOWNLOADS_WITHOUT_DEBUG and not settings.DEBUG:
+        errors.append(
+            Warning(
+                "MARKETPLACE['ALLOW_LOCAL_DOWNLOADS_WITHOUT_DEBUG'] serves product files from "
+                "the web process with DEBUG off.",
+                hint="Use a storage backend with presigned URLs (storage_s3) in production.",
+                id="marketplace_core.W002",
+            )
+        )
+    return errors
+
+
+@register(Tags.compatibility)
+def check_plugins(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Enabled plugins: installed as apps, compatible with this core."""
+    from django.apps import apps
+
+    from marketplace_core import __version__
+    from marketplace_core.plugins.manager import enabled_plugins
+
+    errors: list[CheckMessage] = []
+    for info in enabled_plugins():
+        app_module = info.app.split(".apps.")[0]
+        if not any(
+            cfg.name == app_module or cfg.label == info.name for cfg in apps.get_app_configs()
+        ):
+            errors.append(
+                Error(
+                    f"Plugin {info.name!r} is enabled but its app {info.app!r} is not in "
+                    "INSTALLED_APPS.",
+                    hint="Build INSTALLED_APPS with marketplace_core.plugins.loading.plugin_apps().",
+                    id="marketplace_core.E002",
+                )
+            )
+        try:
+            requirement = Requirement(info.compatibility)
+        except InvalidRequirement:
+            errors.append(
+                Error(
+                    f"Plugin {info.name!r} declares an unreadable compatibility "
+                    f"{info.compatibility!r}.",
+                    id="marketplace_core.E003",
+                )
+            )
+            continue
+        if requirement.name != CORE_DISTRIBUTION or not requirement.specifier.contains(
+            __version__, prereleases=True
+        ):
+            errors.append(
+                Error(
+                    f"Plugin {info.name!r} {info.version} requires {info.compatibility}, "
+                    f"but {CORE_DISTRIBUTION} {__version__} is installed.",
+                    hint="Upgrade the plugin or install a compatible marketplace-core.",
+                    id="marketplace_core.E003",
+                )
+            )
+    return errors
+
+
+@register(Tags.compatibility)
+def check_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The configured payment provider and storage backend exist."""
+    from marketplace_core.plugins import registry
+
+    errors: list[CheckMessage] = []
+    for getter, setting, error_id in (
+        (registry.payment_provider, "PAYMENT_PROVIDER", "marketplace_core.E004"),
+        (registry.storage_backend, "STORAGE_BACKEND", "marketplace_core.E005"),
+    ):
+        try:
+            getter()
+        except ImproperlyConfigured as exc:
+            errors.append(Error(str(exc), id=error_id))
+    if conf.PAYMENT_PROVIDER == "dummy" and not settings.DEBUG:
+        errors.append(
+            Warning(
+                "The dummy payment provider is active with DEBUG off: anyone can 'pay' "
+                "without money moving.",
+                hint="Set MARKETPLACE['PAYMENT_PROVIDER'] to a real provider.",
+                id="marketplace_core.W001",
+            )
+        )
+    return errors
+
+
+@register(Tags.compatibility)
+def check_plugin_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Collect ``check_configuration`` results from every enabled plugin."""
+    from marketplace_core.plugins.manager import get_plugin_manager
+
+    messages: list[CheckMessage] = []
+    for result in get_plugin_manager().hook.check_configuration(app_configs=app_configs):
+        messages.extend(result or [])
+    return messages

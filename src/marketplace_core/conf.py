@@ -1,0 +1,113 @@
+"""Typed, lazy access to the ``MARKETPLACE`` setting.
+
+Every read goes to ``django.conf.settings`` at the moment it is made, so
+``override_settings`` works and nothing is read at import time.
+
+Example::
+
+    MARKETPLACE = {
+        "PLUGINS": ["payments_dodo", "storage_s3"],
+        "PAYMENT_PROVIDER": "dodo",
+        "STORAGE_BACKEND": "s3",
+        "payments_dodo": {"API_KEY": os.environ["DODO_PAYMENTS_API_KEY"]},
+    }
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    "PLUGINS": [],
+    "PAYMENT_PROVIDER": "dummy",
+    "STORAGE_BACKEND": "local",
+    # Local storage: where product files live (never under MEDIA_ROOT, which is public).
+    "LOCAL_STORAGE_ROOT": None,
+    "ALLOW_LOCAL_DOWNLOADS_WITHOUT_DEBUG": False,
+    # Lifetime of a download link, in seconds (never over 7 days).
+    "DOWNLOAD_LINK_TTL": 300,
+    # The dummy provider's Standard Webhooks secret; derived from SECRET_KEY when unset.
+    "DUMMY_WEBHOOK_SECRET": None,
+    "MAINTENANCE_MODE": False,
+    "MAINTENANCE_BYPASS_SECRET": "",
+    "MAINTENANCE_RETRY_AFTER": 3600,
+    "SITE_NAME": "Marketplace",
+    # Seconds of allowed clock difference for signed webhook timestamps.
+    "WEBHOOK_TOLERANCE": 300,
+}
+
+MAX_DOWNLOAD_LINK_TTL = 7 * 24 * 3600
+
+
+class MarketplaceSettings:
+    """Attribute access to ``settings.MARKETPLACE`` with :data:`DEFAULTS`."""
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        value = getattr(settings, "MARKETPLACE", {})
+        return value if isinstance(value, dict) else {}
+
+    def _get(self, key: str) -> Any:
+        return self.raw.get(key, DEFAULTS[key])
+
+    @property
+    def PLUGINS(self) -> list[str]:
+        return list(self._get("PLUGINS"))
+
+    @property
+    def PAYMENT_PROVIDER(self) -> str:
+        return str(self._get("PAYMENT_PROVIDER"))
+
+    @property
+    def STORAGE_BACKEND(self) -> str:
+        return str(self._get("STORAGE_BACKEND"))
+
+    @property
+    def LOCAL_STORAGE_ROOT(self) -> Path:
+        value = self._get("LOCAL_STORAGE_ROOT")
+        if value:
+            return Path(value)
+        return Path(getattr(settings, "BASE_DIR", None) or ".").resolve() / "private-media"
+
+    @property
+    def ALLOW_LOCAL_DOWNLOADS_WITHOUT_DEBUG(self) -> bool:
+        return bool(self._get("ALLOW_LOCAL_DOWNLOADS_WITHOUT_DEBUG"))
+
+    @property
+    def DOWNLOAD_LINK_TTL(self) -> int:
+        return int(self._get("DOWNLOAD_LINK_TTL"))
+
+    @property
+    def DUMMY_WEBHOOK_SECRET(self) -> str | None:
+        return self._get("DUMMY_WEBHOOK_SECRET")
+
+    @property
+    def MAINTENANCE_MODE(self) -> bool:
+        return bool(self._get("MAINTENANCE_MODE"))
+
+    @property
+    def MAINTENANCE_BYPASS_SECRET(self) -> str:
+        return str(self._get("MAINTENANCE_BYPASS_SECRET") or "")
+
+    @property
+    def MAINTENANCE_RETRY_AFTER(self) -> int:
+        return int(self._get("MAINTENANCE_RETRY_AFTER"))
+
+    @property
+    def SITE_NAME(self) -> str:
+        return str(self._get("SITE_NAME"))
+
+    @property
+    def WEBHOOK_TOLERANCE(self) -> int:
+        return int(self._get("WEBHOOK_TOLERANCE"))
+
+    def plugin(self, name: str) -> dict[str, Any]:
+        """The options dict of plugin ``name`` (``MARKETPLACE[name]``), empty if unset."""
+        value = self.raw.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+
+conf = MarketplaceSettings()

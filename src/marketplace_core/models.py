@@ -1,0 +1,25 @@
+"""Model registry of the ``marketplace_core`` app: the models live in subpackages."""
+
+from marketplace_core.accounts.models import Role, User
+from marketplace_core.catalog.models import Category, Product
+from marketplace_core.ownership.models import (
+    Download,
+    Order,
+    Payment,
+    PurchasedProduct,
+    Refund,
+    WebhookDelivery,
+)
+
+__all__ = [
+    "Category",
+    "Download",
+    "Order",
+    "Payment",
+    "Product",
+    "PurchasedProduct",
+    "Refund",
+    "Role",
+    "User",
+    "WebhookDelivery",
+]

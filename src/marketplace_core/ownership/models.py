@@ -1,0 +1,204 @@
+"""Orders, payment attempts, refunds, ownership and the delivery log.
+
+Only :mod:`marketplace_core.ownership.services` changes these rows. Money is an
+integer in the currency's minor unit everywhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from marketplace_core.money import format_money
+
+
+class Order(models.Model):
+    """A buyer's intent to buy one product at a fixed price.
+
+    ``reference`` is the public identifier handed to payment providers (in
+    checkout metadata) and shown to the buyer; the numeric id never leaves the
+    site. State only moves forward: pending → paid → refunded; pending → failed;
+    a failed order can still become paid (a later attempt succeeded).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        REFUNDED = "refunded", _("Refunded")
+
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    product = models.ForeignKey(
+        "marketplace_core.Product", on_delete=models.PROTECT, related_name="orders"
+    )
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    provider = models.CharField(max_length=64)
+    #: The provider's id of the checkout session (for support and reconciliation).
+    provider_checkout_id = models.CharField(max_length=255, blank=True)
+    billing = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # An open checkout is reused rather than duplicated.
+            models.UniqueConstraint(
+                fields=["buyer", "product"],
+                condition=Q(status="pending"),
+                name="marketplace_one_pending_order_per_buyer_product",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.reference}"
+
+    @property
+    def amount_display(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
+class Payment(models.Model):
+    """One payment attempt for an order (a provider may report several)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=64)
+    provider_payment_id = models.CharField(max_length=255)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    failure_reason = models.CharField(max_length=255, blank=True)
+    #: Set when the attempt needs a human: for example ``"amount_mismatch"``.
+    flag = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_payment_id"],
+                name="marketplace_payment_provider_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_payment_id}"
+
+
+class Refund(models.Model):
+    """Money given back for an order; a full refund revokes ownership."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds", null=True, blank=True
+    )
+    provider = models.CharField(max_length=64)
+    provider_refund_id = models.CharField(max_length=255)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_refund_id"],
+                name="marketplace_refund_provider_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_refund_id}"
+
+
+class PurchasedProductQuerySet(models.QuerySet["PurchasedProduct"]):
+    def active(self) -> PurchasedProductQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class PurchasedProduct(models.Model):
+    """Ownership: a buyer may download a product while this row is active."""
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases"
+    )
+    product = models.ForeignKey(
+        "marketplace_core.Product", on_delete=models.PROTECT, related_name="purchases"
+    )
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="purchase")
+    granted_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=64, blank=True)
+
+    objects = PurchasedProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buyer", "product"],
+                condition=Q(revoked_at__isnull=True),
+                name="marketplace_one_active_ownership",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer} owns {self.product}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class WebhookDelivery(models.Model):
+    """A provider delivery we applied; the unique key makes retries no-ops."""
+
+    provider = models.CharField(max_length=64)
+    delivery_id = models.CharField(max_length=255)
+    event_types = models.CharField(max_length=255, blank=True)
+    outcome = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "delivery_id"], name="marketplace_delivery_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.delivery_id}"
+
+
+class Download(models.Model):
+    """One download by an owner (double clicks within seconds count once)."""
+
+    purchase = models.ForeignKey(
+        PurchasedProduct, on_delete=models.CASCADE, related_name="downloads"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["purchase", "-created_at"])]

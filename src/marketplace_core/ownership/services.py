@@ -1,0 +1,423 @@
+"""The only writers of orders, payments, refunds and ownership.
+
+Every function here runs in one database transaction, is idempotent (calling
+it again with the same provider ids changes nothing), and emits its events
+after commit. State transitions are monotonic: a late "failed" or "processing"
+never downgrades a paid order, and nothing turns a refunded order back into a
+paid one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from marketplace_core.catalog.models import Product
+from marketplace_core.exceptions import Rejected
+from marketplace_core.ownership.models import (
+    Order,
+    Payment,
+    PurchasedProduct,
+    Refund,
+    WebhookDelivery,
+)
+from marketplace_core.payments.providers import EventKind, ParsedDelivery, WebhookEvent
+from marketplace_core.plugins.events import emit
+
+if TYPE_CHECKING:
+    from marketplace_core.accounts.models import User
+
+logger = logging.getLogger("marketplace_core.ownership")
+
+
+class Outcome(StrEnum):
+    """What applying one provider event did."""
+
+    CONFIRMED = "confirmed"
+    ALREADY_CONFIRMED = "already_confirmed"
+    FLAGGED = "flagged"
+    FAILURE_RECORDED = "failure_recorded"
+    REFUNDED = "refunded"
+    ALREADY_REFUNDED = "already_refunded"
+    RECORDED = "recorded"
+    IGNORED = "ignored"
+    UNKNOWN_ORDER = "unknown_order"
+    DUPLICATE_DELIVERY = "duplicate_delivery"
+
+
+# -------------------------------------------------------------------------
+# checkout
+# -------------------------------------------------------------------------
+
+
+def owns(user: User, product: Product) -> bool:
+    """Whether ``user`` has active ownership of ``product``."""
+    return PurchasedProduct.objects.active().filter(buyer=user, product=product).exists()
+
+
+def start_checkout(
+    *, buyer: User, product: Product, provider: str, billing: dict[str, Any] | None = None
+) -> Order:
+    """The pending order for ``buyer`` and ``product``: an open one reused, or a new one.
+
+    Raises :class:`Rejected` when the product is not for sale or the buyer
+    already owns it. The order carries the product's current price; a reused
+    order is brought up to date with the price, provider and billing details.
+    """
+    with transaction.atomic():
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        if not product.is_buyable:
+            raise Rejected("This product is not for sale.", code="not_for_sale")
+        if owns(buyer, product):
+            raise Rejected("You already own this product.", code="already_owned")
+        order = (
+            Order.objects.select_for_update()
+            .filter(buyer=buyer, product=product, status=Order.Status.PENDING)
+            .first()
+        )
+        if order is None:
+            try:
+                with transaction.atomic():
+                    order = Order.objects.create(
+                        buyer=buyer,
+                        product=product,
+                        amount=product.price,
+                        currency=product.currency,
+                        provider=provider,
+                        billing=billing or {},
+                    )
+            except IntegrityError:
+                # A concurrent request created it first; use that one.
+                order = Order.objects.select_for_update().get(
+                    buyer=buyer, product=product, status=Order.Status.PENDING
+                )
+        order.amount = product.price
+        order.currency = product.currency
+        order.provider = provider
+        if billing is not None:
+            order.billing = billing
+        order.save(update_fields=["amount", "currency", "provider", "billing", "updated_at"])
+        return order
+
+
+def attach_checkout(order: Order, provider_checkout_id: str) -> None:
+    """Remember the provider's checkout session id on ``order``."""
+    Order.objects.filter(pk=order.pk).update(
+        provider_checkout_id=provider_checkout_id, updated_at=timezone.now()
+    )
+    order.provider_checkout_id = provider_checkout_id
+
+
+# -------------------------------------------------------------------------
+# payments
+# -------------------------------------------------------------------------
+
+
+def _locked_order(reference: str | UUID | None) -> Order | None:
+    if not reference:
+        return None
+    try:
+        ref = UUID(str(reference))
+    except ValueError:
+        return None
+    return Order.objects.select_for_update().filter(reference=ref).first()
+
+
+def _grant(order: Order) -> PurchasedProduct | None:
+    """Active ownership for a paid order; created at most once per order."""
+    existing = PurchasedProduct.objects.filter(order=order).first()
+    if existing is not None:
+        return existing
+    active = PurchasedProduct.objects.active().filter(buyer=order.buyer, product=order.product)
+    if active.exists():
+        # Owned through another order already (should not happen: checkout refuses it).
+        return None
+    purchase = PurchasedProduct.objects.create(
+        buyer=order.buyer, product=order.product, order=order, granted_at=timezone.now()
+    )
+    emit("ownership_granted", purchase=purchase)
+    return purchase
+
+
+def confirm_payment(
+    *,
+    provider: str,
+    order_reference: str | UUID | None,
+    provider_payment_id: str,
+    amount: int | None,
+    currency: str,
+) -> Outcome:
+    """Record a successful payment and grant ownership exactly once.
+
+    The amount and currency must equal the order's; otherwise the attempt is
+    stored as failed with ``flag="amount_mismatch"`` and nothing is granted.
+    """
+    with transaction.atomic():
+        order = _locked_order(order_reference)
+        if order is None:
+            logger.warning("Payment %s names unknown order %r", provider_payment_id, order_reference)
+            return Outcome.UNKNOWN_ORDER
+        payment, _ = Payment.objects.get_or_create(
+            provider=provider,
+            provider_payment_id=provider_payment_id,
+            defaults={"order": order, "amount": amount or 0, "currency": currency.upper()},
+        )
+        if payment.order_id != order.pk:
+            logger.error("Payment %s reported for two orders", provider_payment_id)
+            return Outcome.FLAGGED
+        if payment.status == Payment.Status.SUCCEEDED:
+            return Outcome.ALREADY_CONFIRMED
+        if amount != order.amount or currency.upper() != order.currency:
+            payment.status = Payment.Status.FAILED
+            payment.flag = "amount_mismatch"
+            payment.failure_reason = (
+                f"Charged {amount} {currency.upper()}, order is {order.amount} {order.currency}."
+            )
+            payment.save()
+            logger.error("Amount mismatch on %s: %s", order, payment.failure_reason)
+            return Outcome.FLAGGED
+        now = timezone.now()
+        payment.amount = amount
+        payment.currency = currency.upper()
+        payment.status = Payment.Status.SUCCEEDED
+        payment.failure_reason = ""
+        payment.confirmed_at = now
+        if order.status in (Order.Status.PENDING, Order.Status.FAILED):
+            order.status = Order.Status.PAID
+            order.paid_at = now
+            order.save(update_fields=["status", "paid_at", "updated_at"])
+            payment.save()
+            _grant(order)
+            emit("payment_confirmed", order=order, payment=payment)
+            return Outcome.CONFIRMED
+        # Paid already through another attempt, or refunded before this arrived:
+        # the money is recorded for a human to reconcile, ownership is unchanged.
+        payment.flag = "duplicate_payment" if order.status == Order.Status.PAID else "after_refund"
+        payment.save()
+        logger.error("Extra successful payment %s on %s (%s)", payment, order, order.status)
+        return Outcome.FLAGGED
+
+
+def record_payment_failure(
+    *,
+    provider: str,
+    order_reference: str | UUID | None,
+    provider_payment_id: str,
+    amount: int | None = None,
+    currency: str = "",
+    reason: str = "",
+) -> Outcome:
+    """Record a failed attempt; a pending order becomes failed, a paid one stays paid."""
+    with transaction.atomic():
+        order = _locked_order(order_reference)
+        if order is None:
+            return Outcome.UNKNOWN_ORDER
+        payment, created = Payment.objects.get_or_create(
+            provider=provider,
+            provider_payment_id=provider_payment_id,
+            defaults={
+                "order": order,
+                "amount": amount or order.amount,
+                "currency": (currency or order.currency).upper(),
+                "status": Payment.Status.FAILED,
+                "failure_reason": reason[:255],
+            },
+        )
+        if not created:
+            if payment.status != Payment.Status.PENDING:
+                return Outcome.IGNORED  # succeeded stays succeeded; failed is already failed
+            payment.status = Payment.Status.FAILED
+            payment.failure_reason = reason[:255]
+            payment.save(update_fields=["status", "failure_reason", "updated_at"])
+        if order.status == Order.Status.PENDING:
+            order.status = Order.Status.FAILED
+            order.save(update_fields=["status", "updated_at"])
+        emit("payment_failed", order=order, payment=payment)
+        return Outcome.FAILURE_RECORDED
+
+
+def record_payment_processing(
+    *,
+    provider: str,
+    order_reference: str | UUID | None,
+    provider_payment_id: str,
+    amount: int | None = None,
+    currency: str = "",
+) -> Outcome:
+    """Note an attempt under way; never changes a settled attempt or order."""
+    with transaction.atomic():
+        order = _locked_order(order_reference)
+        if order is None:
+            return Outcome.UNKNOWN_ORDER
+        _, created = Payment.objects.get_or_create(
+            provider=provider,
+            provider_payment_id=provider_payment_id,
+            defaults={
+                "order": order,
+                "amount": amount or order.amount,
+                "currency": (currency or order.currency).upper(),
+            },
+        )
+        return Outcome.RECORDED if created else Outcome.IGNORED
+
+
+# -------------------------------------------------------------------------
+# refunds and revocation
+# -------------------------------------------------------------------------
+
+
+def revoke_ownership(purchase: PurchasedProduct, *, reason: str) -> bool:
+    """End ``purchase``'s access. Returns ``False`` when it was already revoked."""
+    with transaction.atomic():
+        updated = PurchasedProduct.objects.filter(pk=purchase.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoke_reason=reason[:64]
+        )
+        if not updated:
+            return False
+        purchase.refresh_from_db()
+        emit("ownership_revoked", purchase=purchase, reason=reason)
+        return True
+
+
+def record_refund(
+    *,
+    provider: str,
+    order_reference: str | UUID | None,
+    provider_refund_id: str,
+    amount: int | None,
+    currency: str,
+    provider_payment_id: str = "",
+    reason: str = "",
+) -> Outcome:
+    """Record a refund; once refunds cover the order's amount, ownership is revoked.
+
+    A partial refund (less than the order's amount in total) is recorded and
+    leaves ownership in place. A refund that arrives before the payment it
+    refunds still counts: the order ends refunded and is never granted.
+    """
+    with transaction.atomic():
+        order = _locked_order(order_reference)
+        if order is None:
+            return Outcome.UNKNOWN_ORDER
+        refund_currency = (currency or order.currency).upper()
+        refund, created = Refund.objects.get_or_create(
+            provider=provider,
+            provider_refund_id=provider_refund_id,
+            defaults={
+                "order": order,
+                "payment": Payment.objects.filter(
+                    provider=provider, provider_payment_id=provider_payment_id
+                ).first()
+                if provider_payment_id
+                else None,
+                "amount": amount if amount is not None else order.amount,
+                "currency": refund_currency,
+                "reason": reason[:255],
+            },
+        )
+        if not created:
+            return Outcome.ALREADY_REFUNDED
+        refunded = sum(
+            r.amount for r in order.refunds.filter(currency=order.currency).only("amount")
+        )
+        emit("refund_recorded", order=order, refund=refund)
+        if refunded < order.amount:
+            return Outcome.RECORDED
+        if order.status != Order.Status.REFUNDED:
+            order.status = Order.Status.REFUNDED
+            order.save(update_fields=["status", "updated_at"])
+        purchase = PurchasedProduct.objects.active().filter(order=order).first()
+        if purchase is not None:
+            revoke_ownership(purchase, reason="refund")
+        return Outcome.REFUNDED
+
+
+# -------------------------------------------------------------------------
+# webhook deliveries
+# -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What applying a delivery did, event by event."""
+
+    duplicate: bool
+    outcomes: list[Outcome]
+
+    @property
+    def summary(self) -> str:
+        if self.duplicate:
+            return Outcome.DUPLICATE_DELIVERY.value
+        return ",".join(o.value for o in self.outcomes) or Outcome.IGNORED.value
+
+
+def apply_event(provider: str, event: WebhookEvent) -> Outcome:
+    """Apply one normalized event through the services above."""
+    if event.kind == EventKind.PAYMENT_SUCCEEDED:
+        return confirm_payment(
+            provider=provider,
+            order_reference=event.order_reference,
+            provider_payment_id=event.provider_payment_id,
+            amount=event.amount,
+            currency=event.currency,
+        )
+    if event.kind == EventKind.PAYMENT_FAILED:
+        return record_payment_failure(
+            provider=provider,
+            order_reference=event.order_reference,
+            provider_payment_id=event.provider_payment_id,
+            amount=event.amount,
+            currency=event.currency,
+            reason=event.reason,
+        )
+    if event.kind == EventKind.PAYMENT_PROCESSING:
+        return record_payment_processing(
+            provider=provider,
+            order_reference=event.order_reference,
+            provider_payment_id=event.provider_payment_id,
+            amount=event.amount,
+            currency=event.currency,
+        )
+    if event.kind == EventKind.REFUND_SUCCEEDED:
+        return record_refund(
+            provider=provider,
+            order_reference=event.order_reference,
+            provider_refund_id=event.provider_refund_id,
+            provider_payment_id=event.provider_payment_id,
+            amount=event.amount,
+            currency=event.currency,
+            reason=event.reason,
+        )
+    logger.info("Provider %s event %s acknowledged (%s)", provider, event.event_type, event.kind)
+    return Outcome.IGNORED
+
+
+def apply_delivery(provider: str, delivery: ParsedDelivery) -> DeliveryResult:
+    """Apply a verified delivery once, atomically.
+
+    The delivery id is recorded in the same transaction as its effects, under a
+    unique constraint: a concurrent or later duplicate is answered without
+    changing anything, and a failure rolls both back so the provider's retry
+    is applied in full.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = WebhookDelivery.objects.create(
+                    provider=provider,
+                    delivery_id=delivery.delivery_id,
+                    event_types=",".join(e.event_type for e in delivery.events)[:255],
+                )
+        except IntegrityError:
+            return DeliveryResult(duplicate=True, outcomes=[])
+        outcomes = [apply_event(provider, event) for event in delivery.events]
+        result = DeliveryResult(duplicate=False, outcomes=outcomes)
+        record.outcome = result.summary[:64]
+        record.save(update_fields=["outcome"])
+        return result

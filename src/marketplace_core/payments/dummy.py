@@ -1,0 +1,113 @@
+"""A payment provider for development and tests that takes the real path.
+
+Checkout sends the buyer to a local "hosted checkout" page with Pay and Fail
+buttons. Pressing one makes the provider send a Standard Webhooks-signed
+delivery over HTTP to the site's generic webhook endpoint, exactly as a real
+provider would; only that delivery changes the order. A system check warns
+when it is enabled with ``DEBUG`` off.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from marketplace_core.conf import conf
+from marketplace_core.payments import signing as webhook_signing
+from marketplace_core.payments.providers import (
+    CheckoutSession,
+    EventKind,
+    ParsedDelivery,
+    PaymentProvider,
+    WebhookEvent,
+    WebhookVerificationError,
+)
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from marketplace_core.ownership.models import Order
+
+CHECKOUT_SALT = "marketplace_core.dummy_checkout"
+#: How long a dummy checkout page link stays valid.
+CHECKOUT_MAX_AGE = 24 * 3600
+
+EVENT_KINDS = {
+    "payment.succeeded": EventKind.PAYMENT_SUCCEEDED,
+    "payment.failed": EventKind.PAYMENT_FAILED,
+    "payment.processing": EventKind.PAYMENT_PROCESSING,
+    "refund.succeeded": EventKind.REFUND_SUCCEEDED,
+    "dispute.opened": EventKind.DISPUTE,
+}
+
+
+def webhook_secret() -> str:
+    """The configured secret, or one derived from ``SECRET_KEY`` (stable per site)."""
+    if conf.DUMMY_WEBHOOK_SECRET:
+        return conf.DUMMY_WEBHOOK_SECRET
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), b"marketplace_core.dummy_webhook", hashlib.sha256
+    ).digest()
+    return "whsec_" + base64.b64encode(digest).decode()
+
+
+def build_delivery(event_type: str, data: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """A signed delivery (body, headers) as the dummy provider sends it."""
+    body = json.dumps({"type": event_type, "data": data}, separators=(",", ":")).encode()
+    headers = webhook_signing.sign(webhook_secret(), f"msg_{uuid.uuid4().hex}", body)
+    return body, headers
+
+
+def read_checkout_token(token: str) -> dict[str, str]:
+    """The checkout a dummy page token stands for; raises ``signing.BadSignature``."""
+    payload = signing.loads(token, salt=CHECKOUT_SALT, max_age=CHECKOUT_MAX_AGE)
+    if not isinstance(payload, dict) or not {"order", "session"} <= payload.keys():
+        raise signing.BadSignature("Malformed checkout token.")
+    return payload
+
+
+class DummyProvider(PaymentProvider):
+    """Pretend payments: a local checkout page and signed webhooks back to the site."""
+
+    identifier = "dummy"
+    verbose_name = "Test payment (no money moves)"
+    billing_fields = ("name", "email", "country")
+
+    def start_checkout(self, request: HttpRequest, order: Order) -> CheckoutSession:
+        session_id = f"dummy_cs_{uuid.uuid4().hex}"
+        token = signing.dumps(
+            {"order": str(order.reference), "session": session_id}, salt=CHECKOUT_SALT
+        )
+        url = reverse("marketplace:dummy_checkout", kwargs={"token": token})
+        return CheckoutSession(
+            redirect_url=request.build_absolute_uri(url), provider_checkout_id=session_id
+        )
+
+    def parse_webhook(self, request: HttpRequest) -> ParsedDelivery:
+        headers = webhook_signing.request_headers(request.META)
+        payload = webhook_signing.verify(request.body, headers, [webhook_secret()])
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
+            raise WebhookVerificationError("body must be an object with 'type' and 'data'")
+        event_type = str(payload.get("type", ""))
+        data: dict[str, Any] = payload["data"]
+        amount = data.get("amount")
+        event = WebhookEvent(
+            kind=EVENT_KINDS.get(event_type, EventKind.IGNORED),
+            event_type=event_type,
+            order_reference=data.get("order_reference"),
+            provider_payment_id=str(data.get("payment_id", "")),
+            provider_refund_id=str(data.get("refund_id", "")),
+            amount=amount if isinstance(amount, int) else None,
+            currency=str(data.get("currency", "")),
+            reason=str(data.get("reason", "")),
+            data=data,
+        )
+        return ParsedDelivery(delivery_id=headers[webhook_signing.HEADER_ID], events=[event])

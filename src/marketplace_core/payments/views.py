@@ -1,0 +1,155 @@
+"""Checkout, the post-payment landing page, and the generic webhook endpoint."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core import signing
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from marketplace_core.accounts.redirects import home_url
+from marketplace_core.catalog.models import Product
+from marketplace_core.exceptions import Rejected
+from marketplace_core.maintenance.decorators import maintenance_exempt
+from marketplace_core.ownership import services
+from marketplace_core.ownership.models import Order
+from marketplace_core.payments.forms import BillingForm
+from marketplace_core.payments.providers import CheckoutError, WebhookVerificationError
+from marketplace_core.plugins import registry
+
+logger = logging.getLogger("marketplace_core.payments")
+
+
+class InitiateCheckoutSessionView(LoginRequiredMixin, View):
+    """GET: the billing form. POST: create (or reuse) the order, start the
+    provider's checkout and redirect there. Owners go to My Products instead."""
+
+    template_name = "marketplace_core/payments/checkout.html"
+
+    def _product(self, slug: str) -> Product:
+        return get_object_or_404(Product.objects.published(), slug=slug)
+
+    def _form(self, data: Any = None) -> BillingForm:
+        provider = registry.payment_provider()
+        user = self.request.user
+        initial = {"name": user.get_full_name(), "email": user.email}  # type: ignore[union-attr]
+        return BillingForm(data, fields=provider.billing_fields, initial=initial)
+
+    def _already_owned(self) -> HttpResponse:
+        messages.info(self.request, "You already own this product.")
+        return HttpResponseRedirect(reverse("marketplace:my_products"))
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        product = self._product(slug)
+        if services.owns(request.user, product):  # type: ignore[arg-type]
+            return self._already_owned()
+        return render(request, self.template_name, {"product": product, "form": self._form()})
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        product = self._product(slug)
+        form = self._form(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"product": product, "form": form},
+                          status=400)
+        provider = registry.payment_provider()
+        try:
+            order = services.start_checkout(
+                buyer=request.user,  # type: ignore[arg-type]
+                product=product,
+                provider=provider.identifier,
+                billing=form.cleaned_data,
+            )
+        except Rejected as exc:
+            if exc.code == "already_owned":
+                return self._already_owned()
+            raise Http404(exc.message) from exc
+        try:
+            session = provider.start_checkout(request, order)
+        except CheckoutError as exc:
+            logger.warning("Checkout failed for %s: %s", order, exc)
+            form.add_error(None, str(exc) or "The payment provider is unavailable; try again.")
+            return render(request, self.template_name, {"product": product, "form": form},
+                          status=502)
+        services.attach_checkout(order, session.provider_checkout_id)
+        return HttpResponseRedirect(session.redirect_url)
+
+
+def _buyer_order(request: HttpRequest, reference: str) -> Order:
+    """The current user's order ``reference``; 404 for anyone else's."""
+    try:
+        return Order.objects.select_related("product").get(
+            reference=reference, buyer=request.user
+        )
+    except (Order.DoesNotExist, ValueError, signing.BadSignature) as exc:
+        raise Http404("No such order.") from exc
+
+
+class PaymentSuccessView(LoginRequiredMixin, View):
+    """Where the provider sends the buyer back. It grants nothing: it shows
+    "processing" and polls the order until a verified webhook has paid it."""
+
+    template_name = "marketplace_core/payments/success.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        order = _buyer_order(request, request.GET.get("order", ""))
+        if order.status == Order.Status.PAID:
+            messages.success(request, f"Payment received: {order.product.title} is yours.")
+            return HttpResponseRedirect(home_url(request.user))  # type: ignore[arg-type]
+        return render(request, self.template_name, {"order": order})
+
+
+class OrderStatusView(LoginRequiredMixin, View):
+    """HTMX poll target: the order's status fragment, or a redirect once paid."""
+
+    template_name = "marketplace_core/payments/_order_status.html"
+
+    def get(self, request: HttpRequest, reference: str) -> HttpResponse:
+        order = _buyer_order(request, reference)
+        if order.status == Order.Status.PAID:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("marketplace:payment_success") + (
+                f"?order={order.reference}"
+            )
+            return response
+        return render(request, self.template_name, {"order": order})
+
+
+@method_decorator([csrf_exempt, maintenance_exempt], name="dispatch")
+class PaymentWebhookView(View):
+    """``POST /payments/webhooks/<provider>/``: one endpoint per provider.
+
+    Verifies the raw body through the provider, then applies the delivery
+    through core services in one transaction. Answers 400 with a JSON reason
+    for anything unverifiable, 200 for applied, duplicate and ignored deliveries.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, provider: str) -> JsonResponse:
+        try:
+            payment_provider = registry.payment_providers()[provider]
+        except KeyError:
+            return JsonResponse({"error": f"unknown payment provider {provider!r}"}, status=404)
+        try:
+            delivery = payment_provider.parse_webhook(request)
+        except WebhookVerificationError as exc:
+            logger.warning("Rejected %s webhook: %s", provider, exc)
+            return JsonResponse({"error": "verification failed", "detail": str(exc)}, status=400)
+        result = services.apply_delivery(payment_provider.identifier, delivery)
+        return JsonResponse(
+            {"status": "duplicate" if result.duplicate else "ok", "outcome": result.summary}
+        )

@@ -1,0 +1,1 @@
+"""Plugin machinery: discovery (stevedore), calling (pluggy), events and registries."""

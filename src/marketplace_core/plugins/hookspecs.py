@@ -1,0 +1,330 @@
+"""Every hook core calls, with its contract.
+
+Hook names tell their semantics:
+
+- ``register_<plural>()``: called once at start-up (or first use); return things
+  to collect. Results from all plugins are concatenated.
+- ``<noun>_items`` / ``<noun>_actions``: called per request for UI contributions;
+  results from all plugins are concatenated.
+- ``resolve_<noun>``: ``firstresult``; the first implementation returning
+  something other than ``None`` wins, the rest are not called.
+- ``validate_<noun>_<verb>``: raise :class:`marketplace_core.exceptions.Rejected`
+  to veto; the return value is ignored.
+- past tense (``payment_confirmed``, ``ownership_granted``): events. Delivered
+  after the surrounding database transaction commits, each implementation
+  isolated (an exception is logged and does not stop the others), possibly more
+  than once: implementations must be idempotent. The return value is ignored.
+- ``check_<noun>``: feeds Django's system check framework.
+
+Hooks are always called with keyword arguments. An implementation may accept
+any subset of a hook's parameters, in any order.
+
+Call order: plugins run in the order they are listed in
+``MARKETPLACE["PLUGINS"]``; core's own default implementations run last.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from marketplace_core.plugins.markers import hookspec
+
+if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
+    from django.http import HttpRequest
+    from django.urls import URLPattern, URLResolver
+
+    from marketplace_core.accounts.models import User
+    from marketplace_core.catalog.models import Product
+    from marketplace_core.notifications.channels import NotificationChannel
+    from marketplace_core.ownership.models import Order, Payment, PurchasedProduct, Refund
+    from marketplace_core.payments.providers import PaymentProvider
+    from marketplace_core.plugins.types import (
+        ApiRouter,
+        DashboardSeries,
+        DownloadTarget,
+        NavArea,
+        NavItem,
+        PeriodicTask,
+        ProductAction,
+    )
+    from marketplace_core.storage.backends import StorageBackend
+
+
+# -------------------------------------------------------------------------
+# catalog
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def product_saved(product: Product, created: bool) -> None:
+    """A product was created or changed by its seller.
+
+    Event: delivered after commit, isolated, may repeat; return value ignored.
+
+    :param product: The product as saved.
+    :param created: ``True`` the first time the product is saved.
+    """
+
+
+@hookspec
+def validate_product_delete(product: Product, actor: User) -> None:
+    """Veto deleting a product.
+
+    Validation: raise ``Rejected`` with a message for the seller to refuse;
+    return value ignored. Core already refuses products that have been sold.
+
+    :param product: The product about to be deleted.
+    :param actor: The user asking for the deletion.
+    """
+
+
+@hookspec
+def product_actions(
+    request: HttpRequest, product: Product, purchase: PurchasedProduct
+) -> list[ProductAction]:
+    """Actions offered next to a product the current user owns (My Products).
+
+    Per request: results are concatenated and sorted by ``order``. Called once
+    per listed product, so an implementation must not query the database per
+    call: load what it needs for all of ``request.user``'s products once and
+    keep it on ``request`` for the following calls.
+
+    :param request: The current request.
+    :param product: The owned product.
+    :param purchase: The buyer's active ownership of it.
+    :return: Zero or more actions.
+    """
+
+
+# -------------------------------------------------------------------------
+# ownership
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def ownership_granted(purchase: PurchasedProduct) -> None:
+    """A buyer now owns a product.
+
+    Event: delivered after commit, isolated, may repeat; return value ignored.
+
+    :param purchase: The new, active ownership.
+    """
+
+
+@hookspec
+def ownership_revoked(purchase: PurchasedProduct, reason: str) -> None:
+    """A buyer lost access to a product (refund, chargeback, staff action).
+
+    Event: delivered after commit, isolated, may repeat; return value ignored.
+
+    :param purchase: The ownership, with ``revoked_at`` set.
+    :param reason: A short machine-readable reason such as ``"refund"``.
+    """
+
+
+@hookspec(firstresult=True)
+def resolve_download(request: HttpRequest, purchase: PurchasedProduct) -> DownloadTarget | None:
+    """Where the owner of ``purchase`` fetches the product's file.
+
+    First result wins. Core's default asks the configured storage backend.
+    Called only after core checked that ``purchase`` is active and belongs to
+    ``request.user``; the URL returned is sent as a redirect and never rendered.
+
+    :param request: The download request.
+    :param purchase: The active ownership being downloaded.
+    :return: A short-lived target, or ``None`` to let the next implementation answer.
+    """
+
+
+# -------------------------------------------------------------------------
+# roles
+# -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def resolve_home_url(user: User) -> str | None:
+    """The page a user lands on after logging in, verifying or paying.
+
+    First result wins. Core's default: sellers to the seller dashboard,
+    everyone else to My Products. Must return a same-site path.
+
+    :param user: An authenticated user.
+    :return: A path such as ``"/account/products/"``, or ``None``.
+    """
+
+
+# -------------------------------------------------------------------------
+# payments
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def register_payment_providers() -> list[type[PaymentProvider]]:
+    """Payment provider classes this plugin offers.
+
+    Registration: called once; results concatenated. Each class needs a unique
+    ``identifier``; ``MARKETPLACE["PAYMENT_PROVIDER"]`` picks the active one.
+
+    :return: Subclasses of :class:`marketplace_core.payments.providers.PaymentProvider`.
+    """
+
+
+@hookspec
+def payment_confirmed(order: Order, payment: Payment) -> None:
+    """A payment succeeded and its order is paid.
+
+    Event: delivered after commit, isolated, may repeat; return value ignored.
+
+    :param order: The paid order.
+    :param payment: The successful payment attempt.
+    """
+
+
+@hookspec
+def payment_failed(order: Order, payment: Payment) -> None:
+    """A payment attempt failed.
+
+    Event: delivered after commit, isolated, may repeat; return value ignored.
+
+    :param order: The order the attempt belonged to.
+    :param payment: The failed attempt, with ``failure_reason``.
+    """
+
+
+@hookspec
+def refund_recorded(order: Order, refund: Refund) -> None:
+    """Money was given back for an order.
+
+    Event: delivered after commit, isolated, may repeat; return value ignored.
+
+    :param order: The refunded order.
+    :param refund: The refund row.
+    """
+
+
+# -------------------------------------------------------------------------
+# storage and notifications
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def register_storage_backends() -> list[type[StorageBackend]]:
+    """Storage backend classes for product files.
+
+    Registration: called once; results concatenated. Each class needs a unique
+    ``identifier``; ``MARKETPLACE["STORAGE_BACKEND"]`` picks the active one.
+
+    :return: Subclasses of :class:`marketplace_core.storage.backends.StorageBackend`.
+    """
+
+
+@hookspec
+def register_notification_channels() -> list[type[NotificationChannel]]:
+    """Notification channel classes (Telegram, Slack, ...).
+
+    Registration: called once; results concatenated.
+
+    :return: Subclasses of
+        :class:`marketplace_core.notifications.channels.NotificationChannel`.
+    """
+
+
+# -------------------------------------------------------------------------
+# maintenance and background work
+# -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def resolve_maintenance_bypass(request: HttpRequest) -> bool | None:
+    """Whether ``request`` may pass while maintenance mode is on.
+
+    First result wins; called only while maintenance mode is on. Core already
+    lets staff, the secret bypass parameter, webhooks, static files and the
+    health endpoint through.
+
+    :param request: The incoming request (``request.user`` is available).
+    :return: ``True`` to let it pass, ``False`` to block it, ``None`` to abstain.
+    """
+
+
+@hookspec
+def register_periodic_tasks() -> list[PeriodicTask]:
+    """Celery tasks to run on a schedule (merged into Celery beat's schedule).
+
+    Registration: called once when the Celery app configures itself; results
+    concatenated. Tasks must be idempotent: workers die and brokers redeliver.
+
+    :return: Periodic task descriptions.
+    """
+
+
+# -------------------------------------------------------------------------
+# site: navigation, URLs, API, dashboard
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
+    """Links for one navigation area of the current page.
+
+    Per request: results concatenated and sorted by ``order``. Must not query
+    the database.
+
+    :param request: The current request (``request.user`` may be anonymous).
+    :param area: Which navigation: ``"main"``, ``"account"``, ``"customer"``,
+        ``"seller"`` or ``"footer"``.
+    :return: Zero or more links.
+    """
+
+
+@hookspec
+def register_urlpatterns() -> list[URLPattern | URLResolver]:
+    """URL patterns of this plugin.
+
+    Registration: called once when the URLconf loads. Core mounts each
+    plugin's patterns under ``<url_prefix>/`` with the plugin's name as URL
+    namespace, so ``reverse("support:create")`` works.
+
+    :return: Django URL patterns.
+    """
+
+
+@hookspec
+def register_api_routers() -> list[ApiRouter]:
+    """django-ninja routers to mount under ``/api/``.
+
+    Registration: called once when the API is assembled.
+
+    :return: Router factories (see :class:`marketplace_core.plugins.types.ApiRouter`).
+    """
+
+
+@hookspec
+def dashboard_series(seller: User, period: str) -> list[DashboardSeries]:
+    """Extra chart series for the seller dashboard.
+
+    Per request: results concatenated. Must answer without network calls that
+    can hang the dashboard; cache remote data.
+
+    :param seller: The seller looking at the dashboard.
+    :param period: ``"12m"`` for the last twelve months.
+    :return: Zero or more series.
+    """
+
+
+# -------------------------------------------------------------------------
+# configuration
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def check_configuration(app_configs: Any) -> list[CheckMessage]:
+    """System-check messages about this plugin's configuration.
+
+    Check: run by ``manage.py check`` and at start-up; results concatenated.
+    Ids must start with the plugin's name (``"payments_dodo.E001"``).
+
+    :param app_configs: As passed to Django check functions (``None`` = all apps).
+    :return: ``django.core.checks`` messages.
+    """

@@ -1,0 +1,90 @@
+"""Typed values passed to and returned from hooks.
+
+Hooks take and return these dataclasses, never loose dicts, so a plugin author's
+editor knows every field and a typo fails loudly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+NavArea = Literal["main", "account", "customer", "seller", "footer"]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in one of the site's navigation areas."""
+
+    label: str
+    url: str
+    #: Lower sorts first; core's own items use multiples of 100.
+    order: int = 500
+    #: A stable identifier for templates and tests (``"seller-dashboard"``).
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class ProductAction:
+    """Something a buyer can do with a product they own (shown on My Products).
+
+    ``method`` is ``"get"`` for a link and ``"post"`` for a button that submits a
+    CSRF-protected form to ``url``. ``status`` is an optional short badge text
+    (for example the state of the latest support request).
+    """
+
+    label: str
+    url: str
+    key: str = ""
+    method: Literal["get", "post"] = "get"
+    status: str = ""
+    order: int = 500
+
+
+@dataclass(frozen=True)
+class DownloadTarget:
+    """Where to send a buyer to fetch a file: a short-lived URL and its expiry."""
+
+    url: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    label: str
+    value: float
+
+
+@dataclass(frozen=True)
+class DashboardSeries:
+    """One chart series on the seller dashboard (for example revenue per month)."""
+
+    key: str
+    label: str
+    points: list[SeriesPoint]
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """A Celery task to run on a schedule (seconds between runs)."""
+
+    name: str
+    task: str
+    every_seconds: float
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ApiRouter:
+    """A django-ninja router to mount under ``/api/<prefix>/``.
+
+    ``build`` is called once when the API is assembled and must return a *new*
+    ``ninja.Router`` each call (a router cannot be attached to two APIs).
+    """
+
+    prefix: str
+    build: Callable[[], Any]
+    tags: list[str] = field(default_factory=list)

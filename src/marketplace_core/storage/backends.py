@@ -1,0 +1,159 @@
+"""Where product files live, and how an owner gets a short-lived link to one.
+
+A storage backend pairs a Django ``Storage`` (for uploads) with a way to turn
+an active ownership into a :class:`~marketplace_core.plugins.types.DownloadTarget`.
+Core ships :class:`LocalStorageBackend`; plugins add others through
+``register_storage_backends``. ``MARKETPLACE["STORAGE_BACKEND"]`` picks one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.core import signing
+from django.core.files.storage import FileSystemStorage, Storage
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplace_core.conf import MAX_DOWNLOAD_LINK_TTL, conf
+from marketplace_core.plugins.types import DownloadTarget
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from marketplace_core.ownership.models import PurchasedProduct
+
+DOWNLOAD_TOKEN_SALT = "marketplace_core.local_download"
+
+
+def download_link_ttl() -> int:
+    """The configured link lifetime in seconds, capped at seven days."""
+    return max(1, min(conf.DOWNLOAD_LINK_TTL, MAX_DOWNLOAD_LINK_TTL))
+
+
+class StorageBackend:
+    """Base class of product file storage backends.
+
+    Rules for implementers:
+
+    - Files must be private: nothing in the store may be readable without a
+      link produced by :meth:`download_target`.
+    - :meth:`download_target` is only called for an active ownership that core
+      has checked belongs to the requesting user. The URL it returns must
+      expire within :func:`download_link_ttl` seconds and make the browser save
+      the file under ``purchase.product.file_name``.
+    - Never log or render the returned URL.
+    """
+
+    identifier: ClassVar[str]
+    verbose_name: ClassVar[str]
+
+    def get_storage(self) -> Storage:
+        """The Django storage product files are uploaded to."""
+        raise NotImplementedError
+
+    def download_target(self, request: HttpRequest, purchase: PurchasedProduct) -> DownloadTarget:
+        """A short-lived URL for the product file of ``purchase``."""
+        raise NotImplementedError
+
+
+class LocalStorageBackend(StorageBackend):
+    """Files on the local disk, outside ``MEDIA_ROOT``; for development and tests.
+
+    Downloads go through ``LocalProductDownloadView`` with a signed, expiring
+    token. That view refuses to serve when ``DEBUG`` is off unless
+    ``MARKETPLACE["ALLOW_LOCAL_DOWNLOADS_WITHOUT_DEBUG"]`` is set.
+    """
+
+    identifier = "local"
+    verbose_name = "Local files"
+
+    def get_storage(self) -> Storage:
+        return FileSystemStorage(location=conf.LOCAL_STORAGE_ROOT, base_url=None)
+
+    def download_target(self, request: HttpRequest, purchase: PurchasedProduct) -> DownloadTarget:
+        ttl = download_link_ttl()
+        token = signing.dumps(
+            {"p": purchase.pk, "f": purchase.product.file.name}, salt=DOWNLOAD_TOKEN_SALT
+        )
+        url = request.build_absolute_uri(
+            reverse("marketplace:local_download", kwargs={"token": token})
+        )
+        return DownloadTarget(url=url, expires_at=timezone.now() + dt.timedelta(seconds=ttl))
+
+
+def read_download_token(token: str) -> dict[str, Any]:
+    """The payload of a local download token; raises ``signing.BadSignature``
+    (or its subclass ``SignatureExpired``) when tampered with or too old."""
+    payload = signing.loads(token, salt=DOWNLOAD_TOKEN_SALT, max_age=download_link_ttl())
+    if not isinstance(payload, dict) or not {"p", "f"} <= payload.keys():
+        raise signing.BadSignature("Malformed download token.")
+    return payload
+
+
+class ProductStorage(Storage):
+    """Delegates to the active backend's storage, resolved at first use.
+
+    ``Product.file`` is declared when models load, before plugins are ready and
+    while ``override_settings`` may still change the backend, so the real
+    storage is looked up lazily and re-resolved after :func:`reset_product_storage`.
+    """
+
+    def __init__(self) -> None:
+        self._storage: Storage | None = None
+
+    def _target(self) -> Storage:
+        if self._storage is None:
+            from marketplace_core.plugins.registry import storage_backend
+
+            self._storage = storage_backend().get_storage()
+        return self._storage
+
+    def reset(self) -> None:
+        self._storage = None
+
+    def open(self, name: str, mode: str = "rb") -> Any:
+        return self._target().open(name, mode)
+
+    def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
+        return self._target().save(name, content, max_length=max_length)
+
+    def generate_filename(self, filename: str) -> str:
+        return self._target().generate_filename(filename)
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        return self._target().get_available_name(name, max_length=max_length)
+
+    def path(self, name: str) -> str:
+        return self._target().path(name)
+
+    def delete(self, name: str) -> None:
+        self._target().delete(name)
+
+    def exists(self, name: str) -> bool:
+        return self._target().exists(name)
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        return self._target().listdir(path)
+
+    def size(self, name: str) -> int:
+        return self._target().size(name)
+
+    def url(self, name: str | None) -> str:
+        return self._target().url(name)
+
+    def get_modified_time(self, name: str) -> dt.datetime:
+        return self._target().get_modified_time(name)
+
+
+_product_storage = ProductStorage()
+
+
+def product_storage() -> ProductStorage:
+    """Callable used as ``Product.file``'s storage (kept by reference in migrations)."""
+    return _product_storage
+
+
+def reset_product_storage() -> None:
+    _product_storage.reset()

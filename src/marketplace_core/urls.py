@@ -1,0 +1,74 @@
+"""Core URLs plus every enabled plugin's URLs, each under its own namespace.
+
+Include it at the site root::
+
+    urlpatterns = [path("admin/", admin.site.urls), path("", include("marketplace_core.urls"))]
+
+Core views live in the ``marketplace`` namespace; plugin ``foo`` contributes
+``foo:*`` names under ``/<url_prefix>/``.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, include, path
+
+from marketplace_core.accounts import views as account_views
+from marketplace_core.api import get_api
+from marketplace_core.catalog import views as catalog_views
+from marketplace_core.health import health
+from marketplace_core.panels import views as panel_views
+from marketplace_core.payments import dummy_views
+from marketplace_core.payments import views as payment_views
+from marketplace_core.storage import views as storage_views
+
+app_patterns: list[URLPattern | URLResolver] = [
+    path("", catalog_views.HomePageView.as_view(), name="home"),
+    path("products/", catalog_views.ProductListView.as_view(), name="product_list"),
+    path("products/<slug:slug>/", catalog_views.ProductDetailView.as_view(),
+         name="product_detail"),
+    path("products/<slug:slug>/buy/", payment_views.InitiateCheckoutSessionView.as_view(),
+         name="checkout"),
+    path("products/<slug:slug>/download/", storage_views.ProductDownloadView.as_view(),
+         name="product_download"),
+    path("downloads/local/<str:token>/", storage_views.LocalProductDownloadView.as_view(),
+         name="local_download"),
+    path("payments/success/", payment_views.PaymentSuccessView.as_view(),
+         name="payment_success"),
+    path("payments/orders/<uuid:reference>/status/", payment_views.OrderStatusView.as_view(),
+         name="order_status"),
+    path("payments/webhooks/<slug:provider>/", payment_views.PaymentWebhookView.as_view(),
+         name="payment_webhook"),
+    path("payments/dummy/checkout/<str:token>/", dummy_views.DummyCheckoutView.as_view(),
+         name="dummy_checkout"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("accounts/register/", account_views.RegistrationView.as_view(), name="register"),
+    path("account/products/", panel_views.CustomerMyProductListView.as_view(),
+         name="my_products"),
+    path("seller/", panel_views.SellerDashboardView.as_view(), name="seller_dashboard"),
+    path("healthz", health, name="health"),
+]
+
+
+def plugin_urlpatterns() -> list[URLResolver]:
+    """Each enabled plugin's ``register_urlpatterns`` under its prefix and namespace."""
+    from marketplace_core.plugins.manager import enabled_plugins, get_plugin_manager
+
+    prefixes = {info.name: info.mount_prefix for info in enabled_plugins()}
+    resolvers: list[URLResolver] = []
+    for impl in reversed(get_plugin_manager().hook.register_urlpatterns.get_hookimpls()):
+        patterns = impl.function() or []
+        if not patterns:
+            continue
+        prefix = prefixes.get(impl.plugin_name, impl.plugin_name)
+        resolvers.append(
+            path(f"{prefix}/", include((patterns, impl.plugin_name), namespace=impl.plugin_name))
+        )
+    return resolvers
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include((app_patterns, "marketplace"))),
+    path("api/", get_api().urls),
+    *plugin_urlpatterns(),
+]

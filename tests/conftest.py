@@ -1,0 +1,1 @@
+import tests.celery  # noqa: F401  (sets the default Celery app)
