@@ -6,11 +6,14 @@ threads and server processes in tests get real, separate connections.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
+# Per process, so parallel runs never share a database file or storage folder.
+_RUN_DIR = Path(os.environ.get("MARKETPLACE_TEST_RUN_DIR") or tempfile.mkdtemp(prefix="mp-tests-"))
 SECRET_KEY = "tests-only-not-secret"  # noqa: S105
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
@@ -53,7 +56,7 @@ TEMPLATES = [
         },
     }
 ]
-_sqlite_file = os.environ.get("MARKETPLACE_TEST_SQLITE", str(BASE_DIR / "test-db.sqlite3"))
+_sqlite_file = str(_RUN_DIR / "test-db.sqlite3")
 DATABASES = {
     "default": dj_database_url.config(default="sqlite:///" + _sqlite_file, conn_max_age=0)
 }
@@ -67,7 +70,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 AUTH_USER_MODEL = "marketplace_core.User"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_URL = "/static/"
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_ROOT = _RUN_DIR / "media"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
@@ -76,7 +79,5 @@ CELERY_BROKER_URL = "memory://"
 LOGIN_URL = "marketplace:login"
 MARKETPLACE = {
     "PLUGINS": [],
-    "LOCAL_STORAGE_ROOT": os.environ.get(
-        "MARKETPLACE_TEST_STORAGE", str(BASE_DIR / "var" / "private")
-    ),
+    "LOCAL_STORAGE_ROOT": str(_RUN_DIR / "private"),
 }

@@ -1,1 +1,107 @@
-"""pytest plugin (filled in below)."""
+"""pytest plugin of marketplace-core (registered through the ``pytest11`` entry point).
+
+- ``--marketplace-db=sqlite|postgres`` (or ``MARKETPLACE_TEST_DB``): with
+  ``postgres`` a throw-away PostgreSQL server is started before Django reads
+  its settings, and ``DATABASE_URL`` points at it. Test settings must read
+  ``DATABASE_URL`` (``dj_database_url.config()``).
+- ``MARKETPLACE_TEST_RUN_DIR`` is set to a fresh folder for the run, shared
+  with subprocesses (servers, Celery workers) the tests start.
+- Fixtures: ``redis_server``, ``marketplace_db_vendor``, and the factories.
+
+Nothing here imports Django models at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from marketplace_core.testing.servers import PostgresServer, RedisServer
+
+_DB_CHOICES = ("sqlite", "postgres")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("marketplace")
+    group.addoption(
+        "--marketplace-db",
+        choices=_DB_CHOICES,
+        default=os.environ.get("MARKETPLACE_TEST_DB", "sqlite"),
+        help="Database for Django tests: sqlite (default) or postgres (started by the run).",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
+                                  args: list[str]) -> None:
+    os.environ.setdefault("MARKETPLACE_TEST_RUN_DIR", tempfile.mkdtemp(prefix="mp-run-"))
+    vendor = getattr(early_config.known_args_namespace, "marketplace_db", "sqlite")
+    if vendor == "postgres" and "DATABASE_URL" not in os.environ:
+        server = PostgresServer().start()
+        early_config.stash[_pg_key] = server
+        os.environ["DATABASE_URL"] = server.url
+        os.environ["MARKETPLACE_TEST_DB"] = "postgres"
+
+
+_pg_key = pytest.StashKey[PostgresServer]()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_pg_key, None)
+    if server is not None:
+        server.stop()
+        os.environ.pop("DATABASE_URL", None)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"marketplace: database={config.getoption('marketplace_db')}"
+
+
+@pytest.fixture(scope="session")
+def marketplace_db_vendor() -> str:
+    """``"postgresql"`` or ``"sqlite"``: the database the tests run on."""
+    from django.db import connection
+
+    return str(connection.vendor)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real ``redis-server`` for the whole session (fails if it cannot start)."""
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def make_user() -> Callable[..., Any]:
+    from marketplace_core.testing import factories
+
+    return factories.make_user
+
+
+@pytest.fixture
+def make_seller() -> Callable[..., Any]:
+    from marketplace_core.testing import factories
+
+    return factories.make_seller
+
+
+@pytest.fixture
+def make_product() -> Callable[..., Any]:
+    from marketplace_core.testing import factories
+
+    return factories.make_product
+
+
+@pytest.fixture
+def make_category() -> Callable[..., Any]:
+    from marketplace_core.testing import factories
+
+    return factories.make_category
