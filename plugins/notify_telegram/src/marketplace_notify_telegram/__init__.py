@@ -1,0 +1,3 @@
+"""Telegram notifications: a Marketplace plugin."""
+
+__version__ = "0.1.0"

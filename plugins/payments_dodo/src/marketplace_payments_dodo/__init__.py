@@ -1,0 +1,3 @@
+"""Dodo Payments: a Marketplace plugin."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+"""Short URLs: a Marketplace plugin."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ShorturlConfig(AppConfig):
+    name = "marketplace_shorturl"
+    label = "shorturl"
+    verbose_name = "Short URLs"
+    default_auto_field = "django.db.models.BigAutoField"

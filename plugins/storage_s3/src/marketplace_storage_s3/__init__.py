@@ -1,0 +1,3 @@
+"""S3 storage: a Marketplace plugin."""
+
+__version__ = "0.1.0"

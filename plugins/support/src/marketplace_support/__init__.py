@@ -1,0 +1,3 @@
+"""Support requests: a Marketplace plugin."""
+
+__version__ = "0.1.0"

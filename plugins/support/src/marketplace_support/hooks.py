@@ -1,0 +1,1 @@
+"""Hook implementations of the support plugin (its features land with the support issue)."""
