@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Developer entry point; needs only Python 3.11+ and git.
+
+    python3 dev.py demo   # example site with demo data on http://127.0.0.1:8000
+    python3 dev.py test   # the whole test suite (every tox environment)
+
+Creates ``.venv/`` on first use and installs what the command needs into it.
+Services the tests start (PostgreSQL, Redis, Chromium) must be installed on
+the machine; ``.ci/run`` installs them on Debian.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PLUGINS = ["payments_dodo", "storage_s3", "notify_telegram", "support", "shorturl"]
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+
+
+def run(*args: str | Path, **kwargs: object) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=kwargs.pop("cwd", ROOT), **kwargs)  # type: ignore[arg-type]
+
+
+def ensure_venv() -> None:
+    if not PYTHON.exists():
+        if sys.version_info < (3, 11):
+            sys.exit("Python 3.11 or newer is needed.")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip", "uv")
+
+
+def install(*requirements: str) -> None:
+    """Install into .venv with uv (fast), falling back to pip."""
+    uv = BIN / "uv"
+    if uv.exists():
+        run(uv, "pip", "install", "--quiet", "--python", PYTHON, *requirements)
+    else:
+        run(PYTHON, "-m", "pip", "install", "--quiet", *requirements)
+    # stevedore caches entry points per sys.path; a fresh install must be seen at once.
+    shutil.rmtree(Path.home() / ".cache" / "python-entrypoints", ignore_errors=True)
+
+
+def editable_everything() -> list[str]:
+    args = ["-e", ".[postgres]"]
+    for name in PLUGINS:
+        args += ["-e", f"plugins/{name}"]
+    return [*args, "-r", "example_site/requirements.txt"]
+
+
+def demo(argv: list[str]) -> None:
+    ensure_venv()
+    install(*editable_everything())
+    manage = ["example_site/manage.py"]
+    run(PYTHON, *manage, "migrate", "--noinput")
+    run(PYTHON, *manage, "seed_demo")
+    address = argv[0] if argv else "127.0.0.1:8000"
+    print(f"\nDemo: http://{address}/  (log in as buyer@example.com or seller@example.com, "
+          "password: demo-password)\n", flush=True)
+    run(PYTHON, *manage, "runserver", address)
+
+
+def test(argv: list[str]) -> None:
+    ensure_venv()
+    install("tox>=4.20", "tox-uv>=1.11")
+    run(BIN / "tox", "run", *argv)
+
+
+def main() -> None:
+    commands = {"demo": demo, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    try:
+        commands[sys.argv[1]](sys.argv[2:])
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

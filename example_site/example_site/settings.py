@@ -1,0 +1,238 @@
+"""Example site settings, read from a 12-factor environment.
+
+With nothing set it runs on SQLite, a local-memory cache, in-process Celery
+tasks, local files and the dummy payment provider. These switch on the
+production parts:
+
+==================================  ==================================================
+``DJANGO_ENV=production``            secure cookies, HSTS, SSL redirect; DEBUG off
+``DJANGO_SECRET_KEY``                required in production
+``DJANGO_ALLOWED_HOSTS``             comma-separated
+``DATABASE_URL``                     e.g. ``postgres://user:pw@host/db``
+``REDIS_URL``                        shared cache and Celery broker; tasks go to workers
+``EMAIL_HOST`` (+ PORT, USER…)    SMTP (otherwise emails print to the console)
+``MARKETPLACE_PLUGINS``              comma-separated; default below
+``DODO_PAYMENTS_API_KEY`` …          enables ``payments_dodo`` (see docs/settings.md)
+``S3_BUCKET`` …                      enables ``storage_s3``
+``TELEGRAM_BOT_TOKEN`` …             enables ``notify_telegram``
+``MAINTENANCE_MODE``, ``MAINTENANCE_BYPASS_SECRET``
+==================================  ==================================================
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from marketplace_core.plugins.loading import plugin_apps
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env("MARKETPLACE_VAR_DIR", str(BASE_DIR / "var")))
+PRODUCTION = env("DJANGO_ENV", "development") == "production"
+
+DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise RuntimeError("Set DJANGO_SECRET_KEY in production.")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# --- plugins -----------------------------------------------------------------
+
+_default_plugins = ["support", "shorturl"]
+if env("DODO_PAYMENTS_API_KEY"):
+    _default_plugins.insert(0, "payments_dodo")
+if env("S3_BUCKET"):
+    _default_plugins.append("storage_s3")
+if env("TELEGRAM_BOT_TOKEN"):
+    _default_plugins.append("notify_telegram")
+
+MARKETPLACE = {
+    "PLUGINS": env_list("MARKETPLACE_PLUGINS", ",".join(_default_plugins)),
+    "SITE_NAME": env("MARKETPLACE_SITE_NAME", "Marketplace"),
+    "PAYMENT_PROVIDER": env(
+        "MARKETPLACE_PAYMENT_PROVIDER", "dodo" if env("DODO_PAYMENTS_API_KEY") else "dummy"
+    ),
+    "STORAGE_BACKEND": env("MARKETPLACE_STORAGE_BACKEND", "s3" if env("S3_BUCKET") else "local"),
+    "LOCAL_STORAGE_ROOT": str(VAR_DIR / "private-media"),
+    "MAINTENANCE_MODE": env_bool("MAINTENANCE_MODE"),
+    "MAINTENANCE_BYPASS_SECRET": env("MAINTENANCE_BYPASS_SECRET"),
+    "payments_dodo": {
+        "API_KEY": env("DODO_PAYMENTS_API_KEY"),
+        "WEBHOOK_SECRETS": env_list("DODO_PAYMENTS_WEBHOOK_SECRET"),
+        "ENVIRONMENT": env("DODO_PAYMENTS_ENVIRONMENT", "test_mode"),
+        "BASE_URL": env("DODO_PAYMENTS_BASE_URL") or None,
+    },
+    "storage_s3": {
+        "BUCKET": env("S3_BUCKET"),
+        "REGION": env("S3_REGION", "us-east-1"),
+        "ENDPOINT_URL": env("S3_ENDPOINT_URL") or None,
+        "PUBLIC_ENDPOINT_URL": env("S3_PUBLIC_ENDPOINT_URL") or None,
+    },
+    "notify_telegram": {
+        "BOT_TOKEN": env("TELEGRAM_BOT_TOKEN"),
+        "CHAT_ID": env("TELEGRAM_CHAT_ID"),
+        "THREAD_ID": env("TELEGRAM_THREAD_ID") or None,
+        "API_URL": env("TELEGRAM_API_URL") or None,
+    },
+}
+# Options of plugins that are not enabled are dropped, so `check` stays quiet about them.
+for _name in ("payments_dodo", "storage_s3", "notify_telegram"):
+    if _name not in MARKETPLACE["PLUGINS"]:
+        MARKETPLACE.pop(_name)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "example_site.apps.ExampleSiteConfig",
+    "marketplace_core",
+    *plugin_apps(MARKETPLACE["PLUGINS"]),
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "marketplace_core.maintenance.middleware.UnderConstructionMiddleware",
+]
+
+ROOT_URLCONF = "example_site.urls"
+WSGI_APPLICATION = "example_site.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "marketplace_core.context_processors.marketplace",
+            ]
+        },
+    }
+]
+
+# --- data --------------------------------------------------------------------
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL}}
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_TASK_ALWAYS_EAGER = False
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CELERY_BROKER_URL = "memory://"
+    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+AUTH_USER_MODEL = "marketplace_core.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "marketplace:login"
+LOGIN_REDIRECT_URL = "marketplace:home"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+if env("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env("EMAIL_HOST")
+    EMAIL_PORT = int(env("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Marketplace <noreply@localhost>")
+
+# --- production hardening (manage.py check --deploy is clean with DJANGO_ENV=production) --
+
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {"django": {"level": "INFO"}},
+}

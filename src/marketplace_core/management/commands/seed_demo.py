@@ -1,0 +1,174 @@
+"""``manage.py seed_demo``: sellers, customers, categories and ~40 products with files.
+
+Idempotent: running it again finds what exists (by email and slug) and adds
+only what is missing. Every product gets a real downloadable file, and the
+demo buyer owns a few products through the same services real payments use.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils.text import slugify
+
+from marketplace_core.accounts.models import Role, User
+from marketplace_core.catalog.models import Category, Product
+from marketplace_core.ownership import services
+from marketplace_core.payments.dummy import DummyProvider
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential
+
+SELLERS = [
+    ("seller@example.com", "Sam Seller", ["Templates", "E-books", "Icons"]),
+    ("studio@example.com", "Pixel Studio", ["Fonts", "Photos", "Audio"]),
+]
+CUSTOMERS = [("buyer@example.com", "Bea Buyer"), ("customer@example.com", "Cal Customer")]
+TOPICS = [
+    "Notion budget planner", "Landing page kit", "Resume template", "Pitch deck", "Invoice pack",
+    "Python crash course", "SQL field guide", "Design systems primer", "Remote work handbook",
+    "Sourdough baking notes", "Line icon set", "Duotone icon set", "Emoji pack", "Weather icons",
+    "Geometric sans font", "Handwritten script font", "Monospace coding font", "Serif display",
+    "Mountain photos", "City at night photos", "Texture pack", "Minimal wallpapers",
+    "Lo-fi beats loop pack", "Podcast intro jingles", "Foley sound effects", "Ambient drones",
+    "Kanban board template", "Habit tracker", "Meal planner", "Wedding checklist",
+    "Email newsletter kit", "Social media templates", "Brand guideline template",
+    "UX research toolkit", "Data viz cheatsheets", "Git cheatsheet", "Regex cheatsheet",
+    "Marketing calendar", "Freelance contract pack", "Study planner",
+]
+PRICES = [0, 499, 900, 1299, 1900, 2500, 4900]
+
+
+def _zip_bytes(title: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", f"{title}\n\nThank you for your purchase!\n")
+        archive.writestr("data/items.csv", "id,name\n" + "".join(
+            f"{i},{title} item {i}\n" for i in range(1, 51)))
+    return buffer.getvalue()
+
+
+def _pdf_bytes(title: str) -> bytes:
+    """A minimal valid one-page PDF showing ``title``."""
+    text = title.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+              .encode())
+    return out.getvalue()
+
+
+class Command(BaseCommand):
+    help = "Create demo sellers, customers, categories and ~40 products (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--products", type=int, default=len(TOPICS),
+                            help="How many products to ensure (at most %(default)s).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = max(0, min(options["products"], len(TOPICS)))
+        sellers = [self._user(email, name, Role.SELLER) for email, name, _ in SELLERS]
+        customers = [self._user(email, name, Role.CUSTOMER) for email, name in CUSTOMERS]
+        categories = {
+            seller.pk: [self._category(seller, name) for name in names]
+            for seller, (_, _, names) in zip(sellers, SELLERS, strict=True)
+        }
+        created = 0
+        for index, topic in enumerate(TOPICS[:count]):
+            seller = sellers[index % len(sellers)]
+            created += self._product(index, topic, seller, categories[seller.pk])
+            self._progress(index + 1, count)
+        buyer = customers[0]
+        for product in Product.objects.published().exclude(seller=buyer).order_by("id")[:3]:
+            self._purchase(buyer, product)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {len(sellers)} sellers, {len(customers)} customers, "
+            f"{count} products ({created} new). Password for every demo user: {DEMO_PASSWORD}"
+        ))
+
+    def _progress(self, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        stream = sys.stdout if self.stdout.isatty() else None
+        line = f"\rProducts [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        if stream is not None:
+            stream.write(line)
+            stream.flush()
+            if done == total:
+                stream.write("\n")
+        elif done == total:
+            self.stdout.write(line.strip())
+
+    def _user(self, email: str, name: str, role: str) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD, name=name, role=role,
+                                            email_verified=True)
+        return user
+
+    def _category(self, seller: User, name: str) -> Category:
+        category, _ = Category.objects.get_or_create(
+            seller=seller, slug=slugify(name), defaults={"name": name}
+        )
+        return category
+
+    @transaction.atomic
+    def _product(self, index: int, topic: str, seller: User, categories: list[Category]) -> int:
+        slug = slugify(topic)
+        if Product.objects.filter(slug=slug).exists():
+            return 0
+        as_pdf = index % 2 == 0
+        product = Product(
+            seller=seller,
+            title=topic,
+            slug=slug,
+            description=f"{topic}: a demo product with a real file to download.\n\n"
+                        "Everything you need, delivered instantly after payment.",
+            price=PRICES[index % len(PRICES)] or 299,
+            currency="USD" if index % 5 else "EUR",
+            status=Product.Status.DRAFT if index % 13 == 12 else Product.Status.PUBLISHED,
+            is_featured=index % 7 == 0,
+        )
+        file_name = f"{slug}.pdf" if as_pdf else f"{slug}.zip"
+        content = _pdf_bytes(topic) if as_pdf else _zip_bytes(topic)
+        product.set_file(ContentFile(content, name=file_name), original_name=file_name)
+        product.save()
+        product.categories.set([categories[index % len(categories)]])
+        return 1
+
+    def _purchase(self, buyer: User, product: Product) -> None:
+        if services.owns(buyer, product):
+            return
+        order = services.start_checkout(
+            buyer=buyer, product=product, provider=DummyProvider.identifier,
+            billing={"name": buyer.name, "email": buyer.email, "country": "US"},
+        )
+        services.confirm_payment(
+            provider=DummyProvider.identifier,
+            order_reference=str(order.reference),
+            provider_payment_id=f"demo_{order.reference.hex}",
+            amount=order.amount,
+            currency=order.currency,
+        )
