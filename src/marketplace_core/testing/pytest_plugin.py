@@ -33,6 +33,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("MARKETPLACE_TEST_DB", "sqlite"),
         help="Database for Django tests: sqlite (default) or postgres (started by the run).",
     )
+    group.addoption(
+        "--marketplace-redis",
+        action="store_true",
+        default=False,
+        help="Start redis-server before settings load and set REDIS_URL (cache and broker).",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -45,9 +51,14 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
         early_config.stash[_pg_key] = server
         os.environ["DATABASE_URL"] = server.url
         os.environ["MARKETPLACE_TEST_DB"] = "postgres"
+    if getattr(early_config.known_args_namespace, "marketplace_redis", False):
+        redis = RedisServer().start()
+        early_config.stash[_redis_key] = redis
+        os.environ["REDIS_URL"] = redis.url
 
 
 _pg_key = pytest.StashKey[PostgresServer]()
+_redis_key = pytest.StashKey[RedisServer]()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -55,6 +66,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if server is not None:
         server.stop()
         os.environ.pop("DATABASE_URL", None)
+    redis = config.stash.get(_redis_key, None)
+    if redis is not None:
+        redis.stop()
+        os.environ.pop("REDIS_URL", None)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -70,8 +85,15 @@ def marketplace_db_vendor() -> str:
 
 
 @pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    """A real ``redis-server`` for the whole session (fails if it cannot start)."""
+def redis_server(pytestconfig: pytest.Config) -> Iterator[RedisServer]:
+    """A real ``redis-server`` for the whole session (fails if it cannot start).
+
+    With ``--marketplace-redis`` it is the server the settings already use.
+    """
+    started = pytestconfig.stash.get(_redis_key, None)
+    if started is not None:
+        yield started
+        return
     server = RedisServer().start()
     try:
         yield server
@@ -105,3 +127,27 @@ def make_category() -> Callable[..., Any]:
     from marketplace_core.testing import factories
 
     return factories.make_category
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the item (the ``page`` fixture screenshots failures)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless system Chromium via Playwright (see :mod:`.browser`)."""
+    from marketplace_core.testing.browser import launch_browser
+
+    yield from launch_browser()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page in a fresh context; screenshot kept on failure."""
+    from marketplace_core.testing.browser import open_page
+
+    yield from open_page(browser, request.node)
