@@ -1,3 +1,52 @@
+"""Fixtures for the short URL tests: a clean cache per test, sellers, links, servers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
 from marketplace_core.celery_app import create_celery_app
+from marketplace_core.testing import factories
 
 create_celery_app("tests")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    """Each test starts with empty caches and no buffered clicks in this process."""
+    from marketplace_shorturl.clicks import buffer
+    from marketplace_shorturl.linkcache import links
+
+    cache.clear()
+    links.clear_local()
+    buffer._after_fork_in_child()  # drop counts a previous test left unpushed
+    yield
+    buffer.stop()
+
+
+@pytest.fixture
+def seller(db: None) -> Any:
+    return factories.make_seller()
+
+
+@pytest.fixture
+def seller_client(seller: Any) -> Client:
+    client = Client()
+    client.force_login(seller)
+    return client
+
+
+@pytest.fixture
+def make_link(seller: Any) -> Callable[..., Any]:
+    """Create a link through the service (``slug``/``destination``/... as keywords)."""
+    from marketplace_shorturl.services import LinkData, create_link
+
+    def make(owner: Any = None, **fields: Any) -> Any:
+        fields.setdefault("destination", "https://example.com/landing")
+        return create_link(owner or seller, LinkData(**fields))
+
+    return make

@@ -6,3 +6,7 @@ class ShorturlConfig(AppConfig):
     label = "shorturl"
     verbose_name = "Short URLs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the cache-invalidation receivers; no database access.
+        from marketplace_shorturl import signals  # noqa: F401

@@ -1,1 +1,49 @@
-"""Hook implementations of the short URL plugin (its features land with the short URL issue)."""
+"""Hook implementations of the short URL plugin."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from marketplace_core import hookimpl
+from marketplace_core.plugins.types import NavArea, NavItem, PeriodicTask
+
+if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
+    from django.http import HttpRequest
+    from django.urls import URLPattern, URLResolver
+
+
+@hookimpl
+def register_urlpatterns() -> list[URLPattern | URLResolver]:
+    from marketplace_shorturl.urls import urlpatterns
+
+    return list(urlpatterns)
+
+
+@hookimpl
+def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
+    """"Short links" for sellers, in the seller and account navigation."""
+    if area not in ("seller", "account"):
+        return []
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not getattr(user, "is_seller", False):
+        return []
+    return [NavItem(_("Short links"), reverse("shorturl:list"), order=300, key="shorturl")]
+
+
+@hookimpl
+def register_periodic_tasks() -> list[PeriodicTask]:
+    from marketplace_shorturl.conf import conf
+    from marketplace_shorturl.tasks import FLUSH_TASK
+
+    return [PeriodicTask(name=FLUSH_TASK, task=FLUSH_TASK, every_seconds=conf.FLUSH_INTERVAL)]
+
+
+@hookimpl
+def check_configuration(app_configs: Any) -> list[CheckMessage]:
+    from marketplace_shorturl.checks import check_settings
+
+    return check_settings()

@@ -10,5 +10,7 @@ plugin = PluginInfo(
     compatibility="marketplace-core>=0.1,<0.2",
     app="marketplace_shorturl.apps.ShorturlConfig",
     hooks="marketplace_shorturl.hooks",
+    # Short links are /s/<slug>; the seller's pages live under /s/manage/.
+    url_prefix="s",
     description="Seller-managed short links with cached redirects and exact click counts.",
 )

@@ -1,0 +1,126 @@
+"""Clicks counted in this process's memory, pushed to the shared journal.
+
+The redirect path only adds one to a dict under a lock: no cache write, no
+database write. A daemon thread (started by the first click when
+``PUSH_INTERVAL`` > 0) pushes the counts to the journal every ``PUSH_INTERVAL``
+seconds, the process pushes once more when it exits normally, and the flush
+task pushes the counts of the process it runs in before applying the journal.
+
+What a hard crash (SIGKILL, power loss) of a web process can lose: the clicks it
+served since its last push, at most ``PUSH_INTERVAL`` seconds of its traffic.
+A push that fails (cache unreachable) keeps the counts for the next attempt.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from collections import Counter
+
+from marketplace_shorturl import journal
+from marketplace_shorturl.conf import conf
+
+logger = logging.getLogger("shorturl")
+
+
+class ClickBuffer:
+    """Per-process click counts keyed by link id (one instance: :data:`buffer`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[int] = Counter()
+        self._pusher: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def record(self, link_id: int) -> None:
+        """Count one click. Never touches the network or the database."""
+        with self._lock:
+            self._counts[link_id] += 1
+        if self._pusher is None:
+            self._start_pusher()
+
+    def pending(self) -> int:
+        """Clicks counted here and not pushed yet."""
+        with self._lock:
+            return sum(self._counts.values())
+
+    def push(self) -> int:
+        """Move this process's counts into the journal; return how many clicks moved.
+
+        On failure the counts are put back (nothing is lost while the process
+        lives) and the error is raised.
+        """
+        with self._lock:
+            counts, self._counts = self._counts, Counter()
+        if not counts:
+            return 0
+        try:
+            journal.append(counts)
+        except Exception:
+            with self._lock:
+                self._counts.update(counts)
+            raise
+        return sum(counts.values())
+
+    def _start_pusher(self) -> None:
+        interval = conf.PUSH_INTERVAL
+        with self._lock:
+            if self._pusher is not None or interval <= 0:
+                return
+            self._stop.clear()
+            self._pusher = threading.Thread(
+                target=self._run, args=(interval,), name="shorturl-click-pusher", daemon=True
+            )
+            self._pusher.start()
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self._push_logged()
+            if conf.FLUSH_IN_WEB_PROCESS:
+                self._flush_logged()
+
+    def _push_logged(self) -> None:
+        try:
+            self.push()
+        except Exception:
+            logger.exception("shorturl: pushing clicks failed; will retry")
+
+    def _flush_logged(self) -> None:
+        from marketplace_shorturl.flush import apply_pending
+
+        try:
+            apply_pending()
+        except Exception:
+            logger.exception("shorturl: flushing clicks in the web process failed")
+        finally:
+            from django.db import connection
+
+            connection.close()  # this thread's own connection; do not keep it open
+
+    def stop(self) -> None:
+        """Stop the pusher thread (the next click starts it again)."""
+        thread = self._pusher
+        self._stop.set()
+        if thread is not None:
+            thread.join(5)
+        self._pusher = None
+
+    def _after_fork_in_child(self) -> None:
+        # The parent keeps (and pushes) its own counts; the child starts empty and
+        # without the parent's thread, which does not exist in the child.
+        self._lock = threading.Lock()
+        self._counts = Counter()
+        self._pusher = None
+        self._stop = threading.Event()
+
+
+buffer = ClickBuffer()
+os.register_at_fork(after_in_child=buffer._after_fork_in_child)
+
+
+@atexit.register
+def _push_at_exit() -> None:
+    if buffer.pending():
+        buffer._push_logged()

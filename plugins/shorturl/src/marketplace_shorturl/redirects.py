@@ -1,0 +1,34 @@
+"""Answering a short link: shared by the view and the fast-path middleware."""
+
+from __future__ import annotations
+
+import time
+
+from django.http import HttpResponseRedirect
+
+from marketplace_shorturl import slugs
+from marketplace_shorturl.clicks import buffer
+from marketplace_shorturl.linkcache import CachedLink, links
+
+
+def find(slug: str, *, also: str | None = None) -> tuple[CachedLink | None, object]:
+    """The link for ``slug`` as typed (any case) and the cache value of ``also``."""
+    return links.get(slugs.normalize(slug), also=also)
+
+
+def redirect(link: CachedLink, *, count: bool) -> HttpResponseRedirect:
+    """302 to the destination, counting the click when ``count``.
+
+    302, not 301: a permanent redirect would be cached by browsers and later
+    clicks would never reach us to be counted; ``no-store`` keeps shared caches
+    from answering for us too.
+    """
+    if count:
+        buffer.record(link.id)
+    response = HttpResponseRedirect(link.destination)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,203 @@
+"""The destination validator: only plain, public http(s) URLs.
+
+:func:`clean_destination` parses the URL the way a browser does (WHATWG URL
+host rules, UTS #46 for international names) and refuses:
+
+- schemes other than ``http``/``https`` (``javascript:``, ``data:``, ...),
+  also when hidden by case, whitespace or control characters;
+- credentials (``user:pass@``), backslashes and percent-encoded hosts;
+- hosts that are loopback, private, link-local, shared, reserved, multicast or
+  unspecified addresses, however written: dotted, decimal (``2130706433``),
+  hex (``0x7f.1``), octal, shortened, IPv6 (also IPv4-mapped, NAT64, 6to4,
+  Teredo) and full-width digits and ideographic full stops (U+FF11..., U+3002);
+- local names: single labels (``intranet``), ``localhost`` and ``*.localhost``,
+  ``.local``, ``.internal``, ``.lan``, ``.home.arpa`` ...;
+- hosts outside the allow-list, when one is configured (a domain allows itself
+  and its subdomains).
+
+Names are not resolved through DNS (the answer can change after validation);
+the threat addressed is a short link sending visitors' browsers somewhere
+unsafe, not the server fetching the URL.
+
+It returns the URL rebuilt from what was checked (lowercase scheme, host in
+ASCII/punycode, path and query percent-encoded), so the redirect sends exactly
+what was validated.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Iterable
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+import idna
+from django.core.exceptions import ValidationError
+from django.utils.encoding import iri_to_uri
+from django.utils.translation import gettext_lazy as _
+
+from marketplace_shorturl.models import DESTINATION_MAX_LENGTH
+
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+#: Names that resolve to the visitor's own machine or network, never the public internet.
+LOCAL_SUFFIXES = (
+    "localhost", "local", "localdomain", "internal", "intranet", "lan", "home", "corp",
+    "private", "home.arpa", "test", "invalid", "example", "onion", "arpa",
+)
+_ASCII_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def clean_destination(value: str, *, allowed_domains: Iterable[str] = ()) -> str:
+    """Return the normalized destination or raise ``ValidationError`` saying why."""
+    url = value.strip()
+    if not url:
+        raise ValidationError(_("Enter a destination URL."), code="required")
+    if len(url) > DESTINATION_MAX_LENGTH:
+        raise ValidationError(_("Use a URL of at most %(max)d characters."),
+                              code="too_long", params={"max": DESTINATION_MAX_LENGTH})
+    if _FORBIDDEN_CHARS.search(url) or any(unicodedata.category(c) == "Cc" for c in url):
+        raise ValidationError(_("A URL cannot contain spaces, control characters or "
+                                "backslashes."), code="invalid_characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValidationError(_("Enter a valid URL."), code="invalid") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in ALLOWED_SCHEMES or not url.lower().startswith(scheme + "://"):
+        raise ValidationError(_("Only http:// and https:// links can be shortened."),
+                              code="scheme")
+    if "@" in parts.netloc:
+        raise ValidationError(_("Links with a user name or password are not allowed."),
+                              code="credentials")
+    host = _canonical_host(parts)
+    _check_public(host)
+    domains = [d for d in allowed_domains if d]
+    if domains and not any(host == d or host.endswith("." + d) for d in domains):
+        raise ValidationError(_("Links must point to one of: %(domains)s."),
+                              code="domain_not_allowed", params={"domains": ", ".join(domains)})
+    return _rebuild(parts, host, port)
+
+
+def _canonical_host(parts: SplitResult) -> str:
+    """The host as a browser would send it: lowercase ASCII, no trailing dot."""
+    netloc = parts.netloc
+    if netloc.startswith("["):
+        literal = netloc[1:netloc.find("]")] if "]" in netloc else ""
+        try:
+            return "[" + str(ipaddress.IPv6Address(literal)) + "]"
+        except ValueError as exc:  # zone ids ("%25eth0") and other junk
+            raise ValidationError(_("Enter a valid host name."), code="host") from exc
+    host = parts.hostname or ""
+    if "%" in host or not host:
+        raise ValidationError(_("Enter a valid host name."), code="host")
+    if not host.isascii():
+        try:
+            host = idna.encode(unicodedata.normalize("NFC", host), uts46=True,
+                               std3_rules=False, transitional=False).decode("ascii")
+        except (idna.IDNAError, UnicodeError) as exc:
+            raise ValidationError(_("Enter a valid host name."), code="host") from exc
+    host = host.lower()
+    if host.endswith("."):
+        host = host[:-1]
+    if not host or len(host) > 253:
+        raise ValidationError(_("Enter a valid host name."), code="host")
+    return host
+
+
+def _check_public(host: str) -> None:
+    """Refuse hosts that reach loopback, private or local networks."""
+    if host.startswith("["):
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.IPv6Address(
+            host[1:-1])
+    else:
+        labels = host.split(".")
+        if _looks_numeric(labels[-1]):
+            address = _whatwg_ipv4(labels)
+        else:
+            _check_name(labels)
+            return
+    for candidate in _embedded_addresses(address):
+        if (not candidate.is_global or candidate.is_multicast
+                or getattr(candidate, "is_site_local", False)):
+            raise ValidationError(_("Links to local or private network addresses are not "
+                                    "allowed."), code="private_host")
+
+
+def _check_name(labels: list[str]) -> None:
+    if len(labels) < 2:
+        raise ValidationError(_("Use a public domain name such as example.com."),
+                              code="local_host")
+    for label in labels:
+        if not _ASCII_LABEL.match(label):
+            raise ValidationError(_("Enter a valid host name."), code="host")
+        if label.startswith("xn--"):
+            try:
+                idna.decode(label)
+            except (idna.IDNAError, UnicodeError) as exc:
+                raise ValidationError(_("Enter a valid host name."), code="host") from exc
+    name = ".".join(labels)
+    if any(name == s or name.endswith("." + s) for s in LOCAL_SUFFIXES):
+        raise ValidationError(_("Links to local network names are not allowed."),
+                              code="local_host")
+
+
+def _looks_numeric(label: str) -> bool:
+    """WHATWG "ends in a number": the host is then parsed as IPv4 (or rejected)."""
+    if label.isdigit():
+        return True
+    return label[:2] == "0x" and all(c in "0123456789abcdef" for c in label[2:])
+
+
+def _whatwg_ipv4(labels: list[str]) -> ipaddress.IPv4Address:
+    """Parse like a browser: 1-4 parts, each decimal, ``0x`` hex or ``0`` octal."""
+    if labels and labels[-1] == "":
+        labels = labels[:-1]
+    if not 1 <= len(labels) <= 4:
+        raise ValidationError(_("Enter a valid host name."), code="host")
+    numbers = [_ipv4_number(label) for label in labels]
+    *head, last = numbers
+    if any(n > 255 for n in head) or last >= 256 ** (5 - len(numbers)):
+        raise ValidationError(_("Enter a valid host name."), code="host")
+    value = last
+    for index, number in enumerate(head):
+        value += number * 256 ** (3 - index)
+    return ipaddress.IPv4Address(value)
+
+
+def _ipv4_number(label: str) -> int:
+    try:
+        if label[:2] in ("0x", "0X"):
+            return int(label[2:] or "0", 16)
+        if len(label) > 1 and label.startswith("0"):
+            return int(label[1:], 8)
+        return int(label, 10)
+    except ValueError as exc:
+        raise ValidationError(_("Enter a valid host name."), code="host") from exc
+
+
+def _embedded_addresses(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The address and every IPv4 address it carries (mapped, NAT64, 6to4, Teredo)."""
+    found: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [address]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            found.append(address.ipv4_mapped)
+        if address.sixtofour is not None:
+            found.append(address.sixtofour)
+        if address.teredo is not None:
+            found.extend(address.teredo)
+        if address in _NAT64:
+            found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found
+
+
+def _rebuild(parts: SplitResult, host: str, port: int | None) -> str:
+    netloc = host if port is None else f"{host}:{port}"
+    path = iri_to_uri(parts.path) or "/"
+    return urlunsplit((parts.scheme.lower(), netloc, path, iri_to_uri(parts.query),
+                       iri_to_uri(parts.fragment)))

@@ -1,0 +1,128 @@
+"""The redirect and the seller's management pages (seed §9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect as redirect_to
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+from django.views.generic import DeleteView, FormView, ListView, UpdateView
+
+from marketplace_core.accounts.mixins import SellerRequiredMixin
+from marketplace_shorturl import redirects, services
+from marketplace_shorturl.conf import conf
+from marketplace_shorturl.forms import ShortURLForm
+from marketplace_shorturl.models import ShortURL
+from marketplace_shorturl.urlbuilder import short_url_base
+
+
+@require_safe
+def shorturl_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Resolve ``slug`` through the caches and redirect (302) to its destination.
+
+    Unknown slug: 404. Expired or switched off: a 410 page saying which. Only GET
+    counts as a click (HEAD is what link checkers send). On a cache hit this
+    makes no database query; with :class:`~marketplace_shorturl.middleware.ShortURLMiddleware`
+    installed, GETs of working links are answered before this view is reached.
+    """
+    link, _unused = redirects.find(slug)
+    if link is None:
+        raise Http404(_("No such short link."))
+    status = link.status(redirects.now())
+    if status != "ok":
+        return render(request, "shorturl/gone.html", {"reason": status}, status=410)
+    return redirects.redirect(link, count=request.method == "GET")
+
+
+class SellerLinksMixin(SellerRequiredMixin):
+    """Sellers only; every lookup is limited to the seller's own links (others: 404)."""
+
+    request: HttpRequest
+
+    def get_queryset(self) -> QuerySet[ShortURL]:
+        return ShortURL.objects.filter(seller=self.request.user)
+
+
+class ShorturlListView(SellerLinksMixin, ListView):
+    """The seller's links, newest first, searchable by slug or destination."""
+
+    template_name = "shorturl/list.html"
+    context_object_name = "links"
+
+    def get_paginate_by(self, queryset: Any) -> int:
+        return conf.PAGE_SIZE
+
+    def get_queryset(self) -> QuerySet[ShortURL]:
+        queryset = super().get_queryset()
+        self.q = self.request.GET.get("q", "").strip()
+        if self.q:
+            queryset = queryset.filter(Q(slug__icontains=self.q) |
+                                       Q(destination__icontains=self.q))
+        return queryset
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        base = short_url_base(self.request)
+        context["q"] = self.q
+        context["rows"] = [(link, base + link.path) for link in context["links"]]
+        context["flush_interval"] = int(conf.FLUSH_INTERVAL)
+        return context
+
+
+class _LinkFormMixin(SellerLinksMixin):
+    form_class = ShortURLForm
+    template_name = "shorturl/form.html"
+    success_url = reverse_lazy("shorturl:list")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()  # type: ignore[misc]
+        kwargs["request"] = self.request
+        return kwargs
+
+
+class ShorturlCreateView(_LinkFormMixin, FormView):
+    """Create a link; an empty slug gets a generated one."""
+
+    def form_valid(self, form: ShortURLForm) -> HttpResponse:
+        try:
+            link = services.create_link(self.request.user, form.link_data())  # type: ignore[arg-type]
+        except services.SlugTaken:
+            form.add_error("slug", _("This slug is already taken."))
+            return self.form_invalid(form)
+        except services.NoFreeSlug:
+            form.add_error("slug", _("No free slug could be generated; choose one."))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Short link /%(slug)s created.") % {"slug": link.slug})
+        return redirect_to(self.get_success_url())
+
+
+class ShorturlUpdateView(_LinkFormMixin, UpdateView):
+    """Edit one of the seller's links; every process sees the change on its next redirect."""
+
+    def form_valid(self, form: ShortURLForm) -> HttpResponse:
+        try:
+            services.update_link(self.object, form.link_data())
+        except services.SlugTaken:
+            form.add_error("slug", _("This slug is already taken."))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Short link updated."))
+        return redirect_to(self.get_success_url())
+
+
+class ShorturlDeleteView(SellerLinksMixin, DeleteView):
+    """Confirm, then delete: the short URL answers 404 from the next request on."""
+
+    template_name = "shorturl/confirm_delete.html"
+    success_url = reverse_lazy("shorturl:list")
+    context_object_name = "link"
+
+    def form_valid(self, form: Any) -> HttpResponseBase:
+        services.delete_link(self.object)
+        messages.success(self.request, _("Short link deleted."))
+        return redirect_to(self.get_success_url())
