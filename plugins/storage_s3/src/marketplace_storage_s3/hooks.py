@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.checks import CheckMessage, Error
+from typing import TYPE_CHECKING, Any
 
 from marketplace_core import hookimpl
-from marketplace_core.conf import conf as core_conf
+
+if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
+
+    from marketplace_core.storage.backends import StorageBackend
+
+
+@hookimpl
+def register_storage_backends() -> list[type[StorageBackend]]:
+    from marketplace_storage_s3.backend import S3StorageBackend
+
+    return [S3StorageBackend]
 
 
 @hookimpl
 def check_configuration(app_configs: Any) -> list[CheckMessage]:
-    options = core_conf.plugin("storage_s3")
-    errors: list[CheckMessage] = []
-    if not options.get("BUCKET"):
-        errors.append(Error(
-            "MARKETPLACE['storage_s3']['BUCKET'] is not set.",
-            hint="Name a private bucket, for example from the S3_BUCKET environment variable.",
-            id="storage_s3.E001",
-        ))
-    return errors
+    from marketplace_storage_s3.checks import check_settings
+
+    return check_settings()

@@ -10,5 +10,7 @@ plugin = PluginInfo(
     compatibility="marketplace-core>=0.1,<0.2",
     app="marketplace_storage_s3.apps.StorageS3Config",
     hooks="marketplace_storage_s3.hooks",
-    description="Private product files on S3 (or any S3-compatible store) with presigned downloads.",
+    description=(
+        "Private product files on S3 (or any S3-compatible store) with presigned downloads."
+    ),
 )

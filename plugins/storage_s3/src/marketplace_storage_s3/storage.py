@@ -1,0 +1,196 @@
+"""A Django ``Storage`` for product files in a private S3 bucket.
+
+Contract:
+
+- Objects are written without an ACL, so they stay as private as the bucket
+  (an unsigned GET is refused). Keys are the names core generates
+  (``products/<uuid4 hex>/<sanitized name>``); this storage never invents names.
+- Uploads stream through boto3's managed transfer: files above
+  ``UPLOAD_CHUNK_SIZE`` go as a multipart upload, read one part at a time. A
+  Django ``TemporaryUploadedFile`` is sent from its path on disk (nothing held
+  in memory); any other file object is read in parts, at most
+  ``UPLOAD_CONCURRENCY`` of them in memory at once.
+- :meth:`presigned_get_url` is the only way to read an object from outside;
+  :meth:`url` returns the object's plain, unsigned address (refused by the
+  store) so it can never leak access when some template renders it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import mimetypes
+import tempfile
+from typing import Any
+
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import ClientError
+from django.conf import settings
+from django.core.files.base import File
+from django.core.files.storage import Storage
+from django.utils import timezone
+
+from marketplace_storage_s3.client import S3Clients, clients_for, unsigned_client_for
+from marketplace_storage_s3.conf import ConnectionOptions, conf
+from marketplace_storage_s3.disposition import attachment
+
+#: Downloads through :meth:`S3ProductStorage.open` spill to disk above this size.
+SPOOL_MAX_MEMORY = 8 * 1024 * 1024
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+
+
+class S3ProductStorage(Storage):
+    """Product files in ``options.bucket``; see the module docstring for the contract."""
+
+    def __init__(self, options: ConnectionOptions, *, chunk_size: int, concurrency: int) -> None:
+        self.options = options
+        self.chunk_size = chunk_size
+        self.concurrency = concurrency
+
+    @classmethod
+    def from_settings(cls) -> S3ProductStorage:
+        return cls(conf.connection(), chunk_size=conf.UPLOAD_CHUNK_SIZE,
+                   concurrency=conf.UPLOAD_CONCURRENCY)
+
+    @property
+    def bucket(self) -> str:
+        return self.options.bucket
+
+    @property
+    def clients(self) -> S3Clients:
+        return clients_for(self.options)
+
+    # -- writing ----------------------------------------------------------
+
+    def transfer_config(self) -> TransferConfig:
+        """Multipart above one part, ``concurrency`` parts in flight and in memory."""
+        config = TransferConfig(
+            multipart_threshold=self.chunk_size,
+            multipart_chunksize=self.chunk_size,
+            max_concurrency=self.concurrency,
+            use_threads=True,
+            # The classic s3transfer client: its memory bound is the one documented here.
+            preferred_transfer_client="classic",
+        )
+        # s3transfer reads each part of a plain stream into memory before sending
+        # it; its default would allow 10 such parts. Bound it to the parts in flight.
+        config.max_in_memory_upload_chunks = self.concurrency
+        return config
+
+    def _save(self, name: str, content: Any) -> str:
+        key = _key(name)
+        extra = {"ContentType": mimetypes.guess_type(key)[0] or "application/octet-stream"}
+        temporary_path = getattr(content, "temporary_file_path", None)
+        if callable(temporary_path):
+            # Django already streamed the upload to disk: let s3transfer read
+            # each part straight from the file instead of copying it into memory.
+            self.clients.api.upload_file(
+                temporary_path(), self.bucket, key, ExtraArgs=extra, Config=self.transfer_config()
+            )
+            return key
+        _rewind(content)
+        self.clients.api.upload_fileobj(
+            content, self.bucket, key, ExtraArgs=extra, Config=self.transfer_config()
+        )
+        return key
+
+    def delete(self, name: str) -> None:
+        self.clients.api.delete_object(Bucket=self.bucket, Key=_key(name))
+
+    # -- reading ----------------------------------------------------------
+
+    def _open(self, name: str, mode: str = "rb") -> File:
+        """A local, seekable copy of the object (spooled to disk when large).
+
+        Read-only: write through :meth:`save`, which streams to the bucket.
+        """
+        if any(flag in mode for flag in "wax+"):
+            raise ValueError(f"S3 product files open read-only, not with mode {mode!r}.")
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)  # noqa: SIM115
+        try:
+            self.clients.api.download_fileobj(self.bucket, _key(name), spool)
+        except ClientError as exc:
+            spool.close()
+            if _is_not_found(exc):
+                raise FileNotFoundError(name) from exc
+            raise
+        spool.seek(0)
+        return File(spool, name=name)
+
+    def _head(self, name: str) -> dict[str, Any]:
+        try:
+            return dict(self.clients.api.head_object(Bucket=self.bucket, Key=_key(name)))
+        except ClientError as exc:
+            if _is_not_found(exc):
+                raise FileNotFoundError(name) from exc
+            raise
+
+    def exists(self, name: str) -> bool:
+        """Whether the object exists. Errors other than "not found" (403: wrong
+        credentials or bucket policy) are raised, never read as "absent"."""
+        try:
+            self._head(name)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def size(self, name: str) -> int:
+        return int(self._head(name)["ContentLength"])
+
+    def get_modified_time(self, name: str) -> dt.datetime:
+        modified: dt.datetime = self._head(name)["LastModified"]
+        if settings.USE_TZ:
+            return modified
+        return timezone.make_naive(modified)
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        prefix = _key(path).rstrip("/") + "/" if path else ""
+        directories: list[str] = []
+        files: list[str] = []
+        paginator = self.clients.api.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            directories += [p["Prefix"][len(prefix):].rstrip("/")
+                            for p in page.get("CommonPrefixes", [])]
+            files += [o["Key"][len(prefix):] for o in page.get("Contents", [])]
+        return directories, files
+
+    # -- links ------------------------------------------------------------
+
+    def presigned_get_url(self, name: str, *, expires_in: int, download_name: str) -> str:
+        """A GET link valid for ``expires_in`` seconds that makes the browser
+        save the object as ``download_name`` (``Content-Disposition: attachment``).
+
+        Signed for ``PUBLIC_ENDPOINT_URL`` when set. Never log or render it.
+        """
+        return str(self.clients.presign.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": _key(name),
+                "ResponseContentDisposition": attachment(download_name),
+            },
+            ExpiresIn=expires_in,
+        ))
+
+    def url(self, name: str | None) -> str:
+        """The object's unsigned address: the store refuses it; use
+        :meth:`presigned_get_url` (through the download view) for access."""
+        return str(unsigned_client_for(self.options).generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": _key(name or "")}
+        ))
+
+
+def _key(name: str) -> str:
+    return name.replace("\\", "/").lstrip("/")
+
+
+def _is_not_found(exc: ClientError) -> bool:
+    return str(exc.response.get("Error", {}).get("Code")) in _NOT_FOUND
+
+
+def _rewind(content: Any) -> None:
+    """Start from the beginning, as Django's own storages do (``File.chunks``)."""
+    # A stream that cannot seek is read from where it is.
+    with contextlib.suppress(AttributeError, OSError, io.UnsupportedOperation, ValueError):
+        content.seek(0)
