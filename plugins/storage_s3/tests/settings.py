@@ -9,11 +9,19 @@ import dj_database_url
 from marketplace_core.plugins.loading import plugin_apps
 
 _RUN_DIR = Path(os.environ.get("MARKETPLACE_TEST_RUN_DIR") or tempfile.mkdtemp(prefix="mp-tests-"))
-SECRET_KEY = "tests-only-not-secret"  # noqa: S105
+SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
-MARKETPLACE = {"PLUGINS": ["storage_s3"], "LOCAL_STORAGE_ROOT": str(_RUN_DIR / "private")}
+# Product files go to the S3 backend. The endpoint and the credentials belong to
+# the SeaweedFS server the ``s3_storage_settings`` fixture (conftest.py) starts;
+# it adds ENDPOINT_URL here and the credentials to the environment.
+MARKETPLACE = {
+    "PLUGINS": ["storage_s3"],
+    "STORAGE_BACKEND": "s3",
+    "LOCAL_STORAGE_ROOT": str(_RUN_DIR / "private"),
+    "storage_s3": {"BUCKET": "marketplace-test-products", "REGION": "us-east-1"},
+}
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
