@@ -54,6 +54,9 @@ def get_api() -> NinjaAPI:
             api.add_router("/core/", _core_router())
             for group in get_plugin_manager().hook.register_api_routers():
                 for spec in group or []:
-                    api.add_router(f"/{spec.prefix.strip('/')}/", spec.build(), tags=spec.tags)
+                    # tags=[] would override the router's own tags with none at all.
+                    api.add_router(
+                        f"/{spec.prefix.strip('/')}/", spec.build(), tags=spec.tags or None
+                    )
             _api = api
         return _api

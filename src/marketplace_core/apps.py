@@ -21,7 +21,9 @@ class MarketplaceCoreConfig(AppConfig):
         from marketplace_core.plugins import manager
         from marketplace_core.plugins.loading import load_plugins
 
-        manager.install(load_plugins(conf.PLUGINS))
+        # The raw value, so that a string instead of a list fails loudly rather than
+        # enabling one plugin per letter.
+        manager.install(load_plugins(conf.raw.get("PLUGINS", [])))
         setting_changed.connect(_on_setting_changed, dispatch_uid="marketplace_core.settings")
 
 
@@ -33,5 +35,5 @@ def _on_setting_changed(setting: str, **kwargs: Any) -> None:
     from marketplace_core.plugins import manager, registry
     from marketplace_core.plugins.loading import load_plugins
 
-    manager.install(load_plugins(conf.PLUGINS))
+    manager.install(load_plugins(conf.raw.get("PLUGINS", [])))
     registry.clear()

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from marketplace_core.conf import DEFAULTS, MAX_DOWNLOAD_LINK_TTL, conf
 
@@ -93,7 +94,8 @@ def check_plugins(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 Error(
                     f"Plugin {info.name!r} is enabled but its app {info.app!r} is not in "
                     "INSTALLED_APPS.",
-                    hint="Build INSTALLED_APPS with marketplace_core.plugins.loading.plugin_apps().",
+                    hint="Build INSTALLED_APPS with "
+                    "marketplace_core.plugins.loading.plugin_apps().",
                     id="marketplace_core.E002",
                 )
             )
@@ -108,9 +110,9 @@ def check_plugins(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 )
             )
             continue
-        if requirement.name != CORE_DISTRIBUTION or not requirement.specifier.contains(
-            __version__, prereleases=True
-        ):
+        # Compare normalized names: "marketplace_core" and "Marketplace.Core" are the same.
+        same_name = canonicalize_name(requirement.name) == CORE_DISTRIBUTION
+        if not same_name or not requirement.specifier.contains(__version__, prereleases=True):
             errors.append(
                 Error(
                     f"Plugin {info.name!r} {info.version} requires {info.compatibility}, "
@@ -128,9 +130,9 @@ def check_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
     from marketplace_core.plugins import registry
 
     errors: list[CheckMessage] = []
-    for getter, setting, error_id in (
-        (registry.payment_provider, "PAYMENT_PROVIDER", "marketplace_core.E004"),
-        (registry.storage_backend, "STORAGE_BACKEND", "marketplace_core.E005"),
+    for getter, error_id in (
+        (registry.payment_provider, "marketplace_core.E004"),
+        (registry.storage_backend, "marketplace_core.E005"),
     ):
         try:
             getter()

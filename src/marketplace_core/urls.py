@@ -10,6 +10,8 @@ Core views live in the ``marketplace`` namespace; plugin ``foo`` contributes
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.urls import URLPattern, URLResolver, include, path
 
 from marketplace_core.accounts import views as account_views
@@ -51,18 +53,24 @@ app_patterns: list[URLPattern | URLResolver] = [
 
 
 def plugin_urlpatterns() -> list[URLResolver]:
-    """Each enabled plugin's ``register_urlpatterns`` under its prefix and namespace."""
+    """Each enabled plugin's ``register_urlpatterns`` under its prefix and namespace.
+
+    Plugins are mounted in settings order under ``<url_prefix>/`` (the site root
+    when ``url_prefix`` is ``""``), with the plugin's name as URL namespace.
+    """
     from marketplace_core.plugins.manager import enabled_plugins, get_plugin_manager
 
     prefixes = {info.name: info.mount_prefix for info in enabled_plugins()}
     resolvers: list[URLResolver] = []
     for impl in reversed(get_plugin_manager().hook.register_urlpatterns.get_hookimpls()):
-        patterns = impl.function() or []
+        patterns = cast("list[URLPattern | URLResolver]", impl.function() or [])
         if not patterns:
             continue
         prefix = prefixes.get(impl.plugin_name, impl.plugin_name)
+        # An empty prefix mounts at the site root ("" not "/", which would give "//page").
+        route = f"{prefix}/" if prefix else ""
         resolvers.append(
-            path(f"{prefix}/", include((patterns, impl.plugin_name), namespace=impl.plugin_name))
+            path(route, include((patterns, impl.plugin_name), namespace=impl.plugin_name))
         )
     return resolvers
 

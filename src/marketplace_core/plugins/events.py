@@ -24,9 +24,26 @@ logger = logging.getLogger("marketplace_core.events")
 def emit(hook_name: str, *, using: str | None = None, **kwargs: Any) -> None:
     """Deliver event ``hook_name`` with ``kwargs`` once the transaction commits.
 
-    Outside a transaction (autocommit) the event is delivered at once.
+    Outside a transaction (autocommit) the event is delivered at once. An
+    unknown event name (``ValueError``) or arguments that differ from the
+    hookspec's (``TypeError``) fail here, inside the caller's transaction, not
+    after it has committed.
     """
-    transaction.on_commit(partial(deliver, hook_name, kwargs), using=using)
+    caller = getattr(get_plugin_manager().hook, hook_name, None)
+    spec = getattr(caller, "spec", None)
+    if spec is None:
+        raise ValueError(f"There is no event hook named {hook_name!r}.")
+    if spec.opts.get("firstresult"):
+        raise ValueError(f"{hook_name!r} is a firstresult hook, not an event.")
+    missing = sorted(set(spec.argnames) - set(kwargs))
+    unexpected = sorted(set(kwargs) - set(spec.argnames))
+    if missing or unexpected:
+        raise TypeError(
+            f"Event {hook_name!r} takes {', '.join(spec.argnames)}; "
+            f"missing: {missing or 'none'}, unexpected: {unexpected or 'none'}."
+        )
+    # robust: nothing here may break the caller's other on_commit callbacks.
+    transaction.on_commit(partial(deliver, hook_name, kwargs), using=using, robust=True)
 
 
 def deliver(hook_name: str, kwargs: dict[str, Any]) -> list[str]:

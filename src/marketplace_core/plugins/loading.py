@@ -9,8 +9,9 @@ Django settings are configured, because ``settings.py`` calls
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib.metadata import EntryPoint
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -27,6 +28,10 @@ class PluginLoadError(ImproperlyConfigured):
     """An enabled plugin's entry point failed to import or is not a PluginInfo."""
 
 
+class PluginConflict(ImproperlyConfigured):
+    """Two installed distributions declare the same plugin name."""
+
+
 @dataclass(frozen=True)
 class InstalledPlugin:
     """A plugin entry point found in the environment (not necessarily enabled)."""
@@ -37,39 +42,96 @@ class InstalledPlugin:
     distribution_version: str | None
 
 
+def _entry_points() -> dict[str, list[EntryPoint]]:
+    """Every plugin entry point by name, read from the environment now.
+
+    The same declaration found twice (one distribution on two ``sys.path``
+    entries, as under tox or an editable install next to a wheel) counts once,
+    the first on ``sys.path`` winning as for imports; different targets under
+    one name are kept so that :func:`load_plugins` can refuse them.
+    """
+    found: dict[str, list[EntryPoint]] = {}
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        same_name = found.setdefault(ep.name, [])
+        if all(ep.value != other.value for other in same_name):
+            same_name.append(ep)
+    return found
+
+
+def _describe(ep: EntryPoint) -> str:
+    dist = ep.dist
+    if dist is None:
+        return f"unknown distribution ({ep.value})"
+    return f"{dist.metadata['Name']} {dist.version} ({ep.value})"
+
+
 def installed_plugins() -> dict[str, InstalledPlugin]:
     """Every plugin entry point in the environment, by name, without importing any."""
     found: dict[str, InstalledPlugin] = {}
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        dist = ep.dist
-        found.setdefault(
-            ep.name,
-            InstalledPlugin(
-                name=ep.name,
-                entry_point=ep.value,
-                distribution=dist.metadata["Name"] if dist is not None else None,
-                distribution_version=dist.version if dist is not None else None,
-            ),
+    for name, eps in _entry_points().items():
+        ep, dist = eps[0], eps[0].dist
+        found[name] = InstalledPlugin(
+            name=name,
+            entry_point=ep.value,
+            distribution=dist.metadata["Name"] if dist is not None else None,
+            distribution_version=dist.version if dist is not None else None,
         )
     return found
 
 
-def _raise_missing(missing_names: set[str]) -> None:
+def _raise_missing(missing_names: Iterable[str]) -> None:
     installed = sorted(installed_plugins())
-    names = ", ".join(sorted(missing_names))
+    missing = sorted(missing_names)
+    verb = "is" if len(missing) == 1 else "are"
     listing = ", ".join(installed) if installed else "none"
     raise PluginNotInstalled(
-        f"MARKETPLACE['PLUGINS'] names {names}, which is not installed. "
+        f"MARKETPLACE['PLUGINS'] names {', '.join(missing)}, which {verb} not installed. "
         f"Installed plugins: {listing}. Install the plugin's distribution "
         "(for example marketplace-<name>) or remove the name from the setting."
     )
 
 
-def _raise_load_failure(manager: Any, entry_point: Any, exc: BaseException) -> None:
+def _raise_load_failure(manager: Any, entry_point: EntryPoint, exc: BaseException) -> None:
+    if isinstance(exc, PluginLoadError):
+        raise exc
     raise PluginLoadError(
         f"Plugin {entry_point.name!r} failed to load from {entry_point.value!r}: "
         f"{type(exc).__name__}: {exc}"
     ) from exc
+
+
+class _PluginExtensionManager(NamedExtensionManager[PluginInfo]):
+    """stevedore's named manager, fed with entry points read just now.
+
+    stevedore caches a group's entry points for the life of the process (a
+    class attribute keyed only by the group) and on disk under
+    ``~/.cache/python-entrypoints``, keyed by ``sys.path`` mtimes rounded to
+    32-bit floats (about two minutes). Both hide a plugin installed or
+    reinstalled (``pip install -e``) in the meantime, so the list is passed in.
+    """
+
+    def __init__(self, entry_points: list[EntryPoint], names: list[str]) -> None:
+        self._given_entry_points = entry_points
+        super().__init__(
+            namespace=ENTRY_POINT_GROUP,
+            names=names,
+            name_order=True,
+            invoke_on_load=False,
+            on_load_failure_callback=_raise_load_failure,
+            on_missing_entrypoints_callback=_raise_missing,
+        )
+
+    def list_entry_points(self) -> list[EntryPoint]:
+        return self._given_entry_points
+
+    def _load_one_plugin(
+        self, ep: EntryPoint, invoke_on_load: bool, invoke_args: Any, invoke_kwds: Any
+    ) -> Any:
+        try:
+            return super()._load_one_plugin(ep, invoke_on_load, invoke_args, invoke_kwds)
+        except AssertionError as exc:
+            # stevedore re-raises AssertionError bare, without the plugin's name.
+            _raise_load_failure(self, ep, exc)
 
 
 def load_plugins(names: Sequence[str]) -> list[PluginInfo]:
@@ -77,9 +139,19 @@ def load_plugins(names: Sequence[str]) -> list[PluginInfo]:
 
     Raises :class:`PluginNotInstalled` for a name with no entry point,
     :class:`PluginLoadError` when an entry point cannot be imported or does not
-    point at a :class:`PluginInfo` named like the entry point, and
-    ``ImproperlyConfigured`` for a name listed twice.
+    point at a :class:`PluginInfo` named like the entry point,
+    :class:`PluginConflict` when two distributions declare an enabled name, and
+    ``ImproperlyConfigured`` for a name listed twice or a setting that is not a
+    list of names. Each message names the plugin.
     """
+    if (
+        isinstance(names, str)
+        or not isinstance(names, Sequence)
+        or not all(isinstance(n, str) for n in names)
+    ):
+        raise ImproperlyConfigured(
+            f"MARKETPLACE['PLUGINS'] must be a list of plugin names, not {names!r}."
+        )
     names = list(names)
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -88,14 +160,15 @@ def load_plugins(names: Sequence[str]) -> list[PluginInfo]:
         )
     if not names:
         return []
-    manager: NamedExtensionManager[PluginInfo] = NamedExtensionManager(
-        namespace=ENTRY_POINT_GROUP,
-        names=names,
-        name_order=True,
-        invoke_on_load=False,
-        on_load_failure_callback=_raise_load_failure,
-        on_missing_entrypoints_callback=_raise_missing,
-    )
+    found = _entry_points()
+    for name in names:
+        if len(found.get(name, [])) > 1:
+            claims = "; ".join(_describe(ep) for ep in found[name])
+            raise PluginConflict(
+                f"Plugin {name!r} is declared by more than one installed distribution: "
+                f"{claims}. Uninstall all but one."
+            )
+    manager = _PluginExtensionManager([eps[0] for eps in found.values()], names)
     infos: list[PluginInfo] = []
     for ext in manager.extensions:
         info = ext.plugin

@@ -13,11 +13,12 @@ import importlib
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pluggy
 from django.core.exceptions import ImproperlyConfigured
+from pluggy import HookImpl
 
 from marketplace_core.exceptions import PluginError
 from marketplace_core.plugins import hookspecs
@@ -48,20 +49,28 @@ def build_plugin_manager(enabled: Sequence[PluginInfo]) -> pluggy.PluginManager:
     """A new manager with core's specs and defaults plus the ``enabled`` plugins.
 
     Raises :class:`PluginError` naming the plugin when its modules cannot be
-    imported, a hook implementation does not match its specification, or it
-    implements a hook that no specification declares.
+    imported, its hookspecs module declares no hookspec, it takes core's name
+    or another plugin's hook module, a hook implementation does not match its
+    specification, or it implements a hook that no specification declares.
     """
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     for info in enabled:
+        if info.name == CORE_PLUGIN_NAME:
+            raise PluginError(f"Plugin {info.name!r}: that name is reserved for core.")
         if info.hookspecs:
-            pm.add_hookspecs(_import(info.hookspecs, info.name, "hookspecs"))
+            module = _import(info.hookspecs, info.name, "hookspecs")
+            try:
+                pm.add_hookspecs(module)
+            except ValueError as exc:  # no hookspec found in the module
+                raise PluginError(f"Plugin {info.name!r}: {exc}") from exc
     pm.register(importlib.import_module(DEFAULTS_MODULE), name=CORE_PLUGIN_NAME)
     for info in reversed(enabled):
         module = _import(info.hooks, info.name, "hooks")
         try:
             pm.register(module, name=info.name)
-        except pluggy.PluginValidationError as exc:
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            # ValueError: the module is already registered under another name.
             raise PluginError(f"Plugin {info.name!r}: {exc}") from exc
     try:
         pm.check_pending()
@@ -76,11 +85,16 @@ def build_plugin_manager(enabled: Sequence[PluginInfo]) -> pluggy.PluginManager:
 def enable_tracing(pm: pluggy.PluginManager) -> None:
     """Write each hook call, the implementations called and the result to stderr."""
 
-    def before(hook_name: str, hook_impls: Sequence[Any], kwargs: dict[str, Any]) -> None:
+    def before(hook_name: str, hook_impls: Sequence[HookImpl], kwargs: Mapping[str, Any]) -> None:
         impls = ", ".join(impl.plugin_name for impl in reversed(hook_impls))
         sys.stderr.write(f"[marketplace hook] {hook_name}({sorted(kwargs)}) -> [{impls}]\n")
 
-    def after(outcome: Any, hook_name: str, hook_impls: Sequence[Any], kwargs: Any) -> None:
+    def after(
+        outcome: pluggy.Result[Any],
+        hook_name: str,
+        hook_impls: Sequence[HookImpl],
+        kwargs: Mapping[str, Any],
+    ) -> None:
         exc = outcome.exception
         result = f"raised {exc!r}" if exc is not None else f"returned {outcome.get_result()!r}"
         sys.stderr.write(f"[marketplace hook] {hook_name} {result}\n")
@@ -89,8 +103,8 @@ def enable_tracing(pm: pluggy.PluginManager) -> None:
 
 
 def tracing_enabled() -> bool:
-    """Whether :data:`TRACE_ENV_VAR` asks for hook tracing."""
-    return os.environ.get(TRACE_ENV_VAR, "").strip() not in ("", "0", "false")
+    """Whether :data:`TRACE_ENV_VAR` asks for hook tracing (any value but off-words)."""
+    return os.environ.get(TRACE_ENV_VAR, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def install(enabled: Sequence[PluginInfo]) -> pluggy.PluginManager:

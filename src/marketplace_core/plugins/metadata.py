@@ -37,7 +37,8 @@ class PluginInfo:
     hooks: str
     #: Dotted path of a module with hook specifications the plugin adds, if any.
     hookspecs: str | None = None
-    #: Path prefix the plugin's URL patterns are mounted under; defaults to ``name``.
+    #: Path prefix the plugin's URL patterns are mounted under; defaults to ``name``
+    #: (``""`` mounts them at the site root).
     url_prefix: str | None = None
     description: str = ""
     extra: dict[str, str] = field(default_factory=dict)

@@ -11,14 +11,15 @@ from marketplace_core import hookimpl
 from marketplace_core.conf import conf as core_conf
 
 # A Bot API token is "<bot id>:<secret>".
-TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
+TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
 
 
 @hookimpl
 def check_configuration(app_configs: Any) -> list[CheckMessage]:
     options = core_conf.plugin("notify_telegram")
     errors: list[CheckMessage] = []
-    if not TOKEN_RE.match(str(options.get("BOT_TOKEN") or "")):
+    # fullmatch: with match(), "$" accepts a trailing newline (a token read from a file).
+    if not TOKEN_RE.fullmatch(str(options.get("BOT_TOKEN") or "")):
         errors.append(Error(
             "MARKETPLACE['notify_telegram']['BOT_TOKEN'] is missing or not a Bot API token.",
             hint="Read it from the TELEGRAM_BOT_TOKEN environment variable.",

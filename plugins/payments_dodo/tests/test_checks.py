@@ -1,0 +1,91 @@
+"""One test per system-check id of the Dodo Payments plugin, run like ``manage.py check``."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from django.core.checks import run_checks
+from django.test.utils import override_settings
+
+
+def secret() -> str:
+    """A well-formed Standard Webhooks secret, as the Dodo dashboard shows it."""
+    return "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
+
+
+RIGHT = {
+    "API_KEY": "dodo-test-api-key",
+    "WEBHOOK_SECRETS": [secret()],
+    "ENVIRONMENT": "test_mode",
+}
+
+
+def ids(debug: bool = False, **options: Any) -> set[str]:
+    """Check ids with ``MARKETPLACE["payments_dodo"]`` set to :data:`RIGHT` plus ``options``."""
+    marketplace = {"PLUGINS": ["payments_dodo"], "payments_dodo": {**RIGHT, **options}}
+    with override_settings(DEBUG=debug, MARKETPLACE=marketplace):
+        return {message.id for message in run_checks()}
+
+
+def test_right_configuration_passes_every_plugin_check() -> None:
+    found = ids()
+    assert not {i for i in found if i.startswith("payments_dodo.")}
+    assert "marketplace_core.W003" not in found  # the plugin's options key is known
+
+
+def test_e001_api_key_is_required() -> None:
+    assert "payments_dodo.E001" in ids(API_KEY="")
+    assert "payments_dodo.E001" in ids(API_KEY=None)
+    assert "payments_dodo.E001" not in ids(API_KEY="dodo-test-api-key")
+
+
+def test_e001_reported_for_the_suite_settings_without_options() -> None:
+    """The plugin is enabled but has no options at all: every required one is reported."""
+    with override_settings(MARKETPLACE={"PLUGINS": ["payments_dodo"]}):
+        found = {message.id for message in run_checks()}
+    assert {"payments_dodo.E001", "payments_dodo.E002"} <= found
+
+
+@pytest.mark.parametrize(
+    "secrets",
+    [
+        [],
+        "",
+        ["sk_live_not_a_webhook_secret"],
+        ["whsec_"],
+        ["whsec_***"],
+        [secret(), "whsec_"],  # one bad secret among good ones
+    ],
+    ids=["none", "empty-string", "not-whsec", "empty-whsec", "not-base64", "one-bad-of-two"],
+)
+def test_e002_webhook_secrets_must_be_whsec(secrets: Any) -> None:
+    assert "payments_dodo.E002" in ids(WEBHOOK_SECRETS=secrets)
+
+
+@pytest.mark.parametrize(
+    "secrets",
+    [
+        [secret()],
+        secret(),  # a single string is accepted
+        [secret(), "whsec_" + base64.b64encode(b"the next secret while rotating").decode()],
+        f" {secret()} ",  # whitespace from an environment variable
+    ],
+    ids=["one", "string", "rotating-two", "padded"],
+)
+def test_e002_absent_for_well_formed_secrets(secrets: Any) -> None:
+    assert "payments_dodo.E002" not in ids(WEBHOOK_SECRETS=secrets)
+
+
+def test_e003_environment_must_be_test_or_live_mode() -> None:
+    assert "payments_dodo.E003" in ids(ENVIRONMENT="production")
+    assert "payments_dodo.E003" in ids(ENVIRONMENT="TEST_MODE")
+    assert "payments_dodo.E003" not in ids(ENVIRONMENT="test_mode")
+    assert "payments_dodo.E003" not in ids(ENVIRONMENT="live_mode")
+
+
+def test_e004_live_mode_needs_debug_off() -> None:
+    assert "payments_dodo.E004" in ids(debug=True, ENVIRONMENT="live_mode")
+    assert "payments_dodo.E004" not in ids(debug=False, ENVIRONMENT="live_mode")
+    assert "payments_dodo.E004" not in ids(debug=True, ENVIRONMENT="test_mode")

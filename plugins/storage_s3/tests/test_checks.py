@@ -1,0 +1,30 @@
+"""System check ``storage_s3.E001`` (missing bucket), run like ``manage.py check``.
+
+The plugin's other setting checks are tested with the storage backend itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import run_checks
+from django.test.utils import override_settings
+
+
+def ids(**options: Any) -> set[str]:
+    marketplace = {"PLUGINS": ["storage_s3"], "storage_s3": options}
+    with override_settings(MARKETPLACE=marketplace):
+        return {message.id for message in run_checks()}
+
+
+def test_e001_bucket_is_required() -> None:
+    assert "storage_s3.E001" in ids()
+    assert "storage_s3.E001" in ids(BUCKET="")
+    assert "storage_s3.E001" in ids(BUCKET=None)
+    assert "storage_s3.E001" not in ids(BUCKET="marketplace-private-files")
+
+
+def test_e001_absent_once_configured_and_options_key_is_known() -> None:
+    found = ids(BUCKET="marketplace-private-files")
+    assert "storage_s3.E001" not in found
+    assert "marketplace_core.W003" not in found  # the plugin's own options key
