@@ -247,3 +247,19 @@ def test_plugin_check_configuration_messages_reach_manage_py_check(site: FakeSit
     install(load_plugins(["fakeplugin"]))
 
     assert "fakeplugin.E001" in ids()
+
+
+def test_e009_a_crashing_plugin_check_is_reported_against_its_plugin(site: FakeSite) -> None:
+    site.add_plugin(
+        "crashy",
+        hooks="""
+        @hookimpl
+        def check_configuration():
+            raise KeyError("BOT_TOKEN")
+        """,
+    )
+    install(load_plugins(["crashy"]))
+    found = messages()
+    assert "marketplace_core.E009" in found
+    assert "'crashy'" in found["marketplace_core.E009"][0].msg
+    assert "KeyError" in found["marketplace_core.E009"][0].msg

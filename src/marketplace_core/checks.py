@@ -156,6 +156,19 @@ def check_plugin_configuration(app_configs: Any = None, **kwargs: Any) -> list[C
     from marketplace_core.plugins.manager import get_plugin_manager
 
     messages: list[CheckMessage] = []
-    for result in get_plugin_manager().hook.check_configuration(app_configs=app_configs):
-        messages.extend(result or [])
+    caller = get_plugin_manager().hook.check_configuration
+    # One implementation at a time, so a crashing check is reported against its
+    # plugin instead of aborting `manage.py check` with a traceback.
+    for impl in reversed(caller.get_hookimpls()):
+        try:
+            args = {"app_configs": app_configs} if "app_configs" in impl.argnames else {}
+            messages.extend(impl.function(**args) or [])
+        except Exception as exc:
+            messages.append(
+                Error(
+                    f"Plugin {impl.plugin_name!r}: its configuration check crashed: "
+                    f"{type(exc).__name__}: {exc}",
+                    id="marketplace_core.E009",
+                )
+            )
     return messages

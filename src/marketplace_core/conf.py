@@ -55,7 +55,11 @@ class MarketplaceSettings:
 
     @property
     def PLUGINS(self) -> list[str]:
-        return list(self._get("PLUGINS"))
+        """Enabled plugin names; a lone string is one name, not a list of letters."""
+        value = self._get("PLUGINS")
+        if isinstance(value, str):
+            return [value]
+        return list(value or [])
 
     @property
     def PAYMENT_PROVIDER(self) -> str:
