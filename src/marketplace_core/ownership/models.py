@@ -202,3 +202,6 @@ class Download(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["purchase", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Download {self.pk} of purchase {self.purchase_id}"

@@ -2,9 +2,29 @@
 
 Every function here runs in one database transaction, is idempotent (calling
 it again with the same provider ids changes nothing), and emits its events
-after commit. State transitions are monotonic: a late "failed" or "processing"
-never downgrades a paid order, and nothing turns a refunded order back into a
-paid one.
+after commit. Concurrent calls for one order are serialized by locking the
+order row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serializes writers
+itself, with ``transaction_mode="IMMEDIATE"`` so a transaction never has to
+upgrade a read lock).
+
+State transitions are monotonic. Whatever order a provider's events arrive
+in, an order ends in this state:
+
+==========================================  ===========  ===========================
+events received (any order, any repeats)    order        ownership
+==========================================  ===========  ===========================
+a full refund                               refunded     revoked if it was granted
+                                                         (never granted when the
+                                                         refund came first)
+a success (amount and currency match)       paid         active
+a failure, no success                       failed       none
+only "processing"                           pending      none
+==========================================  ===========  ===========================
+
+A late "failed" or "processing" never downgrades a paid order, and nothing
+turns a refunded order back into a paid one. Successful payments that cannot
+pay for their order (amount mismatch, a second charge, after a refund, the
+product already owned) are stored with a ``flag`` for a human to refund.
 """
 
 from __future__ import annotations
@@ -48,6 +68,8 @@ class Outcome(StrEnum):
     RECORDED = "recorded"
     IGNORED = "ignored"
     UNKNOWN_ORDER = "unknown_order"
+    #: The event lacks what core needs (a provider id); nothing was changed.
+    INVALID = "invalid"
     DUPLICATE_DELIVERY = "duplicate_delivery"
 
 
@@ -129,6 +151,31 @@ def _locked_order(reference: str | UUID | None) -> Order | None:
     return Order.objects.select_for_update().filter(reference=ref).first()
 
 
+#: Flags of successful payments that did not pay for their order (extra charges):
+#: refunding one gives that money back and leaves the order and ownership alone.
+EXTRA_PAYMENT_FLAGS = ("amount_mismatch", "duplicate_payment", "after_refund")
+
+#: Longest provider id the database stores (``CharField(max_length=255)``).
+_MAX_PROVIDER_ID = 255
+
+
+def _valid_provider_id(value: str, what: str) -> bool:
+    """Whether ``value`` can identify a payment or refund (non-empty, storable)."""
+    if value and len(value) <= _MAX_PROVIDER_ID:
+        return True
+    logger.error("Provider event with an unusable %s id %r ignored", what, value[:80])
+    return False
+
+
+def _storable_amount(amount: int | None, fallback: int) -> int:
+    """``amount`` if it fits a ``PositiveIntegerField``, else ``fallback``.
+
+    Amounts from providers are recorded as reported, but a missing or negative
+    one must not abort the whole delivery with a database error.
+    """
+    return amount if isinstance(amount, int) and amount >= 0 else fallback
+
+
 def _grant(order: Order) -> PurchasedProduct | None:
     """Active ownership for a paid order; created at most once per order."""
     existing = PurchasedProduct.objects.filter(order=order).first()
@@ -136,7 +183,8 @@ def _grant(order: Order) -> PurchasedProduct | None:
         return existing
     active = PurchasedProduct.objects.active().filter(buyer=order.buyer, product=order.product)
     if active.exists():
-        # Owned through another order already (should not happen: checkout refuses it).
+        # Owned through another order: two checkouts were open (one failed, then
+        # paid after all) and both were charged. The caller flags the payment.
         return None
     purchase = PurchasedProduct.objects.create(
         buyer=order.buyer, product=order.product, order=order, granted_at=timezone.now()
@@ -157,34 +205,48 @@ def confirm_payment(
 
     The amount and currency must equal the order's; otherwise the attempt is
     stored as failed with ``flag="amount_mismatch"`` and nothing is granted.
+    A successful payment the order cannot use (the order is already paid or
+    refunded, or the buyer owns the product through another order) is stored
+    with a flag (``duplicate_payment``, ``after_refund``, ``already_owned``) for
+    a human to refund, and returns :attr:`Outcome.FLAGGED`.
     """
+    if not _valid_provider_id(provider_payment_id, "payment"):
+        return Outcome.INVALID
+    reported_currency = (currency or "").upper()
     with transaction.atomic():
         order = _locked_order(order_reference)
         if order is None:
-            logger.warning("Payment %s names unknown order %r", provider_payment_id, order_reference)
+            logger.warning(
+                "Payment %s names unknown order %r", provider_payment_id, order_reference
+            )
             return Outcome.UNKNOWN_ORDER
         payment, _ = Payment.objects.get_or_create(
             provider=provider,
             provider_payment_id=provider_payment_id,
-            defaults={"order": order, "amount": amount or 0, "currency": currency.upper()},
+            defaults={
+                "order": order,
+                "amount": _storable_amount(amount, 0),
+                "currency": reported_currency[:3],
+            },
         )
         if payment.order_id != order.pk:
             logger.error("Payment %s reported for two orders", provider_payment_id)
             return Outcome.FLAGGED
         if payment.status == Payment.Status.SUCCEEDED:
             return Outcome.ALREADY_CONFIRMED
-        if amount != order.amount or currency.upper() != order.currency:
+        if amount != order.amount or reported_currency != order.currency:
             payment.status = Payment.Status.FAILED
             payment.flag = "amount_mismatch"
             payment.failure_reason = (
-                f"Charged {amount} {currency.upper()}, order is {order.amount} {order.currency}."
-            )
+                f"Charged {amount} {reported_currency[:8]}, "
+                f"order is {order.amount} {order.currency}."
+            )[:255]
             payment.save()
             logger.error("Amount mismatch on %s: %s", order, payment.failure_reason)
             return Outcome.FLAGGED
         now = timezone.now()
         payment.amount = amount
-        payment.currency = currency.upper()
+        payment.currency = reported_currency
         payment.status = Payment.Status.SUCCEEDED
         payment.failure_reason = ""
         payment.confirmed_at = now
@@ -192,9 +254,16 @@ def confirm_payment(
             order.status = Order.Status.PAID
             order.paid_at = now
             order.save(update_fields=["status", "paid_at", "updated_at"])
+            granted = _grant(order)
+            if granted is None:
+                # The buyer already owns the product through another paid order
+                # (two checkouts were open and both were charged).
+                payment.flag = "already_owned"
             payment.save()
-            _grant(order)
             emit("payment_confirmed", order=order, payment=payment)
+            if granted is None:
+                logger.error("Payment %s on %s for a product already owned", payment, order)
+                return Outcome.FLAGGED
             return Outcome.CONFIRMED
         # Paid already through another attempt, or refunded before this arrived:
         # the money is recorded for a human to reconcile, ownership is unchanged.
@@ -213,7 +282,13 @@ def record_payment_failure(
     currency: str = "",
     reason: str = "",
 ) -> Outcome:
-    """Record a failed attempt; a pending order becomes failed, a paid one stays paid."""
+    """Record a failed attempt; a pending order becomes failed, a paid one stays paid.
+
+    A repeated failure, or a failure reported after the attempt succeeded, is
+    :attr:`Outcome.IGNORED`.
+    """
+    if not _valid_provider_id(provider_payment_id, "payment"):
+        return Outcome.INVALID
     with transaction.atomic():
         order = _locked_order(order_reference)
         if order is None:
@@ -223,12 +298,15 @@ def record_payment_failure(
             provider_payment_id=provider_payment_id,
             defaults={
                 "order": order,
-                "amount": amount or order.amount,
-                "currency": (currency or order.currency).upper(),
+                "amount": _storable_amount(amount, order.amount),
+                "currency": (currency or order.currency).upper()[:3],
                 "status": Payment.Status.FAILED,
                 "failure_reason": reason[:255],
             },
         )
+        if payment.order_id != order.pk:
+            logger.error("Payment %s reported for two orders", provider_payment_id)
+            return Outcome.FLAGGED
         if not created:
             if payment.status != Payment.Status.PENDING:
                 return Outcome.IGNORED  # succeeded stays succeeded; failed is already failed
@@ -251,6 +329,8 @@ def record_payment_processing(
     currency: str = "",
 ) -> Outcome:
     """Note an attempt under way; never changes a settled attempt or order."""
+    if not _valid_provider_id(provider_payment_id, "payment"):
+        return Outcome.INVALID
     with transaction.atomic():
         order = _locked_order(order_reference)
         if order is None:
@@ -260,8 +340,8 @@ def record_payment_processing(
             provider_payment_id=provider_payment_id,
             defaults={
                 "order": order,
-                "amount": amount or order.amount,
-                "currency": (currency or order.currency).upper(),
+                "amount": _storable_amount(amount, order.amount),
+                "currency": (currency or order.currency).upper()[:3],
             },
         )
         return Outcome.RECORDED if created else Outcome.IGNORED
@@ -299,34 +379,50 @@ def record_refund(
 
     A partial refund (less than the order's amount in total) is recorded and
     leaves ownership in place. A refund that arrives before the payment it
-    refunds still counts: the order ends refunded and is never granted.
+    refunds still counts: the order ends refunded and is never granted. A
+    refund of an extra charge (a payment flagged as a duplicate, a mismatch or
+    after a refund) gives that money back without touching the order. Only
+    refunds in the order's currency count towards its amount. A repeated
+    refund id is :attr:`Outcome.ALREADY_REFUNDED`.
     """
+    if not _valid_provider_id(provider_refund_id, "refund"):
+        return Outcome.INVALID
+    if amount is not None and (not isinstance(amount, int) or amount < 0):
+        logger.error("Refund %s with unusable amount %r ignored", provider_refund_id, amount)
+        return Outcome.INVALID
     with transaction.atomic():
         order = _locked_order(order_reference)
         if order is None:
             return Outcome.UNKNOWN_ORDER
-        refund_currency = (currency or order.currency).upper()
+        payment = (
+            Payment.objects.filter(
+                order=order, provider=provider, provider_payment_id=provider_payment_id
+            ).first()
+            if provider_payment_id
+            else None
+        )
         refund, created = Refund.objects.get_or_create(
             provider=provider,
             provider_refund_id=provider_refund_id,
             defaults={
                 "order": order,
-                "payment": Payment.objects.filter(
-                    provider=provider, provider_payment_id=provider_payment_id
-                ).first()
-                if provider_payment_id
-                else None,
+                "payment": payment,
                 "amount": amount if amount is not None else order.amount,
-                "currency": refund_currency,
+                "currency": (currency or order.currency).upper()[:3],
                 "reason": reason[:255],
             },
         )
         if not created:
             return Outcome.ALREADY_REFUNDED
-        refunded = sum(
-            r.amount for r in order.refunds.filter(currency=order.currency).only("amount")
-        )
         emit("refund_recorded", order=order, refund=refund)
+        if refund.currency != order.currency:
+            logger.error("Refund %s in %s on %s (%s) not counted", refund, refund.currency,
+                         order, order.currency)
+        refunded = sum(
+            order.refunds.filter(currency=order.currency)
+            .exclude(payment__flag__in=EXTRA_PAYMENT_FLAGS)
+            .values_list("amount", flat=True)
+        )
         if refunded < order.amount:
             return Outcome.RECORDED
         if order.status != Order.Status.REFUNDED:

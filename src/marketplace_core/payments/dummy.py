@@ -92,22 +92,55 @@ class DummyProvider(PaymentProvider):
         )
 
     def parse_webhook(self, request: HttpRequest) -> ParsedDelivery:
+        """Verify the raw body, then read ``{"type": ..., "data": {...}}``.
+
+        ``data`` holds ``order_reference``, ``payment_id`` (payment events),
+        ``refund_id`` (refund events), ``amount`` (minor units), ``currency``
+        and an optional ``reason``. A verified body without the ids its event
+        type needs is rejected like an unverifiable one.
+        """
         headers = webhook_signing.request_headers(request.META)
         payload = webhook_signing.verify(request.body, headers, [webhook_secret()])
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
             raise WebhookVerificationError("body must be an object with 'type' and 'data'")
-        event_type = str(payload.get("type", ""))
+        event_type = payload.get("type")
+        if not isinstance(event_type, str) or not event_type:
+            raise WebhookVerificationError("'type' must be a non-empty string")
         data: dict[str, Any] = payload["data"]
+        kind = EVENT_KINDS.get(event_type, EventKind.IGNORED)
+        required = _REQUIRED_IDS.get(kind, ())
+        missing = [name for name in required if not _text(data.get(name))]
+        if missing:
+            raise WebhookVerificationError(f"{event_type} needs {', '.join(missing)}")
         amount = data.get("amount")
         event = WebhookEvent(
-            kind=EVENT_KINDS.get(event_type, EventKind.IGNORED),
+            kind=kind,
             event_type=event_type,
-            order_reference=data.get("order_reference"),
-            provider_payment_id=str(data.get("payment_id", "")),
-            provider_refund_id=str(data.get("refund_id", "")),
-            amount=amount if isinstance(amount, int) else None,
-            currency=str(data.get("currency", "")),
-            reason=str(data.get("reason", "")),
+            order_reference=_text(data.get("order_reference")) or None,
+            provider_payment_id=_text(data.get("payment_id")),
+            provider_refund_id=_text(data.get("refund_id")),
+            # bool is an int subclass; ``true`` is not an amount.
+            amount=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
+            currency=_text(data.get("currency")),
+            reason=_text(data.get("reason")),
             data=data,
         )
         return ParsedDelivery(delivery_id=headers[webhook_signing.HEADER_ID], events=[event])
+
+
+#: Ids each kind of event must carry.
+_REQUIRED_IDS: dict[EventKind, tuple[str, ...]] = {
+    EventKind.PAYMENT_SUCCEEDED: ("order_reference", "payment_id"),
+    EventKind.PAYMENT_FAILED: ("order_reference", "payment_id"),
+    EventKind.PAYMENT_PROCESSING: ("order_reference", "payment_id"),
+    EventKind.REFUND_SUCCEEDED: ("order_reference", "refund_id"),
+}
+
+
+def _text(value: Any) -> str:
+    """A JSON string or number as text; anything else (objects, lists, null) as ``""``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""

@@ -6,6 +6,7 @@ import uuid
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -16,6 +17,9 @@ from marketplace_core.conf import conf
 from marketplace_core.ownership.models import Order
 from marketplace_core.payments.dummy import build_delivery, read_checkout_token
 from marketplace_core.payments.tasks import deliver_dummy_webhook
+
+#: Orders the hosted page still takes a payment for (a failed one may be retried).
+_PAYABLE = (Order.Status.PENDING, Order.Status.FAILED)
 
 
 class DummyCheckoutView(LoginRequiredMixin, View):
@@ -31,18 +35,27 @@ class DummyCheckoutView(LoginRequiredMixin, View):
         try:
             payload = read_checkout_token(token)
             order = Order.objects.select_related("product").get(
-                reference=payload["order"], buyer=request.user
+                reference=payload["order"], buyer_id=request.user.pk
             )
-        except (signing.BadSignature, Order.DoesNotExist, ValueError) as exc:
+        except (signing.BadSignature, Order.DoesNotExist, ValueError, ValidationError) as exc:
             raise Http404("Unknown or expired checkout.") from exc
         return order, payload
 
+    @staticmethod
+    def _success_url(order: Order) -> str:
+        return reverse("marketplace:payment_success") + f"?order={order.reference}"
+
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         order, _ = self._order(request, token)
+        if order.status not in _PAYABLE:
+            return HttpResponseRedirect(self._success_url(order))
         return render(request, self.template_name, {"order": order})
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         order, payload = self._order(request, token)
+        if order.status not in _PAYABLE:
+            # Paid or refunded already: a second charge would only need a refund.
+            return HttpResponseRedirect(self._success_url(order))
         outcome = request.POST.get("outcome")
         if outcome not in ("pay", "fail"):
             return render(request, self.template_name,
@@ -65,6 +78,4 @@ class DummyCheckoutView(LoginRequiredMixin, View):
         transaction.on_commit(
             lambda: deliver_dummy_webhook.delay(url, body.decode(), headers)
         )
-        return HttpResponseRedirect(
-            reverse("marketplace:payment_success") + f"?order={order.reference}"
-        )
+        return HttpResponseRedirect(self._success_url(order))

@@ -18,7 +18,13 @@ Rules for implementers:
 - Report amounts in the currency's minor unit, exactly as the service charged
   them; core compares them with the order and refuses a mismatch.
 - Deliveries may repeat and arrive out of order; give each a stable
-  ``delivery_id`` (the service's message id) so core can de-duplicate them.
+  ``delivery_id`` (the service's message id, at most 255 characters) so core
+  can de-duplicate them. Core applies events monotonically (see
+  :mod:`marketplace_core.ownership.services` for the end states).
+- Every payment event names the order (``order_reference``) and the service's
+  payment id; every refund event its refund id. Core changes nothing for an
+  event without them (``Outcome.INVALID``); better, reject such a delivery in
+  :meth:`PaymentProvider.parse_webhook` so the service reports the failure.
 - Keep network calls out of ``__init__``: providers are instantiated at start-up.
 """
 

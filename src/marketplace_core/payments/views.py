@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core import signing
+from django.core.exceptions import RequestDataTooBig
 from django.http import (
     Http404,
     HttpRequest,
@@ -88,13 +89,15 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
         return HttpResponseRedirect(session.redirect_url)
 
 
-def _buyer_order(request: HttpRequest, reference: str) -> Order:
-    """The current user's order ``reference``; 404 for anyone else's."""
+def _buyer_order(request: HttpRequest, reference: str | UUID) -> Order:
+    """The current user's order ``reference``; 404 for anyone else's or a malformed one."""
     try:
-        return Order.objects.select_related("product").get(
-            reference=reference, buyer=request.user
-        )
-    except (Order.DoesNotExist, ValueError, signing.BadSignature) as exc:
+        ref = reference if isinstance(reference, UUID) else UUID(str(reference))
+    except ValueError as exc:
+        raise Http404("No such order.") from exc
+    try:
+        return Order.objects.select_related("product").get(reference=ref, buyer_id=request.user.pk)
+    except Order.DoesNotExist as exc:
         raise Http404("No such order.") from exc
 
 
@@ -133,17 +136,31 @@ class PaymentWebhookView(View):
     """``POST /payments/webhooks/<provider>/``: one endpoint per provider.
 
     Verifies the raw body through the provider, then applies the delivery
-    through core services in one transaction. Answers 400 with a JSON reason
-    for anything unverifiable, 200 for applied, duplicate and ignored deliveries.
+    through core services in one transaction. Every answer is JSON: 200 for
+    applied, duplicate and ignored deliveries; 400 with the reason for anything
+    unverifiable (nothing is recorded, so a corrected retry is applied); 404
+    for an unknown provider; 405 for other methods; 413 for a body over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``. Errors while applying propagate (500), so
+    the provider retries the whole delivery.
     """
 
     http_method_names = ["post"]
+
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any
+                                ) -> JsonResponse:
+        response = JsonResponse({"error": "method not allowed"}, status=405)
+        response["Allow"] = "POST"
+        return response
 
     def post(self, request: HttpRequest, provider: str) -> JsonResponse:
         try:
             payment_provider = registry.payment_providers()[provider]
         except KeyError:
             return JsonResponse({"error": f"unknown payment provider {provider!r}"}, status=404)
+        try:
+            request.body  # noqa: B018 - read it once, within the configured size limit
+        except RequestDataTooBig:
+            return JsonResponse({"error": "body too large"}, status=413)
         try:
             delivery = payment_provider.parse_webhook(request)
         except WebhookVerificationError as exc:
