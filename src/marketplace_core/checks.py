@@ -153,16 +153,16 @@ def check_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
 @register(Tags.compatibility)
 def check_plugin_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Collect ``check_configuration`` results from every enabled plugin."""
-    from marketplace_core.plugins.manager import get_plugin_manager
+    from marketplace_core.plugins.manager import call_impl, implementations
 
     messages: list[CheckMessage] = []
-    caller = get_plugin_manager().hook.check_configuration
     # One implementation at a time, so a crashing check is reported against its
     # plugin instead of aborting `manage.py check` with a traceback.
-    for impl in reversed(caller.get_hookimpls()):
+    for impl in implementations("check_configuration"):
         try:
-            args = {"app_configs": app_configs} if "app_configs" in impl.argnames else {}
-            messages.extend(impl.function(**args) or [])
+            messages.extend(
+                call_impl(impl, "check_configuration", {"app_configs": app_configs}) or []
+            )
         except Exception as exc:
             messages.append(
                 Error(

@@ -58,12 +58,14 @@ def plugin_urlpatterns() -> list[URLResolver]:
     Plugins are mounted in settings order under ``<url_prefix>/`` (the site root
     when ``url_prefix`` is ``""``), with the plugin's name as URL namespace.
     """
-    from marketplace_core.plugins.manager import enabled_plugins, get_plugin_manager
+    from marketplace_core.plugins.manager import call_impl, enabled_plugins, implementations
 
     prefixes = {info.name: info.mount_prefix for info in enabled_plugins()}
     resolvers: list[URLResolver] = []
-    for impl in reversed(get_plugin_manager().hook.register_urlpatterns.get_hookimpls()):
-        patterns = cast("list[URLPattern | URLResolver]", impl.function() or [])
+    for impl in implementations("register_urlpatterns"):
+        patterns = cast(
+            "list[URLPattern | URLResolver]", call_impl(impl, "register_urlpatterns", {}) or []
+        )
         if not patterns:
             continue
         prefix = prefixes.get(impl.plugin_name, impl.plugin_name)

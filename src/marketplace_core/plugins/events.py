@@ -10,13 +10,12 @@ commit in-process; implementations that need durability enqueue a Celery task.
 from __future__ import annotations
 
 import logging
-import sys
 from functools import partial
 from typing import Any
 
 from django.db import transaction
 
-from marketplace_core.plugins.manager import get_plugin_manager, tracing_enabled
+from marketplace_core.plugins.manager import call_impl, get_plugin_manager, implementations
 
 logger = logging.getLogger("marketplace_core.events")
 
@@ -51,17 +50,10 @@ def deliver(hook_name: str, kwargs: dict[str, Any]) -> list[str]:
 
     Returns the names of the plugins whose implementation raised.
     """
-    caller = getattr(get_plugin_manager().hook, hook_name)
     failed: list[str] = []
-    # get_hookimpls() lists in reverse call order (pluggy calls the last first).
-    for impl in reversed(caller.get_hookimpls()):
-        if impl.hookwrapper or impl.wrapper:
-            continue
-        args = {name: kwargs[name] for name in impl.argnames}
-        if tracing_enabled():
-            sys.stderr.write(f"[marketplace event] {hook_name} -> {impl.plugin_name}\n")
+    for impl in implementations(hook_name):
         try:
-            impl.function(**args)
+            call_impl(impl, hook_name, kwargs)
         except Exception:
             failed.append(impl.plugin_name)
             logger.exception(

@@ -107,6 +107,36 @@ def tracing_enabled() -> bool:
     return os.environ.get(TRACE_ENV_VAR, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
+def implementations(hook_name: str) -> list[HookImpl]:
+    """The implementations of ``hook_name`` in call order (wrappers left out).
+
+    For callers that must call plugins one at a time (to know which plugin
+    answered, or to isolate failures); call each with :func:`call_impl`.
+    """
+    caller = getattr(get_plugin_manager().hook, hook_name)
+    # get_hookimpls() lists in reverse call order (pluggy calls the last first).
+    return [
+        impl for impl in reversed(caller.get_hookimpls()) if not (impl.hookwrapper or impl.wrapper)
+    ]
+
+
+def call_impl(impl: HookImpl, hook_name: str, kwargs: Mapping[str, Any]) -> Any:
+    """Call one implementation with the arguments it accepts, traced like a hook call."""
+    trace = tracing_enabled()
+    if trace:
+        sys.stderr.write(f"[marketplace hook] {hook_name}({sorted(kwargs)}) -> "
+                         f"[{impl.plugin_name}]\n")
+    try:
+        result = impl.function(**{name: kwargs[name] for name in impl.argnames})
+    except Exception as exc:
+        if trace:
+            sys.stderr.write(f"[marketplace hook] {hook_name} raised {exc!r}\n")
+        raise
+    if trace:
+        sys.stderr.write(f"[marketplace hook] {hook_name} returned {result!r}\n")
+    return result
+
+
 def install(enabled: Sequence[PluginInfo]) -> pluggy.PluginManager:
     """Build the manager for ``enabled`` and make it the process-wide one.
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 
 from marketplace_core.conf import conf
-from marketplace_core.plugins.manager import get_plugin_manager
+from marketplace_core.plugins.manager import call_impl, implementations
 
 if TYPE_CHECKING:
     from marketplace_core.notifications.channels import NotificationChannel
@@ -39,9 +39,8 @@ def _collect(hook_name: str, kind: str) -> dict[str, Any]:
         if hook_name in _cache:
             return _cache[hook_name]
         found: dict[str, Any] = {}
-        caller = getattr(get_plugin_manager().hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):
-            for cls in impl.function() or []:
+        for impl in implementations(hook_name):
+            for cls in call_impl(impl, hook_name, {}) or []:
                 identifier = getattr(cls, "identifier", None)
                 if not identifier:
                     raise ImproperlyConfigured(
