@@ -35,8 +35,6 @@ DEFAULTS: dict[str, Any] = {
     "MAINTENANCE_BYPASS_SECRET": "",
     "MAINTENANCE_RETRY_AFTER": 3600,
     "SITE_NAME": "Marketplace",
-    # Seconds of allowed clock difference for signed webhook timestamps.
-    "WEBHOOK_TOLERANCE": 300,
 }
 
 MAX_DOWNLOAD_LINK_TTL = 7 * 24 * 3600
@@ -104,9 +102,6 @@ class MarketplaceSettings:
     def SITE_NAME(self) -> str:
         return str(self._get("SITE_NAME"))
 
-    @property
-    def WEBHOOK_TOLERANCE(self) -> int:
-        return int(self._get("WEBHOOK_TOLERANCE"))
 
     def plugin(self, name: str) -> dict[str, Any]:
         """The options dict of plugin ``name`` (``MARKETPLACE[name]``), empty if unset."""
