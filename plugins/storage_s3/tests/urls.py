@@ -1,3 +1,8 @@
 from django.urls import include, path
 
-urlpatterns = [path("", include("marketplace_core.urls"))]
+from .seller_form import upload_product_file
+
+urlpatterns = [
+    path("test-seller/products/<slug:slug>/file/", upload_product_file),
+    path("", include("marketplace_core.urls")),
+]
