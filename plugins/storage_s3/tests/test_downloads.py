@@ -12,7 +12,7 @@ import time
 from urllib.parse import parse_qs, quote, urlencode, urlsplit, urlunsplit
 
 import pytest
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 from marketplace_storage_s3.backend import S3StorageBackend
 from marketplace_storage_s3.testing import S3TestServer
@@ -20,6 +20,7 @@ from marketplace_storage_s3.testing import S3TestServer
 from marketplace_core.conf import MAX_DOWNLOAD_LINK_TTL
 from marketplace_core.ownership.models import Download
 from marketplace_core.plugins.registry import storage_backend
+from marketplace_core.testing.factories import make_user
 
 from .helpers import (
     buy,
@@ -60,7 +61,8 @@ def test_backend_is_the_s3_one():
 
 
 def test_owner_is_redirected_to_a_link_that_returns_the_exact_bytes_as_attachment(s3):
-    buyer = logged_in(user := _customer())
+    user = make_user()
+    buyer = logged_in(user)
     product = product_with(CONTENT, file_name="Field Guide.pdf")
     buy(user, product)
 
@@ -80,7 +82,7 @@ def test_owner_is_redirected_to_a_link_that_returns_the_exact_bytes_as_attachmen
 
 
 def test_non_ascii_name_uses_rfc_5987_encoding_with_an_ascii_fallback(s3):
-    user = _customer()
+    user = make_user()
     product = product_with(CONTENT, file_name="Übersicht résumé.pdf")
     buy(user, product)
 
@@ -94,11 +96,10 @@ def test_non_ascii_name_uses_rfc_5987_encoding_with_an_ascii_fallback(s3):
     )
 
 
-def test_link_lives_for_core_download_link_ttl_by_default(s3):
-    user = _customer()
+def test_link_lives_for_core_download_link_ttl_by_default(s3, settings):
+    user = make_user()
     product = product_with(CONTENT)
     purchase = buy(user, product)
-    from django.test import RequestFactory
 
     before = timezone.now()
     target = storage_backend().download_target(RequestFactory().get("/"), purchase)
@@ -107,9 +108,13 @@ def test_link_lives_for_core_download_link_ttl_by_default(s3):
     assert before + dt.timedelta(seconds=299) <= target.expires_at
     assert target.expires_at <= timezone.now() + dt.timedelta(seconds=300)
 
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "DOWNLOAD_LINK_TTL": 120}
+    link = presigned_link(logged_in(user), product, s3.endpoint_url)
+    assert query(link)["X-Amz-Expires"] == "120"
+
 
 def test_link_ttl_option_overrides_core_and_is_capped_at_seven_days(s3):
-    user = _customer()
+    user = make_user()
     product = product_with(CONTENT)
     buy(user, product)
     client = logged_in(user)
@@ -124,7 +129,7 @@ def test_link_ttl_option_overrides_core_and_is_capped_at_seven_days(s3):
 
 
 def test_expired_link_is_refused(s3):
-    user = _customer()
+    user = make_user()
     product = product_with(CONTENT)
     buy(user, product)
 
@@ -142,7 +147,7 @@ def test_expired_link_is_refused(s3):
 
 
 def test_tampered_links_are_refused(s3):
-    user = _customer()
+    user = make_user()
     owned = product_with(CONTENT)
     other = product_with(b"someone else's product\n")
     buy(user, owned)
@@ -170,7 +175,7 @@ def test_tampered_links_are_refused(s3):
 
 
 def test_replacing_the_file_updates_file_updated_at_and_serves_the_new_bytes(s3):
-    user = _customer()
+    user = make_user()
     product = product_with(b"version 1\n", file_name="notes.txt")
     buy(user, product)
     first_key, first_updated = product.file.name, product.file_updated_at
@@ -192,7 +197,7 @@ def test_replacing_the_file_updates_file_updated_at_and_serves_the_new_bytes(s3)
 def test_public_endpoint_url_is_the_host_links_are_signed_for(s3):
     """Browsers reach the store as ``localhost``, the app as ``127.0.0.1``."""
     public = s3.endpoint_url.replace("127.0.0.1", "localhost")
-    user = _customer()
+    user = make_user()
     product = product_with(CONTENT)
     buy(user, product)
 
@@ -204,8 +209,3 @@ def test_public_endpoint_url_is_the_host_links_are_signed_for(s3):
     # A link signed for the public host is not valid at another host name.
     assert http_get(link.replace("localhost", "127.0.0.1")).status_code == 403
 
-
-def _customer():
-    from marketplace_core.testing.factories import make_user
-
-    return make_user()
