@@ -26,12 +26,13 @@ _UPDATE_BATCH = 500
 
 
 def apply_pending() -> int:
-    """Add every journaled click to its link; return how many clicks were applied.
+    """Add every journaled click to its link; return how many clicks were added.
 
-    Clicks for links deleted meanwhile are dropped. Safe to run concurrently and
-    repeatedly (it is the body of the periodic ``shorturl.flush_clicks`` task).
+    Clicks for links deleted meanwhile are dropped (and not in the result). Safe
+    to run concurrently and repeatedly (it is the body of the periodic
+    ``shorturl.flush_clicks`` task).
     """
-    # Normally created by the migration; recreated if a test flush emptied the table.
+    # Created by the migration; recreated if the table was emptied (test databases).
     ClickFlushState.objects.get_or_create(name=STATE_NAME)
     current = journal.current_epoch(create=False)
     batches = journal.Batches()
@@ -55,16 +56,22 @@ def apply_pending() -> int:
         ).update(epoch=new_epoch, seq=new_seq)
         if not advanced:
             return 0  # another flush applied these batches first
-        _add_clicks(batches.totals)
+        applied = _add_clicks(batches.totals)
     journal.retire(batches.keys, finished_epoch)
-    applied = sum(batches.totals.values())
     if applied:
         logger.info("shorturl: applied %d clicks to %d links", applied, len(batches.totals))
     return applied
 
 
-def _add_clicks(totals: dict[int, int]) -> None:
-    rows = [ShortURL(pk=link_id, clicks=F("clicks") + clicks)
-            for link_id, clicks in sorted(totals.items()) if clicks]
-    if rows:
-        ShortURL.objects.bulk_update(rows, ["clicks"], batch_size=_UPDATE_BATCH)
+def _add_clicks(totals: dict[int, int]) -> int:
+    """Add ``totals`` to the links that still exist; return the clicks added."""
+    ids = sorted(link_id for link_id, clicks in totals.items() if clicks)
+    added = 0
+    for start in range(0, len(ids), _UPDATE_BATCH):
+        chunk = ids[start:start + _UPDATE_BATCH]
+        existing = ShortURL.objects.filter(pk__in=chunk).values_list("pk", flat=True)
+        rows = [ShortURL(pk=pk, clicks=F("clicks") + totals[pk]) for pk in existing]
+        if rows:
+            ShortURL.objects.bulk_update(rows, ["clicks"])
+        added += sum(totals[row.pk] for row in rows)
+    return added

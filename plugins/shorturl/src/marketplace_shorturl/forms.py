@@ -39,10 +39,11 @@ class ShortURLForm(forms.Form):
     def __init__(self, *args: Any, request: HttpRequest, instance: ShortURL | None = None,
                  **kwargs: Any) -> None:
         if instance is not None:
-            kwargs.setdefault("initial", {
+            kwargs["initial"] = {
                 "destination": instance.destination, "slug": instance.slug,
                 "expires_at": instance.expires_at, "is_active": instance.is_active,
-            })
+                **(kwargs.get("initial") or {}),
+            }
         super().__init__(*args, **kwargs)
         self.request = request
         self.instance = instance

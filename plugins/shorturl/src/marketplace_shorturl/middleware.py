@@ -34,7 +34,7 @@ from django.urls import NoReverseMatch, get_script_prefix, reverse
 from marketplace_core.conf import conf as core_conf
 from marketplace_core.maintenance.state import CACHE_KEY as MAINTENANCE_KEY
 from marketplace_shorturl import redirects
-from marketplace_shorturl.slugs import SLUG_PATTERN
+from marketplace_shorturl.slugs import RESERVED_WORDS, SLUG_PATTERN
 
 _SLUG = re.compile(rf"({SLUG_PATTERN})/?")
 _UNSET = object()
@@ -80,8 +80,8 @@ class ShortURLMiddleware:
         if not prefix or not path.startswith(prefix):
             return None
         match = _SLUG.fullmatch(path, len(prefix))
-        if match is None:
-            return None
+        if match is None or match.group(1).lower() in RESERVED_WORDS:
+            return None  # not a short link (the seller pages live under /s/manage/)
         link, maintenance = redirects.find(match.group(1), also=MAINTENANCE_KEY)
         if maintenance or core_conf.MAINTENANCE_MODE:
             return None  # the maintenance middleware decides, as for any page

@@ -48,6 +48,16 @@ LOCAL_SUFFIXES = (
 _ASCII_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+#: Not globally reachable per the IANA special-purpose registries. Listed here as well
+#: as asking ``is_global``, whose answer differs between Python releases.
+NON_PUBLIC_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+    "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    "::/128", "::1/128", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/23",
+    "2001:db8::/32", "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10",
+    "ff00::/8",
+))
 
 
 def clean_destination(value: str, *, allowed_domains: Iterable[str] = ()) -> str:
@@ -73,8 +83,7 @@ def clean_destination(value: str, *, allowed_domains: Iterable[str] = ()) -> str
     if "@" in parts.netloc:
         raise ValidationError(_("Links with a user name or password are not allowed."),
                               code="credentials")
-    host = _canonical_host(parts)
-    _check_public(host)
+    host = _check_public(_canonical_host(parts))
     domains = [d for d in allowed_domains if d]
     if domains and not any(host == d or host.endswith("." + d) for d in domains):
         raise ValidationError(_("Links must point to one of: %(domains)s."),
@@ -86,7 +95,9 @@ def _canonical_host(parts: SplitResult) -> str:
     """The host as a browser would send it: lowercase ASCII, no trailing dot."""
     netloc = parts.netloc
     if netloc.startswith("["):
-        literal = netloc[1:netloc.find("]")] if "]" in netloc else ""
+        literal, _bracket, rest = netloc[1:].partition("]")
+        if "%" in literal or (rest and not re.fullmatch(r":\d*", rest)):
+            raise ValidationError(_("Enter a valid host name."), code="host")
         try:
             return "[" + str(ipaddress.IPv6Address(literal)) + "]"
         except ValueError as exc:  # zone ids ("%25eth0") and other junk
@@ -108,23 +119,28 @@ def _canonical_host(parts: SplitResult) -> str:
     return host
 
 
-def _check_public(host: str) -> None:
-    """Refuse hosts that reach loopback, private or local networks."""
+def _check_public(host: str) -> str:
+    """Refuse hosts that reach loopback, private or local networks; return the host
+    with an IPv4 address in its plain dotted form (``0x7f.1`` is written out)."""
     if host.startswith("["):
         address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.IPv6Address(
             host[1:-1])
+        canonical = host
     else:
         labels = host.split(".")
-        if _looks_numeric(labels[-1]):
-            address = _whatwg_ipv4(labels)
-        else:
+        if not _looks_numeric(labels[-1]):
             _check_name(labels)
-            return
+            return host
+        address = _whatwg_ipv4(labels)
+        canonical = str(address)
     for candidate in _embedded_addresses(address):
-        if (not candidate.is_global or candidate.is_multicast
-                or getattr(candidate, "is_site_local", False)):
+        if not candidate.is_global or candidate.is_multicast or any(
+            candidate in network for network in NON_PUBLIC_NETWORKS
+            if network.version == candidate.version
+        ):
             raise ValidationError(_("Links to local or private network addresses are not "
                                     "allowed."), code="private_host")
+    return canonical
 
 
 def _check_name(labels: list[str]) -> None:

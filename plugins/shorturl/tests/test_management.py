@@ -1,0 +1,274 @@
+"""Seller pages: create, list, update and delete short links."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from marketplace_shorturl.models import ShortURL
+from marketplace_shorturl.slugs import ALPHABET
+from marketplace_shorturl.tasks import flush_clicks
+
+from marketplace_core.testing import factories
+
+LIST = "/s/manage/"
+CREATE = "/s/manage/new/"
+
+
+def _form(**fields):
+    data = {"destination": "https://example.com/landing", "slug": "", "expires_at": "",
+            "is_active": "on"}
+    data.update(fields)
+    return data
+
+
+# --- who may use the pages -------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [LIST, CREATE])
+def test_anonymous_visitors_are_sent_to_login(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("marketplace:login"))
+
+
+@pytest.mark.parametrize("url", [LIST, CREATE])
+def test_customers_are_refused(client, db, url):
+    client.force_login(factories.make_user())
+    assert client.get(url).status_code == 403
+    assert client.post(CREATE, _form(slug="sneaky")).status_code == 403
+    assert not ShortURL.objects.exists()
+
+
+@pytest.mark.parametrize("action", ["update", "delete"])
+def test_another_sellers_link_is_not_found(seller_client, make_link, action):
+    theirs = make_link(factories.make_seller(), slug="theirs")
+    url = reverse(f"shorturl:{action}", args=[theirs.pk])
+    assert seller_client.get(url).status_code == 404
+    assert seller_client.post(url, _form(destination="https://evil.example.net/")).status_code \
+        == 404
+    theirs.refresh_from_db()
+    assert theirs.destination == "https://example.com/landing"
+
+
+def test_sellers_see_only_their_own_links(seller_client, make_link):
+    make_link(slug="mine")
+    make_link(factories.make_seller(), slug="theirs")
+    page = seller_client.get(LIST).content.decode()
+    assert "/s/mine" in page
+    assert "/s/theirs" not in page
+
+
+# --- create ------------------------------------------------------------------
+
+
+def test_create_without_slug_generates_a_short_unambiguous_one(seller_client, seller):
+    response = seller_client.post(CREATE, _form())
+    assert response.status_code == 302
+    assert response["Location"] == LIST
+    link = ShortURL.objects.get(seller=seller)
+    assert re.fullmatch(f"[{ALPHABET}]{{7}}", link.slug)
+    assert Client().get(f"/s/{link.slug}")["Location"] == "https://example.com/landing"
+
+
+def test_create_with_a_chosen_slug(seller_client, seller):
+    seller_client.post(CREATE, _form(slug="Summer-Sale"))
+    assert ShortURL.objects.get(seller=seller).slug == "summer-sale"
+
+
+def test_a_taken_slug_is_refused(seller_client, make_link):
+    make_link(factories.make_seller(), slug="taken")
+    response = seller_client.post(CREATE, _form(slug="TAKEN"))
+    assert response.status_code == 200
+    assert "already taken" in response.content.decode()
+
+
+@pytest.mark.parametrize("slug", ["manage", "admin", "api", "static", "products", "accounts",
+                                  "seller", "healthz", "payments", "s"])
+def test_reserved_words_and_site_paths_are_refused(seller_client, slug):
+    response = seller_client.post(CREATE, _form(slug=slug))
+    assert response.status_code == 200
+    assert "is reserved" in response.content.decode()
+    assert not ShortURL.objects.exists()
+
+
+def test_configured_reserved_slugs_are_refused(seller_client, settings):
+    settings.MARKETPLACE = {**settings.MARKETPLACE,
+                            "shorturl": {"RESERVED_SLUGS": ["Pricing"]}}
+    assert "is reserved" in seller_client.post(CREATE, _form(slug="pricing")).content.decode()
+
+
+@pytest.mark.parametrize("slug", ["-lead", "has space", "slash/es", "ünï", "a" * 65])
+def test_malformed_slugs_are_refused(seller_client, slug):
+    response = seller_client.post(CREATE, _form(slug=slug))
+    assert response.status_code == 200
+    assert not ShortURL.objects.exists()
+
+
+@pytest.mark.parametrize("destination", [
+    "javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
+    "https://user:pass@example.com/", "http://127.0.0.1/admin", "http://[::1]/",
+    "http://2130706433/", "http://192.168.1.1/", "ftp://example.com/file",
+])
+def test_unsafe_destinations_are_refused(seller_client, destination):
+    response = seller_client.post(CREATE, _form(destination=destination))
+    assert response.status_code == 200
+    assert 'class="errorlist' in response.content.decode()
+    assert not ShortURL.objects.exists()
+
+
+def test_allow_list_limits_destinations(seller_client, seller, settings):
+    settings.MARKETPLACE = {**settings.MARKETPLACE,
+                            "shorturl": {"ALLOWED_DOMAINS": ["example.com"]}}
+    refused = seller_client.post(CREATE, _form(destination="https://example.org/"))
+    assert "Links must point to one of: example.com" in refused.content.decode()
+    seller_client.post(CREATE, _form(destination="https://shop.example.com/x"))
+    assert ShortURL.objects.get(seller=seller).destination == "https://shop.example.com/x"
+
+
+def test_a_short_link_to_a_short_link_is_refused(seller_client, make_link, settings):
+    make_link(slug="first")
+    settings.MARKETPLACE = {**settings.MARKETPLACE,
+                            "shorturl": {"SHORT_DOMAIN": "go.example.com"}}
+    response = seller_client.post(CREATE, _form(destination="https://go.example.com/s/first"))
+    assert "cannot point to another short link" in response.content.decode()
+
+
+def test_expiry_must_be_in_the_future(seller_client):
+    response = seller_client.post(CREATE, _form(expires_at="2001-01-01T10:00"))
+    assert "Choose a time in the future" in response.content.decode()
+
+
+# --- update and delete: every process sees the change at once ---------------------
+
+
+def test_update_is_seen_by_the_next_redirect(seller_client, make_link):
+    link = make_link(slug="promo")
+    visitor = Client()
+    assert visitor.get("/s/promo")["Location"] == "https://example.com/landing"
+    response = seller_client.post(reverse("shorturl:update", args=[link.pk]),
+                                  _form(slug="promo", destination="https://example.com/new"))
+    assert response.status_code == 302
+    assert visitor.get("/s/promo")["Location"] == "https://example.com/new"
+
+
+def test_switching_off_is_seen_by_the_next_redirect(seller_client, make_link):
+    link = make_link(slug="promo")
+    Client().get("/s/promo")
+    seller_client.post(reverse("shorturl:update", args=[link.pk]),
+                       _form(slug="promo", is_active=""))
+    assert Client().get("/s/promo").status_code == 410
+
+
+def test_changing_the_slug_frees_the_old_one(seller_client, make_link):
+    link = make_link(slug="old-name")
+    Client().get("/s/old-name")
+    seller_client.post(reverse("shorturl:update", args=[link.pk]), _form(slug="new-name"))
+    assert Client().get("/s/old-name").status_code == 404
+    assert Client().get("/s/new-name").status_code == 302
+
+
+def test_update_form_shows_current_values(seller_client, make_link):
+    link = make_link(slug="promo", destination="https://example.com/current")
+    page = seller_client.get(reverse("shorturl:update", args=[link.pk])).content.decode()
+    assert 'value="https://example.com/current"' in page
+    assert 'value="promo"' in page
+
+
+def test_delete_asks_then_the_link_is_gone(seller_client, make_link):
+    link = make_link(slug="promo")
+    Client().get("/s/promo")
+    url = reverse("shorturl:delete", args=[link.pk])
+    assert "Delete /promo?" in seller_client.get(url).content.decode()
+    assert seller_client.post(url).status_code == 302
+    assert not ShortURL.objects.filter(pk=link.pk).exists()
+    assert Client().get("/s/promo").status_code == 404
+
+
+def test_deleting_a_seller_stops_their_links(make_link, seller):
+    make_link(slug="promo")
+    assert Client().get("/s/promo").status_code == 302
+    seller.delete()
+    assert Client().get("/s/promo").status_code == 404
+
+
+# --- list --------------------------------------------------------------------------
+
+
+def test_list_shows_full_short_url_from_the_request_host(seller_client, make_link):
+    make_link(slug="promo")
+    page = seller_client.get(LIST, HTTP_HOST="shop.example.com").content.decode()
+    assert 'href="http://shop.example.com/s/promo"' in page
+    secure = seller_client.get(LIST, HTTP_HOST="shop.example.com", secure=True)
+    assert 'href="https://shop.example.com/s/promo"' in secure.content.decode()
+
+
+@pytest.mark.parametrize("domain, expected", [
+    ("go.example.com", "https://go.example.com/s/promo"),
+    ("http://localhost:8000", "http://localhost:8000/s/promo"),
+])
+def test_list_uses_the_configured_short_domain(seller_client, make_link, settings, domain,
+                                               expected):
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "shorturl": {"SHORT_DOMAIN": domain}}
+    make_link(slug="promo")
+    page = seller_client.get(LIST, HTTP_HOST="shop.example.com").content.decode()
+    assert f'href="{expected}"' in page
+
+
+def test_list_shows_clicks_after_a_flush(seller_client, make_link):
+    make_link(slug="promo")
+    for _ in range(3):
+        Client().get("/s/promo")
+    flush_clicks()
+    page = seller_client.get(LIST).content.decode()
+    assert re.search(r'<td class="clicks">3</td>', page)
+
+
+def test_list_search_by_slug_or_destination(seller_client, make_link):
+    make_link(slug="spring", destination="https://example.com/flowers")
+    make_link(slug="winter", destination="https://shop.example.net/coats")
+    by_slug = seller_client.get(LIST, {"q": "SPRI"}).content.decode()
+    assert "/s/spring" in by_slug and "/s/winter" not in by_slug
+    by_destination = seller_client.get(LIST, {"q": "coats"}).content.decode()
+    assert "/s/winter" in by_destination and "/s/spring" not in by_destination
+    assert "No short links match" in seller_client.get(LIST, {"q": "zzz"}).content.decode()
+
+
+def test_list_is_paginated_newest_first(seller_client, make_link, settings):
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "shorturl": {"PAGE_SIZE": 2}}
+    for name in ("one", "two", "three"):
+        make_link(slug=name)
+    first = seller_client.get(LIST).content.decode()
+    assert "/s/three" in first and "/s/two" in first and "/s/one" not in first
+    assert "Page 1 of 2" in first
+    second = seller_client.get(LIST, {"page": 2}).content.decode()
+    assert "/s/one" in second and "/s/three" not in second
+
+
+def test_list_search_keeps_the_query_across_pages(seller_client, make_link, settings):
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "shorturl": {"PAGE_SIZE": 1}}
+    make_link(slug="sale-a")
+    make_link(slug="sale-b")
+    page = seller_client.get(LIST, {"q": "sale"}).content.decode()
+    assert 'href="?q=sale&page=2"' in page
+
+
+def _list_queries(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST).status_code == 200
+    return len(queries)
+
+
+def test_list_query_count_does_not_grow_with_rows(seller_client, make_link):
+    make_link(slug="only")
+    with_one = _list_queries(seller_client)
+    for n in range(19):
+        make_link(slug=f"more-{n}")
+    with_twenty = _list_queries(seller_client)
+    assert with_one == with_twenty
+    assert with_twenty <= 4  # session, user, count, page
