@@ -20,8 +20,9 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
 TIME_ZONE = "UTC"
+_PLUGINS = ["shorturl"]
 MARKETPLACE = {
-    "PLUGINS": ["shorturl"],
+    "PLUGINS": _PLUGINS,
     "LOCAL_STORAGE_ROOT": str(_RUN_DIR / "private"),
     "shorturl": {
         # In-process tests push and flush explicitly; server processes get an interval.
@@ -37,7 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "marketplace_core",
-    *plugin_apps(MARKETPLACE["PLUGINS"]),
+    *plugin_apps(_PLUGINS),
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

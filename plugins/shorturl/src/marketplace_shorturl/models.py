@@ -54,8 +54,8 @@ class ShortURL(models.Model):
         return self.slug
 
     @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> ShortURL:
-        obj = super().from_db(db, field_names, values)
+    def from_db(cls, *args: Any, **kwargs: Any) -> ShortURL:
+        obj = super().from_db(*args, **kwargs)
         # Remembered so a slug change can invalidate the old slug's cache entry too.
         obj._loaded_slug = obj.__dict__.get("slug")  # type: ignore[attr-defined]
         return obj

@@ -70,7 +70,7 @@ def create_link(seller: User, data: LinkData, *, rng: Random | None = None) -> S
 
 def _insert(**fields: object) -> ShortURL:
     with transaction.atomic():  # a savepoint, so a collision leaves the caller usable
-        return ShortURL.objects.create(**fields)  # type: ignore[arg-type]
+        return ShortURL.objects.create(**fields)
 
 
 def update_link(link: ShortURL, data: LinkData) -> ShortURL:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect as redirect_to
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from django.views.generic import DeleteView, FormView, ListView, UpdateView
+from django.views.generic import DeleteView, FormView, ListView
+from django.views.generic.detail import SingleObjectMixin
 
 from marketplace_core.accounts.mixins import SellerRequiredMixin
+from marketplace_core.accounts.models import User
 from marketplace_shorturl import redirects, services
 from marketplace_shorturl.conf import conf
 from marketplace_shorturl.forms import ShortURLForm
@@ -40,13 +42,18 @@ def shorturl_view(request: HttpRequest, slug: str) -> HttpResponse:
     return redirects.redirect(link, count=request.method == "GET")
 
 
+def _seller(request: HttpRequest) -> User:
+    """The logged-in seller (the views' mixin has already turned everyone else away)."""
+    return cast(User, request.user)
+
+
 class SellerLinksMixin(SellerRequiredMixin):
     """Sellers only; every lookup is limited to the seller's own links (others: 404)."""
 
     request: HttpRequest
 
     def get_queryset(self) -> QuerySet[ShortURL]:
-        return ShortURL.objects.filter(seller=self.request.user)
+        return ShortURL.objects.filter(seller=_seller(self.request))
 
 
 class ShorturlListView(SellerLinksMixin, ListView):
@@ -75,23 +82,19 @@ class ShorturlListView(SellerLinksMixin, ListView):
         return context
 
 
-class _LinkFormMixin(SellerLinksMixin):
+class ShorturlCreateView(SellerRequiredMixin, FormView):
+    """Create a link; an empty slug gets a generated one."""
+
     form_class = ShortURLForm
     template_name = "shorturl/form.html"
     success_url = reverse_lazy("shorturl:list")
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs = super().get_form_kwargs()  # type: ignore[misc]
-        kwargs["request"] = self.request
-        return kwargs
-
-
-class ShorturlCreateView(_LinkFormMixin, FormView):
-    """Create a link; an empty slug gets a generated one."""
+        return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form: ShortURLForm) -> HttpResponse:
         try:
-            link = services.create_link(self.request.user, form.link_data())  # type: ignore[arg-type]
+            link = services.create_link(_seller(self.request), form.link_data())
         except services.SlugTaken:
             form.add_error("slug", _("This slug is already taken."))
             return self.form_invalid(form)
@@ -102,8 +105,24 @@ class ShorturlCreateView(_LinkFormMixin, FormView):
         return redirect_to(self.get_success_url())
 
 
-class ShorturlUpdateView(_LinkFormMixin, UpdateView):
+class ShorturlUpdateView(SellerLinksMixin, SingleObjectMixin, FormView):
     """Edit one of the seller's links; every process sees the change on its next redirect."""
+
+    form_class = ShortURLForm
+    template_name = "shorturl/form.html"
+    success_url = reverse_lazy("shorturl:list")
+    object: ShortURL
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()  # 404 unless it is this seller's link
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request, "instance": self.object}
 
     def form_valid(self, form: ShortURLForm) -> HttpResponse:
         try:
@@ -122,7 +141,7 @@ class ShorturlDeleteView(SellerLinksMixin, DeleteView):
     success_url = reverse_lazy("shorturl:list")
     context_object_name = "link"
 
-    def form_valid(self, form: Any) -> HttpResponseBase:
+    def form_valid(self, form: Any) -> HttpResponse:
         services.delete_link(self.object)
         messages.success(self.request, _("Short link deleted."))
         return redirect_to(self.get_success_url())
