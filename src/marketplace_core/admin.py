@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from marketplace_core.models import (
     Category,
+    Dispute,
     Download,
     Order,
     Payment,
@@ -80,6 +81,14 @@ class PaymentAdmin(ReadOnlyAdmin):
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
     list_display = ("provider_refund_id", "order", "amount", "currency", "created_at")
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    list_display = ("provider_dispute_id", "order", "status", "amount", "currency", "reason",
+                    "opened_at", "closed_at")
+    list_filter = ("status", "provider")
+    search_fields = ("provider_dispute_id", "provider_payment_id", "order__reference")
 
 
 @admin.register(PurchasedProduct)

@@ -3,6 +3,7 @@
 from marketplace_core.accounts.models import Role, User
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.ownership.models import (
+    Dispute,
     Download,
     Order,
     Payment,
@@ -13,6 +14,7 @@ from marketplace_core.ownership.models import (
 
 __all__ = [
     "Category",
+    "Dispute",
     "Download",
     "Order",
     "Payment",

@@ -129,6 +129,61 @@ class Refund(models.Model):
         return f"{self.provider}:{self.provider_refund_id}"
 
 
+class Dispute(models.Model):
+    """A chargeback a buyer opened with their bank, as the provider reports it.
+
+    Recorded for the seller and staff to answer; it changes neither the order
+    nor ownership. ``status`` only moves forward: opened → challenged → a final
+    state (won, lost, accepted, cancelled, expired), so a late "opened" never
+    hides the outcome.
+    """
+
+    class Status(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        CHALLENGED = "challenged", _("Challenged")
+        ACCEPTED = "accepted", _("Accepted")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    #: Statuses after which nothing changes any more.
+    FINAL = frozenset({"accepted", "cancelled", "expired", "won", "lost"})
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="disputes", null=True, blank=True
+    )
+    provider = models.CharField(max_length=64)
+    provider_dispute_id = models.CharField(max_length=255)
+    provider_payment_id = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.OPENED)
+    #: Minor units, as the provider reported it (``None`` when it did not say).
+    amount = models.PositiveIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    #: When the dispute reached a final status.
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_dispute_id"],
+                name="marketplace_dispute_provider_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_dispute_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.FINAL
+
+
 class PurchasedProductQuerySet(models.QuerySet["PurchasedProduct"]):
     def active(self) -> PurchasedProductQuerySet:
         return self.filter(revoked_at__isnull=True)

@@ -25,12 +25,17 @@ A late "failed" or "processing" never downgrades a paid order, and nothing
 turns a refunded order back into a paid one. Successful payments that cannot
 pay for their order (amount mismatch, a second charge, after a refund, the
 product already owned) are stored with a ``flag`` for a human to refund.
+
+Disputes (chargebacks) are recorded next to the order, whatever order their
+events arrive in; they change neither the order nor ownership, and their
+status only moves forward (opened → challenged → won, lost, accepted,
+cancelled or expired).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -41,6 +46,7 @@ from django.utils import timezone
 from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.models import (
+    Dispute,
     Order,
     Payment,
     PurchasedProduct,
@@ -435,8 +441,102 @@ def record_refund(
 
 
 # -------------------------------------------------------------------------
+# disputes
+# -------------------------------------------------------------------------
+
+#: How far along a dispute is; a status never replaces one ranked higher.
+_DISPUTE_RANK: dict[str, int] = {"opened": 0, "challenged": 1}
+_FINAL_RANK = 2
+
+
+def _dispute_status(value: str) -> str:
+    return value if value in Dispute.Status.values else Dispute.Status.OPENED
+
+
+def record_dispute(
+    *,
+    provider: str,
+    order_reference: str | UUID | None,
+    provider_dispute_id: str,
+    status: str,
+    provider_payment_id: str = "",
+    amount: int | None = None,
+    currency: str = "",
+    reason: str = "",
+) -> Outcome:
+    """Record a dispute, or move a recorded one forward.
+
+    ``status`` is one of :class:`Dispute.Status`'s values (anything else counts
+    as ``"opened"``). A status ranked below the recorded one (opened <
+    challenged < final) is :attr:`Outcome.IGNORED`, as is a second final
+    status: the first outcome stands. The order and ownership are unchanged.
+    """
+    if not _valid_provider_id(provider_dispute_id, "dispute"):
+        return Outcome.INVALID
+    new_status = _dispute_status(status)
+    with transaction.atomic():
+        order = _locked_order(order_reference)
+        if order is None:
+            logger.warning("Dispute %s names unknown order %r", provider_dispute_id,
+                           order_reference)
+            return Outcome.UNKNOWN_ORDER
+        payment = (
+            Payment.objects.filter(
+                order=order, provider=provider, provider_payment_id=provider_payment_id
+            ).first()
+            if provider_payment_id
+            else None
+        )
+        now = timezone.now()
+        dispute, created = Dispute.objects.select_for_update().get_or_create(
+            provider=provider,
+            provider_dispute_id=provider_dispute_id,
+            defaults={
+                "order": order,
+                "payment": payment,
+                "provider_payment_id": provider_payment_id[:255],
+                "status": new_status,
+                "amount": amount if isinstance(amount, int) and amount >= 0 else None,
+                "currency": currency.upper()[:3],
+                "reason": reason[:255],
+                "closed_at": now if new_status in Dispute.FINAL else None,
+            },
+        )
+        if dispute.order_id != order.pk:
+            logger.error("Dispute %s reported for two orders", provider_dispute_id)
+            return Outcome.FLAGGED
+        if not created:
+            current = _DISPUTE_RANK.get(dispute.status, _FINAL_RANK)
+            if _DISPUTE_RANK.get(new_status, _FINAL_RANK) <= current:
+                return Outcome.IGNORED
+            dispute.status = new_status
+            dispute.closed_at = now if new_status in Dispute.FINAL else None
+            if payment is not None and dispute.payment_id is None:
+                dispute.payment = payment
+            dispute.save(update_fields=["status", "closed_at", "payment", "updated_at"])
+        logger.warning("Dispute %s on %s is %s", dispute, order, dispute.status)
+        return Outcome.RECORDED
+
+
+# -------------------------------------------------------------------------
 # webhook deliveries
 # -------------------------------------------------------------------------
+
+
+def order_reference_for_payment(provider: str, provider_payment_id: str) -> str | None:
+    """The reference of the order a known payment belongs to, or ``None``.
+
+    Refund and dispute events often name only the payment; providers call this
+    (a read, never a write) before asking their service.
+    """
+    if not provider_payment_id:
+        return None
+    reference = (
+        Payment.objects.filter(provider=provider, provider_payment_id=provider_payment_id)
+        .values_list("order__reference", flat=True)
+        .first()
+    )
+    return str(reference) if reference else None
 
 
 @dataclass(frozen=True)
@@ -454,7 +554,15 @@ class DeliveryResult:
 
 
 def apply_event(provider: str, event: WebhookEvent) -> Outcome:
-    """Apply one normalized event through the services above."""
+    """Apply one normalized event through the services above.
+
+    An event without an order reference is matched to its order through the
+    payment it names, when core knows that payment.
+    """
+    if not event.order_reference and event.provider_payment_id:
+        reference = order_reference_for_payment(provider, event.provider_payment_id)
+        if reference:
+            event = replace(event, order_reference=reference)
     if event.kind == EventKind.PAYMENT_SUCCEEDED:
         return confirm_payment(
             provider=provider,
@@ -485,6 +593,17 @@ def apply_event(provider: str, event: WebhookEvent) -> Outcome:
             provider=provider,
             order_reference=event.order_reference,
             provider_refund_id=event.provider_refund_id,
+            provider_payment_id=event.provider_payment_id,
+            amount=event.amount,
+            currency=event.currency,
+            reason=event.reason,
+        )
+    if event.kind == EventKind.DISPUTE:
+        return record_dispute(
+            provider=provider,
+            order_reference=event.order_reference,
+            provider_dispute_id=event.provider_dispute_id,
+            status=event.dispute_status,
             provider_payment_id=event.provider_payment_id,
             amount=event.amount,
             currency=event.currency,

@@ -45,7 +45,10 @@ EVENT_KINDS = {
     "payment.failed": EventKind.PAYMENT_FAILED,
     "payment.processing": EventKind.PAYMENT_PROCESSING,
     "refund.succeeded": EventKind.REFUND_SUCCEEDED,
-    "dispute.opened": EventKind.DISPUTE,
+    **{
+        f"dispute.{status}": EventKind.DISPUTE
+        for status in ("opened", "challenged", "accepted", "cancelled", "expired", "won", "lost")
+    },
 }
 
 
@@ -95,8 +98,9 @@ class DummyProvider(PaymentProvider):
         """Verify the raw body, then read ``{"type": ..., "data": {...}}``.
 
         ``data`` holds ``order_reference``, ``payment_id`` (payment events),
-        ``refund_id`` (refund events), ``amount`` (minor units), ``currency``
-        and an optional ``reason``. A verified body without the ids its event
+        ``refund_id`` (refund events), ``dispute_id`` (``dispute.<status>``
+        events), ``amount`` (minor units), ``currency`` and an optional
+        ``reason``. A verified body without the ids its event
         type needs is rejected like an unverifiable one.
         """
         headers = webhook_signing.request_headers(request.META)
@@ -119,6 +123,8 @@ class DummyProvider(PaymentProvider):
             order_reference=_text(data.get("order_reference")) or None,
             provider_payment_id=_text(data.get("payment_id")),
             provider_refund_id=_text(data.get("refund_id")),
+            provider_dispute_id=_text(data.get("dispute_id")),
+            dispute_status=event_type.removeprefix("dispute.") if kind == EventKind.DISPUTE else "",
             # bool is an int subclass; ``true`` is not an amount.
             amount=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
             currency=_text(data.get("currency")),
@@ -134,6 +140,7 @@ _REQUIRED_IDS: dict[EventKind, tuple[str, ...]] = {
     EventKind.PAYMENT_FAILED: ("order_reference", "payment_id"),
     EventKind.PAYMENT_PROCESSING: ("order_reference", "payment_id"),
     EventKind.REFUND_SUCCEEDED: ("order_reference", "refund_id"),
+    EventKind.DISPUTE: ("order_reference", "dispute_id"),
 }
 
 

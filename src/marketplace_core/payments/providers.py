@@ -22,10 +22,23 @@ Rules for implementers:
   can de-duplicate them. Core applies events monotonically (see
   :mod:`marketplace_core.ownership.services` for the end states).
 - Every payment event names the order (``order_reference``) and the service's
-  payment id; every refund event its refund id. Core changes nothing for an
-  event without them (``Outcome.INVALID``); better, reject such a delivery in
+  payment id; every refund event its refund id; every dispute event its
+  dispute id. Core changes nothing for an event without them
+  (``Outcome.INVALID``); better, reject such a delivery in
   :meth:`PaymentProvider.parse_webhook` so the service reports the failure.
-- Keep network calls out of ``__init__``: providers are instantiated at start-up.
+  A refund or dispute may name only the payment: core finds the order of a
+  payment it has seen; for one it has not seen yet (events arrive out of
+  order), look the order up at the service or raise :class:`WebhookDeferred`.
+- Answer fast: :meth:`PaymentProvider.parse_webhook` runs while the service
+  waits for the response. Do not call the service there except to resolve
+  what the delivery cannot tell (the order of an out-of-order refund).
+- Keep network calls out of ``__init__``: providers are instantiated at start-up,
+  and one instance serves every request and thread; keep no per-request state.
+- Read settings when they are needed (through a lazy ``conf`` object), never
+  at import time or in ``__init__``, so ``override_settings`` reaches you.
+
+A provider passes :mod:`marketplace_core.testing.contracts` when it follows
+these rules; docs/payment-providers.md walks through writing one.
 """
 
 from __future__ import annotations
@@ -49,6 +62,7 @@ class EventKind(StrEnum):
     #: The payment is under way; never downgrades a paid order.
     PAYMENT_PROCESSING = "payment_processing"
     REFUND_SUCCEEDED = "refund_succeeded"
+    #: A chargeback was opened or changed; recorded, ownership unchanged.
     DISPUTE = "dispute"
     #: Acknowledged and logged, nothing changes.
     IGNORED = "ignored"
@@ -65,6 +79,11 @@ class WebhookEvent:
     order_reference: str | None = None
     provider_payment_id: str = ""
     provider_refund_id: str = ""
+    provider_dispute_id: str = ""
+    #: For :attr:`EventKind.DISPUTE`: one of ``Dispute.Status``'s values
+    #: (``"opened"``, ``"challenged"``, ``"won"``, ``"lost"``, ``"accepted"``,
+    #: ``"cancelled"``, ``"expired"``); core treats anything else as ``"opened"``.
+    dispute_status: str = ""
     #: Minor units, as charged or refunded.
     amount: int | None = None
     currency: str = ""
@@ -92,6 +111,13 @@ class WebhookVerificationError(Exception):
     """A delivery failed verification (signature, timestamp, headers, body)."""
 
 
+class WebhookDeferred(Exception):
+    """A genuine delivery that cannot be applied yet (a lookup at the service failed).
+
+    Core answers 503 and records nothing, so the service delivers it again later.
+    """
+
+
 class CheckoutError(Exception):
     """The provider could not start a checkout. The message is shown to the buyer."""
 
@@ -103,15 +129,23 @@ BILLING_FIELDS = ("name", "email", "country", "state", "city", "street", "zipcod
 class PaymentProvider:
     """Base class of payment providers; subclass it in a plugin.
 
+    Register the subclass through the ``register_payment_providers`` hook;
+    ``MARKETPLACE["PAYMENT_PROVIDER"]`` selects the active one. Core creates
+    one instance per process and shares it between threads.
+
     Class attributes:
 
     ``identifier``
         Unique, stable, lowercase; used in URLs (``/payments/webhooks/<identifier>/``),
-        in ``MARKETPLACE["PAYMENT_PROVIDER"]`` and stored on every order.
+        in ``MARKETPLACE["PAYMENT_PROVIDER"]`` and stored on every order and
+        payment. Never change it once orders exist.
     ``verbose_name``
         Shown to buyers.
     ``billing_fields``
-        Which of :data:`BILLING_FIELDS` the checkout form must collect.
+        Which of :data:`BILLING_FIELDS` the checkout form must collect (the
+        form validates them; ``country`` arrives as an upper-case ISO 3166-1
+        alpha-2 code). Ask for what the service needs before its hosted page,
+        nothing more.
     """
 
     identifier: ClassVar[str]
@@ -121,19 +155,45 @@ class PaymentProvider:
     def start_checkout(self, request: HttpRequest, order: Order) -> CheckoutSession:
         """Create a hosted checkout for ``order`` and say where to send the buyer.
 
-        Put ``str(order.reference)`` in the session's metadata so webhook events
-        can name the order. Send the buyer back to
-        ``reverse("marketplace:payment_success")`` with the order reference.
-        Raise :class:`CheckoutError` with a buyer-facing message on failure;
-        the order stays pending and can be retried.
+        Called by the checkout view after core created (or reused) the pending
+        ``order``; ``order.billing`` holds the validated billing fields and
+        ``order.amount``/``order.currency`` the price the buyer must pay.
+
+        - Charge exactly ``order.amount`` in ``order.currency``: core refuses a
+          payment for any other amount.
+        - Put ``str(order.reference)`` in the session's metadata so webhook
+          events can name the order.
+        - Send the buyer back to ``reverse("marketplace:payment_success")``
+          with ``?order=<reference>``. That page grants nothing; only the
+          webhook does.
+        - You may not change the order here (core stores the returned
+          ``provider_checkout_id``) and you may not move money.
+        - Raise :class:`CheckoutError` with a message a buyer understands when
+          the service refuses or cannot be reached; the order stays pending
+          and the buyer can try again. Never let other exceptions escape.
         """
         raise NotImplementedError
 
     def parse_webhook(self, request: HttpRequest) -> ParsedDelivery:
         """Verify ``request`` (raw body first) and return its normalized events.
 
-        Raise :class:`WebhookVerificationError` when the delivery cannot be
-        trusted; core answers 400 and changes nothing.
+        Called by the generic endpoint ``/payments/webhooks/<identifier>/``
+        (CSRF-exempt and open in maintenance mode) for every delivery, in
+        parallel threads, possibly many times for the same delivery.
+
+        - Verify the signature over ``request.body`` exactly as received,
+          before parsing it, and check the timestamp (five minutes either way);
+          :func:`marketplace_core.payments.signing.verify` does both for
+          Standard Webhooks and accepts several secrets (rotation).
+        - Raise :class:`WebhookVerificationError` when the delivery cannot be
+          trusted or is malformed; core answers 400 and records nothing.
+        - Raise :class:`WebhookDeferred` when a genuine delivery cannot be
+          understood yet because a lookup at the service failed; core answers
+          503 and records nothing, so the service retries.
+        - Return event types you do not handle as :attr:`EventKind.IGNORED`:
+          they are acknowledged (200) and logged, so the service stops retrying.
+        - You may not write to the database: core applies the events, once
+          per ``delivery_id``, in one transaction.
         """
         raise NotImplementedError
 
@@ -142,5 +202,7 @@ class PaymentProvider:
 
         Return the provider's product id, or ``None`` when the provider keeps
         no product catalog. Called from a background task; may raise to retry.
+        Providers with a catalog usually also react to the ``product_saved``
+        event to keep it current (the Dodo plugin does).
         """
         return None

@@ -29,7 +29,11 @@ from marketplace_core.maintenance.decorators import maintenance_exempt
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Order
 from marketplace_core.payments.forms import BillingForm
-from marketplace_core.payments.providers import CheckoutError, WebhookVerificationError
+from marketplace_core.payments.providers import (
+    CheckoutError,
+    WebhookDeferred,
+    WebhookVerificationError,
+)
 from marketplace_core.plugins import registry
 
 logger = logging.getLogger("marketplace_core.payments")
@@ -138,10 +142,11 @@ class PaymentWebhookView(View):
     Verifies the raw body through the provider, then applies the delivery
     through core services in one transaction. Every answer is JSON: 200 for
     applied, duplicate and ignored deliveries; 400 with the reason for anything
-    unverifiable (nothing is recorded, so a corrected retry is applied); 404
-    for an unknown provider; 405 for other methods; 413 for a body over
-    ``DATA_UPLOAD_MAX_MEMORY_SIZE``. Errors while applying propagate (500), so
-    the provider retries the whole delivery.
+    unverifiable (nothing is recorded, so a corrected retry is applied); 503
+    when the provider defers a genuine delivery it cannot resolve yet (nothing
+    is recorded; the provider retries); 404 for an unknown provider; 405 for
+    other methods; 413 for a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``. Errors
+    while applying propagate (500), so the provider retries the whole delivery.
     """
 
     http_method_names = ["post"]
@@ -166,6 +171,11 @@ class PaymentWebhookView(View):
         except WebhookVerificationError as exc:
             logger.warning("Rejected %s webhook: %s", provider, exc)
             return JsonResponse({"error": "verification failed", "detail": str(exc)}, status=400)
+        except WebhookDeferred as exc:
+            logger.warning("Deferred %s webhook: %s", provider, exc)
+            response = JsonResponse({"error": "try again later", "detail": str(exc)}, status=503)
+            response["Retry-After"] = "60"
+            return response
         result = services.apply_delivery(payment_provider.identifier, delivery)
         return JsonResponse(
             {"status": "duplicate" if result.duplicate else "ok", "outcome": result.summary}
