@@ -38,9 +38,15 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class RegistrationForm(forms.ModelForm):
+    """A new customer account: email (stored lowercased, unique regardless of
+    case), name and a password that passes ``AUTH_PASSWORD_VALIDATORS``."""
+
+    duplicate_email_message = _("An account with this email address already exists.")
+
     password1 = forms.CharField(
         label=_("Password"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        # Lazy in Django: follows AUTH_PASSWORD_VALIDATORS at render time.
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
@@ -54,12 +60,13 @@ class RegistrationForm(forms.ModelForm):
 
     def clean_email(self) -> str:
         email = UserManager.normalize_email(self.cleaned_data.get("email"))
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(_("An account with this email address already exists."))
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(self.duplicate_email_message, code="duplicate_email")
         return email
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The two passwords differ."))

@@ -13,6 +13,6 @@ class SellerRequiredMixin(LoginRequiredMixin):
     """Anonymous users go to login; logged-in non-sellers get 403."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not request.user.is_seller:  # type: ignore[union-attr]
+        if request.user.is_authenticated and not request.user.is_seller:
             raise PermissionDenied("Only sellers can use this page.")
         return super().dispatch(request, *args, **kwargs)

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse, HttpResponseRedirect
+from django.contrib.auth.backends import ModelBackend
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.utils.module_loading import import_string
 from django.views.generic import FormView
 
 from marketplace_core.accounts.forms import EmailAuthenticationForm, RegistrationForm
 from marketplace_core.accounts.redirects import home_url, safe_next
+
+
+def _password_backend() -> str:
+    """The configured backend to record in the session of a fresh account.
+
+    It must be one of ``AUTHENTICATION_BACKENDS``, or the session would not
+    authenticate on the next request; prefer one that checks passwords.
+    """
+    paths = list(settings.AUTHENTICATION_BACKENDS)
+    for path in paths:
+        if issubclass(import_string(path), ModelBackend):
+            return path
+    return paths[0]
 
 
 class LoginView(auth_views.LoginView):
@@ -23,7 +40,8 @@ class LoginView(auth_views.LoginView):
     def get_success_url(self) -> str:
         return self.get_redirect_url() or home_url(self.request.user)  # type: ignore[arg-type]
 
-    def get_redirect_url(self) -> str:
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        """A same-site ``next`` from the form or the query string, else ``""``."""
         candidate = self.request.POST.get("next") or self.request.GET.get("next")
         return safe_next(self.request, candidate) or ""
 
@@ -33,13 +51,35 @@ class LogoutView(auth_views.LogoutView):
 
 
 class RegistrationView(FormView):
-    """Create a customer account and log it in."""
+    """Create a customer account, log it in, then a safe ``next`` or its home page.
+
+    Logged-in users are sent to their home page instead of a second account.
+    """
 
     form_class = RegistrationForm
     template_name = "marketplace_core/accounts/register.html"
 
-    def form_valid(self, form: Any) -> HttpResponse:
-        user = form.save()
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        target = safe_next(self.request, self.request.POST.get("next")) or home_url(user)
-        return HttpResponseRedirect(target)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            return HttpResponseRedirect(home_url(request.user))
+        return super().dispatch(request, *args, **kwargs)
+
+    def _next(self) -> str | None:
+        candidate = self.request.POST.get("next") or self.request.GET.get("next")
+        return safe_next(self.request, candidate)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["next"] = self._next() or ""
+        return context
+
+    def form_valid(self, form: RegistrationForm) -> HttpResponse:
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:
+            # Another request registered the same address since the form checked it.
+            form.add_error("email", form.duplicate_email_message)
+            return self.form_invalid(form)
+        login(self.request, user, backend=_password_backend())
+        return HttpResponseRedirect(self._next() or home_url(user))

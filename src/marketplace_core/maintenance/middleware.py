@@ -1,12 +1,24 @@
 """``UnderConstructionMiddleware``: serve a maintenance page while the site is down.
 
 Place it after ``AuthenticationMiddleware`` (staff users pass). When off it
-costs one cache read per request and never a database query. When on, a
-request passes if it is for a view marked ``@maintenance_exempt`` (payment
-webhooks, the health endpoint), for a static file, from a staff user, carries
-the secret bypass parameter (which sets a signed cookie for the following
-pages), or a plugin's ``resolve_maintenance_bypass`` lets it through. Everyone
-else gets the maintenance page with status 503 and ``Retry-After``.
+costs one cache read per request and never a database query: it touches
+neither the session nor ``request.user``.
+
+When on, a request passes if
+
+- it is for a static file (a path under ``STATIC_URL``),
+- it resolves to a view marked ``@maintenance_exempt`` (payment webhooks, the
+  health endpoint),
+- it carries the secret ``?maintenance_bypass=<secret>`` (compared in constant
+  time); the response then sets a signed cookie so the following pages pass,
+- it carries that cookie, signed for the *current* secret (rotating the secret
+  ends every bypass),
+- it comes from a staff user, or
+- a plugin's ``resolve_maintenance_bypass`` returns ``True``.
+
+Everyone else gets the maintenance page with status 503 and ``Retry-After``,
+whatever the URL: the decision is taken before the view (and before CSRF
+checks, unknown URLs or login redirects) could answer differently.
 """
 
 from __future__ import annotations
@@ -14,12 +26,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 
 from marketplace_core.conf import conf
 from marketplace_core.maintenance.state import is_enabled
@@ -32,56 +44,77 @@ BYPASS_COOKIE_AGE = 12 * 3600
 
 
 class UnderConstructionMiddleware:
+    """Answer 503 with the maintenance page while maintenance mode is on."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not is_enabled():
             return self.get_response(request)
-        request._marketplace_maintenance = True  # type: ignore[attr-defined]
-        static_url = getattr(settings, "STATIC_URL", None) or "/static/"
-        if request.path.startswith("/" + static_url.lstrip("/")):
-            return self.get_response(request)
-        if self._secret_matches(request.GET.get(BYPASS_PARAM, "")):
-            response = self.get_response(request)
+        # Templates show staff (and other bypassers) that the site is closed.
+        request.maintenance_mode = True  # type: ignore[attr-defined]
+        if not self._passes(request):
+            return maintenance_response(request)
+        response = self.get_response(request)
+        if _secret_matches(request.GET.get(BYPASS_PARAM, "")):
             response.set_signed_cookie(
                 BYPASS_COOKIE, _cookie_value(), salt=BYPASS_SALT, max_age=BYPASS_COOKIE_AGE,
                 secure=request.is_secure(), httponly=True, samesite="Lax",
             )
-            return response
-        return self.get_response(request)
-
-    def process_view(
-        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
-    ) -> HttpResponse | None:
-        if not getattr(request, "_marketplace_maintenance", False):
-            return None
-        if getattr(view_func, "maintenance_exempt", False) or self._passes(request):
-            return None
-        return maintenance_response(request)
-
-    @staticmethod
-    def _secret_matches(given: str) -> bool:
-        secret = conf.MAINTENANCE_BYPASS_SECRET
-        return bool(secret and given) and hmac.compare_digest(given.encode(), secret.encode())
+        return response
 
     def _passes(self, request: HttpRequest) -> bool:
-        if self._secret_matches(request.GET.get(BYPASS_PARAM, "")):
+        """Whether ``request`` may reach its view while maintenance mode is on.
+
+        Cheap checks first; ``request.user`` (a session and a user query) and
+        the plugin hook only when nothing else decided.
+        """
+        if _is_static(request) or _is_exempt_view(request):
             return True
-        try:
-            value = request.get_signed_cookie(
-                BYPASS_COOKIE, salt=BYPASS_SALT, max_age=BYPASS_COOKIE_AGE
-            )
-            if conf.MAINTENANCE_BYPASS_SECRET and hmac.compare_digest(value, _cookie_value()):
-                return True
-        except (KeyError, signing.BadSignature):
-            pass
+        if _secret_matches(request.GET.get(BYPASS_PARAM, "")) or _has_bypass_cookie(request):
+            return True
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_staff:
             return True
         from marketplace_core.plugins.manager import get_plugin_manager
 
-        return bool(get_plugin_manager().hook.resolve_maintenance_bypass(request=request))
+        return get_plugin_manager().hook.resolve_maintenance_bypass(request=request) is True
+
+
+def _is_static(request: HttpRequest) -> bool:
+    static_url = getattr(settings, "STATIC_URL", None) or ""
+    if "://" in static_url or static_url.startswith("//"):
+        return False  # served from another host (a CDN): never through this site
+    prefix = "/" + static_url.strip("/") + "/"
+    # A STATIC_URL of "/" would otherwise exempt the whole site.
+    return prefix != "//" and request.path.startswith(prefix)
+
+
+def _is_exempt_view(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return bool(getattr(match.func, "maintenance_exempt", False))
+
+
+def _secret_matches(given: str) -> bool:
+    """Constant-time comparison with the configured secret (never matches when unset)."""
+    secret = conf.MAINTENANCE_BYPASS_SECRET
+    return bool(secret and given) and hmac.compare_digest(given.encode(), secret.encode())
+
+
+def _has_bypass_cookie(request: HttpRequest) -> bool:
+    if not conf.MAINTENANCE_BYPASS_SECRET or BYPASS_COOKIE not in request.COOKIES:
+        return False
+    try:
+        value = request.get_signed_cookie(
+            BYPASS_COOKIE, salt=BYPASS_SALT, max_age=BYPASS_COOKIE_AGE
+        )
+    except signing.BadSignature:
+        return False
+    return value is not None and hmac.compare_digest(value.encode(), _cookie_value().encode())
 
 
 def _cookie_value() -> str:
@@ -91,11 +124,14 @@ def _cookie_value() -> str:
 
 
 def maintenance_response(request: HttpRequest) -> HttpResponse:
-    """The 503 maintenance page."""
+    """The 503 maintenance page, with ``Retry-After`` and never cached."""
     html = render_to_string(
         "marketplace_core/maintenance.html", {"site_name": conf.SITE_NAME}, request=None
     )
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(conf.MAINTENANCE_RETRY_AFTER)
     response["Cache-Control"] = "no-store"
+    # An expected 503, not a server error: keep it out of django.request's error
+    # log (which mails ADMINS) or every visitor during maintenance would page someone.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response

@@ -8,16 +8,32 @@ a local-memory cache only reaches the process that wrote it.
 
 from __future__ import annotations
 
+import logging
+
 from django.core.cache import cache
 
 from marketplace_core.conf import conf
 
 CACHE_KEY = "marketplace_core:maintenance"
 
+logger = logging.getLogger("marketplace_core.maintenance")
+
 
 def is_enabled() -> bool:
-    """True when the setting or the run-time flag says so. Never queries the database."""
-    return conf.MAINTENANCE_MODE or bool(cache.get(CACHE_KEY))
+    """True when the setting or the run-time flag says so. Never queries the database.
+
+    If the cache cannot be read (Redis down), only the setting counts: an
+    unreachable cache must not turn every page into a server error. The
+    health endpoint reports the cache failure.
+    """
+    if conf.MAINTENANCE_MODE:
+        return True
+    try:
+        return bool(cache.get(CACHE_KEY))
+    except Exception:
+        logger.warning("Cannot read the maintenance flag from the cache; assuming off.",
+                       exc_info=True)
+        return False
 
 
 def set_runtime_flag(enabled: bool) -> None:

@@ -23,7 +23,7 @@ class GenericMyProductListView(LoginRequiredMixin, ListView):
     def get_queryset(self) -> QuerySet[PurchasedProduct]:
         return (
             PurchasedProduct.objects.active()
-            .filter(buyer=self.request.user)
+            .filter(buyer_id=self.request.user.pk)
             .select_related("product", "product__seller")
         )
 
@@ -37,5 +37,5 @@ class SellerDashboardView(SellerRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["products"] = Product.objects.filter(seller=self.request.user)[:50]
+        context["products"] = Product.objects.filter(seller_id=self.request.user.pk)[:50]
         return context

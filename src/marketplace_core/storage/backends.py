@@ -9,6 +9,7 @@ Core ships :class:`LocalStorageBackend`; plugins add others through
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core import signing
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
     from marketplace_core.ownership.models import PurchasedProduct
 
-DOWNLOAD_TOKEN_SALT = "marketplace_core.local_download"
+DOWNLOAD_TOKEN_SALT = "marketplace_core.local_download"  # noqa: S105  (a salt, not a secret)
 
 
 def download_link_ttl() -> int:
@@ -119,7 +120,7 @@ class ProductStorage(Storage):
     def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
         return self._target().save(name, content, max_length=max_length)
 
-    def generate_filename(self, filename: str) -> str:
+    def generate_filename(self, filename: str | os.PathLike[str]) -> str:
         return self._target().generate_filename(filename)
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -14,18 +16,34 @@ DEDUP_WINDOW = dt.timedelta(seconds=10)
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client address as the web server saw it (trust proxies in the server)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client address as the web server saw it (trust proxies in the server).
+
+    ``None`` when the server passed no usable address (a Unix socket, for
+    example): the column is an IP address type and would refuse anything else.
+    """
+    value = (request.META.get("REMOTE_ADDR") or "").strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 def log_download(request: HttpRequest, purchase: PurchasedProduct) -> bool:
-    """Record a download unless the same purchase was downloaded moments ago."""
-    since = timezone.now() - DEDUP_WINDOW
-    if Download.objects.filter(purchase=purchase, created_at__gte=since).exists():
-        return False
-    Download.objects.create(
-        purchase=purchase,
-        ip_address=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
-    )
-    return True
+    """Record a download unless the same purchase was downloaded moments ago.
+
+    Returns whether a row was written. Concurrent calls for one purchase are
+    serialized on the purchase row (PostgreSQL ``SELECT ... FOR UPDATE``;
+    SQLite's immediate transactions), so a double click that arrives as two
+    parallel requests is still recorded once.
+    """
+    with transaction.atomic():
+        list(PurchasedProduct.objects.select_for_update().filter(pk=purchase.pk).values_list("pk"))
+        since = timezone.now() - DEDUP_WINDOW
+        if Download.objects.filter(purchase=purchase, created_at__gte=since).exists():
+            return False
+        Download.objects.create(
+            purchase=purchase,
+            ip_address=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
+        )
+        return True
