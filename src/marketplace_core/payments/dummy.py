@@ -140,7 +140,7 @@ _REQUIRED_IDS: dict[EventKind, tuple[str, ...]] = {
     EventKind.PAYMENT_FAILED: ("order_reference", "payment_id"),
     EventKind.PAYMENT_PROCESSING: ("order_reference", "payment_id"),
     EventKind.REFUND_SUCCEEDED: ("order_reference", "refund_id"),
-    EventKind.DISPUTE: ("order_reference", "dispute_id"),
+    EventKind.DISPUTE: ("dispute_id",),  # core finds the order by payment_id
 }
 
 
