@@ -263,3 +263,16 @@ def test_e009_a_crashing_plugin_check_is_reported_against_its_plugin(site: FakeS
     assert "marketplace_core.E009" in found
     assert "'crashy'" in found["marketplace_core.E009"][0].msg
     assert "KeyError" in found["marketplace_core.E009"][0].msg
+
+
+def test_e010_maintenance_middleware_after_authentication() -> None:
+    maintenance = "marketplace_core.maintenance.middleware.UnderConstructionMiddleware"
+    auth = "django.contrib.auth.middleware.AuthenticationMiddleware"
+    others = [m for m in settings.MIDDLEWARE if m not in (maintenance, auth)]
+    for wrong in ([*others, maintenance, auth], [*others, maintenance]):
+        with override_settings(MIDDLEWARE=wrong):
+            assert "marketplace_core.E010" in ids()
+    with override_settings(MIDDLEWARE=[*others, auth, maintenance]):
+        assert "marketplace_core.E010" not in ids()
+    with override_settings(MIDDLEWARE=others):  # maintenance mode not used at all
+        assert "marketplace_core.E010" not in ids()

@@ -76,6 +76,30 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     return errors
 
 
+MAINTENANCE_MIDDLEWARE = "marketplace_core.maintenance.middleware.UnderConstructionMiddleware"
+AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+
+@register(Tags.compatibility)
+def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The maintenance middleware needs ``request.user`` to let staff through."""
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if MAINTENANCE_MIDDLEWARE not in middleware:
+        return []
+    if AUTH_MIDDLEWARE not in middleware or middleware.index(AUTH_MIDDLEWARE) > middleware.index(
+        MAINTENANCE_MIDDLEWARE
+    ):
+        return [
+            Error(
+                "UnderConstructionMiddleware must come after AuthenticationMiddleware in "
+                "MIDDLEWARE.",
+                hint="Staff users pass maintenance mode, which needs request.user.",
+                id="marketplace_core.E010",
+            )
+        ]
+    return []
+
+
 @register(Tags.compatibility)
 def check_plugins(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Enabled plugins: installed as apps, compatible with this core."""
