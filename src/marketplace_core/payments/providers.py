@@ -206,3 +206,14 @@ class PaymentProvider:
         event to keep it current (the Dodo plugin does).
         """
         return None
+
+    def receipt_url(self, order: Order) -> str | None:
+        """Optionally, where the buyer finds a receipt or invoice for ``order``.
+
+        Shown as a link in the buyer's order history, once per listed order, so
+        it must not call the service or query the database: build the URL
+        from ``order``'s fields and its payments (``order.payments.all()`` is
+        prefetched by the caller). Return ``None`` (the default) when the
+        service offers none for this order, for example before it is paid.
+        """
+        return None

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, Storage
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.conf import MAX_DOWNLOAD_LINK_TTL, conf
 from marketplace_core.plugins.types import DownloadTarget
@@ -57,6 +60,25 @@ class StorageBackend:
     def download_target(self, request: HttpRequest, purchase: PurchasedProduct) -> DownloadTarget:
         """A short-lived URL for the product file of ``purchase``."""
         raise NotImplementedError
+
+    def validate_upload(self, uploaded: Any) -> str:
+        """Check a seller's upload before it is stored; return the name to store it under.
+
+        The seller's product form calls this for every new deliverable and
+        shows a ``django.core.exceptions.ValidationError`` next to the file
+        field. Must not read the file's content (it may be gigabytes spooled to
+        disk). Core's rule: a file must not be empty (code ``file_empty``);
+        the name loses any directory part and every character but letters,
+        digits, ``-``, ``_`` and ``.`` (``"file"`` when nothing is left).
+        Backends add their own rules (size caps, allowed extensions) by
+        overriding it.
+        """
+        if getattr(uploaded, "size", None) == 0:
+            raise ValidationError(_("The file is empty."), code="file_empty")
+        # Old browsers send "C:\Users\me\guide.pdf": drop both kinds of directory part.
+        base = re.split(r"[/\\]", str(getattr(uploaded, "name", "") or ""))[-1]
+        name = re.sub(r"(?u)[^-\w.]", "", base.strip().replace(" ", "_")).lstrip(".")
+        return name if name.strip("._-") else "file"
 
 
 class LocalStorageBackend(StorageBackend):
