@@ -1,0 +1,222 @@
+"""Benchmark: short-link redirects against a bare Django view, same server, same run.
+
+Usage (from the repository root, with redis-server, wrk and granian installed)::
+
+    python -m bench.shorturl                 # 10 s per measurement, 3 rounds
+    python -m bench.shorturl --duration 5 --rounds 1 --json results.json
+
+What it does:
+
+1. starts a throw-away ``redis-server`` (the shared cache, as in production;
+   ``--cache locmem`` uses local memory instead) and migrates a fresh SQLite
+   database holding one seller and one short link;
+2. for each middleware variant of ``bench/settings.py`` starts the example site
+   under granian (WSGI, one worker, one thread, keep-alive) pinned to one CPU;
+3. runs ``wrk`` pinned to another CPU, alternating the two URLs each round:
+   ``/s/bench`` (302 to the destination) and ``/bench/bare`` (200 "ok");
+4. prints requests per second (median of the rounds), the ratio of the short link
+   to the bare view, what the fast-path middleware gains, and what the
+   maintenance middleware costs each request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from marketplace_core.testing.servers import RedisServer, free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIANTS = ("fast-path", "view-only", "no-maintenance")
+URLS = {"shorturl": "/s/bench", "bare": "/bench/bare"}
+SEED = """
+import django
+django.setup()
+from marketplace_core.testing.factories import make_seller
+from marketplace_shorturl.services import LinkData, create_link
+create_link(make_seller(), LinkData(destination="https://example.com/landing", slug="bench"))
+"""
+
+
+@dataclass
+class Measurement:
+    variant: str
+    endpoint: str
+    rps: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.rps)
+
+
+def _pin(cpu: str | None, command: list[str]) -> list[str]:
+    if cpu is None or shutil.which("taskset") is None:
+        return command
+    return ["taskset", "-c", cpu, *command]
+
+
+def _environment(run_dir: Path, redis_url: str | None) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "MARKETPLACE_", "DATABASE_URL", "REDIS_URL"))}
+    env = {
+        **keep,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "MARKETPLACE_VAR_DIR": str(run_dir),
+        "MARKETPLACE_PLUGINS": "shorturl",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
+    }
+    if redis_url:  # without it the example site falls back to a local-memory cache
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def _prepare(env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "django", "migrate", "-v", "0", "--skip-checks"],
+                   env=env, cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", SEED], env=env, cwd=ROOT, check=True)  # noqa: S603
+
+
+@contextlib.contextmanager
+def _granian(env: dict[str, str], variant: str, cpu: str | None) -> Iterator[int]:
+    port = free_port()
+    command = _pin(cpu, [
+        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", "1", "--blocking-threads", "1",
+        "--runtime-threads", "1", "--http", "1", "--no-ws", "--log-level", "warning",
+        "bench.wsgi:application",
+    ])
+    process = subprocess.Popen(command, env={**env, "BENCH_VARIANT": variant},  # noqa: S603
+                               cwd=ROOT)
+    try:
+        wait_for_port(port, process=process, what="granian")
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def _wrk(port: int, path: str, *, duration: int, connections: int, cpu: str | None) -> float:
+    """Requests per second of one wrk run; fails on any error or unexpected status."""
+    command = _pin(cpu, ["wrk", "-t1", f"-c{connections}", f"-d{duration}s",
+                         f"http://127.0.0.1:{port}{path}"])
+    output = subprocess.run(command, capture_output=True, text=True,  # noqa: S603
+                            check=True).stdout
+    if re.search(r"Non-2xx or 3xx responses|Socket errors", output):
+        raise RuntimeError(f"wrk saw errors for {path}:\n{output}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if match is None:
+        raise RuntimeError(f"Unexpected wrk output:\n{output}")
+    return float(match.group(1))
+
+
+def _check_answers(port: int) -> None:
+    """The short link must really redirect and the bare view really answer."""
+    import http.client
+
+    for path, status in (("/s/bench", 302), ("/bench/bare", 200)):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        if response.status != status:
+            raise RuntimeError(f"GET {path} answered {response.status}, expected {status}")
+
+
+def run(args: argparse.Namespace) -> dict[str, Measurement]:
+    results: dict[str, Measurement] = {}
+    with tempfile.TemporaryDirectory(prefix="mp-bench-") as tmp:
+        redis = RedisServer().start() if args.cache == "redis" else None
+        try:
+            env = _environment(Path(tmp), redis.url if redis else None)
+            _prepare(env)
+            for variant in args.variants:
+                with _granian(env, variant, args.server_cpu) as port:
+                    _check_answers(port)
+                    for path in URLS.values():  # warm up: imports, caches, connections
+                        _wrk(port, path, duration=2, connections=args.connections,
+                             cpu=args.client_cpu)
+                    for _round in range(args.rounds):
+                        for endpoint, path in URLS.items():
+                            rps = _wrk(port, path, duration=args.duration,
+                                       connections=args.connections, cpu=args.client_cpu)
+                            key = f"{variant}/{endpoint}"
+                            results.setdefault(key, Measurement(variant, endpoint)).rps.append(rps)
+                            print(f"  {key:<28} {rps:>9.0f} req/s", flush=True)
+                time.sleep(0.5)
+        finally:
+            if redis is not None:
+                redis.stop()
+    return results
+
+
+def report(results: dict[str, Measurement]) -> dict[str, float]:
+    def rps(key: str) -> float:
+        return results[key].median
+
+    summary: dict[str, float] = {}
+    print("\nmedian requests/second (ratio = short link / bare view, same server):")
+    for variant in VARIANTS:
+        if f"{variant}/bare" not in results:
+            continue
+        bare, short = rps(f"{variant}/bare"), rps(f"{variant}/shorturl")
+        summary[f"{variant}.ratio"] = short / bare
+        print(f"  {variant:<15} bare {bare:>8.0f}   short link {short:>8.0f}   "
+              f"ratio {short / bare:.2f}")
+    if {"fast-path/shorturl", "view-only/shorturl"} <= results.keys():
+        gain = rps("fast-path/shorturl") / rps("view-only/shorturl")
+        summary["fast_path_gain"] = gain
+        print(f"\nfast-path middleware: short links x{gain:.2f} faster than through the view")
+    if {"fast-path/bare", "no-maintenance/bare"} <= results.keys():
+        with_m, without_m = rps("fast-path/bare"), rps("no-maintenance/bare")
+        cost_us = (1 / with_m - 1 / without_m) * 1e6
+        summary["maintenance_cost_us"] = cost_us
+        summary["maintenance_cost_pct"] = (1 - with_m / without_m) * 100
+        print(f"maintenance middleware (off, flag read from the cache): {cost_us:.0f} µs per "
+              f"request, {summary['maintenance_cost_pct']:.1f}% of the bare view's throughput")
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per URL (median)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--server-cpu", default="0", help="CPU for granian ('' = no pinning)")
+    parser.add_argument("--client-cpu", default="1", help="CPU for wrk ('' = no pinning)")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    parser.add_argument("--cache", choices=("redis", "locmem"), default="redis",
+                        help="the default cache: a redis-server started for the run "
+                             "(production), or local memory (one process)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    args.server_cpu = args.server_cpu or None
+    args.client_cpu = args.client_cpu or None
+    for tool in ("wrk", "redis-server") if args.cache == "redis" else ("wrk",):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is needed (Debian: apt-get install {tool})")
+    results = run(args)
+    summary = report(results)
+    if args.json:
+        args.json.write_text(json.dumps(
+            {"runs": {k: m.rps for k, m in results.items()}, "summary": summary}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
