@@ -1,3 +1,43 @@
+"""Fixtures of the Dodo plugin's tests: a fake Dodo server the real SDK talks to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from marketplace_payments_dodo.testing import FakeDodo
+
 from marketplace_core.celery_app import create_celery_app
 
 create_celery_app("tests")
+
+
+@pytest.fixture(scope="session")
+def fake_dodo_server() -> Iterator[FakeDodo]:
+    with FakeDodo() as fake:
+        yield fake
+
+
+@pytest.fixture(autouse=True)
+def dodo(fake_dodo_server: FakeDodo, settings: Any) -> Iterator[FakeDodo]:
+    """The fake Dodo, fresh for each test, with the plugin configured to use it."""
+    fake_dodo_server.reset()
+    settings.MARKETPLACE = {
+        **settings.MARKETPLACE,
+        "PAYMENT_PROVIDER": "dodo",
+        "payments_dodo": {
+            "API_KEY": fake_dodo_server.api_key,
+            "WEBHOOK_SECRETS": [fake_dodo_server.webhook_secret],
+            "ENVIRONMENT": "test_mode",
+            "BASE_URL": fake_dodo_server.url,
+        },
+    }
+    yield fake_dodo_server
+    fake_dodo_server.wait_for_webhooks()
+
+
+def configure_secrets(settings: Any, *secrets: str) -> None:
+    """Set ``WEBHOOK_SECRETS`` (rotation tests)."""
+    options = {**settings.MARKETPLACE["payments_dodo"], "WEBHOOK_SECRETS": list(secrets)}
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "payments_dodo": options}

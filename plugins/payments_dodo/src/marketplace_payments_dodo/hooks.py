@@ -2,14 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
+from django.db import transaction
+from django.urls import path
 
 from marketplace_core import hookimpl
 from marketplace_core.payments.signing import is_valid_secret
 from marketplace_payments_dodo.conf import ENVIRONMENTS, conf
+
+if TYPE_CHECKING:
+    from django.urls import URLPattern
+
+    from marketplace_core.catalog.models import Product
+    from marketplace_core.payments.providers import PaymentProvider
+
+
+@hookimpl
+def register_payment_providers() -> list[type[PaymentProvider]]:
+    from marketplace_payments_dodo.provider import DodoProvider
+
+    return [DodoProvider]
+
+
+@hookimpl
+def register_urlpatterns() -> list[URLPattern]:
+    from marketplace_payments_dodo.views import DodoWebhookView
+
+    return [path("webhook/", DodoWebhookView.as_view(), name="webhook")]
+
+
+@hookimpl
+def product_saved(product: Product, created: bool) -> None:
+    """Queue a sync to Dodo for a published product Dodo does not have as it is now.
+
+    Drafts are not sent (they are not for sale); they are synced when published,
+    or at the latest when a buyer checks out.
+    """
+    from marketplace_payments_dodo import sync, tasks
+
+    if not product.is_buyable or not conf.API_KEY or sync.is_current(product):
+        return
+    sync.mark_pending(product)
+    # Core delivers this event after commit; should a caller still be inside a
+    # transaction, the worker must not look for the product before it commits.
+    transaction.on_commit(partial(tasks.sync_product.delay, product.pk))
 
 
 @hookimpl
@@ -41,4 +82,18 @@ def check_configuration(app_configs: Any) -> list[CheckMessage]:
             hint="Use test_mode for development, or turn DEBUG off.",
             id="payments_dodo.E004",
         ))
+    base_url = conf.BASE_URL
+    if base_url is not None and not _is_http_url(base_url):
+        errors.append(Error(
+            f"MARKETPLACE['payments_dodo']['BASE_URL'] must be an http(s) URL, not {base_url!r}.",
+            hint="Leave it unset to use Dodo's test or live API (chosen by ENVIRONMENT).",
+            id="payments_dodo.E005",
+        ))
     return errors
+
+
+def _is_http_url(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

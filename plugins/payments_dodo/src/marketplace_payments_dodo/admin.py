@@ -1,0 +1,36 @@
+"""Admin: the sync state of each product at Dodo (read-only), with a "sync again" action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from marketplace_payments_dodo.models import DodoProduct
+
+
+@admin.register(DodoProduct)
+class DodoProductAdmin(admin.ModelAdmin):
+    list_display = ("product", "dodo_product_id", "state", "synced_at", "attempts", "last_error")
+    list_filter = ("state",)
+    search_fields = ("product__title", "dodo_product_id")
+    actions = ["sync_again"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Sync the selected products to Dodo again", permissions=["view"])
+    def sync_again(self, request: HttpRequest, queryset: QuerySet[DodoProduct]) -> None:
+        from marketplace_payments_dodo.tasks import sync_product
+
+        for link in queryset:
+            sync_product.delay(link.product_id)
+        self.message_user(request, f"Queued {queryset.count()} product(s).", messages.SUCCESS)

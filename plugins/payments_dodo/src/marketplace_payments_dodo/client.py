@@ -1,0 +1,239 @@
+"""The only module that talks to Dodo Payments, through the official ``dodopayments`` SDK.
+
+Everything else in the plugin calls these functions with plain values and gets
+plain values back, or one of two errors that say what to do next:
+
+- :class:`DodoUnavailable`: try again later (Dodo could not be reached, timed
+  out, was rate limiting with 429, or failed with 5xx; also 408 and 409).
+- :class:`DodoRejected`: Dodo refused the request (another 4xx); the same
+  request will be refused again, so record the reason instead of retrying.
+
+The client is built per call from the current settings (``API_KEY``,
+``ENVIRONMENT``, ``BASE_URL``), so ``override_settings`` reaches it, and closed
+afterwards. ``BASE_URL`` wins over ``ENVIRONMENT`` (tests point it at
+:class:`marketplace_payments_dodo.testing.FakeDodo`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import dodopayments
+import httpx
+
+from marketplace_payments_dodo.conf import conf
+
+logger = logging.getLogger("payments_dodo")
+
+#: Metadata key carrying ``Order.reference`` on checkout sessions (and so on payments).
+ORDER_REFERENCE_KEY = "order_reference"
+#: Metadata key carrying the core product's primary key on Dodo products.
+PRODUCT_KEY = "marketplace_product_id"
+#: Tax category of everything sold here (Dodo's categories: digital_products, saas, e_book...).
+TAX_CATEGORY = "digital_products"
+
+#: A buyer waits on checkout: a few quick tries, then a clear error.
+_CHECKOUT = {"timeout": httpx.Timeout(15.0, connect=5.0), "max_retries": 2}
+#: Background work retries through Celery (visible, with long backoff), not in the SDK.
+_BACKGROUND = {"timeout": httpx.Timeout(30.0, connect=5.0), "max_retries": 0}
+#: Webhook handling must answer fast: one short try.
+_WEBHOOK = {"timeout": httpx.Timeout(5.0, connect=2.0), "max_retries": 0}
+
+
+class DodoError(Exception):
+    """A call to Dodo Payments failed; ``status`` is the HTTP status if there was one."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class DodoUnavailable(DodoError):
+    """Dodo could not answer now (network, timeout, 408, 409, 429, 5xx): retry later."""
+
+
+class DodoRejected(DodoError):
+    """Dodo refused the request (4xx): retrying it unchanged cannot succeed."""
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    """A one-time-price Dodo product for one core product."""
+
+    name: str
+    description: str
+    #: Minor units; the price includes tax, so buyers pay exactly this.
+    price: int
+    currency: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BillingAddress:
+    #: ISO 3166-1 alpha-2, upper case.
+    country: str
+    state: str = ""
+    city: str = ""
+    street: str = ""
+    zipcode: str = ""
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    product_id: str
+    customer_email: str
+    customer_name: str
+    billing: BillingAddress
+    metadata: dict[str, str]
+    return_url: str
+    cancel_url: str = ""
+
+
+@dataclass(frozen=True)
+class HostedCheckout:
+    session_id: str
+    checkout_url: str
+
+
+@dataclass(frozen=True)
+class CheckoutStatus:
+    session_id: str
+    payment_id: str | None
+    payment_status: str | None
+
+
+@dataclass(frozen=True)
+class PaymentSummary:
+    payment_id: str
+    status: str | None
+    total_amount: int
+    currency: str
+    metadata: dict[str, Any]
+
+
+@contextmanager
+def _client(options: dict[str, Any]) -> Iterator[dodopayments.DodoPayments]:
+    """An SDK client for the configured account; errors come out as :class:`DodoError`."""
+    base_url = conf.BASE_URL
+    client = dodopayments.DodoPayments(
+        bearer_token=conf.API_KEY,
+        # base_url=None with an environment: the SDK then ignores DODO_PAYMENTS_BASE_URL.
+        **({"base_url": base_url} if base_url else
+           {"environment": conf.ENVIRONMENT, "base_url": None}),  # type: ignore[arg-type]
+        **options,
+    )
+    try:
+        with client:
+            yield client
+    except dodopayments.APIConnectionError as exc:  # includes timeouts
+        raise DodoUnavailable(f"Dodo Payments could not be reached: {exc}") from exc
+    except dodopayments.APIStatusError as exc:
+        raise _status_error(exc) from exc
+    except dodopayments.DodoPaymentsError as exc:  # e.g. a response the SDK cannot read
+        raise DodoUnavailable(f"Dodo Payments answered something unexpected: {exc}") from exc
+
+
+def _status_error(exc: dodopayments.APIStatusError) -> DodoError:
+    status = exc.status_code
+    detail = _detail(exc.body) or exc.message
+    if status in (408, 409, 429) or status >= 500:
+        return DodoUnavailable(f"Dodo Payments answered {status}: {detail}", status=status)
+    return DodoRejected(f"Dodo Payments refused the request ({status}): {detail}", status=status)
+
+
+def _detail(body: object) -> str:
+    if isinstance(body, dict):
+        for key in ("message", "error", "detail", "code"):
+            if isinstance(body.get(key), str) and body[key]:
+                return str(body[key])
+    return str(body)[:200] if body else ""
+
+
+def _price(spec: ProductSpec) -> dict[str, Any]:
+    return {
+        "type": "one_time_price",
+        "price": spec.price,
+        "currency": spec.currency,
+        # Tax included: the buyer pays exactly the order's amount, which core checks.
+        "tax_inclusive": True,
+        "discount": 0,
+        "purchasing_power_parity": False,
+    }
+
+
+# -------------------------------------------------------------------------
+# products
+# -------------------------------------------------------------------------
+
+
+def create_product(spec: ProductSpec) -> str:
+    """``POST /products``; returns Dodo's product id."""
+    with _client(_BACKGROUND) as client:
+        product = client.products.create(
+            name=spec.name,
+            description=spec.description,
+            price=_price(spec),  # type: ignore[arg-type]
+            tax_category=TAX_CATEGORY,
+            metadata=spec.metadata,
+        )
+    return product.product_id
+
+
+def update_product(product_id: str, spec: ProductSpec) -> None:
+    """``PATCH /products/{id}`` with the name, description and price of ``spec``."""
+    with _client(_BACKGROUND) as client:
+        client.products.update(
+            product_id,
+            name=spec.name,
+            description=spec.description,
+            price=_price(spec),  # type: ignore[arg-type]
+            tax_category=TAX_CATEGORY,
+            metadata=spec.metadata,
+        )
+
+
+# -------------------------------------------------------------------------
+# checkout and payments
+# -------------------------------------------------------------------------
+
+
+def create_checkout_session(request: CheckoutRequest) -> HostedCheckout:
+    """``POST /checkouts`` for one unit of one product; returns the hosted page's URL."""
+    billing = {k: v for k, v in vars(request.billing).items() if v}
+    with _client(_CHECKOUT) as client:
+        session = client.checkout_sessions.create(
+            product_cart=[{"product_id": request.product_id, "quantity": 1}],
+            customer={"email": request.customer_email, "name": request.customer_name},
+            billing_address=billing,  # type: ignore[arg-type]
+            metadata=request.metadata,
+            return_url=request.return_url,
+            **({"cancel_url": request.cancel_url} if request.cancel_url else {}),
+        )
+    if not session.checkout_url:
+        raise DodoUnavailable("Dodo Payments created a checkout session without a page URL.")
+    return HostedCheckout(session_id=session.session_id, checkout_url=session.checkout_url)
+
+
+def retrieve_checkout_session(session_id: str) -> CheckoutStatus:
+    """``GET /checkouts/{id}``: the session's payment, once the buyer has paid."""
+    with _client(_WEBHOOK) as client:
+        status = client.checkout_sessions.retrieve(session_id)
+    return CheckoutStatus(session_id=status.id, payment_id=status.payment_id,
+                          payment_status=status.payment_status)
+
+
+def retrieve_payment(payment_id: str) -> PaymentSummary:
+    """``GET /payments/{id}`` with one short try (used while answering a webhook)."""
+    with _client(_WEBHOOK) as client:
+        payment = client.payments.retrieve(payment_id)
+    return PaymentSummary(
+        payment_id=payment.payment_id,
+        status=payment.status,
+        total_amount=payment.total_amount,
+        currency=str(payment.currency),
+        metadata=dict(payment.metadata or {}),
+    )

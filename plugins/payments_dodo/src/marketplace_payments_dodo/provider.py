@@ -1,0 +1,135 @@
+"""The ``dodo`` payment provider: Dodo Payments hosted checkout and signed webhooks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from marketplace_core.ownership import services
+from marketplace_core.payments import signing
+from marketplace_core.payments.providers import (
+    CheckoutError,
+    CheckoutSession,
+    EventKind,
+    ParsedDelivery,
+    PaymentProvider,
+    WebhookDeferred,
+    WebhookEvent,
+)
+from marketplace_payments_dodo import client, sync, webhooks
+from marketplace_payments_dodo.client import DodoError, DodoRejected, DodoUnavailable
+from marketplace_payments_dodo.conf import conf
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from marketplace_core.catalog.models import Product
+    from marketplace_core.ownership.models import Order
+
+logger = logging.getLogger("payments_dodo")
+
+UNAVAILABLE_MESSAGE = (
+    "Dodo Payments is not reachable right now. Your order is saved: please try again in a minute."
+)
+REFUSED_MESSAGE = (
+    "Dodo Payments could not start a payment for this product. Please try again later; "
+    "if it keeps happening, contact the seller."
+)
+
+
+class DodoProvider(PaymentProvider):
+    """Payments through Dodo Payments' hosted checkout.
+
+    Checkout creates a Dodo checkout session for the order's product (synced
+    to Dodo first if needed) with the order reference in its metadata, and
+    sends the buyer to Dodo's page; Dodo sends the buyer back to the payment
+    success page and reports the outcome by webhook, verified with the
+    Standard Webhooks secrets in ``WEBHOOK_SECRETS`` (several, for rotation).
+    """
+
+    identifier = "dodo"
+    verbose_name = "Dodo Payments"
+    # Dodo's hosted page asks for the rest of the address itself; the country
+    # decides taxes and payment methods, so it is asked for up front.
+    billing_fields = ("name", "email", "country")
+
+    def start_checkout(self, request: HttpRequest, order: Order) -> CheckoutSession:
+        """A Dodo checkout session for one unit of ``order.product``.
+
+        The product is synced to Dodo first when Dodo lacks it or has an old
+        price, so Dodo charges exactly ``order.amount``. Any Dodo failure is a
+        :class:`CheckoutError` with a message for the buyer; the order stays
+        pending and a new attempt reuses it.
+        """
+        billing = order.billing or {}
+        success = reverse("marketplace:payment_success") + "?" + urlencode(
+            {"order": str(order.reference)})
+        try:
+            product_id = sync.ensure_synced(order.product)
+            session = client.create_checkout_session(client.CheckoutRequest(
+                product_id=product_id,
+                customer_email=str(billing.get("email") or order.buyer.email),
+                customer_name=str(billing.get("name") or order.buyer.get_full_name()
+                                  or order.buyer.email),
+                billing=client.BillingAddress(
+                    country=str(billing.get("country", "")).upper(),
+                    state=str(billing.get("state", "")),
+                    city=str(billing.get("city", "")),
+                    street=str(billing.get("street", "")),
+                    zipcode=str(billing.get("zipcode", "")),
+                ),
+                metadata={client.ORDER_REFERENCE_KEY: str(order.reference)},
+                return_url=request.build_absolute_uri(success),
+                cancel_url=request.build_absolute_uri(order.product.get_absolute_url()),
+            ))
+        except DodoUnavailable as exc:
+            logger.warning("Dodo checkout for %s failed: %s", order, exc)
+            raise CheckoutError(UNAVAILABLE_MESSAGE) from exc
+        except DodoError as exc:
+            logger.error("Dodo refused the checkout for %s: %s", order, exc)
+            raise CheckoutError(REFUSED_MESSAGE) from exc
+        return CheckoutSession(redirect_url=session.checkout_url,
+                               provider_checkout_id=session.session_id)
+
+    def parse_webhook(self, request: HttpRequest) -> ParsedDelivery:
+        """Verify the Standard Webhooks signature over the raw body, then read the event.
+
+        Refunds and disputes name only Dodo's payment: their order is the one
+        core recorded for that payment or, when the payment's own webhook has
+        not arrived yet, the order in the payment's metadata at Dodo
+        (``GET /payments/{id}``). If Dodo cannot be asked, the delivery is
+        deferred (503) and Dodo retries it.
+        """
+        headers = signing.request_headers(request.META)
+        payload = signing.verify(request.body, headers, conf.WEBHOOK_SECRETS)
+        event = webhooks.parse_event(payload)
+        if event.kind == EventKind.IGNORED:
+            logger.info("Dodo event %s acknowledged and ignored %s", event.event_type,
+                        f"({event.reason})" if event.reason else "")
+        elif event.order_reference is None:
+            event = replace(event, order_reference=self._order_of_payment(event))
+        return ParsedDelivery(delivery_id=headers[signing.HEADER_ID], events=[event])
+
+    def _order_of_payment(self, event: WebhookEvent) -> str | None:
+        known = services.order_reference_for_payment(self.identifier, event.provider_payment_id)
+        if known:
+            return known
+        try:
+            payment = client.retrieve_payment(event.provider_payment_id)
+        except DodoRejected as exc:
+            logger.warning("%s for unknown Dodo payment %s: %s", event.event_type,
+                           event.provider_payment_id, exc)
+            return None
+        except DodoError as exc:
+            raise WebhookDeferred(f"cannot look up payment {event.provider_payment_id}: {exc}"
+                                  ) from exc
+        reference = payment.metadata.get(client.ORDER_REFERENCE_KEY)
+        return reference if isinstance(reference, str) and reference else None
+
+    def sync_product(self, product: Product) -> str | None:
+        """Create or update ``product`` at Dodo now; returns Dodo's product id."""
+        return sync.sync_product(product).dodo_product_id

@@ -1,0 +1,53 @@
+"""Background work: syncing products to Dodo, retried while Dodo is unavailable."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task, shared_task
+
+from marketplace_core.catalog.models import Product
+from marketplace_payments_dodo import sync
+from marketplace_payments_dodo.client import DodoRejected, DodoUnavailable
+
+logger = logging.getLogger("payments_dodo")
+
+
+class _SyncTask(Task):  # type: ignore[misc]
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any,
+                   einfo: Any) -> None:
+        # Retries exhausted (or an unexpected error): the seller sees why.
+        product_id = kwargs.get("product_id", args[0] if args else None)
+        if product_id is not None:
+            retries = self.request.retries
+            sync.mark_failed(int(product_id), f"Gave up after {retries} retries: {exc}")
+
+
+@shared_task(
+    bind=True,
+    base=_SyncTask,
+    name="payments_dodo.sync_product",
+    # 429 and 5xx (and network errors): back off 5 s, 10 s, 20 s ... up to 10 min, 8 times.
+    autoretry_for=(DodoUnavailable,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+    acks_late=True,
+)
+def sync_product(self: Task, product_id: int) -> str | None:
+    """Create or update product ``product_id`` at Dodo; returns Dodo's product id.
+
+    Idempotent: a product Dodo already has as it is now is not sent again. A
+    refusal (4xx) is recorded on the product as failed, with Dodo's reason,
+    and not retried: sending the same product again would be refused again.
+    """
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        return None  # deleted since it was saved
+    try:
+        return sync.sync_product(product).dodo_product_id
+    except DodoRejected as exc:
+        logger.warning("Dodo refused product %s: %s", product_id, exc)
+        return None
