@@ -41,3 +41,16 @@ def configure_secrets(settings: Any, *secrets: str) -> None:
     """Set ``WEBHOOK_SECRETS`` (rotation tests)."""
     options = {**settings.MARKETPLACE["payments_dodo"], "WEBHOOK_SECRETS": list(secrets)}
     settings.MARKETPLACE = {**settings.MARKETPLACE, "payments_dodo": options}
+
+
+@pytest.fixture
+def client_factory() -> Any:
+    """Test clients logged in as other users."""
+    from django.test import Client
+
+    def make(user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

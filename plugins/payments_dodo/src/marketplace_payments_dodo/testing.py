@@ -487,9 +487,8 @@ class FakeDodo:
 
     # --- the API ------------------------------------------------------------
 
-    def handle_api(self, method: str, path: str, body: Any) -> tuple[str, int, Any]:
-        """(route, status, response JSON) for one authenticated API request."""
-        routes: list[tuple[str, str, str, Any]] = [
+    def _routes(self) -> list[tuple[str, str, str, Any]]:
+        return [
             ("POST", r"/checkouts", "/checkouts", self._create_checkout),
             ("GET", r"/checkouts/([^/]+)", "/checkouts/{id}", self._get_checkout),
             ("POST", r"/products", "/products", self._create_product),
@@ -497,7 +496,17 @@ class FakeDodo:
             ("PATCH", r"/products/([^/]+)", "/products/{id}", self._patch_product),
             ("GET", r"/payments/([^/]+)", "/payments/{payment_id}", self._get_payment),
         ]
-        for verb, pattern, route, handler in routes:
+
+    def route_of(self, method: str, path: str) -> str:
+        """The OpenAPI route (``/products/{id}``) a request goes to, or its path."""
+        for verb, pattern, route, _ in self._routes():
+            if verb == method and re.fullmatch(pattern, path):
+                return route
+        return path
+
+    def handle_api(self, method: str, path: str, body: Any) -> tuple[str, int, Any]:
+        """(route, status, response JSON) for one authenticated API request."""
+        for verb, pattern, route, handler in self._routes():
             match = re.fullmatch(pattern, path)
             if match and verb == method:
                 with self._lock:
@@ -687,16 +696,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(401, _error("Invalid API key", "UNAUTHORIZED"))
             return
         failure = self.fake._injected(method, path)
+        extra = {}
         if failure is not None:
-            route, status, response = path, failure.status, failure.body
-            self._json(status, response, extra={"retry-after-ms": "10"})
+            route, status, response = self.fake.route_of(method, path), failure.status, failure.body
+            extra["retry-after-ms"] = "10"  # the SDK's own retries (checkout) wait 10 ms
         else:
             route, status, response = self.fake.handle_api(method, path, body)
-            self._json(status, response)
+        # Recorded before answering: a test reading it after the call sees it.
         with self.fake._lock:
             self.fake.exchanges.append(Exchange(method=method, route=route, path=path,
                                                 request=body, status=status,
                                                 response=response))
+        self._json(status, response, extra)
 
     def _hosted_page(self, method: str, session_id: str, action: str | None) -> None:
         if method == "GET" and action is None:
