@@ -1,0 +1,9 @@
+"""Seller analytics: the dashboard's numbers, computed from core's own tables.
+
+- :mod:`.months`: calendar months in the site's time zone.
+- :mod:`.sales`: customers, revenue per month and currency, latest buyers.
+- :mod:`.series`: chart series for the dashboard API, built-in and from plugins.
+
+Views only call these functions; every rule about what counts as a sale lives
+in :mod:`.sales`.
+"""
