@@ -1,5 +1,6 @@
 """Import point for Celery's ``autodiscover_tasks``: every core task module."""
 
+from marketplace_core.catalog.tasks import delete_product_file
 from marketplace_core.payments.tasks import deliver_dummy_webhook
 
-__all__ = ["deliver_dummy_webhook"]
+__all__ = ["delete_product_file", "deliver_dummy_webhook"]

@@ -1,0 +1,141 @@
+"""The seller's product and category forms: input checks and clear field errors.
+
+Forms validate and prepare; :mod:`marketplace_core.catalog.services` saves.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from marketplace_core.catalog import services
+from marketplace_core.catalog.models import Category, Product
+from marketplace_core.money import CURRENCY_RE, exponent, to_decimal
+
+if TYPE_CHECKING:
+    from marketplace_core.accounts.models import User
+
+#: Largest price in minor units (``Product.price`` is a positive 32-bit integer).
+MAX_PRICE = 2_147_483_647
+
+
+class ProductForm(forms.ModelForm):
+    """Title, address, description, price, currency, categories and the file.
+
+    ``seller`` limits the category choices to the seller's own; ``publish``
+    says which button was pressed (a published product needs a file). The
+    price is typed in the currency's main unit (``19.99``) and stored in minor
+    units. The file is checked by the configured storage backend's
+    ``validate_upload`` and handed to the service as ``cleaned_data["file"]``.
+    """
+
+    price = forms.DecimalField(
+        label=_("Price"), min_value=Decimal(0), max_digits=14, decimal_places=3,
+        help_text=_("In the currency's main unit, for example 19.99."),
+    )
+    file = forms.FileField(
+        label=_("File"), required=False,
+        help_text=_("What buyers download. Uploading a new file replaces the current one."),
+    )
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Categories"), queryset=Category.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    field_order = ["title", "slug", "description", "price", "currency", "categories", "file"]
+
+    class Meta:
+        model = Product
+        # "price" is declared above (main units), so it is not constructed from the model.
+        fields = ["title", "slug", "description", "currency", "categories"]
+        help_texts = {
+            "slug": _("The product's address in the shop. Leave empty to make one from "
+                      "the title."),
+            "currency": _("Three-letter ISO code, for example USD or EUR."),
+        }
+
+    def __init__(self, *args: Any, seller: User, publish: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seller = seller
+        self.publish = publish
+        self.fields["slug"].required = False
+        self.fields["categories"].queryset = Category.objects.filter(seller_id=seller.pk)
+        if self.instance.pk is not None:
+            self.initial["price"] = to_decimal(self.instance.price, self.instance.currency)
+
+    def clean_currency(self) -> str:
+        code = (self.cleaned_data.get("currency") or "").strip().upper()
+        if not CURRENCY_RE.match(code):
+            raise forms.ValidationError(_("Use a three-letter ISO 4217 code such as USD."),
+                                        code="currency")
+        return code
+
+    def clean_slug(self) -> str:
+        slug: str = self.cleaned_data.get("slug") or ""
+        if slug and Product.objects.filter(slug=slug).exclude(
+            pk=self.instance.pk
+        ).exists():
+            raise forms.ValidationError(
+                _("Another product already uses this address; choose another one."),
+                code="slug_taken",
+            )
+        return slug
+
+    def clean_file(self) -> Any:
+        from marketplace_core.plugins.registry import storage_backend
+
+        uploaded = self.cleaned_data.get("file")
+        if uploaded:
+            # May raise ValidationError (empty, too large, type not allowed).
+            uploaded.name = storage_backend().validate_upload(uploaded)
+        return uploaded or None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        title = cleaned.get("title")
+        if title and not cleaned.get("slug") and "slug" not in self.errors:
+            cleaned["slug"] = services.unique_product_slug(title, exclude_pk=self.instance.pk)
+        price, currency = cleaned.get("price"), cleaned.get("currency")
+        if price is not None and currency:
+            places = exponent(currency)
+            minor = price.scaleb(places)
+            if minor != minor.to_integral_value():
+                self.add_error("price", forms.ValidationError(
+                    _("%(currency)s prices have at most %(places)s decimal places."),
+                    code="price_precision", params={"currency": currency, "places": places},
+                ))
+            elif minor > MAX_PRICE:
+                self.add_error("price", forms.ValidationError(_("This price is too high."),
+                                                              code="price_too_high"))
+            else:
+                self.instance.price = int(minor)
+        if self.publish and not cleaned.get("file") and not self.instance.file:
+            self.add_error("file", forms.ValidationError(
+                _("Upload the file buyers will download before publishing."),
+                code="file_required",
+            ))
+        return cleaned
+
+
+class CategoryForm(forms.ModelForm):
+    """A category name, unique among the seller's categories in any letter case."""
+
+    class Meta:
+        model = Category
+        fields = ["name"]
+
+    def __init__(self, *args: Any, seller: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seller = seller
+
+    def clean_name(self) -> str:
+        name = (self.cleaned_data.get("name") or "").strip()
+        if services.name_taken(self.seller, name, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(
+                _("You already have a category named “%(name)s”."),
+                code="name_taken", params={"name": name},
+            )
+        return name

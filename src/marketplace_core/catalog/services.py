@@ -1,0 +1,302 @@
+"""The only writers of products and categories on behalf of sellers.
+
+Each function runs in one transaction and enforces the catalog's rules; views
+and forms only collect input. Rules:
+
+- A seller changes only their own products and categories, and a product's
+  categories must be its seller's.
+- A published product has a file to deliver.
+- ``product_saved(product, created)`` is emitted for every save and delivered
+  after commit (the Dodo plugin syncs products from it).
+- A replaced deliverable is removed from storage only after every download
+  link issued for it can have expired (:func:`download_link_ttl` seconds after
+  commit); buyers who clicked Download just before the change still get it.
+- A product someone bought is never deleted: its buyers keep their access
+  and the orders stay for accounting. The seller can unpublish it instead.
+  Plugins veto other deletions through ``validate_product_delete``.
+- Deleting a category leaves its products in place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from marketplace_core.catalog.models import Category, Product
+from marketplace_core.exceptions import Rejected
+from marketplace_core.ownership.models import Order, PurchasedProduct
+from marketplace_core.plugins.events import emit
+from marketplace_core.storage.backends import download_link_ttl, product_storage
+
+if TYPE_CHECKING:
+    from marketplace_core.accounts.models import User
+
+logger = logging.getLogger("marketplace_core.catalog")
+
+_SLUG_MAX = Product._meta.get_field("slug").max_length or 220
+
+
+# -------------------------------------------------------------------------
+# slugs
+# -------------------------------------------------------------------------
+
+
+def _free_slug(base: str, taken: set[str], max_length: int) -> str:
+    base = base[:max_length].strip("-") or "item"
+    if base not in taken:
+        return base
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = base[: max_length - len(suffix)].strip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1
+
+
+def unique_product_slug(title: str, *, exclude_pk: int | None = None) -> str:
+    """A slug for ``title`` that no other product uses (``guide``, ``guide-2``...)."""
+    base = (slugify(title) or "product")[: _SLUG_MAX - 8]
+    taken = set(
+        Product.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    return _free_slug(base, taken, _SLUG_MAX)
+
+
+def unique_category_slug(seller: User, name: str, *, exclude_pk: int | None = None) -> str:
+    """A slug for category ``name`` unique among ``seller``'s categories."""
+    max_length = Category._meta.get_field("slug").max_length or 100
+    base = (slugify(name) or "category")[: max_length - 8]
+    taken = set(
+        Category.objects.filter(seller_id=seller.pk, slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    return _free_slug(base, taken, max_length)
+
+
+# -------------------------------------------------------------------------
+# stored files
+# -------------------------------------------------------------------------
+
+
+def schedule_file_deletion(name: str, *, countdown: int | None = None) -> None:
+    """Ask a worker to delete stored file ``name`` after ``countdown`` seconds.
+
+    The default countdown is the download link lifetime. Broker errors are
+    logged, never raised: the product change they follow has committed.
+    """
+    from marketplace_core.catalog.tasks import delete_product_file
+
+    delay = download_link_ttl() if countdown is None else countdown
+    try:
+        delete_product_file.apply_async(args=[name], countdown=delay)
+    except Exception:
+        logger.exception("Could not schedule the deletion of stored file %r", name)
+
+
+def _discard(name: str) -> None:
+    """Delete a file stored by a save that then failed (best effort)."""
+    try:
+        product_storage().delete(name)
+    except Exception:
+        logger.exception("Could not delete orphaned file %r", name)
+
+
+# -------------------------------------------------------------------------
+# products
+# -------------------------------------------------------------------------
+
+
+def _check_categories(seller: User, categories: Iterable[Category]) -> list[Category]:
+    chosen = list(categories)
+    if any(category.seller_id != seller.pk for category in chosen):
+        raise Rejected("Choose among your own categories.", code="foreign_category")
+    return chosen
+
+
+def save_product(
+    product: Product,
+    *,
+    seller: User,
+    publish: bool,
+    categories: Iterable[Category] | None = None,
+    upload: Any = None,
+) -> Product:
+    """Create or update ``product`` for ``seller``, as a draft or published.
+
+    ``product`` carries the edited fields (new or loaded from the database);
+    ``categories`` replaces its categories when given; ``upload`` (a Django
+    ``File``) replaces its deliverable when given, stored under
+    ``upload.name``. An empty slug is made from the title. Raises
+    :class:`Rejected` (``not_owner``, ``foreign_category``, ``file_required``,
+    ``slug_taken``); nothing is changed then.
+    """
+    created = product._state.adding
+    if created:
+        product.seller = seller
+    elif product.seller_id != seller.pk:
+        raise Rejected("This is not your product.", code="not_owner")
+    chosen = _check_categories(seller, categories) if categories is not None else None
+    if publish and upload is None and not product.file:
+        raise Rejected("Upload the file buyers will download before publishing.",
+                       code="file_required")
+    if not product.slug:
+        product.slug = unique_product_slug(product.title, exclude_pk=product.pk)
+    if publish:
+        product.status = Product.Status.PUBLISHED
+        product.published_at = product.published_at or timezone.now()
+    else:
+        product.status = Product.Status.DRAFT
+    replaced = product.file.name if (upload is not None and product.file) else None
+    stored: str | None = None
+    try:
+        with transaction.atomic():
+            if upload is not None:
+                product.set_file(upload, original_name=getattr(upload, "name", None))
+            product.save()
+            if upload is not None:
+                stored = product.file.name
+            if chosen is not None:
+                product.categories.set(chosen)
+            emit("product_saved", product=product, created=created)
+            if replaced and replaced != stored:
+                transaction.on_commit(partial(schedule_file_deletion, replaced), robust=True)
+    except BaseException as exc:
+        if stored:
+            _discard(stored)
+        if created:  # the row was rolled back: keep the instance unsaved
+            product.pk = None
+            product._state.adding = True
+        if isinstance(exc, IntegrityError) and (
+            Product.objects.filter(slug=product.slug).exclude(pk=product.pk).exists()
+        ):
+            raise Rejected("Another product already uses this address.",
+                           code="slug_taken") from exc
+        raise
+    return product
+
+
+def unpublish_product(product: Product, *, seller: User) -> Product:
+    """Make ``product`` a draft again: hidden from the storefront, kept for its buyers."""
+    if product.seller_id != seller.pk:
+        raise Rejected("This is not your product.", code="not_owner")
+    with transaction.atomic():
+        product.status = Product.Status.DRAFT
+        product.save(update_fields=["status", "updated_at"])
+        emit("product_saved", product=product, created=False)
+    return product
+
+
+def deletion_blocker(product: Product) -> Rejected | None:
+    """Why core refuses to delete ``product``, or ``None`` (plugins not asked).
+
+    Sold products (any purchase, even a refunded one) and products with
+    orders (kept for accounting) are refused with an offer to unpublish.
+    """
+    buyers = PurchasedProduct.objects.filter(product_id=product.pk).count()
+    if buyers:
+        people = "1 buyer" if buyers == 1 else f"{buyers} buyers"
+        return Rejected(
+            f"“{product.title}” has been sold ({people}). Deleting it would take it away "
+            "from the people who paid for it, so it stays. Unpublish it instead: it "
+            "disappears from the shop and its buyers can still download it.",
+            code="sold",
+        )
+    if Order.objects.filter(product_id=product.pk).exists():
+        return Rejected(
+            f"“{product.title}” has checkout records (orders) that must be kept for "
+            "accounting, so it cannot be deleted. Unpublish it instead: it disappears "
+            "from the shop.",
+            code="has_orders",
+        )
+    return None
+
+
+def delete_product(product: Product, *, actor: User) -> None:
+    """Delete ``product`` and, after commit, its stored file.
+
+    Refused with :class:`Rejected` when it is not the actor's (``not_owner``),
+    when :func:`deletion_blocker` objects (``sold``, ``has_orders``) or when a
+    plugin's ``validate_product_delete`` raises. The product row is locked, so
+    a checkout starting at the same moment either comes first (and the
+    deletion is refused) or finds no product.
+    """
+    from marketplace_core.plugins.manager import get_plugin_manager
+
+    with transaction.atomic():
+        locked = Product.objects.select_for_update().filter(pk=product.pk).first()
+        if locked is None:
+            return
+        if locked.seller_id != actor.pk:
+            raise Rejected("This is not your product.", code="not_owner")
+        blocker = deletion_blocker(locked)
+        if blocker is not None:
+            raise blocker
+        get_plugin_manager().hook.validate_product_delete(product=locked, actor=actor)
+        name = locked.file.name
+        locked.delete()
+        if name:
+            # Nobody owns it, so no download link was ever issued: delete at once.
+            transaction.on_commit(partial(schedule_file_deletion, name, countdown=0),
+                                  robust=True)
+
+
+# -------------------------------------------------------------------------
+# categories
+# -------------------------------------------------------------------------
+
+
+def name_taken(seller: User, name: str, *, exclude_pk: int | None = None) -> bool:
+    """Whether ``seller`` has another category called ``name`` (case-insensitive)."""
+    return (
+        Category.objects.filter(seller_id=seller.pk, name__iexact=name.strip())
+        .exclude(pk=exclude_pk)
+        .exists()
+    )
+
+
+def save_category(category: Category, *, seller: User) -> Category:
+    """Create or rename ``category`` for ``seller``; the slug follows a new name.
+
+    Raises :class:`Rejected` ``name_taken`` when the seller has a category of
+    that name in any letter case (the database constraint decides races), and
+    ``not_owner`` for another seller's category.
+    """
+    if category._state.adding:
+        category.seller = seller
+    elif category.seller_id != seller.pk:
+        raise Rejected("This is not your category.", code="not_owner")
+    category.name = category.name.strip()
+    category.slug = unique_category_slug(seller, category.name, exclude_pk=category.pk)
+    created = category._state.adding
+    try:
+        with transaction.atomic():
+            category.save()
+    except IntegrityError as exc:
+        if created:
+            category.pk = None
+            category._state.adding = True
+        if name_taken(seller, category.name, exclude_pk=category.pk):
+            raise Rejected(f"You already have a category named “{category.name}”.",
+                           code="name_taken") from exc
+        raise
+    return category
+
+
+def delete_category(category: Category, *, seller: User) -> int:
+    """Delete ``category``; its products stay, without it. Returns how many it held."""
+    if category.seller_id != seller.pk:
+        raise Rejected("This is not your category.", code="not_owner")
+    with transaction.atomic():
+        held = category.products.count()
+        category.delete()
+    return held
