@@ -18,6 +18,7 @@ from tests.fakeplugins import FakeSite, fake_site, preserved_plugin_manager
 
 CORE_HOOKS = [
     "nav_items",
+    "register_api_routers",
     "register_payment_providers",
     "register_storage_backends",
     "resolve_download",

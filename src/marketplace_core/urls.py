@@ -18,7 +18,7 @@ from marketplace_core.accounts import views as account_views
 from marketplace_core.api import get_api
 from marketplace_core.catalog import views as catalog_views
 from marketplace_core.health import health
-from marketplace_core.panels import views as panel_views
+from marketplace_core.panels import urls as panel_urls
 from marketplace_core.payments import dummy_views
 from marketplace_core.payments import views as payment_views
 from marketplace_core.storage import views as storage_views
@@ -45,9 +45,7 @@ app_patterns: list[URLPattern | URLResolver] = [
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", account_views.RegistrationView.as_view(), name="register"),
-    path("account/products/", panel_views.CustomerMyProductListView.as_view(),
-         name="my_products"),
-    path("seller/", panel_views.SellerDashboardView.as_view(), name="seller_dashboard"),
+    *panel_urls.urlpatterns,
     path("healthz", health, name="health"),
 ]
 

@@ -28,6 +28,7 @@ from marketplace_core.exceptions import Rejected
 from marketplace_core.maintenance.decorators import maintenance_exempt
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Order
+from marketplace_core.panels.redirects import purchases_url
 from marketplace_core.payments.forms import BillingForm
 from marketplace_core.payments.providers import (
     CheckoutError,
@@ -115,7 +116,7 @@ class PaymentSuccessView(LoginRequiredMixin, View):
         order = _buyer_order(request, request.GET.get("order", ""))
         if order.status == Order.Status.PAID:
             messages.success(request, f"Payment received: {order.product.title} is yours.")
-            return HttpResponseRedirect(home_url(request.user))  # type: ignore[arg-type]
+            return HttpResponseRedirect(purchases_url(request.user))  # type: ignore[arg-type]
         return render(request, self.template_name, {"order": order})
 
 

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from marketplace_core.plugins.markers import hookimpl
-from marketplace_core.plugins.types import DownloadTarget, NavArea, NavItem
+from marketplace_core.plugins.types import ApiRouter, DownloadTarget, NavArea, NavItem
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -51,20 +52,53 @@ def resolve_home_url(user: User) -> str:
     return reverse("marketplace:my_products")
 
 
+#: The customer panel's sidebar (any logged-in user: sellers buy too).
+_CUSTOMER_NAV = (
+    (N_("My products"), "marketplace:my_products", 100, "my-products"),
+    (N_("Order history"), "marketplace:order_history", 200, "order-history"),
+)
+#: The seller panel's sidebar. Selling pages use orders below 700; what the
+#: seller bought as a customer comes last (700 and up), so plugins place their
+#: own links on either side (the support plugin's "My support requests" > 800).
+_SELLER_NAV = (
+    (N_("Dashboard"), "marketplace:seller_dashboard", 100, "seller-dashboard"),
+    (N_("Products"), "marketplace:seller_products", 200, "seller-products"),
+    (N_("Categories"), "marketplace:seller_categories", 250, "seller-categories"),
+    (N_("My purchases"), "marketplace:seller_my_products", 700, "seller-my-products"),
+    (N_("My orders"), "marketplace:seller_order_history", 800, "seller-order-history"),
+)
+
+
+def _items(entries: tuple[tuple[str, str, int, str], ...]) -> list[NavItem]:
+    return [NavItem(_(label), reverse(name), order, key) for label, name, order, key in entries]
+
+
 @hookimpl
 def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
     user = getattr(request, "user", None)
     authenticated = bool(user and user.is_authenticated)
+    seller = authenticated and bool(getattr(user, "is_seller", False))
     if area == "main":
         return [NavItem(_("Products"), reverse("marketplace:product_list"), 100, "products")]
     if area == "account" and authenticated:
-        items = [
-            NavItem(_("My products"), reverse("marketplace:my_products"), 100, "my-products"),
-        ]
-        if user is not None and user.is_seller:
-            items.append(
-                NavItem(_("Seller dashboard"), reverse("marketplace:seller_dashboard"), 200,
-                        "seller-dashboard")
-            )
-        return items
+        if seller:
+            return [
+                NavItem(_("Seller dashboard"), reverse("marketplace:seller_dashboard"), 100,
+                        "seller-dashboard"),
+                NavItem(_("My purchases"), reverse("marketplace:seller_my_products"), 200,
+                        "seller-my-products"),
+            ]
+        return [NavItem(_("My products"), reverse("marketplace:my_products"), 100, "my-products")]
+    if area == "customer" and authenticated:
+        return _items(_CUSTOMER_NAV)
+    if area == "seller" and seller:
+        return _items(_SELLER_NAV)
     return []
+
+
+@hookimpl
+def register_api_routers() -> list[ApiRouter]:
+    from marketplace_core.panels.api import build_router
+
+    # SellerDashboardAPI: /api/seller/dashboard
+    return [ApiRouter(prefix="seller", build=build_router, tags=["seller"])]

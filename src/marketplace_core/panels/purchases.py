@@ -1,0 +1,69 @@
+"""Owned products as My Products lists them: badge and plugin actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from marketplace_core.panels.badges import is_recently_updated
+from marketplace_core.plugins.types import ProductAction
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from marketplace_core.catalog.models import Product
+    from marketplace_core.ownership.models import PurchasedProduct
+
+logger = logging.getLogger("marketplace_core.panels")
+
+
+@dataclass(frozen=True)
+class OwnedProduct:
+    """One row of My Products."""
+
+    purchase: PurchasedProduct
+    #: The file changed in the last three days.
+    updated: bool
+    #: What plugins offer for it (``product_actions``), sorted by ``order``.
+    actions: list[ProductAction] = field(default_factory=list)
+
+    @property
+    def product(self) -> Product:
+        return self.purchase.product
+
+
+def product_actions(request: HttpRequest, purchase: PurchasedProduct) -> list[ProductAction]:
+    """Every plugin's ``product_actions`` for ``purchase``, sorted by ``order`` then label.
+
+    A plugin that raises is logged and left out: the buyer still sees the
+    product and its Download button.
+    """
+    from marketplace_core.plugins.manager import call_impl, implementations
+
+    kwargs = {"request": request, "product": purchase.product, "purchase": purchase}
+    actions: list[ProductAction] = []
+    for impl in implementations("product_actions"):
+        try:
+            actions.extend(call_impl(impl, "product_actions", kwargs) or [])
+        except Exception:
+            logger.exception("Plugin %r failed to give product actions", impl.plugin_name)
+    return sorted(actions, key=lambda action: (action.order, action.label))
+
+
+def owned_products(request: HttpRequest, purchases: Iterable[PurchasedProduct], *,
+                   now: dt.datetime | None = None) -> list[OwnedProduct]:
+    """``purchases`` (with ``product`` selected) as rows of My Products."""
+    now = now or timezone.now()
+    return [
+        OwnedProduct(
+            purchase=purchase,
+            updated=is_recently_updated(purchase.product.file_updated_at, now=now),
+            actions=product_actions(request, purchase),
+        )
+        for purchase in purchases
+    ]

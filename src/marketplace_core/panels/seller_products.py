@@ -1,0 +1,175 @@
+"""The seller's products: list, create, update, unpublish, delete (seed §5).
+
+Every product is looked up among the seller's own, so another seller's id is
+a 404. Saving, unpublishing and deleting go through
+:mod:`marketplace_core.catalog.services`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import CreateView, ListView, UpdateView
+
+from marketplace_core.catalog import services
+from marketplace_core.catalog.forms import ProductForm
+from marketplace_core.catalog.models import Product
+from marketplace_core.exceptions import Rejected
+from marketplace_core.panels.badges import is_recently_updated
+from marketplace_core.panels.mixins import SellerOwnedMixin, SellerPanelMixin
+
+#: Which form field a service refusal belongs to (others are shown above the form).
+_ERROR_FIELDS = {
+    "slug_taken": "slug",
+    "file_required": "file",
+    "foreign_category": "categories",
+}
+
+
+def _products_url() -> str:
+    return reverse("marketplace:seller_products")
+
+
+class SellerProductListView(SellerPanelMixin, ListView):
+    """The seller's own products, newest first; ``q`` searches title, description
+    and address. Each row shows status, price, buyers and an "Updated" badge."""
+
+    template_name = "marketplace_core/seller/product_list.html"
+    context_object_name = "products"
+    paginate_by = 20
+    panel_nav_key = "seller-products"
+
+    def get_queryset(self) -> QuerySet[Product]:
+        queryset = (
+            Product.objects.filter(seller_id=self.request.user.pk)
+            .annotate(buyers=Count("purchases", filter=Q(purchases__revoked_at__isnull=True)))
+            .prefetch_related("categories")
+            .order_by("-created_at", "-id")
+        )
+        query = self.request.GET.get("q", "").strip()
+        if query:
+            queryset = queryset.filter(
+                Q(title__icontains=query) | Q(description__icontains=query)
+                | Q(slug__icontains=query)
+            )
+        return queryset
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        context["q"] = self.request.GET.get("q", "").strip()
+        context["rows"] = [
+            (product, is_recently_updated(product.file_updated_at, now=now))
+            for product in context["object_list"]
+        ]
+        return context
+
+
+class ProductFormMixin(SellerPanelMixin):
+    """Shared by create and update: the form gets the seller and the pressed button."""
+
+    template_name = "marketplace_core/seller/product_form.html"
+    form_class = ProductForm
+    panel_nav_key = "seller-products"
+    request: HttpRequest
+    object: Product | None
+
+    def publishing(self) -> bool:
+        return self.request.method == "POST" and self.request.POST.get("action") == "publish"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = super().get_form_kwargs()  # type: ignore[misc]
+        kwargs.update(seller=self.request.user, publish=self.publishing())
+        return kwargs
+
+    def form_valid(self, form: ProductForm) -> HttpResponse:
+        publish = self.publishing()
+        try:
+            product = services.save_product(
+                form.instance,
+                seller=self.request.user,  # type: ignore[arg-type]
+                publish=publish,
+                categories=form.cleaned_data.get("categories") or [],
+                upload=form.cleaned_data.get("file"),
+            )
+        except Rejected as exc:
+            form.add_error(_ERROR_FIELDS.get(exc.code), exc.message)
+            return self.form_invalid(form)  # type: ignore[attr-defined,no-any-return]
+        self.object = product
+        if publish:
+            messages.success(self.request, f"“{product.title}” is published.")
+        else:
+            messages.success(self.request, f"“{product.title}” is saved as a draft.")
+        return HttpResponseRedirect(_products_url())
+
+
+class SellerProductCreateView(ProductFormMixin, CreateView):
+    """A new product, saved as a draft or published."""
+
+    extra_context = {"creating": True}
+
+
+class SellerProductUpdateView(ProductFormMixin, SellerOwnedMixin, UpdateView):
+    """Edit one of the seller's products; save as draft or (re)publish."""
+
+    model = Product
+    extra_context = {"creating": False}
+
+
+class SellerProductDeleteView(SellerOwnedMixin, View):
+    """Delete a product nobody bought; a sold one is refused with an offer to unpublish.
+
+    GET asks for confirmation, or explains up front why core refuses. POST
+    deletes through the catalog service, which also asks plugins
+    (``validate_product_delete``); a refusal re-renders the page with the
+    reason (409).
+    """
+
+    model = Product
+    template_name = "marketplace_core/seller/product_confirm_delete.html"
+    panel_nav_key = "seller-products"
+
+    def _render(self, product: Product, refusal: Rejected | None, status: int = 200
+                ) -> HttpResponse:
+        context = self.get_context_data(product=product, refusal=refusal)
+        return render(self.request, self.template_name, context, status=status)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {"panel_area": self.panel_area, "panel_nav_key": self.panel_nav_key, **kwargs}
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        product = get_object_or_404(self.get_queryset(), pk=pk)
+        return self._render(product, services.deletion_blocker(product))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        product = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            services.delete_product(product, actor=request.user)  # type: ignore[arg-type]
+        except Rejected as exc:
+            return self._render(product, exc, status=409)
+        messages.success(request, f"“{product.title}” is deleted.")
+        return HttpResponseRedirect(_products_url())
+
+
+class SellerProductUnpublishView(SellerOwnedMixin, View):
+    """POST: make the product a draft (the alternative offered to deleting it)."""
+
+    model = Product
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        product = get_object_or_404(self.get_queryset(), pk=pk)
+        services.unpublish_product(product, seller=request.user)  # type: ignore[arg-type]
+        messages.success(
+            request,
+            f"“{product.title}” is unpublished: it is no longer in the shop, and its buyers "
+            "can still download it.",
+        )
+        return HttpResponseRedirect(_products_url())

@@ -1,0 +1,40 @@
+"""Routes of the customer panel (``/account/``) and the seller panel (``/seller/``).
+
+Included into core's ``marketplace`` namespace by :mod:`marketplace_core.urls`.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from marketplace_core.panels import views
+
+urlpatterns: list[URLPattern] = [
+    # customer panel
+    path("account/products/", views.CustomerMyProductListView.as_view(), name="my_products"),
+    path("account/orders/", views.CustomerOrderHistoryView.as_view(), name="order_history"),
+    # seller panel
+    path("seller/", views.SellerDashboardView.as_view(), name="seller_dashboard"),
+    path("seller/products/", views.SellerProductListView.as_view(), name="seller_products"),
+    path("seller/products/new/", views.SellerProductCreateView.as_view(),
+         name="seller_product_create"),
+    path("seller/products/<int:pk>/edit/", views.SellerProductUpdateView.as_view(),
+         name="seller_product_update"),
+    path("seller/products/<int:pk>/delete/", views.SellerProductDeleteView.as_view(),
+         name="seller_product_delete"),
+    path("seller/products/<int:pk>/unpublish/", views.SellerProductUnpublishView.as_view(),
+         name="seller_product_unpublish"),
+    path("seller/categories/", views.SellerProductCategoryListView.as_view(),
+         name="seller_categories"),
+    path("seller/categories/new/", views.SellerProductCategoryCreateView.as_view(),
+         name="seller_category_create"),
+    path("seller/categories/<int:pk>/edit/", views.SellerProductCategoryUpdateView.as_view(),
+         name="seller_category_update"),
+    path("seller/categories/<int:pk>/delete/", views.SellerProductCategoryDeleteView.as_view(),
+         name="seller_category_delete"),
+    # the seller as a buyer
+    path("seller/purchases/", views.SellerMyProductListView.as_view(),
+         name="seller_my_products"),
+    path("seller/orders/", views.SellerOrderHistoryView.as_view(),
+         name="seller_order_history"),
+]
