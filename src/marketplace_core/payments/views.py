@@ -22,7 +22,6 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from marketplace_core.accounts.redirects import home_url
 from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
 from marketplace_core.maintenance.decorators import maintenance_exempt
