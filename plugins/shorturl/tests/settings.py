@@ -31,6 +31,7 @@ MARKETPLACE = {
     },
 }
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -34,21 +34,21 @@ def apply_pending() -> int:
     """
     # Created by the migration; recreated if the table was emptied (test databases).
     ClickFlushState.objects.get_or_create(name=STATE_NAME)
-    current = journal.current_epoch(create=False)
     batches = journal.Batches()
-    finished_epoch: str | None = None
     with transaction.atomic():
         state = ClickFlushState.objects.select_for_update().get(pk=STATE_NAME)
+        # Read under the lock: a flush that waited must see the epoch the last one used.
+        current = journal.current_epoch(create=False)
         old_epoch, old_seq = state.epoch, state.seq
-        if old_epoch and old_epoch != current:
-            # The cache started a new epoch: finish what is left of the old one.
-            journal.read(old_epoch, old_seq, journal.head(old_epoch), batches)
-            finished_epoch = old_epoch
-        new_epoch, new_seq = current or "", 0
-        if current:
-            start = old_seq if current == old_epoch else 0
-            new_seq = max(journal.head(current), start)
-            journal.read(current, start, new_seq, batches)
+        new_epoch, new_seq = old_epoch, old_seq
+        if old_epoch:
+            new_seq = max(journal.head(old_epoch), old_seq)
+            journal.read(old_epoch, old_seq, new_seq, batches)
+        if current and current != old_epoch:
+            # The cache started a new epoch (it lost the old one's key): after the
+            # old epoch's last batches, continue from the start of the new one.
+            new_epoch, new_seq = current, journal.head(current)
+            journal.read(current, 0, new_seq, batches)
         if (new_epoch, new_seq) == (old_epoch, old_seq):
             return 0
         advanced = ClickFlushState.objects.filter(
@@ -57,7 +57,7 @@ def apply_pending() -> int:
         if not advanced:
             return 0  # another flush applied these batches first
         applied = _add_clicks(batches.totals)
-    journal.retire(batches.keys, finished_epoch)
+    journal.retire(batches.keys)
     if applied:
         logger.info("shorturl: applied %d clicks to %d links", applied, len(batches.totals))
     return applied

@@ -115,7 +115,7 @@ def read(epoch: str, after: int, upto: int, into: Batches) -> None:
             into.keys.append(key)
 
 
-def retire(keys: list[str], epoch_done: str | None = None) -> None:
+def retire(keys: list[str]) -> None:
     """Replace applied batches by tombstones that expire after :data:`RETIRED_TIMEOUT`.
 
     Not deleted at once: a writer stalled between ``incr`` and ``add`` would
@@ -124,5 +124,3 @@ def retire(keys: list[str], epoch_done: str | None = None) -> None:
     for start in range(0, len(keys), READ_CHUNK):
         chunk = keys[start:start + READ_CHUNK]
         cache.set_many(dict.fromkeys(chunk, _TOMBSTONE), timeout=RETIRED_TIMEOUT)
-    if epoch_done:
-        cache.delete(_seq_key(epoch_done))
