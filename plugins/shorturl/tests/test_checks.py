@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.checks import run_checks
 
+# Django's own model checks may ask the database about its features.
+pytestmark = pytest.mark.django_db
+
 REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                      "LOCATION": "redis://127.0.0.1:6379"}}
 
