@@ -112,7 +112,8 @@ class ProductForm(forms.ModelForm):
                                                               code="price_too_high"))
             else:
                 self.instance.price = int(minor)
-        if self.publish and not cleaned.get("file") and not self.instance.file:
+        if (self.publish and "file" not in self.errors and not cleaned.get("file")
+                and not self.instance.file):
             self.add_error("file", forms.ValidationError(
                 _("Upload the file buyers will download before publishing."),
                 code="file_required",

@@ -157,22 +157,21 @@ def save_product(
     else:
         product.status = Product.Status.DRAFT
     replaced = product.file.name if (upload is not None and product.file) else None
-    stored: str | None = None
     try:
         with transaction.atomic():
             if upload is not None:
                 product.set_file(upload, original_name=getattr(upload, "name", None))
             product.save()
-            if upload is not None:
-                stored = product.file.name
             if chosen is not None:
                 product.categories.set(chosen)
             emit("product_saved", product=product, created=created)
-            if replaced and replaced != stored:
+            if replaced and replaced != product.file.name:
                 transaction.on_commit(partial(schedule_file_deletion, replaced), robust=True)
     except BaseException as exc:
-        if stored:
-            _discard(stored)
+        # The upload is written to storage while the row is saved; the rollback
+        # cannot take it back, so remove it here.
+        if upload is not None and product.file._committed and product.file.name != replaced:
+            _discard(product.file.name)
         if created:  # the row was rolled back: keep the instance unsaved
             product.pk = None
             product._state.adding = True

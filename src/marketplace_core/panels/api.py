@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Router, Schema
+from ninja.errors import HttpError
 
 from marketplace_core.analytics.sales import seller_summary
 from marketplace_core.analytics.series import PERIOD_12_MONTHS, dashboard_series
@@ -61,12 +62,13 @@ def build_router() -> Router:
     def seller_dashboard(request: Any, period: str = PERIOD_12_MONTHS) -> Any:
         """The current seller's dashboard numbers and chart series."""
         user = request.user
+        # HttpError answers {"detail": ...} with the status on every django-ninja version.
         if not user.is_authenticated:
-            return 401, {"detail": "Log in first."}
+            raise HttpError(401, "Log in first.")
         if not user.is_seller:
-            return 403, {"detail": "Only sellers have a dashboard."}
+            raise HttpError(403, "Only sellers have a dashboard.")
         if period != PERIOD_12_MONTHS:
-            return 400, {"detail": f"Unknown period {period!r}; use {PERIOD_12_MONTHS!r}."}
+            raise HttpError(400, f"Unknown period {period!r}; use {PERIOD_12_MONTHS!r}.")
         summary = seller_summary(user)
         return {
             "period": period,

@@ -1,0 +1,207 @@
+"""The seller dashboard page and SellerDashboardAPI (seed §5), the panel
+navigation, and where buyers land after paying (seed §6 PaymentSuccessView)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.urls import reverse
+
+from marketplace_core.analytics.months import add_months, local_today
+from marketplace_core.plugins.types import DashboardSeries, NavItem, SeriesPoint
+from tests.panels_support import data_values, logged_in, refund, sell, text_of
+from tests.payments_support import fake_plugins, plugin_module
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD_URL = "/seller/"
+API_URL = "/api/seller/dashboard"
+CHART_JS = "marketplace_core/vendor/chartjs/chart.umd.min.js"
+
+
+def mid_month(months_ago: int) -> dt.datetime:
+    month = add_months(local_today().replace(day=1), -months_ago)
+    return dt.datetime(month.year, month.month, 15, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def shop(make_seller, make_user, make_product):
+    """This month: 19.99 USD + 30.00 EUR (+ one refunded sale); last month: 19.99 USD;
+    13 months ago: 19.99 USD (outside the chart, but its buyer is a customer)."""
+    seller = make_seller()
+    guide = make_product(seller=seller, title="Guide", price=1999, currency="USD")
+    course = make_product(seller=seller, title="Course", price=3000, currency="EUR")
+    alice, bob, carol = (make_user(name=n) for n in ("Alice", "Bob", "Carol"))
+    sell(carol, guide, at=mid_month(13))
+    sell(bob, guide, at=mid_month(1))
+    sell(alice, guide)
+    sell(alice, course)
+    refund(sell(make_user(name="Refunded Rita"), course))
+    return seller
+
+
+def test_dashboard_shows_customers_revenue_per_currency_and_latest_buyers(shop):
+    html = logged_in(shop).get(DASHBOARD_URL).content.decode()
+
+    stats = dict(re.findall(r'data-stat="([^"]+)">(.*?)</div>', html, flags=re.S))
+    assert text_of(stats["total-customers"]) == "Total customers 3"
+    assert text_of(stats["revenue-this-month"]) == "Revenue this month 30.00 EUR 19.99 USD"
+    this_month = local_today().strftime("%Y-%m")
+    last_month = add_months(local_today().replace(day=1), -1).strftime("%Y-%m")
+    rows = dict(re.findall(r'<tr data-month="([^"]+)">(.*?)</tr>', html, flags=re.S))
+    assert len(rows) == 12
+    assert text_of(rows[this_month]).endswith("30.00 EUR 19.99 USD 2")
+    assert text_of(rows[last_month]).endswith("0.00 EUR 19.99 USD 1")
+    latest = html.split('class="latest-buyers"', 1)[1].split("</table>", 1)[0]
+    assert [text_of(r).split(" ")[0] for r in re.findall(r"<tr>(.*?)</tr>", latest)[1:]] == [
+        "Alice", "Alice", "Bob", "Carol"]
+    assert "Rita" not in html
+
+
+def test_dashboard_draws_charts_from_local_static_files(shop):
+    html = logged_in(shop).get(DASHBOARD_URL).content.decode()
+
+    assert f'<script src="/static/{CHART_JS}" defer></script>' in html
+    assert '<script src="/static/marketplace_core/charts/dashboard.js" defer></script>' in html
+    assert 'data-dashboard-api="/api/seller/dashboard"' in html
+    assert "https://" not in html.split("</head>", 1)[0]
+    chart_js = finders.find(CHART_JS)
+    assert chart_js is not None
+    with open(chart_js, encoding="utf-8") as handle:
+        source = handle.read()
+    assert source.startswith("/*!\n * Chart.js v4.")
+    assert "sourceMappingURL" not in source
+
+
+def test_static_files_collect_with_the_manifest_storage(tmp_path, settings):
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    assert list(tmp_path.glob("marketplace_core/vendor/chartjs/chart.umd.min.*.js"))
+    assert list(tmp_path.glob("marketplace_core/charts/dashboard.*.js"))
+
+
+@pytest.mark.parametrize("sales", [1, 20])
+def test_dashboard_query_count_does_not_grow(sales, make_seller, make_user, make_product,
+                                             django_assert_num_queries):
+    seller = make_seller()
+    product = make_product(seller=seller)
+    for _ in range(sales):
+        sell(make_user(), product)
+    client = logged_in(seller)
+
+    # session, user, customers, revenue, refunds, latest buyers, latest products
+    with django_assert_num_queries(7):
+        response = client.get(DASHBOARD_URL)
+
+    assert response.status_code == 200
+
+
+def test_api_gives_the_chart_series(shop):
+    data = logged_in(shop).get(API_URL).json()
+
+    assert data["period"] == "12m"
+    assert data["total_customers"] == 3
+    assert data["revenue_this_month"] == [
+        {"currency": "EUR", "amount": 3000, "display": "30.00 EUR"},
+        {"currency": "USD", "amount": 1999, "display": "19.99 USD"},
+    ]
+    series = {s["key"]: s for s in data["series"]}
+    assert list(series) == ["revenue-eur", "revenue-usd", "sales"]
+    usd = series["revenue-usd"]
+    assert (usd["label"], usd["unit"], len(usd["points"])) == ("Revenue (USD)", "USD", 12)
+    assert [p["value"] for p in usd["points"]][-2:] == [19.99, 19.99]
+    assert usd["points"][-1]["label"] == local_today().strftime("%Y-%m")
+    assert [p["value"] for p in series["sales"]["points"]][-2:] == [1.0, 2.0]
+
+
+def test_api_includes_plugin_series_and_refuses_unknown_periods(shop):
+    def dashboard_series(seller, period):
+        return [DashboardSeries(key="visits", label="Visits", unit="visits",
+                                points=[SeriesPoint("2026-01", 42.0)])]
+
+    client = logged_in(shop)
+    with fake_plugins(plugin_module("fake_ga4", dashboard_series=dashboard_series)):
+        data = client.get(API_URL).json()
+    refused = client.get(API_URL, {"period": "5y"})
+
+    assert data["series"][-1] == {"key": "visits", "label": "Visits", "unit": "visits",
+                                  "points": [{"label": "2026-01", "value": 42.0}]}
+    assert refused.status_code == 400
+    assert refused.json() == {"detail": "Unknown period '5y'; use '12m'."}
+
+
+def test_api_url_is_reversible():
+    assert reverse("api:seller_dashboard") == API_URL
+
+
+# ---------------------------------------------------------------------------
+# navigation
+# ---------------------------------------------------------------------------
+
+
+def sidebar(html: str, label: str) -> str:
+    return html.split(f'aria-label="{label}"', 1)[1].split("</nav>", 1)[0]
+
+
+def test_seller_sidebar_lists_selling_pages_then_purchases(make_seller):
+    html = logged_in(make_seller()).get("/seller/products/").content.decode()
+
+    nav = sidebar(html, "Seller panel")
+    assert data_values(nav, "nav") == ["seller-dashboard", "seller-products",
+                                       "seller-categories", "seller-my-products",
+                                       "seller-order-history"]
+    assert 'data-nav="seller-products" aria-current="page"' in nav
+
+
+def test_plugins_add_sidebar_links_to_either_panel(make_seller, make_user):
+    def nav_items(request, area):
+        if area == "customer":
+            return [NavItem("My support requests", "/support/mine/", 300, "support-mine")]
+        if area == "seller":
+            return [NavItem("My support requests", "/support/seller-mine/", 900,
+                            "support-seller-mine")]
+        return []
+
+    with fake_plugins(plugin_module("fake_support_nav", nav_items=nav_items)):
+        seller_html = logged_in(make_seller()).get("/seller/").content.decode()
+        customer_html = logged_in(make_user()).get("/account/products/").content.decode()
+
+    assert data_values(sidebar(seller_html, "Seller panel"), "nav")[-1] == "support-seller-mine"
+    assert data_values(sidebar(customer_html, "My account"), "nav") == [
+        "my-products", "order-history", "support-mine"]
+
+
+def test_customers_never_get_seller_links(make_user):
+    html = logged_in(make_user()).get("/account/orders/").content.decode()
+
+    assert "seller-dashboard" not in html and 'aria-label="Seller panel"' not in html
+
+
+# ---------------------------------------------------------------------------
+# after payment
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "landing"), [("customer", "/account/products/"),
+                                               ("seller", "/seller/purchases/")])
+def test_after_payment_buyers_land_on_their_purchases(role, landing, make_user, make_seller,
+                                                      make_product):
+    buyer = make_seller() if role == "seller" else make_user()
+    order = sell(buyer, make_product(title="Just Bought"))
+
+    response = logged_in(buyer).get("/payments/success/", {"order": str(order.reference)},
+                                    follow=True)
+
+    assert response.redirect_chain == [(landing, 302)]
+    assert "Just Bought" in response.content.decode()

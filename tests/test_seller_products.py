@@ -1,0 +1,563 @@
+"""The seller's products (seed §5): list, create, update, delete, unpublish.
+
+Saving goes through the catalog service: ``product_saved`` after commit, the
+file through the configured storage (checked by its ``validate_upload``), a
+replaced file deleted only once issued links can have expired. A sold product
+is never deleted; the seller is offered to unpublish it instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from celery import current_app
+from celery.signals import before_task_publish
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.tasks import DELETE_FILE_TASK, delete_product_file
+from marketplace_core.exceptions import Rejected
+from marketplace_core.ownership import services
+from marketplace_core.storage.backends import (
+    LocalStorageBackend,
+    StorageBackend,
+    download_link_ttl,
+    product_storage,
+)
+from tests.panels_support import data_values, logged_in, refund, sell, text_of
+from tests.payments_support import fake_plugins, plugin_module
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/seller/products/"
+CREATE_URL = "/seller/products/new/"
+
+
+def edit_url(product) -> str:
+    return f"/seller/products/{product.pk}/edit/"
+
+
+def delete_url(product) -> str:
+    return f"/seller/products/{product.pk}/delete/"
+
+
+def unpublish_url(product) -> str:
+    return f"/seller/products/{product.pk}/unpublish/"
+
+
+def upload(content: bytes = b"%PDF-1.4 the guide", name: str = "guide.pdf"):
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def form_data(**overrides):
+    data = {"title": "Watercolour Basics", "slug": "", "description": "Washes and brushes.",
+            "price": "19.99", "currency": "USD", "action": "draft"}
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def stored_files() -> set[str]:
+    """Every product file in the storage (``products/<key>/<name>``)."""
+    storage = product_storage()
+    folders, _ = storage.listdir("products")
+    return {f"products/{folder}/{name}" for folder in folders
+            for name in storage.listdir(f"products/{folder}")[1]}
+
+
+def field_errors(html: str, field: str) -> list[str]:
+    block = re.search(rf'data-errors-for="{field}">(.*?)</div>', html, flags=re.S)
+    return re.findall(r"<p>(.*?)</p>", block.group(1)) if block else []
+
+
+@pytest.fixture
+def seller(make_seller):
+    return make_seller()
+
+
+@pytest.fixture
+def client(seller):
+    return logged_in(seller)
+
+
+@pytest.fixture
+def saved_events():
+    """``product_saved`` as a plugin receives it: ``(title, created)`` per delivery."""
+    events: list[tuple[str, bool]] = []
+
+    def product_saved(product, created):
+        events.append((product.title, created))
+
+    with fake_plugins(plugin_module("fake_saved", product_saved=product_saved)):
+        yield events
+
+
+# ---------------------------------------------------------------------------
+# list
+# ---------------------------------------------------------------------------
+
+
+def test_list_shows_own_products_with_status_and_search(client, seller, make_product):
+    make_product(seller=seller, title="Watercolour Basics")
+    make_product(seller=seller, title="Oil Draft", status=Product.Status.DRAFT)
+    make_product(title="Someone Else's Watercolours")
+
+    html = client.get(LIST_URL).content.decode()
+    found = client.get(LIST_URL, {"q": "watercolour"}).content.decode()
+
+    assert "Watercolour Basics" in html and "Oil Draft" in html
+    assert "Someone Else" not in html
+    assert len(data_values(html, "product")) == 2
+    assert "Draft" in text_of(html)
+    assert len(data_values(found, "product")) == 1 and "Watercolour Basics" in found
+    nothing = client.get(LIST_URL, {"q": "sculpture"}).content.decode()
+    assert "No products match “sculpture”." in nothing
+
+
+def test_list_marks_files_changed_in_the_last_three_days(client, seller, make_product):
+    now = timezone.now()
+    with time_machine.travel(now - dt.timedelta(days=4), tick=False):
+        stale = make_product(seller=seller, title="Stale")
+    with time_machine.travel(now - dt.timedelta(days=2), tick=False):
+        fresh = make_product(seller=seller, title="Fresh")
+
+    html = client.get(LIST_URL).content.decode()
+
+    rows = dict(re.findall(r'<tr data-product="([^"]+)">(.*?)</tr>', html, flags=re.S))
+    assert "badge-updated" in rows[fresh.slug]
+    assert "badge-updated" not in rows[stale.slug]
+
+
+def test_list_is_paginated_and_keeps_the_search(client, seller, make_product):
+    for i in range(23):
+        make_product(seller=seller, title=f"Brush {i}")
+
+    first = client.get(LIST_URL, {"q": "brush"}).content.decode()
+    second = client.get(LIST_URL, {"q": "brush", "page": 2}).content.decode()
+
+    assert len(data_values(first, "product")) == 20
+    assert len(data_values(second, "product")) == 3
+    assert 'href="?q=brush&amp;page=2"' in first
+
+
+@pytest.mark.parametrize("count", [1, 25])
+def test_list_query_count_does_not_grow(count, client, seller, make_product, make_category,
+                                        make_user, django_assert_num_queries):
+    category = make_category(seller=seller)
+    for i in range(count):
+        product = make_product(seller=seller, title=f"Item {i}")
+        product.categories.add(category)
+        sell(make_user(), product)
+
+    # session, user, count, products with buyer counts, their categories
+    with django_assert_num_queries(5):
+        response = client.get(LIST_URL)
+
+    assert len(data_values(response.content.decode(), "product")) == min(count, 20)
+
+
+# ---------------------------------------------------------------------------
+# create and update
+# ---------------------------------------------------------------------------
+
+
+def test_save_as_draft_without_a_file(client, seller, saved_events,
+                                      django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CREATE_URL, form_data(), follow=True)
+
+    product = Product.objects.get()
+    assert response.redirect_chain == [(LIST_URL, 302)]
+    assert "“Watercolour Basics” is saved as a draft." in response.content.decode()
+    assert (product.seller, product.status, product.slug) == (
+        seller, Product.Status.DRAFT, "watercolour-basics")
+    assert product.price == 1999
+    assert saved_events == [("Watercolour Basics", True)]
+
+
+def test_publish_needs_a_file(client):
+    response = client.post(CREATE_URL, form_data(action="publish"))
+
+    assert response.status_code == 200
+    assert field_errors(response.content.decode(), "file") == [
+        "Upload the file buyers will download before publishing."
+    ]
+    assert not Product.objects.exists()
+
+
+def test_publish_with_a_file_puts_it_in_the_shop(client, seller, make_category,
+                                                 saved_events,
+                                                 django_capture_on_commit_callbacks):
+    category = make_category(seller=seller, name="Painting")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CREATE_URL, {
+            **form_data(action="publish", categories=[category.pk]),
+            "file": upload(name="../My Guide (final).pdf"),
+        })
+
+    assert response.status_code == 302
+    product = Product.objects.get()
+    assert product.status == Product.Status.PUBLISHED and product.published_at is not None
+    assert product.file_name == "My_Guide_final.pdf"
+    assert product.file.name.endswith("/My_Guide_final.pdf")
+    with product_storage().open(product.file.name) as handle:
+        assert handle.read() == b"%PDF-1.4 the guide"
+    assert list(product.categories.all()) == [category]
+    assert saved_events == [("Watercolour Basics", True)]
+    assert "Watercolour Basics" in logged_in(seller).get("/products/").content.decode()
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"price": "19.999"}, "price", "USD prices have at most 2 decimal places."),
+    ({"price": "1.5", "currency": "JPY"}, "price", "JPY prices have at most 0 decimal places."),
+    ({"price": "-1"}, "price", "Ensure this value is greater than or equal to 0."),
+    ({"currency": "U$D"}, "currency", "Use a three-letter ISO 4217 code such as USD."),
+    ({"title": ""}, "title", "This field is required."),
+    ({"slug": "not a slug!"}, "slug",
+     "Enter a valid “slug” consisting of letters, numbers, underscores or hyphens."),
+])
+def test_invalid_input_is_shown_next_to_its_field(client, overrides, field, message):
+    response = client.post(CREATE_URL, form_data(**overrides))
+
+    assert response.status_code == 200
+    assert field_errors(response.content.decode(), field) == [message]
+    assert not Product.objects.exists()
+
+
+def test_an_address_in_use_is_refused_and_an_empty_one_is_made_unique(
+    client, make_product
+):
+    make_product(title="Taken", slug="watercolour-basics")
+
+    refused = client.post(CREATE_URL, form_data(slug="watercolour-basics"))
+    made = client.post(CREATE_URL, form_data())
+
+    assert field_errors(refused.content.decode(), "slug") == [
+        "Another product already uses this address; choose another one."
+    ]
+    assert made.status_code == 302
+    assert Product.objects.filter(title="Watercolour Basics").get().slug == "watercolour-basics-2"
+
+
+def test_categories_are_limited_to_the_sellers_own(client, seller, make_category):
+    mine = make_category(seller=seller, name="Mine")
+    theirs = make_category(name="Theirs")
+
+    page = client.get(CREATE_URL).content.decode()
+    response = client.post(CREATE_URL, form_data(categories=[theirs.pk]))
+
+    assert "Mine" in page and "Theirs" not in page
+    assert field_errors(response.content.decode(), "categories") == [
+        f"Select a valid choice. {theirs.pk} is not one of the available choices."
+    ]
+    assert mine.products.count() == 0 and not Product.objects.exists()
+
+
+def test_an_empty_file_is_refused(client):
+    response = client.post(CREATE_URL, {**form_data(action="publish"),
+                                        "file": upload(content=b"", name="empty.pdf")})
+
+    # Django's own FileField check answers first for a 0-byte upload.
+    assert field_errors(response.content.decode(), "file") == ["The submitted file is empty."]
+    assert not Product.objects.exists()
+
+
+def test_update_changes_fields_and_republishes(client, seller, make_product, saved_events,
+                                               django_capture_on_commit_callbacks):
+    product = make_product(seller=seller, title="Old Title", status=Product.Status.DRAFT)
+
+    page = client.get(edit_url(product)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(edit_url(product), form_data(
+            title="New Title", slug=product.slug, price="25", currency="eur", action="publish"))
+
+    assert 'value="19.99"' in page
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.title, product.price, product.currency, product.status) == (
+        "New Title", 2500, "EUR", Product.Status.PUBLISHED)
+    assert saved_events == [("New Title", False)]
+
+
+def test_saving_again_as_draft_takes_it_out_of_the_shop(client, seller, make_product):
+    product = make_product(seller=seller, title="Going Back")
+
+    client.post(edit_url(product), form_data(title="Going Back", slug=product.slug))
+
+    product.refresh_from_db()
+    assert product.status == Product.Status.DRAFT
+    assert "Going Back" not in logged_in(seller).get("/products/").content.decode()
+
+
+@pytest.fixture
+def published_tasks():
+    """Publish Celery tasks to the in-memory broker instead of running them;
+    yields the ``(task name, args, eta)`` of each published message."""
+    published: list[tuple[str, list, str | None]] = []
+
+    def record(sender=None, headers=None, body=None, **kwargs):
+        published.append((headers["task"], list(body[0]), headers.get("eta")))
+
+    before_task_publish.connect(record)
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+    try:
+        yield published
+    finally:
+        current_app.conf.task_always_eager = eager
+        before_task_publish.disconnect(record)
+
+
+def test_a_replaced_file_is_deleted_only_after_issued_links_expire(
+    client, seller, make_product, make_user, published_tasks,
+    django_capture_on_commit_callbacks,
+):
+    product = make_product(seller=seller, title="Versioned", content=b"version 1")
+    buyer = make_user()
+    sell(buyer, product)
+    old_name = product.file.name
+
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(edit_url(product), {
+            **form_data(title="Versioned", slug=product.slug, action="publish"),
+            "file": upload(content=b"version 2", name="guide-v2.pdf"),
+        })
+
+    product.refresh_from_db()
+    assert product.file.name != old_name and product.file_updated_at >= before
+    with product_storage().open(product.file.name) as handle:
+        assert handle.read() == b"version 2"
+    # Links issued just before the change still work: the old file is still there...
+    assert product_storage().exists(old_name)
+    [(task, args, eta)] = published_tasks
+    assert (task, args) == (DELETE_FILE_TASK, [old_name])
+    delay = dt.datetime.fromisoformat(eta) - before
+    assert dt.timedelta(seconds=download_link_ttl() - 5) <= delay
+    assert delay <= dt.timedelta(seconds=download_link_ttl() + 60)
+    # ... and the worker deletes it when the countdown is over.
+    assert delete_product_file(old_name) is True
+    assert not product_storage().exists(old_name)
+    # The buyer downloads the new version.
+    download = logged_in(buyer).get(f"/products/{product.slug}/download/")
+    assert download.status_code == 302
+
+
+def test_the_deletion_task_keeps_a_file_a_product_still_uses(seller, make_product):
+    product = make_product(seller=seller)
+
+    assert delete_product_file(product.file.name) is False
+    assert product_storage().exists(product.file.name)
+
+
+# ---------------------------------------------------------------------------
+# delete and unpublish
+# ---------------------------------------------------------------------------
+
+
+def test_deleting_an_unsold_product_removes_it_and_its_file(
+    client, seller, make_product, django_capture_on_commit_callbacks
+):
+    product = make_product(seller=seller, title="Never Sold")
+    name = product.file.name
+
+    page = client.get(delete_url(product)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(delete_url(product), follow=True)
+
+    assert "Delete product" in page
+    assert response.redirect_chain == [(LIST_URL, 302)]
+    assert "“Never Sold” is deleted." in response.content.decode()
+    assert not Product.objects.filter(pk=product.pk).exists()
+    assert not product_storage().exists(name)
+
+
+def test_a_sold_product_is_not_deleted_and_unpublishing_is_offered(
+    client, seller, make_product, make_user
+):
+    product = make_product(seller=seller, title="Best Seller")
+    buyer = make_user()
+    sell(buyer, product)
+
+    page = client.get(delete_url(product)).content.decode()
+    refused = client.post(delete_url(product))
+
+    for html in (page, refused.content.decode()):
+        assert 'data-refusal="sold"' in html
+        assert "“Best Seller” has been sold (1 buyer)." in text_of(html)
+        assert "Unpublish instead" in html
+        assert "Delete product" not in html
+    assert refused.status_code == 409
+    assert Product.objects.filter(pk=product.pk).exists()
+
+    response = client.post(unpublish_url(product), follow=True)
+
+    product.refresh_from_db()
+    assert product.status == Product.Status.DRAFT
+    assert "is unpublished" in response.content.decode()
+    assert client.get(product.get_absolute_url()).status_code == 200  # the seller's preview
+    assert logged_in(make_user()).get(product.get_absolute_url()).status_code == 404
+    buyer_client = logged_in(buyer)
+    assert product.slug in data_values(buyer_client.get("/account/products/").content.decode(),
+                                       "product")
+    assert buyer_client.get(f"/products/{product.slug}/download/").status_code == 302
+
+
+def test_a_refunded_sale_still_blocks_deletion(client, seller, make_product, make_user):
+    product = make_product(seller=seller, title="Refunded Once")
+    refund(sell(make_user(), product))
+
+    response = client.post(delete_url(product))
+
+    assert response.status_code == 409
+    assert Product.objects.filter(pk=product.pk).exists()
+
+
+def test_a_product_with_orders_is_kept_for_accounting(client, seller, make_product, make_user):
+    product = make_product(seller=seller, title="Abandoned Checkout")
+    services.start_checkout(buyer=make_user(), product=product, provider="dummy")
+
+    response = client.post(delete_url(product))
+
+    assert response.status_code == 409
+    assert 'data-refusal="has_orders"' in response.content.decode()
+    assert Product.objects.filter(pk=product.pk).exists()
+
+
+def test_a_plugin_can_veto_a_deletion(client, seller, make_product):
+    product = make_product(seller=seller, title="Synced Elsewhere")
+
+    def validate_product_delete(product, actor):
+        assert actor == seller
+        raise Rejected("The product is still listed at the payment provider.")
+
+    with fake_plugins(plugin_module("fake_veto", validate_product_delete=validate_product_delete)):
+        response = client.post(delete_url(product))
+
+    assert response.status_code == 409
+    assert "The product is still listed at the payment provider." in response.content.decode()
+    assert Product.objects.filter(pk=product.pk).exists()
+
+
+def test_unpublishing_emits_product_saved(client, seller, make_product, saved_events,
+                                          django_capture_on_commit_callbacks):
+    product = make_product(seller=seller, title="Quiet")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(unpublish_url(product))
+
+    assert saved_events == [("Quiet", False)]
+
+
+# ---------------------------------------------------------------------------
+# upload validation through the configured storage backend
+# ---------------------------------------------------------------------------
+
+
+class PickyBackend(LocalStorageBackend):
+    """Local files, but only PDFs up to 1 KiB (as the S3 backend's settings can say)."""
+
+    identifier = "picky"
+    verbose_name = "Picky local files"
+
+    def validate_upload(self, uploaded):
+        name = super().validate_upload(uploaded)
+        if not name.lower().endswith(".pdf"):
+            raise ValidationError("Files of this type are not accepted. Allowed: .pdf.",
+                                  code="file_extension")
+        if uploaded.size > 1024:
+            raise ValidationError("The file is too large.", code="file_too_large")
+        return name
+
+
+@pytest.fixture
+def picky_storage(settings):
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "STORAGE_BACKEND": "picky"}
+    with fake_plugins(plugin_module("fake_picky",
+                                    register_storage_backends=lambda: [PickyBackend])):
+        yield
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("tool.exe", b"MZ", "Files of this type are not accepted. Allowed: .pdf."),
+    ("big.pdf", b"x" * 2048, "The file is too large."),
+])
+def test_the_storage_backend_checks_uploads(client, picky_storage, name, content, message):
+    response = client.post(CREATE_URL, {**form_data(action="publish"),
+                                        "file": upload(content=content, name=name)})
+
+    assert field_errors(response.content.decode(), "file") == [message]
+    assert not Product.objects.exists()
+
+
+def test_an_accepted_upload_is_stored_by_the_configured_backend(client, picky_storage):
+    response = client.post(CREATE_URL, {**form_data(action="publish"),
+                                        "file": upload(name="ok.pdf")})
+
+    assert response.status_code == 302
+    assert Product.objects.get().file_name == "ok.pdf"
+
+
+@pytest.mark.parametrize(("sent", "stored"), [
+    ("My Guide.pdf", "My_Guide.pdf"),
+    ("C:\\Users\\me\\notes.txt", "notes.txt"),
+    ("../../etc/passwd", "passwd"),
+    ("..hidden", "hidden"),
+    ("<script>.js", "script.js"),
+    ("...", "file"),
+    ("Übersicht.pdf", "Übersicht.pdf"),
+])
+def test_core_sanitizes_upload_names(sent, stored):
+    assert StorageBackend().validate_upload(ContentFile(b"data", name=sent)) == stored
+
+
+def test_core_refuses_empty_uploads():
+    with pytest.raises(ValidationError) as info:
+        StorageBackend().validate_upload(ContentFile(b"", name="empty.pdf"))
+    assert info.value.code == "file_empty"
+
+
+# ---------------------------------------------------------------------------
+# the service's own guarantees (what a form cannot promise)
+# ---------------------------------------------------------------------------
+
+
+def test_the_service_refuses_another_sellers_product_and_categories(
+    seller, make_seller, make_product, make_category
+):
+    from marketplace_core.catalog import services as catalog_services
+
+    theirs = make_product(title="Theirs")
+    with pytest.raises(Rejected) as info:
+        catalog_services.save_product(theirs, seller=seller, publish=False)
+    assert info.value.code == "not_owner"
+
+    mine = make_product(seller=seller)
+    with pytest.raises(Rejected) as info:
+        catalog_services.save_product(mine, seller=seller, publish=True,
+                                      categories=[make_category(seller=make_seller())])
+    assert info.value.code == "foreign_category"
+    with pytest.raises(Rejected) as info:
+        catalog_services.delete_product(theirs, actor=seller)
+    assert info.value.code == "not_owner"
+
+
+def test_a_failed_save_leaves_no_file_behind(seller, make_product):
+    from marketplace_core.catalog import services as catalog_services
+
+    make_product(slug="clash")
+    product = Product(title="Clash", slug="clash", price=100, currency="USD")
+    stored_before = stored_files()
+
+    with pytest.raises(Rejected) as info:
+        catalog_services.save_product(product, seller=seller, publish=True,
+                                      upload=ContentFile(b"data", name="clash.pdf"))
+
+    assert info.value.code == "slug_taken"
+    assert product.pk is None
+    assert stored_files() == stored_before
