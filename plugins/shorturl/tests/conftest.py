@@ -23,7 +23,7 @@ def _fresh_caches() -> Iterator[None]:
 
     cache.clear()
     links.clear_local()
-    buffer._after_fork_in_child()  # drop counts a previous test left unpushed
+    buffer.reset()  # drop counts a previous test left unpushed
     yield
     buffer.stop()
 

@@ -107,9 +107,12 @@ class ClickBuffer:
             thread.join(5)
         self._pusher = None
 
-    def _after_fork_in_child(self) -> None:
-        # The parent keeps (and pushes) its own counts; the child starts empty and
-        # without the parent's thread, which does not exist in the child.
+    def reset(self) -> None:
+        """Forget unpushed counts and the pusher thread, as in a fresh process.
+
+        Runs in a forked child (the parent keeps and pushes its own counts; its
+        thread does not exist in the child); tests call it between tests.
+        """
         self._lock = threading.Lock()
         self._counts = Counter()
         self._pusher = None
@@ -117,7 +120,7 @@ class ClickBuffer:
 
 
 buffer = ClickBuffer()
-os.register_at_fork(after_in_child=buffer._after_fork_in_child)
+os.register_at_fork(after_in_child=buffer.reset)
 
 
 @atexit.register
