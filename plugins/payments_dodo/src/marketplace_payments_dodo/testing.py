@@ -129,9 +129,15 @@ class _Failure:
 class FakeDodo:
     """The fake Dodo Payments server; ``start()`` it, ``stop()`` it, ``reset()`` between tests."""
 
-    def __init__(self) -> None:
-        self.api_key = "fake_dodo_" + secrets.token_urlsafe(16)
-        self.webhook_secret = new_secret()
+    def __init__(self, *, port: int = 0, api_key: str | None = None,
+                 webhook_secret: str | None = None) -> None:
+        """A fake on ``port`` (0: any free one) accepting ``api_key`` and signing
+        with ``webhook_secret`` (both random unless given, e.g. from a site's
+        environment)."""
+        self.api_key = api_key or "fake_dodo_" + secrets.token_urlsafe(16)
+        self._initial_secret = webhook_secret or new_secret()
+        self.webhook_secret = self._initial_secret
+        self._port = port
         self.webhook_url: str | None = None
         self.webhook_mode = WebhookMode()
         self.exchanges: list[Exchange] = []
@@ -160,7 +166,7 @@ class FakeDodo:
             pass
 
         Handler.fake = fake
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
         server.daemon_threads = True
         server.socket.listen(128)
         self._server = server
@@ -200,10 +206,10 @@ class FakeDodo:
         return f"http://127.0.0.1:{self.port}"
 
     def reset(self) -> None:
-        """Forget everything (after waiting for webhooks in flight); keep key and URL."""
+        """Forget everything (after waiting for webhooks in flight); keep key, secret and URL."""
         self.wait_for_webhooks()
         with self._lock:
-            self.webhook_secret = new_secret()
+            self.webhook_secret = self._initial_secret
             self.webhook_url = None
             self.webhook_mode = WebhookMode()
             for store in (self.exchanges, self.webhooks, self._failures, self._outbox):
@@ -474,7 +480,9 @@ class FakeDodo:
             if url is None:
                 record.attempts.append("no webhook_url")
                 continue
-            headers = {**self.sign(record.msg_id, record.body),
+            # A connection per delivery, as from Dodo's many senders; a kept-alive one
+            # would also keep a live server's thread (and its database session) open.
+            headers = {**self.sign(record.msg_id, record.body), "Connection": "close",
                        "Content-Type": "application/json", "User-Agent": "fake-dodo/1"}
             try:
                 status = http.post(url, content=record.body, headers=headers).status_code
@@ -636,7 +644,7 @@ class FakeDodo:
             '<button type="submit">Fail</button></form>'
         )
         return (
-            "<!doctype html><html><head><meta charset='utf-8'>"
+            "<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
             "<title>Dodo Payments (test mode): Checkout</title></head><body>"
             "<h1>Dodo Payments: test checkout</h1>"
             f"<p class='product'>{html.escape(str(product.get('name')))}</p>"
