@@ -9,7 +9,7 @@ import dj_database_url
 from marketplace_core.plugins.loading import plugin_apps
 
 _RUN_DIR = Path(os.environ.get("MARKETPLACE_TEST_RUN_DIR") or tempfile.mkdtemp(prefix="mp-tests-"))
-SECRET_KEY = "tests-only-not-secret"  # noqa: S105
+SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
@@ -47,11 +47,17 @@ TEMPLATES = [
         },
     }
 ]
-DATABASES = {
-    "default": dj_database_url.config(
-        default="sqlite:///" + str(_RUN_DIR / "test-db.sqlite3"), conn_max_age=0
-    )
-}
+_sqlite_file = str(_RUN_DIR / "support-test-db.sqlite3")
+DATABASES = {"default": dj_database_url.config(default="sqlite:///" + _sqlite_file, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file (not in-memory) test database in WAL mode, so the concurrency tests'
+    # threads each get a real connection; IMMEDIATE: writers queue instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": _sqlite_file}
 AUTH_USER_MODEL = "marketplace_core.User"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_URL = "/static/"

@@ -1,0 +1,71 @@
+"""Forms of the support pages. Status choices come from the status machine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from marketplace_support import status_machine
+from marketplace_support.models import SupportRequest
+from marketplace_support.services import SellerChanges
+from marketplace_support.status_machine import Role, Status
+from marketplace_support.validators import validate_https_url
+
+
+class SupportRequestForm(forms.Form):
+    """What a buyer writes to open a request."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    message = forms.CharField(
+        label=_("How can the seller help?"), max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def clean_subject(self) -> str:
+        return " ".join(self.cleaned_data["subject"].split())
+
+
+class SellerUpdateForm(forms.Form):
+    """The seller's form: status, meeting link and private notes.
+
+    The status offers the current one plus those the seller may move to. For a
+    locked (completed or cancelled) request every field is disabled; the view
+    refuses a POST for it before this form is even bound.
+    """
+
+    status = forms.ChoiceField(label=_("Status"))
+    meeting_link = forms.URLField(
+        label=_("Meeting link"), required=False, max_length=500, assume_scheme="https",
+        validators=[validate_https_url],
+        help_text=_("An https:// link to the call (Zoom, Meet, Jitsi ...). The buyer sees it."),
+    )
+    admin_notes = forms.CharField(
+        label=_("Notes (only you see these)"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, support_request: SupportRequest, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {
+            "status": support_request.status,
+            "meeting_link": support_request.meeting_link,
+            "admin_notes": support_request.admin_notes,
+        })
+        super().__init__(*args, **kwargs)
+        current = Status(support_request.status)
+        choices = [current, *status_machine.targets(current, Role.SELLER)]
+        status_field = self.fields["status"]
+        assert isinstance(status_field, forms.ChoiceField)
+        status_field.choices = [(s.value, s.label) for s in choices]
+        self.locked = support_request.is_locked
+        if self.locked:
+            for field in self.fields.values():
+                field.disabled = True
+
+    def changes(self) -> SellerChanges:
+        data = self.cleaned_data
+        return SellerChanges(
+            status=data["status"], meeting_link=data["meeting_link"] or "",
+            admin_notes=data["admin_notes"] or "",
+        )
