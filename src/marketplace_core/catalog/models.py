@@ -56,6 +56,16 @@ class ProductQuerySet(models.QuerySet["Product"]):
         """Products buyers may see and buy: published and active."""
         return self.filter(status=Product.Status.PUBLISHED, is_active=True)
 
+    def search(self, q: str) -> ProductQuerySet:
+        """Products matching every word of ``q`` (as a prefix) in the title, category
+        names or description, most relevant first; unchanged when ``q`` has no words.
+
+        Uses the database's full-text engine (:mod:`marketplace_core.catalog.search`).
+        """
+        from marketplace_core.catalog.search import search_products
+
+        return search_products(self, q)
+
 
 class Product(models.Model):
     """A digital product: a deliverable file sold at a fixed price."""
@@ -91,6 +101,9 @@ class Product(models.Model):
     file_size = models.PositiveBigIntegerField(null=True, blank=True)
     file_updated_at = models.DateTimeField(null=True, blank=True)
     cover_image = models.FileField(_("cover image"), upload_to="covers/", blank=True)
+    #: The names of the product's categories, one per line: denormalized so that the
+    #: full-text index covers them (kept current by ``catalog.search_document``).
+    category_names = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -103,6 +116,16 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A stale in-memory copy must not overwrite the names the category signals wrote.
+        update_fields = kwargs.get("update_fields")
+        writes_names = update_fields is None or "category_names" in update_fields
+        if writes_names and not self._state.adding and self.pk is not None:
+            from marketplace_core.catalog.search_document import category_names_of
+
+            self.category_names = category_names_of(self.pk, using=kwargs.get("using"))
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("marketplace:product_detail", kwargs={"slug": self.slug})
@@ -123,3 +146,12 @@ class Product(models.Model):
         )
         self.file_size = getattr(uploaded, "size", None)
         self.file_updated_at = timezone.now()
+
+
+def _connect_search_document_signals() -> None:
+    from marketplace_core.catalog.search_document import connect_signals
+
+    connect_signals()
+
+
+_connect_search_document_signals()
