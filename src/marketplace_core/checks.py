@@ -13,6 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+# The storefront and account checks (E020-E029) register when imported.
+from marketplace_core.accounts import checks as _account_checks  # noqa: F401
 from marketplace_core.conf import DEFAULTS, MAX_DOWNLOAD_LINK_TTL, conf
 
 CORE_DISTRIBUTION = "marketplace-core"

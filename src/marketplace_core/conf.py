@@ -35,6 +35,18 @@ DEFAULTS: dict[str, Any] = {
     "MAINTENANCE_BYPASS_SECRET": "",
     "MAINTENANCE_RETRY_AFTER": 3600,
     "SITE_NAME": "Marketplace",
+    # Storefront and accounts (docs/settings.md): marketing quotes on the home page,
+    # the site's public address for links in emails, login throttling and email links.
+    "TESTIMONIALS": [],
+    "SITE_URL": "",
+    "PRODUCTS_PER_PAGE": 24,
+    "LOGIN_FAILURE_LIMIT": 5,
+    "LOGIN_FAILURE_WINDOW": 15 * 60,
+    "LOGIN_LOCKOUT": 15 * 60,
+    "TRUSTED_PROXY_COUNT": 0,
+    "EMAIL_VERIFICATION_TTL": 24 * 3600,
+    "PASSWORD_RESET_TTL": 3600,
+    "ACCOUNT_EMAIL_COOLDOWN": 5 * 60,
 }
 
 MAX_DOWNLOAD_LINK_TTL = 7 * 24 * 3600
@@ -101,6 +113,48 @@ class MarketplaceSettings:
     @property
     def SITE_NAME(self) -> str:
         return str(self._get("SITE_NAME"))
+
+    @property
+    def TESTIMONIALS(self) -> list[dict[str, str]]:
+        """Quotes for the home page: dicts with ``quote``, ``author`` and optional ``role``."""
+        return list(self._get("TESTIMONIALS") or [])
+
+    @property
+    def SITE_URL(self) -> str:
+        """``https://shop.example.com`` (no trailing slash), or ``""`` to use the request's."""
+        return str(self._get("SITE_URL") or "").rstrip("/")
+
+    @property
+    def PRODUCTS_PER_PAGE(self) -> int:
+        return int(self._get("PRODUCTS_PER_PAGE"))
+
+    @property
+    def LOGIN_FAILURE_LIMIT(self) -> int:
+        return int(self._get("LOGIN_FAILURE_LIMIT"))
+
+    @property
+    def LOGIN_FAILURE_WINDOW(self) -> int:
+        return int(self._get("LOGIN_FAILURE_WINDOW"))
+
+    @property
+    def LOGIN_LOCKOUT(self) -> int:
+        return int(self._get("LOGIN_LOCKOUT"))
+
+    @property
+    def TRUSTED_PROXY_COUNT(self) -> int:
+        return int(self._get("TRUSTED_PROXY_COUNT"))
+
+    @property
+    def EMAIL_VERIFICATION_TTL(self) -> int:
+        return int(self._get("EMAIL_VERIFICATION_TTL"))
+
+    @property
+    def PASSWORD_RESET_TTL(self) -> int:
+        return int(self._get("PASSWORD_RESET_TTL"))
+
+    @property
+    def ACCOUNT_EMAIL_COOLDOWN(self) -> int:
+        return int(self._get("ACCOUNT_EMAIL_COOLDOWN"))
 
 
     def plugin(self, name: str) -> dict[str, Any]:

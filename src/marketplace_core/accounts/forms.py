@@ -7,34 +7,62 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.accounts.models import User, UserManager
+from marketplace_core.accounts.throttling import LoginThrottle, minutes
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    """Django's login form, labelled for email and refusing inactive users clearly."""
+    """Django's login form, labelled for email, refusing inactive users clearly and
+    throttled per (email, client address) by :class:`LoginThrottle`.
+
+    A throttled attempt is refused before the password is checked, with the same
+    message whether or not the account exists.
+    """
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("The email address and password do not match an account."),
         "inactive": _("This account is disabled. Contact support to reopen it."),
+        "throttled": _(
+            "Too many failed attempts to log in to this account from your network. "
+            "Try again in %(minutes)s minutes, or reset your password."
+        ),
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Email address")
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+        self.throttle: LoginThrottle | None = None
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
-        if username and password:
+        if not (username and password):
+            return super().clean()
+        if self.request is not None:
+            self.throttle = LoginThrottle.for_attempt(self.request, username)
+            wait = self.throttle.locked_for()
+            if wait:
+                raise forms.ValidationError(self.error_messages["throttled"], code="throttled",
+                                            params={"minutes": minutes(wait)})
+        try:
             # ModelBackend refuses inactive users silently; say why instead.
             user = User.objects.filter(email=UserManager.normalize_email(username)).first()
             if user is not None and not user.is_active and user.check_password(password):
                 raise forms.ValidationError(self.error_messages["inactive"], code="inactive")
-        return super().clean()
+            return super().clean()
+        except forms.ValidationError as error:
+            if self.throttle is not None and getattr(error, "code", None) == "invalid_login":
+                self.throttle.record_failure()
+            raise
+
+    @property
+    def was_throttled(self) -> bool:
+        return self.has_error(NON_FIELD_ERRORS, "throttled")
 
 
 class RegistrationForm(forms.ModelForm):
@@ -85,3 +113,20 @@ class RegistrationForm(forms.ModelForm):
         if commit:
             user.save()
         return user
+
+
+class ProfileForm(forms.ModelForm):
+    """What a user may change about themselves: the name. The email address is
+    not a field, so a forged POST cannot change it."""
+
+    class Meta:
+        model = User
+        fields = ("name",)
+        widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

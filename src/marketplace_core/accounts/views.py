@@ -1,20 +1,24 @@
-"""Log in by email, register, log out."""
+"""Log in by email (throttled), register (and get a verification email), log out."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.backends import ModelBackend
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
+from marketplace_core.accounts.emails import site_url
 from marketplace_core.accounts.forms import EmailAuthenticationForm, RegistrationForm
 from marketplace_core.accounts.redirects import home_url, safe_next
+from marketplace_core.accounts.services import request_verification_email
 
 
 def _password_backend() -> str:
@@ -31,11 +35,26 @@ def _password_backend() -> str:
 
 
 class LoginView(auth_views.LoginView):
-    """Email + password; then a safe ``next`` or the role's home page."""
+    """Email + password; then a safe ``next`` or the role's home page.
+
+    Too many failures for one email from one address are refused with HTTP 429
+    and a message (:class:`~marketplace_core.accounts.throttling.LoginThrottle`).
+    """
 
     form_class = EmailAuthenticationForm
     template_name = "marketplace_core/accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        if form.throttle is not None:
+            form.throttle.reset()
+        return super().form_valid(form)
+
+    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_invalid(form)
+        if form.was_throttled:
+            response.status_code = 429
+        return response
 
     def get_success_url(self) -> str:
         return self.get_redirect_url() or home_url(self.request.user)  # type: ignore[arg-type]
@@ -51,7 +70,8 @@ class LogoutView(auth_views.LogoutView):
 
 
 class RegistrationView(FormView):
-    """Create a customer account, log it in, then a safe ``next`` or its home page.
+    """Create a customer account, log it in, email a verification link (by a
+    Celery task, on commit), then a safe ``next`` or its home page.
 
     Logged-in users are sent to their home page instead of a second account.
     """
@@ -82,4 +102,10 @@ class RegistrationView(FormView):
             form.add_error("email", form.duplicate_email_message)
             return self.form_invalid(form)
         login(self.request, user, backend=_password_backend())
+        request_verification_email(user, site_url(self.request))
+        messages.success(
+            self.request,
+            _("Welcome! We sent a link to %(email)s: follow it to confirm your address.")
+            % {"email": user.email},
+        )
         return HttpResponseRedirect(self._next() or home_url(user))

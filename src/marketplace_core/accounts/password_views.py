@@ -1,0 +1,120 @@
+"""Password reset by email and password change (seed §2, §3-§5).
+
+- Reset: the form answers the same whether or not the address has an account; a
+  Celery task emails the link; the link works once and expires after
+  ``PASSWORD_RESET_TTL`` seconds (an hour at most). Setting the new password ends
+  every session of the account (Django's session hash changes with it), marks the
+  address verified (the link proved it) and lifts any login lock.
+- Change: needs the old password; afterwards the user is logged out of every
+  session, this one included, and told so on the login page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+
+from marketplace_core.accounts.emails import site_url
+from marketplace_core.accounts.forms import PasswordResetRequestForm
+from marketplace_core.accounts.mixins import SellerRequiredMixin
+from marketplace_core.accounts.models import User
+from marketplace_core.accounts.services import request_password_reset
+from marketplace_core.accounts.throttling import LoginThrottle
+from marketplace_core.accounts.tokens import password_reset_tokens
+from marketplace_core.conf import conf
+
+
+class CustomPasswordResetView(FormView):
+    """Ask for a reset link by email address."""
+
+    form_class = PasswordResetRequestForm
+    template_name = "marketplace_core/accounts/password_reset_form.html"
+    success_url = reverse_lazy("marketplace:password_reset_done")
+
+    def form_valid(self, form: PasswordResetRequestForm) -> HttpResponse:
+        request_password_reset(form.cleaned_data["email"], site_url(self.request))
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(TemplateView):
+    """The same answer for every address."""
+
+    template_name = "marketplace_core/accounts/password_reset_done.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["valid_minutes"] = max(1, conf.PASSWORD_RESET_TTL // 60)
+        return context
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Follow a reset link and choose a new password (Django's validators apply).
+
+    Django's view moves the token from the URL into the session before showing
+    the form, so it never leaks through the Referer header.
+    """
+
+    token_generator = password_reset_tokens
+    template_name = "marketplace_core/accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("marketplace:login")
+    post_reset_login = False
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        user: User = form.user
+        if not user.email_verified:
+            User.objects.filter(pk=user.pk).update(email_verified=True)
+        LoginThrottle.unlock_account(user.email)
+        messages.success(self.request, _(
+            "Your password has been changed and every session of your account has ended. "
+            "Log in with the new password."
+        ))
+        return response
+
+
+class GenericPasswordChangeView(auth_views.PasswordChangeView):
+    """Change the password (the old one is required), then log out everywhere.
+
+    The other sessions end because Django ties each session to the password
+    hash; this one is ended explicitly (no ``update_session_auth_hash``).
+    Subclasses set ``panel_area`` for the panel they belong to.
+    """
+
+    form_class = PasswordChangeForm
+    template_name = "marketplace_core/accounts/password_change.html"
+    panel_area = "customer"
+    profile_url_name = "marketplace:customer_profile"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(panel_area=self.panel_area, panel_nav_key="password",
+                       profile_url=reverse(self.profile_url_name))
+        return context
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        form.save()
+        logout(self.request)
+        # Added after logout() so that the new, anonymous session carries it.
+        messages.success(self.request, _(
+            "Your password has been changed and you have been logged out everywhere. "
+            "Log in with the new password."
+        ))
+        return HttpResponseRedirect(reverse("marketplace:login"))
+
+
+class CustomerPasswordChangeView(GenericPasswordChangeView):
+    panel_area = "customer"
+    profile_url_name = "marketplace:customer_profile"
+
+
+class SellerPasswordChangeView(SellerRequiredMixin, GenericPasswordChangeView):
+    panel_area = "seller"
+    profile_url_name = "marketplace:seller_profile"

@@ -1,0 +1,99 @@
+"""Account services: ask for verification and reset emails, confirm an address.
+
+Emails are sent by Celery tasks (:mod:`.tasks`) enqueued when the surrounding
+transaction commits, so a worker never looks for a user that is not saved yet.
+Repeated requests within ``ACCOUNT_EMAIL_COOLDOWN`` seconds send nothing (a
+shared cache makes that hold across processes).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import math
+import time
+from dataclasses import dataclass
+from functools import partial
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+
+from marketplace_core.accounts.models import User, UserManager
+from marketplace_core.accounts.tasks import send_password_reset_email, send_verification_email
+from marketplace_core.accounts.tokens import (
+    TokenCheck,
+    TokenStatus,
+    email_verification_tokens,
+)
+from marketplace_core.conf import conf
+
+logger = logging.getLogger(__name__)
+
+
+class VerificationRequest(enum.Enum):
+    SENT = "sent"
+    ALREADY_VERIFIED = "already_verified"
+    TOO_SOON = "too_soon"
+
+
+@dataclass(frozen=True)
+class VerificationOutcome:
+    result: VerificationRequest
+    #: With TOO_SOON: seconds until another email may be asked for.
+    retry_after: int = 0
+
+
+def _cooldown(key: str) -> int:
+    """0 and start a cooldown for ``key``, or the seconds left of the running one."""
+    seconds = conf.ACCOUNT_EMAIL_COOLDOWN
+    if seconds <= 0:
+        return 0
+    if cache.add(key, time.time() + seconds, timeout=seconds):
+        return 0
+    until = cache.get(key)
+    return max(1, math.ceil(float(until) - time.time())) if until is not None else 0
+
+
+def request_verification_email(user: User, base_url: str) -> VerificationOutcome:
+    """Send ``user`` a verification link, unless verified or asked too recently."""
+    if user.email_verified:
+        return VerificationOutcome(VerificationRequest.ALREADY_VERIFIED)
+    wait = _cooldown(f"marketplace:verify-email:{user.pk}")
+    if wait:
+        return VerificationOutcome(VerificationRequest.TOO_SOON, retry_after=wait)
+    # robust: a broker outage must not undo a registration; the user can resend.
+    transaction.on_commit(partial(send_verification_email.delay, user.pk, base_url),
+                          robust=True)
+    return VerificationOutcome(VerificationRequest.SENT)
+
+
+def request_password_reset(email: str, base_url: str) -> None:
+    """Email a reset link if ``email`` has an account; the caller learns nothing.
+
+    Whether the account exists is decided by the task, so this does the same
+    work (one enqueue, or nothing during the cooldown) for every address.
+    """
+    email = UserManager.normalize_email(email)
+    digest = salted_hmac("marketplace_core.accounts.password-reset", email).hexdigest()[:32]
+    if _cooldown(f"marketplace:password-reset:{digest}"):
+        return
+    transaction.on_commit(partial(send_password_reset_email.delay, email, base_url),
+                          robust=True)
+
+
+def confirm_email(token: str) -> TokenCheck:
+    """Check a verification token and, when valid, mark the address verified."""
+    check = email_verification_tokens.check(token)
+    if not check.valid or check.user is None:
+        return check
+    user = check.user
+    # Conditional update: of two concurrent clicks, only one verifies.
+    updated = User.objects.filter(pk=user.pk, email=user.email, email_verified=False).update(
+        email_verified=True
+    )
+    user.email_verified = True
+    if not updated:
+        return TokenCheck(TokenStatus.USED, user)
+    logger.info("Email address of user %s verified", user.pk)
+    return check

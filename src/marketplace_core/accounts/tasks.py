@@ -1,0 +1,74 @@
+"""Celery tasks that send account emails.
+
+Both are enqueued on commit by :mod:`.services` and look everything up again
+when they run, so they are safe to run late or twice: a verified address gets no
+verification email, and a delivery that already went out is not repeated when
+the broker redelivers the task. Temporary SMTP failures are retried with backoff.
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from marketplace_core.accounts.emails import absolute_url, send_account_email
+from marketplace_core.accounts.models import User, UserManager
+from marketplace_core.accounts.tokens import email_verification_tokens, password_reset_tokens
+from marketplace_core.conf import conf
+
+_RETRY_ON = (smtplib.SMTPException, ConnectionError, TimeoutError)
+_SENT_TTL = 24 * 3600
+
+
+def _already_sent(task_id: str | None) -> bool:
+    return bool(task_id) and cache.get(f"marketplace:account-email-sent:{task_id}") is not None
+
+
+def _mark_sent(task_id: str | None) -> None:
+    if task_id:
+        cache.set(f"marketplace:account-email-sent:{task_id}", 1, timeout=_SENT_TTL)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=_RETRY_ON, retry_backoff=True,
+             max_retries=5)
+def send_verification_email(self, user_id: int, base_url: str) -> bool:  # type: ignore[no-untyped-def]
+    """Email ``user_id`` a fresh verification link; ``False`` when nothing was sent."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.email_verified or _already_sent(self.request.id):
+        return False
+    token = email_verification_tokens.make(user)
+    link = absolute_url(base_url, reverse("marketplace:verify_email", kwargs={"token": token}))
+    send_account_email("verify_email", user.email, {
+        "user": user, "link": link, "base_url": base_url,
+        "valid_hours": max(1, conf.EMAIL_VERIFICATION_TTL // 3600),
+    })
+    _mark_sent(self.request.id)
+    return True
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=_RETRY_ON, retry_backoff=True,
+             max_retries=5)
+def send_password_reset_email(self, email: str, base_url: str) -> bool:  # type: ignore[no-untyped-def]
+    """Email a reset link if ``email`` belongs to an active account with a password.
+
+    The request that enqueued this did the same work whether or not the account
+    exists; only this task looks it up.
+    """
+    user = User.objects.filter(email=UserManager.normalize_email(email), is_active=True).first()
+    if user is None or not user.has_usable_password() or _already_sent(self.request.id):
+        return False
+    path = reverse("marketplace:password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": password_reset_tokens.make_token(user),
+    })
+    send_account_email("password_reset", user.email, {
+        "user": user, "link": absolute_url(base_url, path), "base_url": base_url,
+        "valid_minutes": max(1, conf.PASSWORD_RESET_TTL // 60),
+    })
+    _mark_sent(self.request.id)
+    return True

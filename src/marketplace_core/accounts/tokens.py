@@ -1,0 +1,92 @@
+"""One-time, expiring tokens for email verification and password reset links.
+
+Both bind the token to the state it changes, so a token works once:
+
+- email verification: signed (``django.core.signing``) user id plus a keyed hash of
+  the address and its verified flag; expires after ``EMAIL_VERIFICATION_TTL``
+  (at most 24 hours). Verifying flips the flag, which voids the token.
+- password reset: Django's token (keyed hash of the password hash, last login and
+  email), with ``PASSWORD_RESET_TTL`` (at most an hour) as the lifetime; setting
+  the new password voids it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import base36_to_int
+
+from marketplace_core.accounts.models import User
+from marketplace_core.conf import conf
+
+
+class TokenStatus(enum.Enum):
+    VALID = "valid"
+    INVALID = "invalid"  # tampered, malformed or for an address that changed
+    EXPIRED = "expired"
+    USED = "used"
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    status: TokenStatus
+    user: User | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.status is TokenStatus.VALID
+
+
+class EmailVerificationTokens:
+    """Make and check email verification tokens (URL-safe strings)."""
+
+    salt = "marketplace_core.accounts.email-verification"
+
+    def _state(self, user: User) -> str:
+        value = f"{user.pk}\n{user.email}\n{int(user.email_verified)}"
+        return salted_hmac(self.salt, value).hexdigest()[:32]
+
+    def make(self, user: User) -> str:
+        return signing.dumps({"u": user.pk, "s": self._state(user)}, salt=self.salt)
+
+    def check(self, token: str) -> TokenCheck:
+        try:
+            data: Any = signing.loads(token, salt=self.salt,
+                                      max_age=conf.EMAIL_VERIFICATION_TTL)
+        except signing.SignatureExpired:
+            return TokenCheck(TokenStatus.EXPIRED)
+        except signing.BadSignature:
+            return TokenCheck(TokenStatus.INVALID)
+        if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+            return TokenCheck(TokenStatus.INVALID)
+        user = User.objects.filter(pk=data["u"], is_active=True).first()
+        if user is None:
+            return TokenCheck(TokenStatus.INVALID)
+        if constant_time_compare(str(data.get("s", "")), self._state(user)):
+            return TokenCheck(TokenStatus.VALID, user)
+        # The signature is ours, so the state moved on: verified since, or a new address.
+        status = TokenStatus.USED if user.email_verified else TokenStatus.INVALID
+        return TokenCheck(status, user)
+
+
+class PasswordResetTokens(PasswordResetTokenGenerator):
+    """Django's reset tokens with ``MARKETPLACE["PASSWORD_RESET_TTL"]`` as lifetime
+    (Django's own ``PASSWORD_RESET_TIMEOUT`` still applies when it is shorter)."""
+
+    key_salt = "marketplace_core.accounts.tokens.PasswordResetTokens"
+
+    def check_token(self, user: Any, token: str | None) -> bool:
+        if not super().check_token(user, token):
+            return False
+        assert token is not None
+        issued = base36_to_int(token.split("-")[0])
+        return self._num_seconds(self._now()) - issued <= conf.PASSWORD_RESET_TTL
+
+
+email_verification_tokens = EmailVerificationTokens()
+password_reset_tokens = PasswordResetTokens()
