@@ -281,3 +281,252 @@ def test_seller_can_buy_and_sees_own_purchases(make_seller, make_product):
     buy(seller, product)
     html = logged_in(seller).get("/account/products/").content.decode()
     assert re.findall(r'data-product="([^"]+)"', html) == [product.slug]
+
+
+# ---------------------------------------------------------------------------
+# product list: search, category filter, HTMX, pagination, query counts
+# ---------------------------------------------------------------------------
+
+HTMX = {"HX-Request": "true", "HX-Target": "results", "HX-Current-URL": "http://testserver/products/"}
+
+
+@pytest.fixture
+def design_shelf(make_seller, make_product, make_category):
+    """Two sellers whose categories share slugs ("fonts" exists for both)."""
+    ana, bo = make_seller(name="Ana"), make_seller(name="Bo")
+    fonts_ana = make_category(seller=ana, name="Fonts")
+    fonts_bo = make_category(seller=bo, name="Fonts")
+    icons = make_category(seller=ana, name="Icons")
+    typography = make_category(seller=bo, name="Typography")
+    sketches = make_category(seller=bo, name="Sketches")
+    products = {
+        "serif": make_product(seller=ana, title="Serif Collection", description="Old style."),
+        "grotesk": make_product(seller=bo, title="Grotesk Family", description="Sans faces."),
+        "glyphs": make_product(seller=ana, title="Line Glyphs", description="Outlined marks."),
+        "kerning": make_product(seller=bo, title="Spacing Primer",
+                                description="Kerning explained."),
+        "plain": make_product(seller=bo, title="Plain Notes", description="No category."),
+        "draft": make_product(seller=bo, title="Draft Sketchbook", status=Product.Status.DRAFT),
+    }
+    products["serif"].categories.add(fonts_ana)
+    products["grotesk"].categories.add(fonts_bo, typography)
+    products["glyphs"].categories.add(icons)
+    products["kerning"].categories.add(typography)
+    products["draft"].categories.add(sketches)
+    return products
+
+
+def category_choices(html: str) -> list[str]:
+    return re.findall(r'<input type="checkbox" name="category" value="([^"]+)"', html)
+
+
+def test_search_covers_category_names(client, design_shelf):
+    html = client.get("/products/", {"q": "typograph"}).content.decode()
+    assert sorted(titles(html)) == ["Grotesk Family", "Spacing Primer"]
+
+
+def test_search_needs_every_word(client, design_shelf):
+    html = client.get("/products/", {"q": "fonts sans"}).content.decode()
+    assert titles(html) == ["Grotesk Family"]
+
+
+def test_title_matches_rank_before_description_matches(client, make_product):
+    make_product(title="Watercolour Basics", description="Paint with water.")
+    make_product(title="Brush Care", description="Cleaning brushes after watercolour work.")
+    make_product(title="Unrelated Newest")
+    assert titles(client.get("/products/", {"q": "watercolour"}).content.decode()) == [
+        "Watercolour Basics", "Brush Care"
+    ]
+    # Without a query: newest first.
+    assert titles(client.get("/products/").content.decode()) == [
+        "Unrelated Newest", "Brush Care", "Watercolour Basics"
+    ]
+
+
+@pytest.mark.parametrize(
+    "q", ['"', "'", 'OR "NEAR(', "a* -b:", "((", "NOT", "ä ö ü", "\\", "%_", "x" * 500]
+)
+def test_search_takes_any_input(client, shelf, q):
+    response = client.get("/products/", {"q": q})
+    assert response.status_code == 200
+
+
+def test_picking_two_categories_shows_products_in_either(client, design_shelf):
+    html = client.get("/products/", {"category": ["icons", "typography"]}).content.decode()
+    assert sorted(titles(html)) == ["Grotesk Family", "Line Glyphs", "Spacing Primer"]
+
+
+def test_one_category_slug_covers_every_sellers_category(client, design_shelf):
+    html = client.get("/products/", {"category": "fonts"}).content.decode()
+    assert sorted(titles(html)) == ["Grotesk Family", "Serif Collection"]
+
+
+def test_categories_and_search_combine(client, design_shelf):
+    html = client.get("/products/", {"category": ["fonts", "icons"], "q": "glyphs"}).content
+    assert titles(html.decode()) == ["Line Glyphs"]
+
+
+def test_unknown_or_malformed_categories_match_nothing(client, design_shelf):
+    assert titles(client.get("/products/", {"category": "nope"}).content.decode()) == []
+    html = client.get("/products/", {"category": "<script>"}).content.decode()
+    assert "<script>" not in html
+
+
+def test_category_choices_list_only_categories_with_buyable_products(client, design_shelf):
+    html = client.get("/products/").content.decode()
+    # "Fonts" of both sellers is one choice; "Sketches" holds only a draft.
+    assert category_choices(html) == ["fonts", "icons", "typography"]
+    assert "<legend>Categories</legend>" in html
+
+
+def test_chosen_categories_and_query_stay_filled_in(client, design_shelf):
+    html = client.get("/products/", {"category": ["icons"], "q": "line"}).content.decode()
+    assert '<input type="checkbox" name="category" value="icons" checked>' in html
+    assert '<input type="checkbox" name="category" value="fonts">' in html
+    assert 'name="q" value="line"' in html
+
+
+def test_filter_form_works_without_javascript(client, design_shelf):
+    html = client.get("/products/").content.decode()
+    form = re.search(r'<form id="catalog-filters"[^>]*>', html).group(0)
+    assert 'method="get"' in form
+    assert 'action="/products/"' in form
+    assert '<button type="submit">Search</button>' in html
+    assert '<label for="q">Search products</label>' in html
+
+
+def test_filter_form_updates_results_with_htmx_and_pushes_the_url(client, design_shelf):
+    html = client.get("/products/").content.decode()
+    form = re.search(r'<form id="catalog-filters"[^>]*>', html, re.S).group(0)
+    assert 'hx-get="/products/"' in form
+    assert 'hx-target="#results"' in form
+    assert 'hx-push-url="true"' in form
+    assert "input changed delay:300ms from:#q" in form
+    assert "change from:#category-filter" in form
+
+
+def test_htmx_request_gets_only_the_results_fragment(client, design_shelf):
+    response = client.get("/products/", {"q": "glyphs"}, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="results"')
+    assert "<html" not in html
+    assert 'id="catalog-filters"' not in html
+    assert titles(html) == ["Line Glyphs"]
+    assert "1 product for “glyphs”" in html
+
+
+def test_normal_request_gets_the_whole_page_with_the_same_results(client, design_shelf):
+    page = client.get("/products/", {"q": "glyphs"}).content.decode()
+    fragment = client.get("/products/", {"q": "glyphs"}, headers=HTMX).content.decode()
+    assert page.startswith("<!doctype html>")
+    assert fragment.strip() in page
+
+
+def test_history_restore_request_gets_the_whole_page(client, design_shelf):
+    headers = {**HTMX, "HX-History-Restore-Request": "true"}
+    html = client.get("/products/", {"q": "glyphs"}, headers=headers).content.decode()
+    assert html.startswith("<!doctype html>")
+
+
+def test_responses_vary_on_hx_request(client, design_shelf):
+    for headers in ({}, HTMX):
+        response = client.get("/products/", headers=headers)
+        assert "HX-Request" in response["Vary"]
+
+
+def test_pagination_links_keep_query_and_categories_and_use_htmx(client, make_seller,
+                                                                 make_product, make_category):
+    seller = make_seller()
+    category = make_category(seller=seller, name="Patterns")
+    for i in range(30):
+        make_product(seller=seller, title=f"Pattern {i:02d}").categories.add(category)
+    html = client.get("/products/", {"q": "pattern", "category": "patterns"},
+                      headers=HTMX).content.decode()
+    (link,) = re.findall(r'<a href="([^"]+)" rel="next"[^>]*>', html)
+    anchor = re.search(r'<a href="[^"]+" rel="next"[^>]*>', html).group(0)
+    assert link == "?q=pattern&amp;category=patterns&amp;page=2"
+    assert f'hx-get="{link}"' in anchor
+    assert 'hx-push-url="true"' in anchor
+    second = client.get("/products/" + link.replace("&amp;", "&"), headers=HTMX)
+    assert len(titles(second.content.decode())) == 6
+    assert "Page 2 of 2" in second.content.decode()
+
+
+def test_page_out_of_range_is_404(client, shelf):
+    assert client.get("/products/", {"page": 9}).status_code == 404
+
+
+def _fill(make_seller, make_product, make_category, count: int) -> None:
+    seller = make_seller()
+    category = make_category(seller=seller, name=f"Shelf {count}")
+    for i in range(count):
+        make_product(seller=seller, title=f"Poster {i}",
+                     description="Printable poster").categories.add(category)
+
+
+@pytest.mark.parametrize(
+    ("params", "headers", "logged_in_queries", "anonymous_queries"),
+    [
+        ({}, {}, 5, 3),  # count, page, category choices (+ session and user)
+        ({"q": "poster", "category": "shelf-1"}, {}, 5, 3),
+        # A fragment has no category choices and never touches the session.
+        ({"q": "poster"}, HTMX, 2, 2),
+    ],
+)
+def test_query_count_does_not_grow_with_products(
+    client, make_user, make_seller, make_product, make_category, django_assert_num_queries,
+    params, headers, logged_in_queries, anonymous_queries,
+):
+    params = dict(params)
+    logged = logged_in(make_user())
+    _fill(make_seller, make_product, make_category, 1)
+    for size in (1, 24):
+        if size == 24:
+            _fill(make_seller, make_product, make_category, 23)
+            if "category" in params:
+                params["category"] = ["shelf-1", "shelf-23"]
+        with django_assert_num_queries(anonymous_queries):
+            html = client.get("/products/", params, headers=headers).content.decode()
+        assert len(titles(html)) == size
+        with django_assert_num_queries(logged_in_queries):
+            html = logged.get("/products/", params, headers=headers).content.decode()
+        assert len(titles(html)) == size
+
+
+# ---------------------------------------------------------------------------
+# home page
+# ---------------------------------------------------------------------------
+
+
+def test_home_shows_featured_and_new_products(client, make_product):
+    make_product(title="Star Kit", is_featured=True)
+    make_product(title="Hidden Star", is_featured=True, status=Product.Status.DRAFT)
+    make_product(title="Fresh Pack")
+    html = client.get("/").content.decode()
+    featured = html.split('id="featured-heading"')[1].split("</section>")[0]
+    assert titles(featured) == ["Star Kit"]
+    latest = html.split('id="latest-heading"')[1].split("</section>")[0]
+    assert titles(latest) == ["Fresh Pack", "Star Kit"]
+    assert "Hidden Star" not in html
+
+
+def test_home_shows_testimonials_from_settings_without_queries(client, settings,
+                                                              django_assert_num_queries):
+    settings.MARKETPLACE = {
+        **settings.MARKETPLACE,
+        "TESTIMONIALS": [
+            {"quote": "Bought at nine, used at five past.", "author": "Rin", "role": "Designer"},
+            {"quote": "Refund was painless.", "author": "Sol"},
+        ],
+    }
+    with django_assert_num_queries(2):  # featured and new products, nothing else
+        html = client.get("/").content.decode()
+    assert "Bought at nine, used at five past." in html
+    assert "Rin, <span class=\"muted\">Designer</span>" in html
+    assert "Refund was painless." in html
+    assert "What people say" in html
+
+
+def test_home_without_testimonials_has_no_testimonial_section(client):
+    assert "What people say" not in client.get("/").content.decode()

@@ -1,46 +1,171 @@
-"""Storefront pages: home, product list and product detail."""
+"""Storefront pages: home, product list (search, category filter, HTMX) and product detail."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.http import Http404, HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
-from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.models import Category, Product
+from marketplace_core.conf import conf
 from marketplace_core.ownership.models import PurchasedProduct
 
 
+@dataclass(frozen=True)
+class Testimonial:
+    """A marketing quote from ``MARKETPLACE["TESTIMONIALS"]`` (checked by E028)."""
+
+    quote: str
+    author: str
+    role: str = ""
+
+
 class HomePageView(TemplateView):
+    """Featured and newest buyable products, and the site's testimonials.
+
+    Testimonials are settings, not rows: rendering them costs no query. A site
+    can also replace the ``testimonials`` block of the template.
+    """
+
     template_name = "marketplace_core/catalog/home.html"
+    featured_count = 6
+    latest_count = 8
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         products = Product.objects.published().select_related("seller")
-        context["featured_products"] = list(products.filter(is_featured=True)[:6])
-        context["latest_products"] = list(products[:8])
+        context["featured_products"] = list(
+            products.filter(is_featured=True)[: self.featured_count]
+        )
+        context["latest_products"] = list(products[: self.latest_count])
+        context["testimonials"] = [Testimonial(**item) for item in conf.TESTIMONIALS]
         return context
+
+
+_SLUG = re.compile(r"^[-\w]{1,100}$")
+MAX_SELECTED_CATEGORIES = 20
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    """What the visitor asked for: the search words and the chosen category slugs."""
+
+    q: str
+    categories: tuple[str, ...]
+
+    @classmethod
+    def from_query(cls, params: Any) -> CatalogFilters:
+        q = " ".join(params.get("q", "").split())[:200]
+        slugs: list[str] = []
+        for value in params.getlist("category"):
+            value = value.strip()
+            if _SLUG.match(value) and value not in slugs:
+                slugs.append(value)
+        return cls(q=q, categories=tuple(slugs[:MAX_SELECTED_CATEGORIES]))
+
+    def query_string(self, **extra: Any) -> str:
+        """The filters (and ``extra``) as a query string, for links that keep them."""
+        pairs: list[tuple[str, Any]] = []
+        if self.q:
+            pairs.append(("q", self.q))
+        pairs.extend(("category", slug) for slug in self.categories)
+        pairs.extend((key, value) for key, value in extra.items() if value is not None)
+        return urlencode(pairs)
 
 
 class ProductListView(ListView):
-    """Published, active products; ``q`` searches title and description."""
+    """Published, active products: full-text search ``q``, a multi-select category
+    filter (``category=<slug>``, repeated; a product in any of them matches) and
+    pagination.
+
+    One template serves both kinds of request. It extends ``base_template``: the
+    site's base for a normal request, and a shell that renders only the
+    ``results`` block for an HTMX request aimed at ``#results`` (django-htmx's
+    ``request.htmx``). Responses vary on ``HX-Request`` so a browser never shows
+    a cached fragment as a page. The number of queries does not depend on the
+    number of products shown.
+    """
 
     template_name = "marketplace_core/catalog/product_list.html"
+    page_base_template = "marketplace_core/base.html"
+    results_base_template = "marketplace_core/catalog/_results_only.html"
+    results_target = "results"
     context_object_name = "products"
-    paginate_by = 24
+
+    def get_paginate_by(self, queryset: QuerySet[Product]) -> int:
+        return conf.PRODUCTS_PER_PAGE
+
+    @cached_property
+    def filters(self) -> CatalogFilters:
+        return CatalogFilters.from_query(self.request.GET)
 
     def get_queryset(self) -> QuerySet[Product]:
         queryset = Product.objects.published().select_related("seller")
-        query = self.request.GET.get("q", "").strip()
-        if query:
-            queryset = queryset.filter(Q(title__icontains=query) | Q(description__icontains=query))
-        return queryset
+        if self.filters.categories:
+            # EXISTS rather than a join: no duplicates, no DISTINCT.
+            in_category = Product.categories.through.objects.filter(
+                product_id=OuterRef("pk"), category__slug__in=self.filters.categories
+            )
+            queryset = queryset.filter(Exists(in_category))
+        return queryset.search(self.filters.q)
+
+    def category_choices(self) -> QuerySet[Any]:
+        """Category slugs with at least one buyable product, and a display name.
+
+        Sellers' categories with the same slug are one choice. Lazy: a results-only
+        response never runs it.
+        """
+        return (
+            Category.objects.filter(
+                products__status=Product.Status.PUBLISHED, products__is_active=True
+            )
+            .values("slug")
+            .annotate(label=Min("name"))
+            .order_by("label", "slug")
+        )
+
+    def is_results_request(self) -> bool:
+        htmx = getattr(self.request, "htmx", None)
+        return bool(
+            htmx and htmx.target == self.results_target and not htmx.history_restore_request
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["q"] = self.request.GET.get("q", "").strip()
+        page = context["page_obj"]
+        filters = self.filters
+        context.update(
+            q=filters.q,
+            selected_categories=filters.categories,
+            category_choices=self.category_choices(),
+            base_template=(
+                self.results_base_template if self.is_results_request()
+                else self.page_base_template
+            ),
+            results_only=self.is_results_request(),
+            filters_query=filters.query_string(),
+            previous_page_url=(
+                f"?{filters.query_string(page=page.previous_page_number())}"
+                if page.has_previous() else None
+            ),
+            next_page_url=(
+                f"?{filters.query_string(page=page.next_page_number())}"
+                if page.has_next() else None
+            ),
+        )
         return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
 
 
 class ProductDetailView(DetailView):
