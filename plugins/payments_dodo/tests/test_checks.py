@@ -89,3 +89,15 @@ def test_e004_live_mode_needs_debug_off() -> None:
     assert "payments_dodo.E004" in ids(debug=True, ENVIRONMENT="live_mode")
     assert "payments_dodo.E004" not in ids(debug=False, ENVIRONMENT="live_mode")
     assert "payments_dodo.E004" not in ids(debug=True, ENVIRONMENT="test_mode")
+
+
+@pytest.mark.parametrize("base_url", ["127.0.0.1:8000", "ftp://dodo.example.com", "http://",
+                                      "not a url"])
+def test_e005_base_url_must_be_an_http_url(base_url: str) -> None:
+    assert "payments_dodo.E005" in ids(BASE_URL=base_url)
+
+
+@pytest.mark.parametrize("base_url", [None, "", "http://127.0.0.1:8123",
+                                      "https://test.dodopayments.com"])
+def test_e005_absent_without_a_base_url_or_with_an_http_one(base_url: str | None) -> None:
+    assert "payments_dodo.E005" not in ids(BASE_URL=base_url)
