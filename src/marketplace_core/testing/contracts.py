@@ -232,8 +232,8 @@ def change_one_byte(body: bytes) -> bytes:
 
 def post_delivery(client: Client, path: str, delivery: Delivery) -> Any:
     """POST ``delivery`` through Django's test client, byte for byte."""
-    meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in delivery.headers.items()}
-    return client.post(path, data=delivery.body, content_type="application/json", **meta)
+    return client.post(path, data=delivery.body, content_type="application/json",
+                       headers=delivery.headers)
 
 
 def send_together(count: int, send: Callable[[int], requests.Response]) -> list[requests.Response]:
@@ -257,6 +257,7 @@ def accept_many_connections(live_server: Any) -> Any:
     """
     httpd = live_server.thread.httpd
     assert isinstance(httpd, socketserver.ThreadingMixIn), "live server is not threaded"
+    assert isinstance(httpd, socketserver.TCPServer)
     httpd.socket.listen(1024)
     return live_server
 
