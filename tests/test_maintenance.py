@@ -322,3 +322,19 @@ def test_unreachable_cache_does_not_take_the_site_down(settings, client, caplog)
 
     settings.MARKETPLACE = {**settings.MARKETPLACE, "MAINTENANCE_MODE": True}
     _assert_maintenance_page(client.get("/ping/"), retry_after="3600")
+
+
+@pytest.mark.django_db
+def test_flag_switched_by_another_process_reaches_this_one_within_the_ttl(client):
+    """Another process writes only the shared cache; this one notices within a second."""
+    import time
+
+    from marketplace_core.maintenance.state import RUNTIME_FLAG_TTL
+
+    assert client.get("/products/").status_code == 200  # remembers "off" for a moment
+    cache.set(CACHE_KEY, True, timeout=None)  # what `maintenance on` elsewhere writes
+    time.sleep(RUNTIME_FLAG_TTL + 0.1)
+    _assert_maintenance_page(client.get("/products/"), retry_after="3600")
+    cache.delete(CACHE_KEY)
+    time.sleep(RUNTIME_FLAG_TTL + 0.1)
+    assert client.get("/products/").status_code == 200

@@ -126,6 +126,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "marketplace_core.maintenance.middleware.UnderConstructionMiddleware",
 ]
+if "shorturl" in MARKETPLACE["PLUGINS"]:
+    # Short links are answered right after the security headers, skipping the
+    # session, auth and message work they do not need (docs/shorturl.md).
+    MIDDLEWARE.insert(1, "marketplace_shorturl.middleware.ShortURLMiddleware")
 
 ROOT_URLCONF = "example_site.urls"
 WSGI_APPLICATION = "example_site.wsgi.application"

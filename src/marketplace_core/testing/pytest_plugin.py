@@ -151,3 +151,19 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     from marketplace_core.testing.browser import open_page
 
     yield from open_page(browser, request.node)
+
+
+@pytest.fixture(autouse=True)
+def _marketplace_fresh_maintenance_flag() -> Iterator[None]:
+    """Each test reads the maintenance run-time flag from the cache afresh
+    (processes otherwise remember it for a second)."""
+    from django.conf import settings
+
+    if not settings.configured:
+        yield
+        return
+    from marketplace_core.maintenance.state import forget_runtime_flag
+
+    forget_runtime_flag()
+    yield
+    forget_runtime_flag()
