@@ -14,7 +14,7 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent
 # Per process, so parallel runs never share a database file or storage folder.
 _RUN_DIR = Path(os.environ.get("MARKETPLACE_TEST_RUN_DIR") or tempfile.mkdtemp(prefix="mp-tests-"))
-SECRET_KEY = "tests-only-not-secret"  # noqa: S105
+SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True

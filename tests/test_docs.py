@@ -9,7 +9,8 @@
   ``marketplace_spec`` marker); plugin-defined specs from
   ``plugins/*/src/*/hookspecs.py`` by parsing the source, since core's tests run
   with no plugin installed.
-- ``docs/settings.md`` (or, for a plugin's ids, ``docs/<plugin>.md``) names every system check id used in core and the plugins,
+- ``docs/settings.md`` (or, for a plugin's ids, ``docs/<plugin>.md``) names every
+  system check id used in core and the plugins,
   and no id that the code does not use, and every ``MARKETPLACE`` key.
 
 In ``docs/hooks.md`` a hook section is a level-3 heading that is a bare lowercase

@@ -4,6 +4,6 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_site.settings")
 
-from marketplace_core.celery_app import create_celery_app  # noqa: E402
+from marketplace_core.celery_app import create_celery_app
 
 app = create_celery_app("example_site")
