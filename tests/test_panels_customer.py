@@ -157,13 +157,14 @@ def test_my_products_shows_download_and_the_updated_badge_for_three_days(
     buyer = make_user()
     now = timezone.now()
     with time_machine.travel(now - dt.timedelta(days=30), tick=False):
-        old = make_product(title="Old Guide")
-        fresh = make_product(title="Fresh Guide")
-        edge = make_product(title="Edge Guide")
+        old, fresh, edge, rebought = (make_product(title=t) for t in (
+            "Old Guide", "Fresh Guide", "Edge Guide", "Bought After The Update"))
+    for product in (old, fresh, edge):
+        sell(buyer, product, at=now - dt.timedelta(days=10))
     replace_file(fresh, when=now - dt.timedelta(days=2, hours=23))
     replace_file(edge, when=now - dt.timedelta(days=3, hours=1))
-    for product in (old, fresh, edge):
-        sell(buyer, product)
+    replace_file(rebought, when=now - dt.timedelta(days=1))
+    sell(buyer, rebought)  # bought in its current version: nothing new for this buyer
 
     html = logged_in(buyer).get(MY_PRODUCTS_URL).content.decode()
 
@@ -171,7 +172,7 @@ def test_my_products_shows_download_and_the_updated_badge_for_three_days(
                        flags=re.S)
     updated = {slug for slug, body in items if "badge-updated" in body}
     assert updated == {fresh.slug}
-    assert {slug for slug, _ in items} == {old.slug, fresh.slug, edge.slug}
+    assert {slug for slug, _ in items} == {old.slug, fresh.slug, edge.slug, rebought.slug}
     for slug, body in items:
         download = reverse("marketplace:product_download", kwargs={"slug": slug})
         assert f'href="{download}" data-action="download">Download</a>' in body
@@ -258,5 +259,6 @@ def test_customer_panel_sidebar_comes_from_nav_items(make_user):
     html = logged_in(make_user()).get(ORDERS_URL).content.decode()
 
     sidebar = html.split('aria-label="My account"', 1)[1].split("</nav>", 1)[0]
-    assert data_values(sidebar, "nav") == ["my-products", "order-history"]
+    assert data_values(sidebar, "nav") == ["my-products", "order-history", "profile",
+                                           "password"]
     assert re.search(r'data-nav="order-history" aria-current="page"', sidebar)

@@ -160,7 +160,7 @@ def test_seller_sidebar_lists_selling_pages_then_purchases(make_seller):
     nav = sidebar(html, "Seller panel")
     assert data_values(nav, "nav") == ["seller-dashboard", "seller-products",
                                        "seller-categories", "seller-my-products",
-                                       "seller-order-history"]
+                                       "seller-order-history", "profile", "password"]
     assert 'data-nav="seller-products" aria-current="page"' in nav
 
 
@@ -169,7 +169,7 @@ def test_plugins_add_sidebar_links_to_either_panel(make_seller, make_user):
         if area == "customer":
             return [NavItem("My support requests", "/support/mine/", 300, "support-mine")]
         if area == "seller":
-            return [NavItem("My support requests", "/support/seller-mine/", 900,
+            return [NavItem("My support requests", "/support/seller-mine/", 850,
                             "support-seller-mine")]
         return []
 
@@ -177,9 +177,10 @@ def test_plugins_add_sidebar_links_to_either_panel(make_seller, make_user):
         seller_html = logged_in(make_seller()).get("/seller/").content.decode()
         customer_html = logged_in(make_user()).get("/account/products/").content.decode()
 
-    assert data_values(sidebar(seller_html, "Seller panel"), "nav")[-1] == "support-seller-mine"
+    assert data_values(sidebar(seller_html, "Seller panel"), "nav")[-3:] == [
+        "support-seller-mine", "profile", "password"]
     assert data_values(sidebar(customer_html, "My account"), "nav") == [
-        "my-products", "order-history", "support-mine"]
+        "my-products", "order-history", "support-mine", "profile", "password"]
 
 
 def test_customers_never_get_seller_links(make_user):

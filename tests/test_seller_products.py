@@ -133,6 +133,22 @@ def test_list_marks_files_changed_in_the_last_three_days(client, seller, make_pr
     assert "badge-updated" not in rows[stale.slug]
 
 
+def test_the_first_upload_is_not_an_update(client, seller):
+    client.post(CREATE_URL, {**form_data(title="Brand New", action="publish"),
+                             "file": upload()})
+    product = Product.objects.get()
+
+    assert product.published_at is not None and product.file_updated_at is not None
+    row = client.get(LIST_URL).content.decode().split(f'data-product="{product.slug}"')[1]
+    assert "badge-updated" not in row.split("</tr>")[0]
+
+    client.post(edit_url(product), {**form_data(title="Brand New", slug=product.slug,
+                                                action="publish"),
+                                    "file": upload(content=b"version 2")})
+    row = client.get(LIST_URL).content.decode().split(f'data-product="{product.slug}"')[1]
+    assert "badge-updated" in row.split("</tr>")[0]
+
+
 def test_list_is_paginated_and_keeps_the_search(client, seller, make_product):
     for i in range(23):
         make_product(seller=seller, title=f"Brush {i}")

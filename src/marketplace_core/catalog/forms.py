@@ -51,9 +51,10 @@ class ProductForm(forms.ModelForm):
         model = Product
         # "price" is declared above (main units), so it is not constructed from the model.
         fields = ["title", "slug", "description", "currency", "categories"]
+        labels = {"slug": _("Address")}
         help_texts = {
-            "slug": _("The product's address in the shop. Leave empty to make one from "
-                      "the title."),
+            "slug": _("The product's address in the shop (letters, digits and hyphens). "
+                      "Leave empty to make one from the title."),
             "currency": _("Three-letter ISO code, for example USD or EUR."),
         }
 

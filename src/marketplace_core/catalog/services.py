@@ -151,16 +151,16 @@ def save_product(
                        code="file_required")
     if not product.slug:
         product.slug = unique_product_slug(product.title, exclude_pk=product.pk)
-    if publish:
-        product.status = Product.Status.PUBLISHED
-        product.published_at = product.published_at or timezone.now()
-    else:
-        product.status = Product.Status.DRAFT
+    product.status = Product.Status.PUBLISHED if publish else Product.Status.DRAFT
     replaced = product.file.name if (upload is not None and product.file) else None
     try:
         with transaction.atomic():
             if upload is not None:
                 product.set_file(upload, original_name=getattr(upload, "name", None))
+            if publish and product.published_at is None:
+                # After set_file: a file uploaded with the first publication is
+                # not an update (the "Updated" badge compares the two).
+                product.published_at = timezone.now()
             product.save()
             if chosen is not None:
                 product.categories.set(chosen)

@@ -27,7 +27,7 @@ class OwnedProduct:
     """One row of My Products."""
 
     purchase: PurchasedProduct
-    #: The file changed in the last three days.
+    #: The file was replaced after the purchase, less than three days ago.
     updated: bool
     #: What plugins offer for it (``product_actions``), sorted by ``order``.
     actions: list[ProductAction] = field(default_factory=list)
@@ -62,7 +62,8 @@ def owned_products(request: HttpRequest, purchases: Iterable[PurchasedProduct], 
     return [
         OwnedProduct(
             purchase=purchase,
-            updated=is_recently_updated(purchase.product.file_updated_at, now=now),
+            updated=is_recently_updated(purchase.product.file_updated_at,
+                                        since=purchase.granted_at, now=now),
             actions=product_actions(request, purchase),
         )
         for purchase in purchases

@@ -66,7 +66,8 @@ class SellerProductListView(SellerPanelMixin, ListView):
         now = timezone.now()
         context["q"] = self.request.GET.get("q", "").strip()
         context["rows"] = [
-            (product, is_recently_updated(product.file_updated_at, now=now))
+            (product, is_recently_updated(product.file_updated_at,
+                                          since=product.published_at, now=now))
             for product in context["object_list"]
         ]
         return context

@@ -52,20 +52,25 @@ def resolve_home_url(user: User) -> str:
     return reverse("marketplace:my_products")
 
 
-#: The customer panel's sidebar (any logged-in user: sellers buy too).
+#: The customer panel's sidebar (any logged-in user: sellers buy too); plugins
+#: add their pages between the purchases (< 300) and the account (800+).
 _CUSTOMER_NAV = (
     (N_("My products"), "marketplace:my_products", 100, "my-products"),
     (N_("Order history"), "marketplace:order_history", 200, "order-history"),
+    (N_("Profile"), "marketplace:customer_profile", 800, "profile"),
+    (N_("Password"), "marketplace:customer_password_change", 810, "password"),
 )
 #: The seller panel's sidebar. Selling pages use orders below 700; what the
-#: seller bought as a customer comes last (700 and up), so plugins place their
-#: own links on either side (the support plugin's "My support requests" > 800).
+#: seller bought as a customer comes next (700-899; the support plugin's "My
+#: support requests" fits after 800), the seller's own account last (950+).
 _SELLER_NAV = (
     (N_("Dashboard"), "marketplace:seller_dashboard", 100, "seller-dashboard"),
     (N_("Products"), "marketplace:seller_products", 200, "seller-products"),
     (N_("Categories"), "marketplace:seller_categories", 250, "seller-categories"),
     (N_("My purchases"), "marketplace:seller_my_products", 700, "seller-my-products"),
     (N_("My orders"), "marketplace:seller_order_history", 800, "seller-order-history"),
+    (N_("Profile"), "marketplace:seller_profile", 950, "profile"),
+    (N_("Password"), "marketplace:seller_password_change", 960, "password"),
 )
 
 

@@ -33,7 +33,8 @@
         responsive: true,
         maintainAspectRatio: false,
         plugins: { legend: { display: false } },
-        scales: { y: { beginAtZero: true } }
+        // Counts (no unit) get whole-number ticks; money keeps its decimals.
+        scales: { y: { beginAtZero: true, ticks: series.unit ? {} : { precision: 0 } } }
       }
     });
   }
