@@ -1,4 +1,10 @@
-"""Settings for this plugin's tests: core plus this plugin only."""
+"""Settings for this plugin's tests: core plus this plugin only.
+
+Also the settings of the Celery worker some tests start (``tests.worker_app``):
+``CELERY_BROKER_URL`` points it at a real broker (tasks are not eager then),
+and ``TEST_TELEGRAM_*`` variables configure the plugin to talk to the fake Bot API.
+The test process sets neither and configures the plugin per test.
+"""
 
 import os
 import tempfile
@@ -9,11 +15,19 @@ import dj_database_url
 from marketplace_core.plugins.loading import plugin_apps
 
 _RUN_DIR = Path(os.environ.get("MARKETPLACE_TEST_RUN_DIR") or tempfile.mkdtemp(prefix="mp-tests-"))
-SECRET_KEY = "tests-only-not-secret"  # noqa: S105
+SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
 MARKETPLACE = {"PLUGINS": ["notify_telegram"], "LOCAL_STORAGE_ROOT": str(_RUN_DIR / "private")}
+if os.environ.get("TEST_TELEGRAM_BOT_TOKEN"):
+    MARKETPLACE["notify_telegram"] = {
+        "BOT_TOKEN": os.environ["TEST_TELEGRAM_BOT_TOKEN"],
+        "CHAT_ID": os.environ.get("TEST_TELEGRAM_CHAT_ID", ""),
+        "API_URL": os.environ.get("TEST_TELEGRAM_API_URL") or None,
+        "RETRY_BACKOFF": float(os.environ.get("TEST_TELEGRAM_RETRY_BACKOFF", "2")),
+        "MAX_RETRIES": int(os.environ.get("TEST_TELEGRAM_MAX_RETRIES", "5")),
+    }
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -57,7 +71,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_URL = "/static/"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 LOGIN_URL = "marketplace:login"

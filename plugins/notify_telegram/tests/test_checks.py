@@ -13,7 +13,11 @@ RIGHT = {"BOT_TOKEN": TOKEN, "CHAT_ID": "-1001234567890"}
 
 
 def ids(**options: Any) -> set[str]:
-    marketplace = {"PLUGINS": ["notify_telegram"], "notify_telegram": {**RIGHT, **options}}
+    return ids_for({**RIGHT, **options})
+
+
+def ids_for(options: Any) -> set[str]:
+    marketplace = {"PLUGINS": ["notify_telegram"], "notify_telegram": options}
     with override_settings(MARKETPLACE=marketplace):
         return {message.id for message in run_checks()}
 
@@ -45,3 +49,52 @@ def test_e002_chat_id_is_required(chat_id: Any) -> None:
 @pytest.mark.parametrize("chat_id", ["-1001234567890", "@marketplace_sales", 42])
 def test_e002_absent_for_a_chat_id(chat_id: Any) -> None:
     assert "notify_telegram.E002" not in ids(CHAT_ID=chat_id)
+
+
+@pytest.mark.parametrize("thread_id", [0, -3, "abc", "1.5", 2.5, True, [7]])
+def test_e003_thread_id_must_be_a_positive_whole_number(thread_id: Any) -> None:
+    assert "notify_telegram.E003" in ids(THREAD_ID=thread_id)
+
+
+@pytest.mark.parametrize("thread_id", [None, "", 7, "7"])
+def test_e003_absent_for_a_topic_id_or_none(thread_id: Any) -> None:
+    assert "notify_telegram.E003" not in ids(THREAD_ID=thread_id)
+
+
+@pytest.mark.parametrize("url", [
+    "api.telegram.org", "ftp://api.telegram.org", "https://", "https://api.telegram.org/?x=1",
+    "https://user:pw@api.telegram.org", 42,
+])
+def test_e004_api_url_must_be_an_http_url(url: Any) -> None:
+    assert "notify_telegram.E004" in ids(API_URL=url)
+
+
+@pytest.mark.parametrize("url", [None, "https://api.telegram.org", "http://127.0.0.1:8081",
+                                 "http://localhost:8081/", "http://[::1]:8081"])
+def test_e004_and_w001_absent_for_https_or_loopback(url: Any) -> None:
+    found = ids(API_URL=url)
+    assert not {"notify_telegram.E004", "notify_telegram.W001"} & found
+
+
+def test_w001_plain_http_to_another_host_exposes_the_token() -> None:
+    assert "notify_telegram.W001" in ids(API_URL="http://bot-api.internal:8081")
+
+
+@pytest.mark.parametrize(("key", "check_id", "bad", "good"), [
+    ("TIMEOUT", "notify_telegram.E005", [0, -1, 121, "10", True], [0.5, 10, 120]),
+    ("MAX_RETRIES", "notify_telegram.E006", [-1, 51, 2.0, "5", True], [0, 5, 50]),
+    ("RETRY_BACKOFF", "notify_telegram.E007", [0, -2, 3601, "2", False], [0.1, 2, 3600]),
+    ("RETRY_BACKOFF_MAX", "notify_telegram.E008", [0, 86401, "300"], [1, 300, 86400]),
+])
+def test_numbers_have_their_own_check(key: str, check_id: str, bad: list[Any],
+                                      good: list[Any]) -> None:
+    for value in bad:
+        assert check_id in ids(**{key: value}), value
+    for value in good:
+        assert check_id not in ids(**{key: value}), value
+
+
+@pytest.mark.parametrize("options", ["BOT_TOKEN=...", ["BOT_TOKEN"]])
+def test_e009_options_must_be_a_dict(options: Any) -> None:
+    found = {i for i in ids_for(options) if i.startswith("notify_telegram.")}
+    assert found == {"notify_telegram.E009"}

@@ -1,34 +1,63 @@
-"""Hook implementations of the Telegram notifications plugin."""
+"""Hook implementations of the Telegram notifications plugin.
+
+The support hooks are optional (``optionalhook=True``): they are called when the
+support plugin is enabled, and the plugin loads and works without it. Every
+event only queues a Celery task; nothing talks to Telegram during a request.
+"""
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-from django.core.checks import CheckMessage, Error
+from typing import TYPE_CHECKING, Any
 
 from marketplace_core import hookimpl
-from marketplace_core.conf import conf as core_conf
 
-# A Bot API token is "<bot id>:<secret>".
-TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
+if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
+
+    from marketplace_core.notifications.channels import Notification, NotificationChannel
+    from marketplace_core.ownership.models import PurchasedProduct
+    from marketplace_notify_telegram.messages import SupportRequestLike
+
+
+def _queue(notification: Notification) -> None:
+    from marketplace_notify_telegram.conf import conf
+    from marketplace_notify_telegram.tasks import queue
+
+    # Without a token or chat every send would fail; `manage.py check` says why.
+    if conf.BOT_TOKEN and conf.CHAT_ID:
+        queue(notification)
+
+
+@hookimpl
+def register_notification_channels() -> list[type[NotificationChannel]]:
+    from marketplace_notify_telegram.channel import TelegramChannel
+
+    return [TelegramChannel]
+
+
+@hookimpl
+def ownership_granted(purchase: PurchasedProduct) -> None:
+    from marketplace_notify_telegram import messages
+
+    _queue(messages.new_purchase(purchase))
+
+
+@hookimpl(optionalhook=True)
+def support_request_created(support_request: SupportRequestLike) -> None:
+    from marketplace_notify_telegram import messages
+
+    _queue(messages.support_request_created(support_request))
+
+
+@hookimpl(optionalhook=True)
+def support_request_status_changed(support_request: SupportRequestLike, old_status: str) -> None:
+    from marketplace_notify_telegram import messages
+
+    _queue(messages.support_request_status_changed(support_request, old_status))
 
 
 @hookimpl
 def check_configuration(app_configs: Any) -> list[CheckMessage]:
-    options = core_conf.plugin("notify_telegram")
-    errors: list[CheckMessage] = []
-    # fullmatch: with match(), "$" accepts a trailing newline (a token read from a file).
-    if not TOKEN_RE.fullmatch(str(options.get("BOT_TOKEN") or "")):
-        errors.append(Error(
-            "MARKETPLACE['notify_telegram']['BOT_TOKEN'] is missing or not a Bot API token.",
-            hint="Read it from the TELEGRAM_BOT_TOKEN environment variable.",
-            id="notify_telegram.E001",
-        ))
-    if not str(options.get("CHAT_ID") or "").strip():
-        errors.append(Error(
-            "MARKETPLACE['notify_telegram']['CHAT_ID'] is not set.",
-            hint="The numeric id of the chat (or @channelusername) to notify.",
-            id="notify_telegram.E002",
-        ))
-    return errors
+    from marketplace_notify_telegram.checks import check_settings
+
+    return check_settings()
