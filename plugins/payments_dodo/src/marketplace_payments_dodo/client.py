@@ -16,7 +16,6 @@ afterwards. ``BASE_URL`` wins over ``ENVIRONMENT`` (tests point it at
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,8 +25,6 @@ import dodopayments
 import httpx
 
 from marketplace_payments_dodo.conf import conf
-
-logger = logging.getLogger("payments_dodo")
 
 #: Metadata key carrying ``Order.reference`` on checkout sessions (and so on payments).
 ORDER_REFERENCE_KEY = "order_reference"

@@ -19,9 +19,13 @@ class _SyncTask(Task):  # type: ignore[misc]
                    einfo: Any) -> None:
         # Retries exhausted (or an unexpected error): the seller sees why.
         product_id = kwargs.get("product_id", args[0] if args else None)
-        if product_id is not None:
-            retries = self.request.retries
-            sync.mark_failed(int(product_id), f"Gave up after {retries} retries: {exc}")
+        if product_id is None:
+            return
+        if isinstance(exc, DodoUnavailable):
+            reason = f"Gave up after {self.request.retries} retries: {exc}"
+        else:
+            reason = f"Sync failed: {exc!r}"
+        sync.mark_failed(int(product_id), reason)
 
 
 @shared_task(
