@@ -143,8 +143,8 @@ def monthly_revenue(
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    for row in refunds:
-        amounts[_local_month(row["month"])][row["currency"]] -= row["total"]
+    for refund in refunds:
+        amounts[_local_month(refund["month"])][refund["currency"]] -= refund["total"]
     return [
         MonthRevenue(
             month=month,

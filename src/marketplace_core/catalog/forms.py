@@ -63,7 +63,9 @@ class ProductForm(forms.ModelForm):
         self.seller = seller
         self.publish = publish
         self.fields["slug"].required = False
-        self.fields["categories"].queryset = Category.objects.filter(seller_id=seller.pk)
+        categories = self.fields["categories"]
+        assert isinstance(categories, forms.ModelMultipleChoiceField)
+        categories.queryset = Category.objects.filter(seller_id=seller.pk)
         if self.instance.pk is not None:
             self.initial["price"] = to_decimal(self.instance.price, self.instance.currency)
 
@@ -76,9 +78,10 @@ class ProductForm(forms.ModelForm):
 
     def clean_slug(self) -> str:
         slug: str = self.cleaned_data.get("slug") or ""
-        if slug and Product.objects.filter(slug=slug).exclude(
-            pk=self.instance.pk
-        ).exists():
+        others = Product.objects.filter(slug=slug)
+        if self.instance.pk is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if slug and others.exists():
             raise forms.ValidationError(
                 _("Another product already uses this address; choose another one."),
                 code="slug_taken",
@@ -95,7 +98,8 @@ class ProductForm(forms.ModelForm):
         return uploaded or None
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         title = cleaned.get("title")
         if title and not cleaned.get("slug") and "slug" not in self.errors:
             cleaned["slug"] = services.unique_product_slug(title, exclude_pk=self.instance.pk)

@@ -63,11 +63,10 @@ def _free_slug(base: str, taken: set[str], max_length: int) -> str:
 def unique_product_slug(title: str, *, exclude_pk: int | None = None) -> str:
     """A slug for ``title`` that no other product uses (``guide``, ``guide-2``...)."""
     base = (slugify(title) or "product")[: _SLUG_MAX - 8]
-    taken = set(
-        Product.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
+    others = Product.objects.filter(slug__startswith=base)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    taken = set(others.values_list("slug", flat=True))
     return _free_slug(base, taken, _SLUG_MAX)
 
 
@@ -75,11 +74,10 @@ def unique_category_slug(seller: User, name: str, *, exclude_pk: int | None = No
     """A slug for category ``name`` unique among ``seller``'s categories."""
     max_length = Category._meta.get_field("slug").max_length or 100
     base = (slugify(name) or "category")[: max_length - 8]
-    taken = set(
-        Category.objects.filter(seller_id=seller.pk, slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
+    others = Category.objects.filter(seller_id=seller.pk, slug__startswith=base)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    taken = set(others.values_list("slug", flat=True))
     return _free_slug(base, taken, max_length)
 
 
@@ -170,8 +168,9 @@ def save_product(
     except BaseException as exc:
         # The upload is written to storage while the row is saved; the rollback
         # cannot take it back, so remove it here.
-        if upload is not None and product.file._committed and product.file.name != replaced:
-            _discard(product.file.name)
+        stored = product.file.name if getattr(product.file, "_committed", False) else None
+        if upload is not None and stored and stored != replaced:
+            _discard(stored)
         if created:  # the row was rolled back: keep the instance unsaved
             product.pk = None
             product._state.adding = True
@@ -256,11 +255,10 @@ def delete_product(product: Product, *, actor: User) -> None:
 
 def name_taken(seller: User, name: str, *, exclude_pk: int | None = None) -> bool:
     """Whether ``seller`` has another category called ``name`` (case-insensitive)."""
-    return (
-        Category.objects.filter(seller_id=seller.pk, name__iexact=name.strip())
-        .exclude(pk=exclude_pk)
-        .exists()
-    )
+    same = Category.objects.filter(seller_id=seller.pk, name__iexact=name.strip())
+    if exclude_pk is not None:
+        same = same.exclude(pk=exclude_pk)
+    return same.exists()
 
 
 def save_category(category: Category, *, seller: User) -> Category:

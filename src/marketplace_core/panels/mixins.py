@@ -22,7 +22,7 @@ then ``class CustomerThingView(CustomerPanelMixin, GenericThingView)`` and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 
@@ -42,8 +42,8 @@ class PanelMixin:
     is the ``NavItem.key`` marked as the current page.
     """
 
-    panel_area: ClassVar[PanelArea] = "customer"
-    panel_nav_key: ClassVar[str] = ""
+    panel_area: PanelArea = "customer"
+    panel_nav_key: str = ""
     request: HttpRequest
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -56,13 +56,13 @@ class PanelMixin:
 class CustomerPanelMixin(LoginRequiredMixin, PanelMixin):
     """A page of the buyer's panel: log in first; every role may use it."""
 
-    panel_area: ClassVar[PanelArea] = "customer"
+    panel_area: PanelArea = "customer"
 
 
 class SellerPanelMixin(SellerRequiredMixin, PanelMixin):
     """A page of the seller's panel: anonymous → login, non-sellers → 403."""
 
-    panel_area: ClassVar[PanelArea] = "seller"
+    panel_area: PanelArea = "seller"
 
 
 class SellerOwnedMixin(SellerPanelMixin):
@@ -72,7 +72,8 @@ class SellerOwnedMixin(SellerPanelMixin):
     another seller's object gives 404.
     """
 
-    model: ClassVar[type[Model]]
+    model: Any
 
     def get_queryset(self) -> QuerySet[Any]:
-        return self.model._default_manager.filter(seller_id=self.request.user.pk)
+        model: type[Model] = self.model
+        return model._default_manager.filter(seller_id=self.request.user.pk)

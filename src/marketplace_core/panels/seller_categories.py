@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.generic import CreateView, DeleteView, ListView, UpdateView
@@ -39,34 +40,48 @@ class SellerProductCategoryListView(SellerPanelMixin, ListView):
         )
 
 
-class CategoryFormMixin(SellerPanelMixin):
+def _save(request: HttpRequest, form: CategoryForm) -> bool:
+    """Save through the catalog service; a refusal becomes a form error (``False``)."""
+    try:
+        category = services.save_category(form.instance, seller=request.user)  # type: ignore[arg-type]
+    except Rejected as exc:
+        form.add_error("name" if exc.code == "name_taken" else None, exc.message)
+        return False
+    messages.success(request, f"Category “{category.name}” is saved.")
+    return True
+
+
+class SellerProductCategoryCreateView(SellerPanelMixin, CreateView):
     template_name = "marketplace_core/seller/category_form.html"
     form_class = CategoryForm
     panel_nav_key = "seller-categories"
-    request: HttpRequest
+    extra_context = {"creating": True}
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = super().get_form_kwargs()  # type: ignore[misc]
-        kwargs["seller"] = self.request.user
-        return kwargs
+        return {**super().get_form_kwargs(), "seller": self.request.user}
 
-    def form_valid(self, form: CategoryForm) -> HttpResponse:
-        try:
-            category = services.save_category(form.instance, seller=self.request.user)  # type: ignore[arg-type]
-        except Rejected as exc:
-            form.add_error("name" if exc.code == "name_taken" else None, exc.message)
-            return self.form_invalid(form)  # type: ignore[attr-defined,no-any-return]
-        messages.success(self.request, f"Category “{category.name}” is saved.")
+    def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
+        assert isinstance(form, CategoryForm)
+        if not _save(self.request, form):
+            return self.form_invalid(form)
         return HttpResponseRedirect(_categories_url())
 
 
-class SellerProductCategoryCreateView(CategoryFormMixin, CreateView):
-    extra_context = {"creating": True}
-
-
-class SellerProductCategoryUpdateView(CategoryFormMixin, SellerOwnedMixin, UpdateView):
+class SellerProductCategoryUpdateView(SellerOwnedMixin, UpdateView):
     model = Category
+    template_name = "marketplace_core/seller/category_form.html"
+    form_class = CategoryForm
+    panel_nav_key = "seller-categories"
     extra_context = {"creating": False}
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "seller": self.request.user}
+
+    def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
+        assert isinstance(form, CategoryForm)
+        if not _save(self.request, form):
+            return self.form_invalid(form)
+        return HttpResponseRedirect(_categories_url())
 
 
 class SellerProductCategoryDeleteView(SellerOwnedMixin, DeleteView):

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Q, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -73,55 +74,73 @@ class SellerProductListView(SellerPanelMixin, ListView):
         return context
 
 
-class ProductFormMixin(SellerPanelMixin):
-    """Shared by create and update: the form gets the seller and the pressed button."""
+def _publishing(request: HttpRequest) -> bool:
+    """Which button was pressed: "Publish" (else "Save as draft")."""
+    return request.method == "POST" and request.POST.get("action") == "publish"
+
+
+def _product_form_kwargs(request: HttpRequest, kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {**kwargs, "seller": request.user, "publish": _publishing(request)}
+
+
+def _save(request: HttpRequest, form: ProductForm) -> Product | None:
+    """Save through the catalog service; a refusal becomes a form error (``None``)."""
+    publish = _publishing(request)
+    try:
+        product = services.save_product(
+            form.instance,
+            seller=request.user,  # type: ignore[arg-type]
+            publish=publish,
+            categories=form.cleaned_data.get("categories") or [],
+            upload=form.cleaned_data.get("file"),
+        )
+    except Rejected as exc:
+        form.add_error(_ERROR_FIELDS.get(exc.code), exc.message)
+        return None
+    if publish:
+        messages.success(request, f"“{product.title}” is published.")
+    else:
+        messages.success(request, f"“{product.title}” is saved as a draft.")
+    return product
+
+
+class SellerProductCreateView(SellerPanelMixin, CreateView):
+    """A new product, saved as a draft or published."""
 
     template_name = "marketplace_core/seller/product_form.html"
     form_class = ProductForm
     panel_nav_key = "seller-products"
-    request: HttpRequest
-    object: Product | None
-
-    def publishing(self) -> bool:
-        return self.request.method == "POST" and self.request.POST.get("action") == "publish"
+    extra_context = {"creating": True}
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = super().get_form_kwargs()  # type: ignore[misc]
-        kwargs.update(seller=self.request.user, publish=self.publishing())
-        return kwargs
+        return _product_form_kwargs(self.request, super().get_form_kwargs())
 
-    def form_valid(self, form: ProductForm) -> HttpResponse:
-        publish = self.publishing()
-        try:
-            product = services.save_product(
-                form.instance,
-                seller=self.request.user,  # type: ignore[arg-type]
-                publish=publish,
-                categories=form.cleaned_data.get("categories") or [],
-                upload=form.cleaned_data.get("file"),
-            )
-        except Rejected as exc:
-            form.add_error(_ERROR_FIELDS.get(exc.code), exc.message)
-            return self.form_invalid(form)  # type: ignore[attr-defined,no-any-return]
+    def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
+        assert isinstance(form, ProductForm)
+        product = _save(self.request, form)
+        if product is None:
+            return self.form_invalid(form)
         self.object = product
-        if publish:
-            messages.success(self.request, f"“{product.title}” is published.")
-        else:
-            messages.success(self.request, f"“{product.title}” is saved as a draft.")
         return HttpResponseRedirect(_products_url())
 
 
-class SellerProductCreateView(ProductFormMixin, CreateView):
-    """A new product, saved as a draft or published."""
-
-    extra_context = {"creating": True}
-
-
-class SellerProductUpdateView(ProductFormMixin, SellerOwnedMixin, UpdateView):
+class SellerProductUpdateView(SellerOwnedMixin, UpdateView):
     """Edit one of the seller's products; save as draft or (re)publish."""
 
     model = Product
+    template_name = "marketplace_core/seller/product_form.html"
+    form_class = ProductForm
+    panel_nav_key = "seller-products"
     extra_context = {"creating": False}
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return _product_form_kwargs(self.request, super().get_form_kwargs())
+
+    def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
+        assert isinstance(form, ProductForm)
+        if _save(self.request, form) is None:
+            return self.form_invalid(form)
+        return HttpResponseRedirect(_products_url())
 
 
 class SellerProductDeleteView(SellerOwnedMixin, View):
