@@ -12,12 +12,13 @@ import time
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import transaction
+from django.core.files.base import ContentFile
 from marketplace_payments_dodo.models import DodoProduct
 from marketplace_payments_dodo.sync import sync_status
 
+from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.services import save_product
 from marketplace_core.ownership.models import Order, Payment, PurchasedProduct
-from marketplace_core.plugins.events import emit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -105,14 +106,15 @@ def test_refund_at_dodo_takes_the_product_away(live_server, dodo, page, client, 
     assert page.get_by_text("Font Bundle").count() == 0
 
 
-def test_saved_product_is_synced_to_dodo_by_a_celery_worker(live_server, dodo,
-                                                            dodo_celery_worker, make_product):
-    product = make_product(title="Sound Kit", description="Drums.", price=4900, currency="EUR")
+def test_product_a_seller_publishes_is_synced_to_dodo_by_a_celery_worker(
+    live_server, dodo, dodo_celery_worker, make_seller
+):
+    seller = make_seller()
+    product = Product(title="Sound Kit", description="Drums.", price=4900, currency="EUR")
 
-    with transaction.atomic():  # the way core's seller views save (issue 6)
-        product.save()
-        emit("product_saved", product=product, created=True)
-        assert sync_status(product).state == "not_synced"  # nothing before commit
+    # The seller's save: core emits product_saved after commit; the plugin queues the sync.
+    save_product(product, seller=seller, publish=True,
+                 upload=ContentFile(b"PK\x03\x04 drums", name="drums.zip"))
 
     deadline = time.monotonic() + 30
     while sync_status(product).state != "synced" and time.monotonic() < deadline:
@@ -120,6 +122,16 @@ def test_saved_product_is_synced_to_dodo_by_a_celery_worker(live_server, dodo,
     status = sync_status(product)
     assert status.state == "synced", (status, dodo_celery_worker.output()[-3000:])
     sent = dodo.products[status.dodo_product_id]
-    assert (sent["name"], sent["price"]["price"], sent["price"]["currency"]) == (
-        "Sound Kit", 4900, "EUR")
+    assert (sent["name"], sent["description"]) == ("Sound Kit", "Drums.")
+    assert (sent["price"]["price"], sent["price"]["currency"]) == (4900, "EUR")
     assert "payments_dodo.sync_product" in dodo_celery_worker.output()
+
+    # An edit reaches the same Dodo product.
+    product.price = 5900
+    save_product(product, seller=seller, publish=True)
+    deadline = time.monotonic() + 30
+    while dodo.products[status.dodo_product_id]["price"]["price"] != 5900 and \
+            time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert dodo.products[status.dodo_product_id]["price"]["price"] == 5900
+    assert len(dodo.products) == 1
