@@ -1,7 +1,8 @@
 """Product sync: a saved product reaches Dodo through a Celery task, after commit.
 
-Core emits ``product_saved`` inside the seller's transaction once the seller
-views exist (issue 6); these tests emit it the same way. Celery runs tasks in
+Core emits ``product_saved`` inside the seller's transaction
+(``marketplace_core.catalog.services.save_product``); most tests here emit it
+the same way, one goes through ``save_product`` itself. Celery runs tasks in
 process here (``CELERY_TASK_ALWAYS_EAGER``); with ``eager_retries`` a task's
 retries run at once instead of after their backoff, as a worker would run them.
 """
@@ -258,3 +259,27 @@ def test_staff_see_sync_state_in_the_admin_and_can_sync_again(dodo, make_product
     assert "Dodo said no" in listing.content.decode()
     assert action.status_code == 302
     assert sync_status(product).state == "synced"
+
+
+def test_a_seller_publishing_through_core_syncs_the_product(
+    dodo, make_seller, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from marketplace_core.catalog.models import Product
+    from marketplace_core.catalog.services import save_product, unpublish_product
+
+    seller = make_seller()
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = save_product(Product(title="Sound Kit", price=4900, currency="EUR"),
+                             seller=seller, publish=False,
+                             upload=ContentFile(b"PK\x03\x04", name="kit.zip"))
+    assert dodo.exchanges == []  # a draft is not for sale
+
+    with django_capture_on_commit_callbacks(execute=True):
+        save_product(draft, seller=seller, publish=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        unpublish_product(draft, seller=seller)
+
+    assert product_calls(dodo) == ["POST /products 200"]
+    assert sync_status(draft).state == "synced"
