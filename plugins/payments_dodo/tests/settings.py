@@ -21,8 +21,9 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
 TIME_ZONE = "UTC"
+PLUGINS = ["payments_dodo"]
 MARKETPLACE = {
-    "PLUGINS": ["payments_dodo"],
+    "PLUGINS": PLUGINS,
     "PAYMENT_PROVIDER": "dodo",
     "LOCAL_STORAGE_ROOT": str(_RUN_DIR / "private"),
     "payments_dodo": {
@@ -41,7 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "marketplace_core",
-    *plugin_apps(MARKETPLACE["PLUGINS"]),
+    *plugin_apps(PLUGINS),
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

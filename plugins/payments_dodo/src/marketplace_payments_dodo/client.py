@@ -19,10 +19,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 import dodopayments
 import httpx
+from dodopayments.types.checkout_session_billing_address_param import (
+    CheckoutSessionBillingAddressParam,
+)
+from dodopayments.types.country_code import CountryCode
+from dodopayments.types.currency import Currency
+from dodopayments.types.price_param import OneTimePrice
+from dodopayments.types.tax_category import TaxCategory
 
 from marketplace_payments_dodo.conf import conf
 
@@ -31,7 +38,7 @@ ORDER_REFERENCE_KEY = "order_reference"
 #: Metadata key carrying the core product's primary key on Dodo products.
 PRODUCT_KEY = "marketplace_product_id"
 #: Tax category of everything sold here (Dodo's categories: digital_products, saas, e_book...).
-TAX_CATEGORY = "digital_products"
+TAX_CATEGORY: TaxCategory = "digital_products"
 
 #: A buyer waits on checkout: a few quick tries, then a clear error.
 _CHECKOUT = {"timeout": httpx.Timeout(15.0, connect=5.0), "max_retries": 2}
@@ -116,13 +123,14 @@ class PaymentSummary:
 def _client(options: dict[str, Any]) -> Iterator[dodopayments.DodoPayments]:
     """An SDK client for the configured account; errors come out as :class:`DodoError`."""
     base_url = conf.BASE_URL
-    client = dodopayments.DodoPayments(
-        bearer_token=conf.API_KEY,
+    if base_url:
+        client = dodopayments.DodoPayments(bearer_token=conf.API_KEY, base_url=base_url,
+                                           **options)
+    else:
         # base_url=None with an environment: the SDK then ignores DODO_PAYMENTS_BASE_URL.
-        **({"base_url": base_url} if base_url else
-           {"environment": conf.ENVIRONMENT, "base_url": None}),  # type: ignore[arg-type]
-        **options,
-    )
+        environment = cast(Literal["live_mode", "test_mode"], conf.ENVIRONMENT)
+        client = dodopayments.DodoPayments(bearer_token=conf.API_KEY, environment=environment,
+                                           base_url=None, **options)
     try:
         with client:
             yield client
@@ -150,16 +158,20 @@ def _detail(body: object) -> str:
     return str(body)[:200] if body else ""
 
 
-def _price(spec: ProductSpec) -> dict[str, Any]:
-    return {
-        "type": "one_time_price",
-        "price": spec.price,
-        "currency": spec.currency,
+def _price(spec: ProductSpec) -> OneTimePrice:
+    return OneTimePrice(
+        type="one_time_price",
+        price=spec.price,
+        currency=cast(Currency, spec.currency),  # Dodo answers 422 for one it does not take
         # Tax included: the buyer pays exactly the order's amount, which core checks.
-        "tax_inclusive": True,
-        "discount": 0,
-        "purchasing_power_parity": False,
-    }
+        tax_inclusive=True,
+        discount=0,
+        purchasing_power_parity=False,
+    )
+
+
+def _metadata(values: dict[str, str]) -> dict[str, str | float | bool]:
+    return dict(values)
 
 
 # -------------------------------------------------------------------------
@@ -173,9 +185,9 @@ def create_product(spec: ProductSpec) -> str:
         product = client.products.create(
             name=spec.name,
             description=spec.description,
-            price=_price(spec),  # type: ignore[arg-type]
+            price=_price(spec),
             tax_category=TAX_CATEGORY,
-            metadata=spec.metadata,
+            metadata=_metadata(spec.metadata),
         )
     return product.product_id
 
@@ -187,9 +199,9 @@ def update_product(product_id: str, spec: ProductSpec) -> None:
             product_id,
             name=spec.name,
             description=spec.description,
-            price=_price(spec),  # type: ignore[arg-type]
+            price=_price(spec),
             tax_category=TAX_CATEGORY,
-            metadata=spec.metadata,
+            metadata=_metadata(spec.metadata),
         )
 
 
@@ -200,15 +212,18 @@ def update_product(product_id: str, spec: ProductSpec) -> None:
 
 def create_checkout_session(request: CheckoutRequest) -> HostedCheckout:
     """``POST /checkouts`` for one unit of one product; returns the hosted page's URL."""
-    billing = {k: v for k, v in vars(request.billing).items() if v}
+    billing = CheckoutSessionBillingAddressParam(country=cast(CountryCode, request.billing.country))
+    for name in ("state", "city", "street", "zipcode"):
+        if getattr(request.billing, name):
+            billing[name] = getattr(request.billing, name)
     with _client(_CHECKOUT) as client:
         session = client.checkout_sessions.create(
             product_cart=[{"product_id": request.product_id, "quantity": 1}],
             customer={"email": request.customer_email, "name": request.customer_name},
-            billing_address=billing,  # type: ignore[arg-type]
-            metadata=request.metadata,
+            billing_address=billing,
+            metadata=_metadata(request.metadata),
             return_url=request.return_url,
-            **({"cancel_url": request.cancel_url} if request.cancel_url else {}),
+            cancel_url=request.cancel_url or None,
         )
     if not session.checkout_url:
         raise DodoUnavailable("Dodo Payments created a checkout session without a page URL.")

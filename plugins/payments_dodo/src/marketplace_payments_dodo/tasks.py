@@ -14,7 +14,7 @@ from marketplace_payments_dodo.client import DodoRejected, DodoUnavailable
 logger = logging.getLogger("payments_dodo")
 
 
-class _SyncTask(Task):  # type: ignore[misc]
+class _SyncTask(Task):
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any,
                    einfo: Any) -> None:
         # Retries exhausted (or an unexpected error): the seller sees why.

@@ -64,7 +64,8 @@ def parse_event(payload: Any) -> WebhookEvent:
     if kind == EventKind.IGNORED:
         return WebhookEvent(kind=kind, event_type=event_type)
     payment_id = _required(data, "payment_id", event_type)
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    raw_metadata = data.get("metadata")
+    metadata = raw_metadata if isinstance(raw_metadata, dict) else {}
     reference = _text(metadata.get(ORDER_REFERENCE_KEY)) or None
     if kind in _PAYMENT_KINDS:
         if reference is None:
