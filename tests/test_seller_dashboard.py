@@ -62,6 +62,17 @@ def test_dashboard_shows_customers_revenue_per_currency_and_latest_buyers(shop):
     assert "Rita" not in html
 
 
+def test_a_new_seller_sees_an_empty_dashboard(make_seller):
+    html = logged_in(make_seller()).get(DASHBOARD_URL).content.decode()
+
+    stats = dict(re.findall(r'data-stat="([^"]+)">(.*?)</div>', html, flags=re.S))
+    assert text_of(stats["total-customers"]) == "Total customers 0"
+    assert text_of(stats["revenue-this-month"]) == "Revenue this month – No sales yet this month"
+    assert "No sales in the last 12 months yet." in html
+    assert "Nobody has bought your products yet." in html
+    assert "Create your first product" in html
+
+
 def test_dashboard_draws_charts_from_local_static_files(shop):
     html = logged_in(shop).get(DASHBOARD_URL).content.decode()
 
