@@ -1,6 +1,7 @@
 """Sending in the background, with Telegram's rate limits and outages in mind.
 
-- 429 Too Many Requests: wait the ``retry_after`` Telegram gives, then send again;
+- 429 Too Many Requests: wait the ``retry_after`` Telegram gives (plus a
+  quarter of a second, so the retry does not arrive a hair early), then send again;
 - 5xx or no answer: send again after ``RETRY_BACKOFF * 2**n`` seconds (at most
   ``RETRY_BACKOFF_MAX``);
 - both count against ``MAX_RETRIES``; after that the notification is dropped
@@ -32,6 +33,9 @@ TASK_NAME = "notify_telegram.send_notification"
 #: How long a sent notification's id is remembered, so a repeated event or a
 #: redelivered task does not post it twice.
 SENT_TTL = 7 * 24 * 3600
+#: Added to Telegram's ``retry_after``: timers and clocks are not exact, and a
+#: retry that arrives early is answered 429 again.
+RETRY_AFTER_MARGIN = 0.25
 
 
 def backoff(retries: int) -> float:
@@ -61,7 +65,7 @@ def send_notification(self: Task, notification: dict[str, Any]) -> str:
     try:
         TelegramChannel().send(note)
     except bot_api.RetryAfter as exc:
-        return _retry(self, note, exc, exc.retry_after)
+        return _retry(self, note, exc, exc.retry_after + RETRY_AFTER_MARGIN)
     except bot_api.Unavailable as exc:
         return _retry(self, note, exc, backoff(self.request.retries))
     except bot_api.Rejected as exc:
