@@ -2,11 +2,13 @@
 (function () {
   "use strict";
 
-  // htmx saves a copy of the page's HTML before it pushes a new URL, and puts it back
-  // on "back". What someone typed or ticked lives in properties, not attributes, so
-  // copy it into the attributes first: the restored page then shows the search words
-  // and categories that belong to the restored results.
-  document.addEventListener("htmx:beforeHistorySave", function () {
+  // htmx keeps a copy of the page's HTML for the back button, taken when it pushes
+  // the next URL. What someone typed or ticked lives in properties, which HTML does
+  // not carry, and by then the form already holds the *next* request's values. So
+  // after every swap, write the values that produced the results on screen into
+  // the attributes: the copy then shows each page's results with its own words
+  // and ticked categories.
+  function rememberFieldValues() {
     document.querySelectorAll("input, textarea, select").forEach(function (field) {
       if (field.type === "password" || field.type === "hidden" || field.type === "file") {
         return;
@@ -23,5 +25,7 @@
         field.setAttribute("value", field.value);
       }
     });
-  });
+  }
+
+  document.addEventListener("htmx:afterSettle", rememberFieldValues);
 })();
