@@ -1,0 +1,147 @@
+"""A real SMTP server (aiosmtpd) for tests, and a Celery worker that sends mail to it.
+
+``smtp_mailbox`` starts the server on a free loopback port and collects every
+message it accepts; ``mail_worker`` starts the example site's Celery worker with
+``EMAIL_HOST``/``EMAIL_PORT`` pointing at it, the way a deployment configures SMTP.
+Test modules import both fixtures.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from marketplace_core.testing.servers import free_port
+from marketplace_core.testing.workers import CeleryWorker, database_url_for_test_db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ReceivedEmail:
+    sender: str
+    recipients: tuple[str, ...]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def part(self, subtype: str) -> str:
+        body = self.message.get_body(preferencelist=(subtype,))
+        assert body is not None and body.get_content_subtype() == subtype, \
+            f"no text/{subtype} part in {self.subject!r}"
+        return str(body.get_content())
+
+    def link(self, base_url: str) -> str:
+        """The one link to ``base_url`` (other than its home page) in the email; the
+        plain text and the HTML part must carry the same absolute link."""
+        pattern = re.escape(base_url) + r"(/[^\s\"<>]+)"
+        text_links = set(re.findall(pattern, self.part("plain"))) - {"/"}
+        html_links = set(re.findall(pattern, self.part("html"))) - {"/"}
+        assert len(text_links) == 1 and text_links == html_links, (text_links, html_links)
+        return base_url + text_links.pop()
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.received: list[ReceivedEmail] = []
+        self.arrived = threading.Condition()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.arrived:
+            self.received.append(ReceivedEmail(envelope.mail_from, tuple(envelope.rcpt_tos),
+                                               message))  # type: ignore[arg-type]
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+
+class SmtpMailbox:
+    """An SMTP server on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self._collector = _Collector()
+        self._controller = Controller(self._collector, hostname=self.host, port=self.port)
+
+    def start(self) -> SmtpMailbox:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    @property
+    def received(self) -> list[ReceivedEmail]:
+        with self._collector.arrived:
+            return list(self._collector.received)
+
+    def wait_for(self, recipient: str, *, count: int = 1, timeout: float = 30.0
+                 ) -> list[ReceivedEmail]:
+        """The first ``count`` emails to ``recipient``, waiting up to ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._collector.arrived:
+            while True:
+                found = [m for m in self._collector.received if recipient in m.recipients]
+                if len(found) >= count:
+                    return found[:count]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"{count} email(s) to {recipient} expected within {timeout:.0f}s; "
+                        f"received: {[(m.recipients, m.subject) for m in self._collector.received]}"
+                    )
+                self._collector.arrived.wait(left)
+
+
+@pytest.fixture
+def fresh_cache() -> Iterator[None]:
+    """An empty shared cache (Redis), so that email cooldowns and login counters of
+    earlier tests do not hold back this one's emails."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def smtp_mailbox(fresh_cache: None) -> Iterator[SmtpMailbox]:
+    mailbox = SmtpMailbox().start()
+    yield mailbox
+    mailbox.stop()
+
+
+@pytest.fixture
+def mail_worker(transactional_db: None, live_server: Any, smtp_mailbox: SmtpMailbox
+                ) -> Iterator[CeleryWorker]:
+    """The example site's Celery worker (Redis broker, the test database) sending
+    email through ``smtp_mailbox`` over plain SMTP."""
+    worker = CeleryWorker(
+        "example_site",
+        env={
+            "DJANGO_SETTINGS_MODULE": "integration.settings",
+            "DATABASE_URL": database_url_for_test_db(),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
+            "EMAIL_HOST": smtp_mailbox.host,
+            "EMAIL_PORT": str(smtp_mailbox.port),
+            "EMAIL_USE_TLS": "0",
+        },
+        cwd=ROOT,
+    ).start()
+    yield worker
+    worker.stop()
