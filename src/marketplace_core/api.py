@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+from uuid import UUID
 
+from django.http import HttpRequest
 from ninja import NinjaAPI, Router, Schema
+from ninja.errors import HttpError
 
 from marketplace_core import __version__
 
@@ -17,28 +20,21 @@ class OrderStatusOut(Schema):
     status: str
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 def _core_router() -> Router:
     from marketplace_core.ownership.models import Order
 
     router = Router(tags=["orders"])
 
-    @router.get(
-        "/orders/{reference}/status",
-        url_name="order_status",
-        response={200: OrderStatusOut, 401: ErrorOut, 404: ErrorOut},
-    )
-    def order_status(request, reference: str):  # type: ignore[no-untyped-def]
-        """The status of one of the caller's orders (used by the success page)."""
+    @router.get("/orders/{reference}/status", url_name="order_status", response=OrderStatusOut)
+    def order_status(request: HttpRequest, reference: UUID) -> OrderStatusOut:
+        """The status of one of the caller's orders: 401 when logged out, 404 for
+        anyone else's order (whether it exists never leaks)."""
         if not request.user.is_authenticated:
-            return 401, {"detail": "Log in first."}
+            raise HttpError(401, "Log in first.")
         order = Order.objects.filter(reference=reference, buyer=request.user).first()
         if order is None:
-            return 404, {"detail": "No such order."}
-        return {"reference": str(order.reference), "status": order.status}
+            raise HttpError(404, "No such order.")
+        return OrderStatusOut(reference=str(order.reference), status=order.status)
 
     return router
 

@@ -66,7 +66,7 @@ def open_page(browser: Any, node: pytest.Item) -> Iterator[Any]:
     ``page.console_errors`` and a screenshot is kept when ``node`` failed."""
     context = browser.new_context()
     page = context.new_page()
-    page.console_errors = []  # type: ignore[attr-defined]
+    page.console_errors = []
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     page.set_default_timeout(15_000)
