@@ -90,7 +90,8 @@ def product_actions(
     Per request: results are concatenated and sorted by ``order``. Called once
     per listed product, so an implementation must not query the database per
     call: load what it needs for all of ``request.user``'s products once and
-    keep it on ``request`` for the following calls.
+    keep it on ``request`` for the following calls. An implementation that
+    raises is logged and left out; the product stays listed.
 
     :param request: The current request.
     :param product: The owned product.
@@ -307,7 +308,8 @@ def dashboard_series(seller: User, period: str) -> list[DashboardSeries]:
     """Extra chart series for the seller dashboard.
 
     Per request: results concatenated. Must answer without network calls that
-    can hang the dashboard; cache remote data.
+    can hang the dashboard; cache remote data. An implementation that raises
+    is logged and left out.
 
     :param seller: The seller looking at the dashboard.
     :param period: ``"12m"`` for the last twelve months.
