@@ -9,6 +9,9 @@ from django.conf import settings
 from django.core.checks import Error, run_checks
 from django.test.utils import override_settings
 
+# Django 6.1's own checks may query the database.
+pytestmark = pytest.mark.django_db
+
 
 def messages(**options: Any) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {}

@@ -75,7 +75,8 @@ def request_password_reset(email: str, base_url: str) -> None:
     work (one enqueue, or nothing during the cooldown) for every address.
     """
     email = UserManager.normalize_email(email)
-    digest = salted_hmac("marketplace_core.accounts.password-reset", email).hexdigest()[:32]
+    digest = salted_hmac("marketplace_core.accounts.password-reset", email,
+                         algorithm="sha256").hexdigest()[:32]
     if _cooldown(f"marketplace:password-reset:{digest}"):
         return
     transaction.on_commit(partial(send_password_reset_email.delay, email, base_url),

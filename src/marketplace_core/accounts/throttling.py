@@ -34,7 +34,7 @@ _SALT = "marketplace_core.accounts.throttling"
 
 
 def _digest(*parts: str) -> str:
-    return salted_hmac(_SALT, "\n".join(parts)).hexdigest()[:32]
+    return salted_hmac(_SALT, "\n".join(parts), algorithm="sha256").hexdigest()[:32]
 
 
 def _generation_key(email: str) -> str:

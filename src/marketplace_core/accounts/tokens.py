@@ -49,7 +49,7 @@ class EmailVerificationTokens:
 
     def _state(self, user: User) -> str:
         value = f"{user.pk}\n{user.email}\n{int(user.email_verified)}"
-        return salted_hmac(self.salt, value).hexdigest()[:32]
+        return salted_hmac(self.salt, value, algorithm="sha256").hexdigest()[:32]
 
     def make(self, user: User) -> str:
         return signing.dumps({"u": user.pk, "s": self._state(user)}, salt=self.salt)
