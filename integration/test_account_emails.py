@@ -21,7 +21,7 @@ smtp_mailbox = mailbox.smtp_mailbox
 mail_worker = mailbox.mail_worker
 
 BASE = "http://testserver"
-NEW_PASSWORD = "marmalade-compass-4471"  # noqa: S105
+NEW_PASSWORD = "marmalade-compass-4471"
 
 
 def wait_for_results(worker, task: str, count: int, timeout: float = 30) -> list[str]:
