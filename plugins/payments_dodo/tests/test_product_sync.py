@@ -9,6 +9,7 @@ retries run at once instead of after their backoff, as a worker would run them.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 
 import pytest
@@ -283,3 +284,37 @@ def test_a_seller_publishing_through_core_syncs_the_product(
 
     assert product_calls(dodo) == ["POST /products 200"]
     assert sync_status(draft).state == "synced"
+
+
+def test_seller_sees_the_sync_state_on_the_product_pages(dodo, make_product, make_seller, save,
+                                                        eager_retries, client,
+                                                        django_assert_max_num_queries):
+    seller = make_seller()
+    synced = make_product(seller=seller, title="Synced Guide")
+    refused = make_product(seller=seller, title="Refused Guide", currency="XTS")
+    draft = make_product(seller=seller, title="Draft Guide", status="draft")
+    for product in (synced, refused):
+        save(product, created=True)
+    client.force_login(seller)
+
+    page = client.get(reverse("marketplace:seller_products")).content.decode()
+
+    rows = {p.title: page.split(f'data-product="{p.slug}"')[1].split("</tr>")[0]
+            for p in (synced, refused, draft)}
+    assert 'data-badge="dodo-synced"' in rows["Synced Guide"]
+    assert "Synced to Dodo" in rows["Synced Guide"]
+    assert 'data-badge="dodo-failed"' in rows["Refused Guide"]
+    assert "Unsupported currency" in rows["Refused Guide"]  # the reason, on hover
+    assert "Dodo" not in rows["Draft Guide"]  # drafts are not sent to Dodo
+
+    edit = html.unescape(
+        client.get(reverse("marketplace:seller_product_update", args=[refused.pk])).content.decode()
+    )
+    assert "Dodo sync failed" in edit
+    assert "Unsupported currency 'XTS'" in edit
+
+    # One query for the whole page's sync states, however many products.
+    for n in range(5):
+        make_product(seller=seller, title=f"More {n}")
+    with django_assert_max_num_queries(8):
+        client.get(reverse("marketplace:seller_products"))

@@ -1,6 +1,6 @@
-"""The "Updated" badge: a product's file was replaced recently.
+"""Badges on seller and buyer pages: "Updated", and statuses from plugins.
 
-A file counts as updated for three days after it changed (seed: "Updated
+The "Updated" badge: a product's file was replaced recently. A file counts as updated for three days after it changed (seed: "Updated
 badge, last 3 days"), and only when it changed after a reference moment: for
 a buyer, the purchase (a file bought in its current version is not news); for
 the seller, the first publication (the first upload is not an update).
@@ -9,8 +9,20 @@ the seller, the first publication (the first upload is not an update).
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
+
+from marketplace_core.plugins.types import ProductBadge
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from marketplace_core.catalog.models import Product
+
+logger = logging.getLogger("marketplace_core.panels")
 
 #: How long a replaced file counts as "Updated".
 UPDATED_BADGE_DAYS = 3
@@ -27,3 +39,28 @@ def is_recently_updated(file_updated_at: dt.datetime | None, *,
         return False
     now = now or timezone.now()
     return file_updated_at >= now - dt.timedelta(days=UPDATED_BADGE_DAYS)
+
+
+def seller_product_badges(request: HttpRequest, products: Sequence[Product]
+                          ) -> dict[int, list[ProductBadge]]:
+    """Plugins' ``seller_product_badges`` for ``products``, by product id.
+
+    One call per plugin for the whole page. A plugin that raises is logged and
+    left out; badges naming a product not on the page are dropped.
+    """
+    from marketplace_core.plugins.manager import call_impl, implementations
+
+    by_product: dict[int, list[ProductBadge]] = {product.pk: [] for product in products}
+    if not by_product:
+        return by_product
+    kwargs = {"request": request, "products": list(products)}
+    for impl in implementations("seller_product_badges"):
+        try:
+            badges = call_impl(impl, "seller_product_badges", kwargs) or []
+        except Exception:
+            logger.exception("Plugin %r failed to give product badges", impl.plugin_name)
+            continue
+        for badge in badges:
+            if badge.product_id in by_product:
+                by_product[badge.product_id].append(badge)
+    return by_product

@@ -23,7 +23,7 @@ from marketplace_core.catalog import services
 from marketplace_core.catalog.forms import ProductForm
 from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
-from marketplace_core.panels.badges import is_recently_updated
+from marketplace_core.panels.badges import is_recently_updated, seller_product_badges
 from marketplace_core.panels.mixins import SellerOwnedMixin, SellerPanelMixin
 
 #: Which form field a service refusal belongs to (others are shown above the form).
@@ -66,10 +66,13 @@ class SellerProductListView(SellerPanelMixin, ListView):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
         context["q"] = self.request.GET.get("q", "").strip()
+        products = list(context["object_list"])
+        badges = seller_product_badges(self.request, products)
         context["rows"] = [
             (product, is_recently_updated(product.file_updated_at,
-                                          since=product.published_at, now=now))
-            for product in context["object_list"]
+                                          since=product.published_at, now=now),
+             badges[product.pk])
+            for product in products
         ]
         return context
 
@@ -141,6 +144,11 @@ class SellerProductUpdateView(SellerOwnedMixin, UpdateView):
         if _save(self.request, form) is None:
             return self.form_invalid(form)
         return HttpResponseRedirect(_products_url())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["badges"] = seller_product_badges(self.request, [self.object])[self.object.pk]
+        return context
 
 
 class SellerProductDeleteView(SellerOwnedMixin, View):

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         NavItem,
         PeriodicTask,
         ProductAction,
+        ProductBadge,
     )
     from marketplace_core.storage.backends import StorageBackend
 
@@ -97,6 +98,21 @@ def product_actions(
     :param product: The owned product.
     :param purchase: The buyer's active ownership of it.
     :return: Zero or more actions.
+    """
+
+
+@hookspec
+def seller_product_badges(request: HttpRequest, products: list[Product]) -> list[ProductBadge]:
+    """Status badges next to the seller's own products (list and edit pages).
+
+    Per request: called once per page with every product shown, so an
+    implementation answers with one query at most; results are concatenated
+    and grouped by ``ProductBadge.product_id`` (badges for other products are
+    dropped). An implementation that raises is logged and left out.
+
+    :param request: The current request (``request.user`` is the seller).
+    :param products: The seller's products on the page.
+    :return: Zero or more badges.
     """
 
 

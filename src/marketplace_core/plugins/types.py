@@ -44,6 +44,22 @@ class ProductAction:
 
 
 @dataclass(frozen=True)
+class ProductBadge:
+    """A short status a plugin shows next to one of a seller's products.
+
+    ``tone`` picks the colour: ``"info"``, ``"success"``, ``"warning"`` or
+    ``"danger"``; ``detail`` is longer text shown on hover and on the edit page
+    (for example why a sync to a payment provider failed).
+    """
+
+    product_id: int
+    label: str
+    tone: Literal["info", "success", "warning", "danger"] = "info"
+    detail: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
 class DownloadTarget:
     """Where to send a buyer to fetch a file: a short-lived URL and its expiry."""
 

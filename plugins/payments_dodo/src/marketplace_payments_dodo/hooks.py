@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.urls import path
 
 from marketplace_core import hookimpl
 from marketplace_core.payments.signing import is_valid_secret
+from marketplace_core.plugins.types import ProductBadge
 from marketplace_payments_dodo.conf import ENVIRONMENTS, conf
 
 if TYPE_CHECKING:
@@ -51,6 +52,29 @@ def product_saved(product: Product, created: bool) -> None:
     # Core delivers this event after commit; should a caller still be inside a
     # transaction, the worker must not look for the product before it commits.
     transaction.on_commit(partial(tasks.sync_product.delay, product.pk))
+
+
+_TONES: dict[str, Literal["info", "success", "warning", "danger"]] = {
+    "synced": "success", "pending": "info", "failed": "danger", "outdated": "warning",
+}
+
+
+@hookimpl
+def seller_product_badges(products: list[Product]) -> list[ProductBadge]:
+    """The Dodo sync state of each published product (one query for the page)."""
+    from marketplace_payments_dodo.sync import sync_statuses
+
+    published = [p for p in products if p.status == p.Status.PUBLISHED]
+    return [
+        ProductBadge(
+            product_id=product_id,
+            label=status.label,
+            tone=_TONES.get(status.state, "info"),
+            detail=status.last_error if status.state == "failed" else "",
+            key=f"dodo-{status.state}",
+        )
+        for product_id, status in sync_statuses(published).items()
+    ]
 
 
 @hookimpl
