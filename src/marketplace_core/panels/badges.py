@@ -1,7 +1,8 @@
 """Badges on seller and buyer pages: "Updated", and statuses from plugins.
 
-The "Updated" badge: a product's file was replaced recently. A file counts as updated for three days after it changed (seed: "Updated
-badge, last 3 days"), and only when it changed after a reference moment: for
+The "Updated" badge: a product's file was replaced recently. A file counts as
+updated for three days after it changed (seed: "Updated badge, last 3 days"),
+and only when it changed after a reference moment: for
 a buyer, the purchase (a file bought in its current version is not news); for
 the seller, the first publication (the first upload is not an update).
 """
