@@ -201,9 +201,10 @@ class PaymentProvider:
         """Optionally create or update ``product`` at the provider.
 
         Return the provider's product id, or ``None`` when the provider keeps
-        no product catalog. Called from a background task; may raise to retry.
-        Providers with a catalog usually also react to the ``product_saved``
-        event to keep it current (the Dodo plugin does).
+        no product catalog. Core itself never calls it: a provider with a
+        catalog calls it from a background task queued by its own
+        ``product_saved`` implementation (the Dodo plugin does), and may raise
+        there to retry.
         """
         return None
 
