@@ -11,6 +11,7 @@ the machine; ``.ci/run`` installs them on Debian.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
@@ -68,10 +69,37 @@ def demo(argv: list[str]) -> None:
     run(PYTHON, *manage, "runserver", address)
 
 
+def runnable(command: str) -> bool:
+    try:
+        done = subprocess.run([command, "--version"], capture_output=True, check=False)
+        return done.returncode == 0
+    except OSError:
+        return False
+
+
+def path_with_pythons(path: str) -> str:
+    """``path`` plus the folders of Python 3.12/3.13 installs that are not on it.
+
+    tox runs core on Python 3.13 too; pyenv (as on our CI image) installs it
+    without putting ``python3.13`` on the PATH unless it is a "global" version.
+    """
+    extra = []
+    for version in ("3.13", "3.12"):
+        if runnable(f"python{version}"):
+            continue
+        home = os.path.expanduser("~/.pyenv/versions")
+        for folder in sorted(glob.glob(f"{home}/{version}*/bin"), reverse=True):
+            if os.access(os.path.join(folder, f"python{version}"), os.X_OK):
+                extra.append(folder)
+                break
+    return os.pathsep.join([*extra, path])
+
+
 def test(argv: list[str]) -> None:
     ensure_venv()
     install("tox>=4.20", "tox-uv>=1.11")
-    run(BIN / "tox", "run", *argv)
+    env = {**os.environ, "PATH": path_with_pythons(os.environ.get("PATH", ""))}
+    run(BIN / "tox", "run", *argv, env=env)
 
 
 def main() -> None:
