@@ -85,7 +85,7 @@ def _environment(run_dir: Path, redis_url: str | None) -> dict[str, str]:
 def _prepare(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "django", "migrate", "-v", "0", "--skip-checks"],
                    env=env, cwd=ROOT, check=True)
-    subprocess.run([sys.executable, "-c", SEED], env=env, cwd=ROOT, check=True)  # noqa: S603
+    subprocess.run([sys.executable, "-c", SEED], env=env, cwd=ROOT, check=True)
 
 
 @contextlib.contextmanager
@@ -97,7 +97,7 @@ def _granian(env: dict[str, str], variant: str, cpu: str | None) -> Iterator[int
         "--runtime-threads", "1", "--http", "1", "--no-ws", "--log-level", "warning",
         "bench.wsgi:application",
     ])
-    process = subprocess.Popen(command, env={**env, "BENCH_VARIANT": variant},  # noqa: S603
+    process = subprocess.Popen(command, env={**env, "BENCH_VARIANT": variant},
                                cwd=ROOT)
     try:
         wait_for_port(port, process=process, what="granian")
@@ -115,7 +115,7 @@ def _wrk(port: int, path: str, *, duration: int, connections: int, cpu: str | No
     """Requests per second of one wrk run; fails on any error or unexpected status."""
     command = _pin(cpu, ["wrk", "-t1", f"-c{connections}", f"-d{duration}s",
                          f"http://127.0.0.1:{port}{path}"])
-    output = subprocess.run(command, capture_output=True, text=True,  # noqa: S603
+    output = subprocess.run(command, capture_output=True, text=True,
                             check=True).stdout
     if re.search(r"Non-2xx or 3xx responses|Socket errors", output):
         raise RuntimeError(f"wrk saw errors for {path}:\n{output}")

@@ -27,7 +27,7 @@ def _clean_env() -> dict[str, str]:
 
 
 def _manage(repo_root: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our interpreter and the example site's manage.py
+    return subprocess.run(
         [sys.executable, str(repo_root / "example_site" / "manage.py"), *args],
         env={**_clean_env(), **env}, capture_output=True, text=True, check=False,
     )
@@ -88,7 +88,7 @@ def test_dodo_browser_suite_passes_with_the_example_site_configured_for_dodo(
     # The child starts its own database and services from a clean environment.
     env = {k: v for k, v in _clean_env().items() if k != "PYTEST_ADDOPTS"}
 
-    result = subprocess.run(args, cwd=repo_root, env=env, capture_output=True,  # noqa: S603
+    result = subprocess.run(args, cwd=repo_root, env=env, capture_output=True,
                             text=True, check=False, timeout=280)
 
     output = (result.stdout + result.stderr)[-6000:]

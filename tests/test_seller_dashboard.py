@@ -67,7 +67,9 @@ def test_a_new_seller_sees_an_empty_dashboard(make_seller):
 
     stats = dict(re.findall(r'data-stat="([^"]+)">(.*?)</div>', html, flags=re.S))
     assert text_of(stats["total-customers"]) == "Total customers 0"
-    assert text_of(stats["revenue-this-month"]) == "Revenue this month – No sales yet this month"
+    assert text_of(stats["revenue-this-month"]) == (
+        "Revenue this month \u2013 No sales yet this month"  # an en dash
+    )
     assert "No sales in the last 12 months yet." in html
     assert "Nobody has bought your products yet." in html
     assert "Create your first product" in html
