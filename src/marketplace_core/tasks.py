@@ -2,11 +2,13 @@
 
 from marketplace_core.accounts.tasks import send_password_reset_email, send_verification_email
 from marketplace_core.catalog.tasks import delete_product_file
+from marketplace_core.notifications.tasks import send_notification
 from marketplace_core.payments.tasks import deliver_dummy_webhook
 
 __all__ = [
     "delete_product_file",
     "deliver_dummy_webhook",
+    "send_notification",
     "send_password_reset_email",
     "send_verification_email",
 ]

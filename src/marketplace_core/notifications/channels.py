@@ -1,37 +1,166 @@
 """Notification channels: where staff and sellers hear about events (Telegram, ...).
 
 A channel turns a :class:`Notification` into a message on some service. Core
-calls :meth:`NotificationChannel.send` from background tasks, never inside a
-request, so a slow or failing service cannot slow down a page.
+sends through channels only from the Celery task
+:func:`marketplace_core.notifications.tasks.send_notification`, queued by
+:func:`marketplace_core.notifications.services.notify` after the transaction
+commits, never inside a request, so a slow or failing service cannot slow down
+a page. A channel tells the task what to do about a failure by what it raises:
+:class:`RetryLater`, :class:`PermanentFailure`, or anything else.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
 class Notification:
-    """A short, plain-text message about something that happened."""
+    """A short, plain-text message about something that happened.
+
+    All text is plain: a channel escapes it for its own format (HTML,
+    Markdown, ...). ``data["id"]``, when given, identifies the notification:
+    core sends a notification with an id at most once per channel (see
+    :attr:`id`). Build ids from what the notification is about, so that the
+    same event announced twice gets the same id, e.g. ``"purchase:42"`` or
+    ``"support_request:7:completed"``.
+    """
 
     #: Machine-readable event name such as ``"support_request_created"``.
     event: str
     title: str
     body: str = ""
+    #: An absolute ``http(s)`` link to where the reader can act, or ``""``.
     url: str = ""
     data: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def id(self) -> str:
+        """The de-duplication id (``data["id"]``), or ``""`` when there is none."""
+        return str(self.data.get("id") or "")
+
+    def to_data(self) -> dict[str, Any]:
+        """A JSON-serializable dict, the Celery task's argument (see :meth:`from_data`)."""
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Notification:
+        """The notification :meth:`to_data` gave ``data`` for.
+
+        Raises ``TypeError`` when a field is missing, unknown or not text.
+        """
+        if not isinstance(data, dict):
+            raise TypeError(f"Notification data must be a dict, not {type(data).__name__}.")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise TypeError(f"Unknown notification fields: {', '.join(unknown)}.")
+        texts = {name: value for name, value in data.items() if name != "data"}
+        if any(not isinstance(value, str) for value in texts.values()):
+            raise TypeError("Notification fields event, title, body and url must be text.")
+        extra = data.get("data", {})
+        if not isinstance(extra, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in extra.items()
+        ):
+            raise TypeError("Notification data must map text to text.")
+        return cls(**texts, data=dict(extra))
+
+
+class RetryLater(Exception):
+    """Raised by :meth:`NotificationChannel.send`: try again in ``seconds``.
+
+    For a service that says how long to wait (Telegram's 429 ``retry_after``,
+    an HTTP ``Retry-After``). Core's task sends again once ``seconds`` have
+    passed (a quarter of a second later, never earlier); it counts as one of
+    the channel's retries (:attr:`RetryPolicy.max_retries`).
+    """
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        if not seconds >= 0:
+            raise ValueError(f"RetryLater needs a delay of zero seconds or more, not {seconds!r}.")
+        self.seconds = float(seconds)
+        self.reason = reason
+        super().__init__(reason or f"asked to wait {self.seconds:g} s")
+
+
+class PermanentFailure(Exception):
+    """Raised by :meth:`NotificationChannel.send`: sending again would fail again.
+
+    For refusals such as a revoked token, an unknown chat or an invalid
+    message. Core's task logs ``reason`` as an error (with ``code``, e.g.
+    ``"HTTP 403"``, when given) and drops the notification without retrying.
+    ``reason`` must not contain secrets (tokens, passwords).
+    """
+
+    def __init__(self, reason: str, *, code: str = "") -> None:
+        self.reason = reason
+        self.code = code
+        super().__init__(f"{code}: {reason}" if code else reason)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How core's task retries a channel's failures other than :class:`PermanentFailure`.
+
+    After an exception other than :class:`RetryLater`, retry ``n`` (from 0)
+    waits ``min(backoff_max, backoff * 2**n)`` seconds. Retries of both kinds
+    count against ``max_retries``; after that the notification is dropped with
+    an error in the log.
+    """
+
+    max_retries: int = 5
+    backoff: float = 2.0
+    backoff_max: float = 300.0
+
+    def delay(self, retries: int) -> float:
+        """Seconds before retry ``retries + 1`` after an outage."""
+        return float(min(self.backoff_max, self.backoff * 2**retries))
+
 
 class NotificationChannel:
-    """Base class of notification channels.
+    """Base class of notification channels. Register subclasses through
+    ``register_notification_channels``; core creates one instance each, without
+    arguments (no network calls in ``__init__``).
 
-    ``send`` must either deliver the message or raise; it may be retried, so a
-    channel that can de-duplicate should use ``notification.data["id"]``.
+    The contract (``marketplace_core.testing.contracts_notifications`` checks it):
+
+    - :meth:`send` delivers one notification synchronously and returns, or
+      raises. It runs in a Celery worker, never in a request.
+    - Everything in the notification is plain text: escape it for the
+      service's format, so ``<b>`` or ``&`` arrive as written and readers'
+      words cannot add markup or links.
+    - When the service says how long to wait (a rate limit), raise
+      :class:`RetryLater` with that delay.
+    - When the service refuses for good (bad credentials, unknown recipient,
+      invalid message), raise :class:`PermanentFailure` with its reason: the
+      notification is logged and dropped.
+    - Any other exception (timeouts, 5xx, refused connections) is retried with
+      exponential backoff (:meth:`retry_policy`), then dropped with an error.
+    - :meth:`send` may run more than once for a notification (workers die,
+      brokers redeliver); core remembers which notification ids each channel
+      has sent (in Django's cache, for a week) and skips repeats.
+    - :meth:`accepts` says which notifications to queue at all: a channel that
+      is not configured, or does not want an event, answers ``False``.
+    - Never log or put in exception messages the channel's secrets.
     """
 
     identifier: ClassVar[str]
     verbose_name: ClassVar[str]
+    #: The logger core's task reports this channel's retries and failures to
+    #: (a plugin uses its own name, §1 of the design: one name everywhere).
+    logger_name: ClassVar[str] = "marketplace_core.notifications"
 
     def send(self, notification: Notification) -> None:
+        """Deliver ``notification`` now, or raise (see the class docstring)."""
         raise NotImplementedError
+
+    def accepts(self, notification: Notification) -> bool:
+        """Whether :func:`~marketplace_core.notifications.services.notify` should
+        queue ``notification`` for this channel (by default: always)."""
+        return True
+
+    def retry_policy(self) -> RetryPolicy:
+        """Retry limits for this channel (read at each failure, so settings may
+        change them). By default 5 retries, 2 s doubling up to 300 s."""
+        return RetryPolicy()
