@@ -9,6 +9,7 @@ The test process sets neither and configures the plugin per test.
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -19,7 +20,10 @@ SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
-MARKETPLACE = {"PLUGINS": ["notify_telegram"], "LOCAL_STORAGE_ROOT": str(_RUN_DIR / "private")}
+MARKETPLACE: dict[str, Any] = {
+    "PLUGINS": ["notify_telegram"],
+    "LOCAL_STORAGE_ROOT": str(_RUN_DIR / "private"),
+}
 if os.environ.get("TEST_TELEGRAM_BOT_TOKEN"):
     MARKETPLACE["notify_telegram"] = {
         "BOT_TOKEN": os.environ["TEST_TELEGRAM_BOT_TOKEN"],

@@ -1,9 +1,9 @@
 """Retries through a real Celery worker and Redis broker, against the fake Bot API.
 
 The worker runs ``tests.worker_app`` with a 0.5 s backoff base and 3 retries;
-the test process queues ``notify_telegram.send_notification`` through its own
-Celery client. The fake refuses early retries after a 429 (as Telegram does),
-so ``[429, 200]`` proves ``retry_after`` was honoured.
+the test process queues core's ``send_notification`` task for the ``telegram``
+channel through its own Celery client. The fake refuses early retries after a
+429 (as Telegram does), so ``[429, 200]`` proves ``retry_after`` was honoured.
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ import itertools
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 from celery import Celery
-from marketplace_notify_telegram.tasks import TASK_NAME
 from marketplace_notify_telegram.testing import Attempt, FakeBotAPI
 
 from marketplace_core.notifications.channels import Notification
+from marketplace_core.notifications.tasks import TASK_NAME
 from marketplace_core.testing.workers import CeleryWorker
 from tests.conftest import CHAT_ID
 
@@ -67,7 +66,8 @@ def queue(broker: Celery) -> str:
     """Queue a notification with a unique title; returns the title."""
     title = f"Retry test {uuid.uuid4().hex[:8]}"
     note = Notification(event="test", title=title, body="Body", data={"id": title})
-    broker.send_task(TASK_NAME, kwargs={"notification": asdict(note)})
+    broker.send_task(TASK_NAME, kwargs={"channel_identifier": "telegram",
+                                        "notification_data": note.to_data()})
     return title
 
 

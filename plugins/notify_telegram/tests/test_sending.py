@@ -1,5 +1,5 @@
-"""Sending from the task, in process (eager Celery): where messages go, what a
-permanent refusal does, and the events the plugin listens to.
+"""Sending from core's notification task, in process (eager Celery): where
+messages go, what a permanent refusal does, and the events the plugin listens to.
 
 Retries need a real worker and broker: see ``test_retries.py``.
 """
@@ -7,13 +7,12 @@ Retries need a real worker and broker: see ``test_retries.py``.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from typing import Any
 
 import pytest
-from marketplace_notify_telegram.tasks import send_notification
 
 from marketplace_core.notifications.channels import Notification
+from marketplace_core.notifications.tasks import send_notification
 from marketplace_core.ownership import services
 from marketplace_core.plugins.manager import get_plugin_manager
 from tests.conftest import CHAT_ID, configure
@@ -21,7 +20,7 @@ from tests.conftest import CHAT_ID, configure
 
 def _send(title: str = "Hello", **data: str) -> str:
     note = Notification(event="test", title=title, body="Body", data=data)
-    return send_notification.delay(asdict(note)).get()
+    return send_notification.delay("telegram", note.to_data()).get()
 
 
 def test_sends_to_the_chat_and_topic(fake_bot: Any, settings: Any) -> None:

@@ -3,6 +3,10 @@
 The support plugin is not installed in this plugin's test environment (the
 integration tests run both together), so the request is a stand-in with exactly
 the attributes ``marketplace_support``'s hookspecs document for listeners.
+
+The support plugin fires these hooks after its transaction commits, in
+autocommit; the tests do the same (a transactional database), so core's
+``notify()`` queues at once.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import Any
 import pytest
 
 from marketplace_core.plugins.manager import get_plugin_manager
+
+pytestmark = pytest.mark.django_db(transaction=True)
 
 STATUS_LABELS = {"pending": "Pending", "in_progress": "In progress",
                  "completed": "Completed", "cancelled": "Cancelled"}

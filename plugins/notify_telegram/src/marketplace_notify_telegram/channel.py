@@ -1,28 +1,76 @@
-"""The Telegram notification channel (core's ``NotificationChannel`` contract)."""
+"""The Telegram notification channel (core's ``NotificationChannel`` contract).
+
+Core's task (``marketplace_core.notifications.tasks.send_notification``) calls
+:meth:`TelegramChannel.send` in a worker and acts on what it raises:
+
+- 429 Too Many Requests → :class:`~marketplace_core.notifications.channels.RetryLater`
+  with Telegram's ``retry_after``: sent again once it has passed;
+- 5xx, timeouts, refused connections → :class:`~.bot_api.Unavailable`, which
+  core retries after ``RETRY_BACKOFF * 2**n`` seconds (at most ``RETRY_BACKOFF_MAX``);
+- any other refusal (400, 401, 403, 404) →
+  :class:`~marketplace_core.notifications.channels.PermanentFailure` with
+  Telegram's reason and a hint: logged, not retried (it would be refused again).
+
+Both kinds of retry count against ``MAX_RETRIES``. Core logs under
+``notify_telegram``, the plugin's name.
+"""
 
 from __future__ import annotations
 
-from marketplace_core.notifications.channels import Notification, NotificationChannel
+from marketplace_core.notifications.channels import (
+    Notification,
+    NotificationChannel,
+    PermanentFailure,
+    RetryLater,
+    RetryPolicy,
+)
 from marketplace_notify_telegram import bot_api
-from marketplace_notify_telegram.conf import conf
+from marketplace_notify_telegram.conf import NAME, conf
 from marketplace_notify_telegram.formatting import PARSE_MODE, render
 
 
 class TelegramChannel(NotificationChannel):
     """Posts each notification to the configured chat (and forum topic, if set).
 
-    ``send`` talks to Telegram synchronously and raises a
-    :class:`~marketplace_notify_telegram.bot_api.BotAPIError` when the message
-    was not accepted; call it from a background task, never in a request
-    (:func:`marketplace_notify_telegram.tasks.send_notification` does).
+    ``send`` talks to Telegram synchronously; call it from a background task,
+    never in a request (core's ``notify()`` queues one). It accepts
+    notifications only while ``BOT_TOKEN`` and ``CHAT_ID`` are set (every
+    send would fail otherwise; ``manage.py check`` says why).
     """
 
     identifier = "telegram"
     verbose_name = "Telegram"
+    logger_name = NAME
+
+    def accepts(self, notification: Notification) -> bool:
+        return bool(conf.BOT_TOKEN and conf.CHAT_ID)
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(max_retries=conf.MAX_RETRIES, backoff=conf.RETRY_BACKOFF,
+                           backoff_max=conf.RETRY_BACKOFF_MAX)
 
     def send(self, notification: Notification) -> None:
-        bot_api.send_message(
-            api_url=conf.API_URL, token=conf.BOT_TOKEN, chat_id=conf.CHAT_ID,
-            text=render(notification), parse_mode=PARSE_MODE, thread_id=conf.THREAD_ID,
-            timeout=conf.TIMEOUT,
-        )
+        """Post ``notification`` as Telegram HTML; raises as the module docstring says."""
+        try:
+            bot_api.send_message(
+                api_url=conf.API_URL, token=conf.BOT_TOKEN, chat_id=conf.CHAT_ID,
+                text=render(notification), parse_mode=PARSE_MODE, thread_id=conf.THREAD_ID,
+                timeout=conf.TIMEOUT,
+            )
+        except bot_api.RetryAfter as exc:
+            raise RetryLater(exc.retry_after, reason=str(exc)) from exc
+        except bot_api.Rejected as exc:
+            raise PermanentFailure(exc.description + hint(exc),
+                                   code=f"HTTP {exc.status}") from exc
+
+
+def hint(exc: bot_api.BotAPIError) -> str:
+    """What the site owner can do about a refusal (``""`` when nothing specific)."""
+    migrated = exc.parameters.get("migrate_to_chat_id")
+    if migrated:
+        return f" (the group became a supergroup: set CHAT_ID to {migrated})"
+    if exc.status == 401:
+        return " (check BOT_TOKEN)"
+    if exc.status == 403:
+        return " (add the bot to the chat, or unblock it)"
+    return ""

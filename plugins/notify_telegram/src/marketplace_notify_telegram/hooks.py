@@ -2,7 +2,10 @@
 
 The support hooks are optional (``optionalhook=True``): they are called when the
 support plugin is enabled, and the plugin loads and works without it. Every
-event only queues a Celery task; nothing talks to Telegram during a request.
+event builds a core ``Notification`` and hands it to core's ``notify()``, which
+queues one Celery task per channel after commit (the Telegram channel accepts
+it only while ``BOT_TOKEN`` and ``CHAT_ID`` are set); nothing talks to Telegram
+during a request.
 """
 
 from __future__ import annotations
@@ -20,12 +23,9 @@ if TYPE_CHECKING:
 
 
 def _queue(notification: Notification) -> None:
-    from marketplace_notify_telegram.conf import conf
-    from marketplace_notify_telegram.tasks import queue
+    from marketplace_core.notifications.services import notify
 
-    # Without a token or chat every send would fail; `manage.py check` says why.
-    if conf.BOT_TOKEN and conf.CHAT_ID:
-        queue(notification)
+    notify(notification)
 
 
 @hookimpl
