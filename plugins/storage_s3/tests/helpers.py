@@ -1,18 +1,16 @@
-"""Shared steps for the plugin's tests: buying and refunding through core's
-services, and fetching presigned links over real HTTP.
+"""Shared steps for the plugin's tests: buying through core's services, and
+fetching presigned links over real HTTP.
 
-Nothing here is specific to S3 except :func:`presigned_link`, which is why the
-download and authorization tests could move into a core storage-backend
-contract kit unchanged.
+The download and authorization tests every backend needs moved into core's
+storage contract kit (``marketplace_core.testing.contracts_storage``, run in
+``test_storage_contract.py``); these helpers serve the S3-specific tests.
 """
 
 from __future__ import annotations
 
-import uuid
 from urllib.parse import urlsplit
 
 import requests
-from django.core.files.base import ContentFile
 from django.test import Client
 
 from marketplace_core.catalog.models import Product
@@ -26,12 +24,6 @@ def product_with(content: bytes, file_name: str = "guide.pdf", **fields: object)
     return factories.make_product(content=content, file_name=file_name, **fields)
 
 
-def replace_file(product: Product, content: bytes, file_name: str) -> None:
-    """What the seller's form does when a new file is uploaded."""
-    product.set_file(ContentFile(content, name=file_name), original_name=file_name)
-    product.save()
-
-
 def buy(buyer, product: Product) -> PurchasedProduct:
     """Pay for ``product`` through core's services, as a verified webhook would."""
     order = services.start_checkout(buyer=buyer, product=product, provider="dummy")
@@ -42,17 +34,6 @@ def buy(buyer, product: Product) -> PurchasedProduct:
     )
     assert outcome == services.Outcome.CONFIRMED
     return PurchasedProduct.objects.get(order=order)
-
-
-def refund(purchase: PurchasedProduct) -> None:
-    """A full refund recorded through core: ownership is revoked."""
-    order = purchase.order
-    outcome = services.record_refund(
-        provider="dummy", order_reference=order.reference,
-        provider_refund_id=f"ref_{uuid.uuid4().hex}", amount=order.amount,
-        currency=order.currency,
-    )
-    assert outcome == services.Outcome.REFUNDED
 
 
 def logged_in(user) -> Client:
