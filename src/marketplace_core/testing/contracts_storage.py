@@ -227,7 +227,8 @@ class StorageBackendContract:
             for i in range(2)
         ]
 
-        keys = [product.file.name for product in products]
+        keys = [str(product.file.name or "") for product in products]
+        assert all(keys), "the upload was not stored"
         assert keys[0] != keys[1], "the same upload twice must not share a key"
         storage = backend.get_storage()
         for product, key in zip(products, keys, strict=True):
