@@ -3,10 +3,13 @@ upload through a form into the bucket."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from marketplace_storage_s3.validation import UploadRules, sanitize_file_name, validate_upload
 
 from marketplace_core.catalog.models import Product
@@ -87,19 +90,25 @@ def test_default_cap_is_two_gib(s3):
                                                       allowed_extensions=None)
 
 
+def _product_form(**fields: object) -> dict[str, object]:
+    """What a seller submits on core's product page (``marketplace:seller_product_*``)."""
+    return {"title": "Season One", "slug": "", "description": "All episodes.",
+            "price": "9.99", "currency": "USD", "action": "publish", **fields}
+
+
 @pytest.mark.django_db
-def test_seller_upload_through_a_form_lands_privately_in_the_bucket(s3):
+def test_seller_upload_through_the_product_form_lands_privately_in_the_bucket(s3):
     """6 MiB: above Django's in-memory limit, so the form gets a temporary file."""
     seller = make_seller()
-    product = make_product(seller=seller, content=None)
     content = bytes(range(256)) * (6 * 1024 * 4)
     upload = SimpleUploadedFile("Season 1 (HD).zip", content, "application/zip")
 
-    response = logged_in(seller).post(f"/test-seller/products/{product.slug}/file/",
-                                      {"file": upload})
+    response = logged_in(seller).post(reverse("marketplace:seller_product_create"),
+                                      _product_form(file=upload))
 
-    assert response.status_code == 201, response.content
-    product.refresh_from_db()
+    assert response.status_code == 302, response.content
+    product = Product.objects.get(seller=seller)
+    assert product.status == Product.Status.PUBLISHED
     assert product.file_name == "Season_1_HD.zip"
     assert product.file_size == len(content)
     assert product.file_updated_at is not None
@@ -110,20 +119,24 @@ def test_seller_upload_through_a_form_lands_privately_in_the_bucket(s3):
 
 
 @pytest.mark.django_db
-def test_seller_form_shows_the_rules_and_stores_nothing(s3):
+def test_product_form_shows_the_upload_rules_and_stores_nothing(s3):
     seller = make_seller()
     product = make_product(seller=seller, content=b"current file\n", file_name="current.pdf")
     before = (product.file.name, product.file_updated_at)
     client = logged_in(seller)
+    edit = reverse("marketplace:seller_product_update", args=[product.pk])
 
     with with_storage_options(s3, MAX_UPLOAD_SIZE=1024, ALLOWED_EXTENSIONS=["pdf"]):
-        wrong_type = client.post(f"/test-seller/products/{product.slug}/file/",
-                                 {"file": SimpleUploadedFile("setup.exe", b"MZ...")})
-        too_large = client.post(f"/test-seller/products/{product.slug}/file/",
-                                {"file": SimpleUploadedFile("big.pdf", b"x" * 1025)})
+        wrong_type = client.post(edit, _product_form(
+            slug=product.slug, file=SimpleUploadedFile("setup.exe", b"MZ...")))
+        too_large = client.post(edit, _product_form(
+            slug=product.slug, file=SimpleUploadedFile("big.pdf", b"x" * 1025)))
 
-    assert wrong_type.status_code == too_large.status_code == 400
-    assert wrong_type.json()["errors"]["file"][0]["code"] == "file_extension"
-    assert too_large.json()["errors"]["file"][0]["code"] == "file_too_large"
+    assert wrong_type.status_code == too_large.status_code == 200  # the form, with errors
+    shown = html.unescape(wrong_type.content.decode()), html.unescape(too_large.content.decode())
+    assert "Files of this type are not accepted. Allowed: .pdf." in shown[0]
+    assert "files may be at most" in shown[1]
+    assert wrong_type.context["form"].errors.as_data()["file"][0].code == "file_extension"
+    assert too_large.context["form"].errors.as_data()["file"][0].code == "file_too_large"
     product = Product.objects.get(pk=product.pk)
     assert (product.file.name, product.file_updated_at) == before
