@@ -1,71 +1,16 @@
-"""Settings for this plugin's tests: core plus this plugin only."""
+"""Settings for this plugin's tests: core plus this plugin only
+(see :mod:`marketplace_core.testing.settings`).
 
-import os
-import tempfile
-from pathlib import Path
+Product files go to the S3 backend. The endpoint and the credentials belong to
+the SeaweedFS server the ``s3_storage_settings`` fixture (conftest.py) starts;
+it adds ENDPOINT_URL here and the credentials to the environment.
+"""
 
-import dj_database_url
+from marketplace_core.testing.settings import settings_for_tests
 
-from marketplace_core.plugins.loading import plugin_apps
-
-_RUN_DIR = Path(os.environ.get("MARKETPLACE_TEST_RUN_DIR") or tempfile.mkdtemp(prefix="mp-tests-"))
-SECRET_KEY = "tests-only-not-secret"
-DEBUG = False
-ALLOWED_HOSTS = ["*"]
-USE_TZ = True
-# Product files go to the S3 backend. The endpoint and the credentials belong to
-# the SeaweedFS server the ``s3_storage_settings`` fixture (conftest.py) starts;
-# it adds ENDPOINT_URL here and the credentials to the environment.
-MARKETPLACE = {
-    "PLUGINS": ["storage_s3"],
-    "STORAGE_BACKEND": "s3",
-    "LOCAL_STORAGE_ROOT": str(_RUN_DIR / "private"),
-    "storage_s3": {"BUCKET": "marketplace-test-products", "REGION": "us-east-1"},
-}
-INSTALLED_APPS = [
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django_htmx",
-    "marketplace_core",
-    *plugin_apps(MARKETPLACE["PLUGINS"]),
-]
-MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "marketplace_core.maintenance.middleware.UnderConstructionMiddleware",
-]
-ROOT_URLCONF = "tests.urls"
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "marketplace_core.context_processors.marketplace",
-            ]
-        },
-    }
-]
-DATABASES = {
-    "default": dj_database_url.config(
-        default="sqlite:///" + str(_RUN_DIR / "test-db.sqlite3"), conn_max_age=0
-    )
-}
-AUTH_USER_MODEL = "marketplace_core.User"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STATIC_URL = "/static/"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CELERY_TASK_ALWAYS_EAGER = True
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = "memory://"
-LOGIN_URL = "marketplace:login"
+_settings = settings_for_tests(plugins=["storage_s3"], name="storage_s3")
+_settings["MARKETPLACE"].update(
+    STORAGE_BACKEND="s3",
+    storage_s3={"BUCKET": "marketplace-test-products", "REGION": "us-east-1"},
+)
+globals().update(_settings)
