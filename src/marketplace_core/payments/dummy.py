@@ -56,8 +56,11 @@ def webhook_secret() -> str:
     """The configured secret, or one derived from ``SECRET_KEY`` (stable per site)."""
     if conf.DUMMY_WEBHOOK_SECRET:
         return conf.DUMMY_WEBHOOK_SECRET
+    key = settings.SECRET_KEY
     digest = hmac.new(
-        settings.SECRET_KEY.encode(), b"marketplace_core.dummy_webhook", hashlib.sha256
+        key.encode() if isinstance(key, str) else key,
+        b"marketplace_core.dummy_webhook",
+        hashlib.sha256,
     ).digest()
     return "whsec_" + base64.b64encode(digest).decode()
 
