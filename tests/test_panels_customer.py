@@ -2,7 +2,8 @@
 
 Order history turns orders into a billing list; My Products lists owned
 products with Download, an "Updated" badge and plugin actions. Both run the
-same number of queries for one row and for a full page.
+same number of queries for one row and for a full page, for the customer and
+for the seller wrappers (``/seller/orders/``, ``/seller/purchases/``) alike.
 """
 
 from __future__ import annotations
@@ -28,6 +29,16 @@ pytestmark = pytest.mark.django_db
 
 ORDERS_URL = "/account/orders/"
 MY_PRODUCTS_URL = "/account/products/"
+SELLER_ORDERS_URL = "/seller/orders/"
+SELLER_PURCHASES_URL = "/seller/purchases/"
+
+#: The role wrappers of each generic page: the customer's, and the seller's
+#: (``SellerOrderHistoryView``, ``SellerMyProductListView``), whose user is a seller.
+ORDER_HISTORY_PAGES = [pytest.param(ORDERS_URL, "customer", id="customer"),
+                       pytest.param(SELLER_ORDERS_URL, "seller", id="seller")]
+MY_PRODUCTS_PAGES = [pytest.param(MY_PRODUCTS_URL, "customer", id="customer"),
+                     pytest.param(SELLER_PURCHASES_URL, "seller", id="seller")]
+SIDEBAR_LABEL = {"customer": 'aria-label="My account"', "seller": 'aria-label="Seller panel"'}
 
 
 class ReceiptProvider(DummyProvider):
@@ -120,11 +131,12 @@ def test_order_history_is_paginated(make_user, make_product):
     assert "Page 2 of 2" in second
 
 
+@pytest.mark.parametrize(("url", "role"), ORDER_HISTORY_PAGES)
 @pytest.mark.parametrize("orders", [1, 25])
 def test_order_history_query_count_does_not_grow(
-    orders, make_user, make_product, django_assert_num_queries
+    orders, url, role, make_user, make_seller, make_product, django_assert_num_queries
 ):
-    buyer = make_user()
+    buyer = make_seller() if role == "seller" else make_user()
     for i in range(orders):
         order = sell(buyer, make_product(title=f"Item {i}"))
         if i % 2:
@@ -133,9 +145,12 @@ def test_order_history_query_count_does_not_grow(
 
     # session, user, count, orders with products, their payments
     with django_assert_num_queries(5):
-        response = client.get(ORDERS_URL)
+        response = client.get(url)
 
-    assert len(data_values(response.content.decode(), "order")) == min(orders, 20)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert SIDEBAR_LABEL[role] in html
+    assert len(data_values(html, "order")) == min(orders, 20)
 
 
 # ---------------------------------------------------------------------------
@@ -235,11 +250,12 @@ def test_a_failing_action_plugin_does_not_hide_the_product(make_user, make_produ
     assert data_values(html, "action") == ["download"]
 
 
+@pytest.mark.parametrize(("url", "role"), MY_PRODUCTS_PAGES)
 @pytest.mark.parametrize("owned", [1, 25])
 def test_my_products_query_count_does_not_grow(
-    owned, make_user, make_product, django_assert_num_queries
+    owned, url, role, make_user, make_seller, make_product, django_assert_num_queries
 ):
-    buyer = make_user()
+    buyer = make_seller() if role == "seller" else make_user()
     for i in range(owned):
         sell(buyer, make_product(title=f"Owned {i}"))
 
@@ -250,9 +266,13 @@ def test_my_products_query_count_does_not_grow(
     # session, user, count, purchases with products and sellers
     with (fake_plugins(plugin_module("fake_help", product_actions=product_actions)),
           django_assert_num_queries(4)):
-        response = client.get(MY_PRODUCTS_URL)
+        response = client.get(url)
 
-    assert len(data_values(response.content.decode(), "product")) == min(owned, 20)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert SIDEBAR_LABEL[role] in html
+    assert len(data_values(html, "product")) == min(owned, 20)
+    assert len(data_values(html, "action")) == 2 * min(owned, 20)  # Download and Help
 
 
 def test_customer_panel_sidebar_comes_from_nav_items(make_user):
