@@ -580,3 +580,37 @@ def test_resumed_download_over_http(live_server, settings, make_user, make_produ
     assert whole.status_code == 200
     assert whole.headers["Accept-Ranges"] == "bytes"
     assert whole.content == data
+
+
+def test_hook_tracing_never_prints_the_download_link(owned, monkeypatch, capfd):
+    """With MARKETPLACE_TRACE_HOOKS=1 every hook result is written to stderr; the
+    link is a bearer credential until it expires, so it must not be among them."""
+    from marketplace_core.plugins import manager
+    from tests.fakeplugins import preserved_plugin_manager
+
+    purchase, _, client = owned
+    monkeypatch.setenv(manager.TRACE_ENV_VAR, "1")
+    with preserved_plugin_manager():
+        # Tracing is switched on when the manager is built, as at start-up.
+        monkeypatch.setattr(manager, "_manager",
+                            manager.build_plugin_manager(manager.enabled_plugins()))
+        capfd.readouterr()
+        path = download_link(client, purchase.product)
+
+    err = capfd.readouterr().err
+    assert "resolve_download" in err and "DownloadTarget(" in err  # it was traced
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+    assert token not in err
+    assert LOCAL_PREFIX not in err
+
+
+def test_download_log_records_the_client_behind_trusted_proxies(owned, settings):
+    from marketplace_core.ownership.models import Download
+
+    purchase, _, client = owned
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "TRUSTED_PROXY_COUNT": 1}
+    response = client.get(f"/products/{purchase.product.slug}/download/",
+                          headers={"x-forwarded-for": "203.0.113.9, 198.51.100.7"},
+                          REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 302
+    assert Download.objects.get(purchase=purchase).ip_address == "198.51.100.7"

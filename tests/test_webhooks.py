@@ -516,3 +516,38 @@ def test_no_usable_secret_is_an_error_not_a_crash():
     for secrets in ([], [""], ["whsec_"]):
         with pytest.raises(WebhookVerificationError):
             signing.verify(body, headers, secrets)
+
+
+# -------------------------------------------------------------------------
+# a provider speaks only for its own orders
+# -------------------------------------------------------------------------
+
+
+def test_dummy_endpoint_is_closed_unless_dummy_is_active_or_debug(client, order, settings):
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "PAYMENT_PROVIDER": "acme"}
+    settings.DEBUG = False
+    body, headers = build_delivery("payment.succeeded", payment_data(order))
+
+    closed = post_webhook(client, body, headers)
+
+    assert closed.status_code == 404
+    assert closed.json() == {"error": "unknown payment provider 'dummy'"}
+    assert not owned(order)
+    settings.DEBUG = True
+    assert post_webhook(client, body, headers).status_code == 200
+    assert owned(order)
+
+
+def test_a_provider_cannot_pay_another_providers_order(client, make_user, make_product,
+                                                       caplog):
+    """A genuine dummy delivery naming an order checked out with another provider grants nothing."""
+    order = services.start_checkout(buyer=make_user(), product=make_product(), provider="acme")
+    body, headers = build_delivery("payment.succeeded", payment_data(order))
+
+    response = post_webhook(client, body, headers)
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "unknown_order"
+    assert not owned(order)
+    assert not Payment.objects.exists()
+    assert "belongs to 'acme'" in caplog.text

@@ -147,14 +147,26 @@ def attach_checkout(order: Order, provider_checkout_id: str) -> None:
 # -------------------------------------------------------------------------
 
 
-def _locked_order(reference: str | UUID | None) -> Order | None:
+def _locked_order(reference: str | UUID | None, provider: str) -> Order | None:
+    """The order ``reference`` checked out with ``provider``, locked; else ``None``.
+
+    A provider only ever speaks for its own orders: an event naming another
+    provider's order is treated like an unknown order, so one provider's
+    webhooks (the dummy provider's in a development leftover, say) can never
+    pay or refund orders taken through another.
+    """
     if not reference:
         return None
     try:
         ref = UUID(str(reference))
     except ValueError:
         return None
-    return Order.objects.select_for_update().filter(reference=ref).first()
+    order = Order.objects.select_for_update().filter(reference=ref).first()
+    if order is not None and order.provider != provider:
+        logger.error("Provider %r sent an event for order %s, which belongs to %r",
+                     provider, order.reference, order.provider)
+        return None
+    return order
 
 
 #: Flags of successful payments that did not pay for their order (extra charges):
@@ -220,7 +232,7 @@ def confirm_payment(
         return Outcome.INVALID
     reported_currency = (currency or "").upper()
     with transaction.atomic():
-        order = _locked_order(order_reference)
+        order = _locked_order(order_reference, provider)
         if order is None:
             logger.warning(
                 "Payment %s names unknown order %r", provider_payment_id, order_reference
@@ -296,7 +308,7 @@ def record_payment_failure(
     if not _valid_provider_id(provider_payment_id, "payment"):
         return Outcome.INVALID
     with transaction.atomic():
-        order = _locked_order(order_reference)
+        order = _locked_order(order_reference, provider)
         if order is None:
             return Outcome.UNKNOWN_ORDER
         payment, created = Payment.objects.get_or_create(
@@ -338,7 +350,7 @@ def record_payment_processing(
     if not _valid_provider_id(provider_payment_id, "payment"):
         return Outcome.INVALID
     with transaction.atomic():
-        order = _locked_order(order_reference)
+        order = _locked_order(order_reference, provider)
         if order is None:
             return Outcome.UNKNOWN_ORDER
         _, created = Payment.objects.get_or_create(
@@ -397,7 +409,7 @@ def record_refund(
         logger.error("Refund %s with unusable amount %r ignored", provider_refund_id, amount)
         return Outcome.INVALID
     with transaction.atomic():
-        order = _locked_order(order_reference)
+        order = _locked_order(order_reference, provider)
         if order is None:
             return Outcome.UNKNOWN_ORDER
         payment = (
@@ -475,7 +487,7 @@ def record_dispute(
         return Outcome.INVALID
     new_status = _dispute_status(status)
     with transaction.atomic():
-        order = _locked_order(order_reference)
+        order = _locked_order(order_reference, provider)
         if order is None:
             logger.warning("Dispute %s names unknown order %r", provider_dispute_id,
                            order_reference)

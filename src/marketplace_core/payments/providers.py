@@ -152,6 +152,16 @@ class PaymentProvider:
     verbose_name: ClassVar[str]
     billing_fields: ClassVar[tuple[str, ...]] = ("name", "email", "country")
 
+    def accepts_webhooks(self) -> bool:
+        """Whether the generic endpoint takes deliveries for this provider now.
+
+        ``True`` by default: a site keeps receiving refunds and disputes from a
+        provider it no longer checks out with. Answer ``False`` when the
+        provider must not be reachable at all (core's dummy provider outside
+        development); the endpoint then answers 404.
+        """
+        return True
+
     def start_checkout(self, request: HttpRequest, order: Order) -> CheckoutSession:
         """Create a hosted checkout for ``order`` and say where to send the buyer.
 

@@ -144,8 +144,9 @@ class PaymentWebhookView(View):
     applied, duplicate and ignored deliveries; 400 with the reason for anything
     unverifiable (nothing is recorded, so a corrected retry is applied); 503
     when the provider defers a genuine delivery it cannot resolve yet (nothing
-    is recorded; the provider retries); 404 for an unknown provider; 405 for
-    other methods; 413 for a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``. Errors
+    is recorded; the provider retries); 404 for an unknown provider or one
+    that does not accept webhooks now (``PaymentProvider.accepts_webhooks``);
+    405 for other methods; 413 for a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``. Errors
     while applying propagate (500), so the provider retries the whole delivery.
     """
 
@@ -158,9 +159,8 @@ class PaymentWebhookView(View):
         return response
 
     def post(self, request: HttpRequest, provider: str) -> JsonResponse:
-        try:
-            payment_provider = registry.payment_providers()[provider]
-        except KeyError:
+        payment_provider = registry.payment_providers().get(provider)
+        if payment_provider is None or not payment_provider.accepts_webhooks():
             return JsonResponse({"error": f"unknown payment provider {provider!r}"}, status=404)
         try:
             request.body  # noqa: B018 - read it once, within the configured size limit

@@ -61,9 +61,13 @@ class ProductBadge:
 
 @dataclass(frozen=True)
 class DownloadTarget:
-    """Where to send a buyer to fetch a file: a short-lived URL and its expiry."""
+    """Where to send a buyer to fetch a file: a short-lived URL and its expiry.
 
-    url: str
+    The URL is a bearer credential until it expires, so it is left out of the
+    dataclass's ``repr`` (hook tracing and log lines print that).
+    """
+
+    url: str = field(repr=False)
     expires_at: dt.datetime
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from marketplace_core.accounts.client_ip import client_ip as accounts_client_ip
 from marketplace_core.ownership.models import Download, PurchasedProduct
 
 #: Repeated downloads of one purchase within this window count once (double clicks).
@@ -16,12 +17,13 @@ DEDUP_WINDOW = dt.timedelta(seconds=10)
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client address as the web server saw it (trust proxies in the server).
+    """The client's address, through ``MARKETPLACE["TRUSTED_PROXY_COUNT"]`` proxies
+    as login throttling sees it.
 
-    ``None`` when the server passed no usable address (a Unix socket, for
-    example): the column is an IP address type and would refuse anything else.
+    ``None`` when there is no usable address (a Unix socket, for example): the
+    column is an IP address type and would refuse anything else.
     """
-    value = (request.META.get("REMOTE_ADDR") or "").strip()
+    value = accounts_client_ip(request)
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
