@@ -4,8 +4,12 @@ A channel turns a :class:`Notification` into a message on some service. Core
 sends through channels only from the Celery task
 :func:`marketplace_core.notifications.tasks.send_notification`, queued by
 :func:`marketplace_core.notifications.services.notify` after the transaction
-commits, never inside a request, so a slow or failing service cannot slow down
-a page. A channel tells the task what to do about a failure by what it raises:
+commits. With a Celery broker the task runs in a worker, never inside a
+request, so a slow or failing service cannot slow down a page; with
+``CELERY_TASK_ALWAYS_EAGER`` (no broker: development) it runs in the request
+that queued it, right after that request's transaction commits (check
+``marketplace_core.W004`` warns about this with ``DEBUG`` off). A channel
+tells the task what to do about a failure by what it raises:
 :class:`RetryLater`, :class:`PermanentFailure`, or anything else.
 """
 
@@ -107,11 +111,19 @@ class RetryPolicy:
     waits ``min(backoff_max, backoff * 2**n)`` seconds. Retries of both kinds
     count against ``max_retries``; after that the notification is dropped with
     an error in the log.
+
+    ``claim_ttl`` bounds how long one :meth:`NotificationChannel.send` may
+    take: before sending a notification with an id, the task claims it for
+    that many seconds, so a second task with the same notification (a
+    redelivery) sends nothing meanwhile. A task killed while sending leaves its
+    claim behind; it expires after ``claim_ttl``, and a task waiting for it (on
+    a worker) sends then. Keep it above the channel's longest timeout.
     """
 
     max_retries: int = 5
     backoff: float = 2.0
     backoff_max: float = 300.0
+    claim_ttl: float = 300.0
 
     def delay(self, retries: int) -> float:
         """Seconds before retry ``retries + 1`` after an outage."""
@@ -126,7 +138,10 @@ class NotificationChannel:
     The contract (``marketplace_core.testing.contracts_notifications`` checks it):
 
     - :meth:`send` delivers one notification synchronously and returns, or
-      raises. It runs in a Celery worker, never in a request.
+      raises. With a broker it runs in a Celery worker, never in a request;
+      with ``CELERY_TASK_ALWAYS_EAGER`` (no broker, development) it runs inside
+      the request that caused it, once that request's transaction committed
+      (core's check ``marketplace_core.W004`` warns about that with ``DEBUG`` off).
     - Everything in the notification is plain text: escape it for the
       service's format, so ``<b>`` or ``&`` arrive as written and readers'
       words cannot add markup or links.
@@ -137,9 +152,12 @@ class NotificationChannel:
       notification is logged and dropped.
     - Any other exception (timeouts, 5xx, refused connections) is retried with
       exponential backoff (:meth:`retry_policy`), then dropped with an error.
-    - :meth:`send` may run more than once for a notification (workers die,
-      brokers redeliver); core remembers which notification ids each channel
-      has sent (in Django's cache, for a week) and skips repeats.
+    - :meth:`send` may be asked more than once for a notification (workers
+      die, brokers redeliver): for a notification with an id, core's task
+      claims ``(channel, id)`` in Django's cache with an atomic ``add`` before
+      calling :meth:`send`, so two tasks racing each other send it once; the
+      claim is released when :meth:`send` raises (a retry may send) and kept
+      for a week when it returns (repeats are skipped).
     - :meth:`accepts` says which notifications to queue at all: a channel that
       is not configured, or does not want an event, answers ``False``.
     - Never log or put in exception messages the channel's secrets.

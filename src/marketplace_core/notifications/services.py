@@ -24,9 +24,11 @@ def notify(notification: Notification) -> None:
     """Queue ``notification`` for every registered channel that accepts it, after commit.
 
     Call it from a service or an event hook, inside or outside a transaction
-    (outside, the tasks are queued at once). Nothing is sent during the
-    request. A broker that cannot be reached is logged, never raised: the
-    change the notification is about has committed.
+    (outside, the tasks are queued at once). With a broker nothing is sent
+    during the request; with ``CELERY_TASK_ALWAYS_EAGER`` (no broker) the
+    tasks run in this process as they are queued, so after the commit but
+    still inside the request. A broker that cannot be reached is logged, never
+    raised: the change the notification is about has committed.
     """
     # robust: a failure here must not break the caller's other on_commit callbacks.
     transaction.on_commit(partial(queue_now, notification), robust=True)

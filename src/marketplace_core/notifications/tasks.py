@@ -15,20 +15,39 @@ the contract):
   the notification is dropped with an error in the log.
 
 Messages go to the channel's logger (``NotificationChannel.logger_name``).
-A notification with an id is sent at most once per channel: the ids of sent
-notifications are kept in Django's cache for :data:`SENT_TTL` seconds, so a
-redelivered task, or the same event announced twice, posts nothing twice (use
-a shared cache, such as Redis, when several workers run).
+
+A notification with an id is sent at most once per channel, also when two
+tasks carry it at the same time (a broker redelivered it while the first one
+was still sending):
+
+1. the task *claims* ``(channel, id)`` with the cache's atomic ``add``
+   (:func:`claim`, for the channel's ``RetryPolicy.claim_ttl``); a task that
+   finds the key taken sends nothing: :attr:`Outcome.DUPLICATE` when it was
+   sent, :attr:`Outcome.IN_FLIGHT` when another task holds the claim;
+2. only the claimant calls ``channel.send``;
+3. when ``send`` returns, the key is kept as "sent" for :data:`SENT_TTL`
+   seconds (a week), so later repeats are skipped; when it raises, the claim is
+   released (:func:`release`) before any retry is scheduled, so the retry, or
+   another delivery, can send.
+
+On a worker, an :attr:`~Outcome.IN_FLIGHT` task checks again once the claim
+would have expired (``claim_ttl`` plus :data:`RETRY_LATER_MARGIN`), counting
+as a retry: if the claimant died while sending, this task sends instead; if it
+sent, this one ends as a duplicate. The cache must be shared by every worker
+and its ``add`` atomic (Redis or Memcached; not the file-based cache, and the
+local-memory cache only within one process).
 
 With ``CELERY_TASK_ALWAYS_EAGER`` (no broker: the task runs inside the request
-that queued it) nothing is retried: waiting would hold up the page, and Celery
-would retry at once.
+that queued it, after that request's transaction commits) nothing is retried:
+waiting would hold up the page, and Celery would retry at once. An
+:attr:`~Outcome.IN_FLIGHT` task ends at once there too.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import uuid
 from typing import Any
 
 from celery import Task, shared_task
@@ -57,6 +76,9 @@ class Outcome(enum.StrEnum):
     SENT = "sent"
     #: The channel already sent a notification with this id.
     DUPLICATE = "duplicate"
+    #: Another task holds the claim on this id (it is sending it now), and
+    #: this one ran eagerly or had no retries left to wait for it.
+    IN_FLIGHT = "in_flight"
     #: The channel raised :class:`PermanentFailure`, or the task's data was invalid.
     REJECTED = "rejected"
     #: ``max_retries`` were used up.
@@ -67,9 +89,36 @@ class Outcome(enum.StrEnum):
     UNKNOWN_CHANNEL = "unknown_channel"
 
 
+#: The value of a key whose notification was sent (a claim's value is a token).
+SENT = True
+
+
 def sent_key(channel_identifier: str, notification_id: str) -> str:
-    """The cache key remembering that ``channel_identifier`` sent ``notification_id``."""
+    """The cache key of ``(channel_identifier, notification_id)``: a claim while a
+    task sends it, :data:`SENT` once it was sent."""
     return f"marketplace:notification-sent:{channel_identifier}:{notification_id}"
+
+
+def claim(key: str, ttl: float) -> str | None:
+    """Claim ``key`` for ``ttl`` seconds with the cache's atomic ``add``.
+
+    Returns the claim's token (for :func:`release`), or ``None`` when the key
+    is taken: claimed by another task, or :data:`SENT`. Of any number of
+    callers racing for a free key, exactly one gets a token.
+    """
+    token = f"claim:{uuid.uuid4().hex}"
+    return token if cache.add(key, token, timeout=max(1, round(ttl))) else None
+
+
+def release(key: str, token: str) -> None:
+    """Give up the claim ``token`` on ``key``, so another task may send.
+
+    Does nothing when ``key`` no longer holds ``token`` (the claim expired and
+    another task claimed it, or it was sent meanwhile): only a claimant
+    releases its own claim.
+    """
+    if cache.get(key) == token:
+        cache.delete(key)
 
 
 @shared_task(bind=True, name=TASK_NAME, acks_late=True, max_retries=None)
@@ -92,10 +141,13 @@ def send_notification(self: Task, channel_identifier: str,
                   channel.verbose_name, exc)
         return Outcome.REJECTED
     key = sent_key(channel_identifier, note.id) if note.id else None
-    if key and cache.get(key) is not None:
-        return Outcome.DUPLICATE
+    token = None
+    if key is not None:
+        token = claim(key, channel.retry_policy().claim_ttl)
+        if token is None:
+            return _taken(self, channel, log, note, key)
     try:
-        channel.send(note)
+        _send(channel, note, key, token)
     except PermanentFailure as exc:
         code = f" ({exc.code})" if exc.code else ""
         log.error("%s refused the %s notification %r%s: %s", channel.verbose_name, note.event,
@@ -106,9 +158,41 @@ def send_notification(self: Task, channel_identifier: str,
     except Exception as exc:
         retries = self.request.retries or 0
         return _retry(self, channel, log, note, exc, channel.retry_policy().delay(retries))
-    if key:
-        cache.set(key, True, SENT_TTL)
+    if key is not None:
+        cache.set(key, SENT, SENT_TTL)
     return Outcome.SENT
+
+
+def _send(channel: NotificationChannel, note: Notification, key: str | None,
+          token: str | None) -> None:
+    """``channel.send(note)``; when it raises, release the claim first, then re-raise."""
+    try:
+        channel.send(note)
+    except BaseException:
+        if key is not None and token is not None:
+            release(key, token)
+        raise
+
+
+def _taken(task: Task, channel: NotificationChannel, log: logging.Logger, note: Notification,
+           key: str) -> str:
+    """The key of ``note`` is taken: sent (a duplicate), or claimed by another task.
+
+    A claimed one is checked again on a worker once the claim has expired,
+    while retries are left; eagerly it is left to the claimant.
+    """
+    if cache.get(key) == SENT:
+        return Outcome.DUPLICATE
+    policy = channel.retry_policy()
+    retries = task.request.retries or 0
+    if task.request.is_eager or retries >= policy.max_retries:
+        log.info("%s: the %s notification %r is being sent by another task.",
+                 channel.verbose_name, note.event, note.title)
+        return Outcome.IN_FLIGHT
+    countdown = policy.claim_ttl + RETRY_LATER_MARGIN
+    log.info("%s: another task is sending the %s notification %r; checking again in %.1f s.",
+             channel.verbose_name, note.event, note.title, countdown)
+    raise task.retry(countdown=countdown)
 
 
 def _retry(task: Task, channel: NotificationChannel, log: logging.Logger, note: Notification,
