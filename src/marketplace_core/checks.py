@@ -177,6 +177,38 @@ def check_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
 
 
 @register(Tags.compatibility)
+def check_notifications(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W004: notification channels are registered, but tasks run eagerly with ``DEBUG`` off.
+
+    With ``CELERY_TASK_ALWAYS_EAGER`` core's notification task runs in the
+    request that queued it (after its transaction commits): every page that
+    notifies waits for the channel's service, and failures are never retried.
+    Fine in development (``DEBUG`` on); in production, configure a broker.
+    """
+    from marketplace_core.plugins.registry import notification_channels
+
+    if settings.DEBUG or not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return []
+    try:
+        channels = sorted(notification_channels())
+    except ImproperlyConfigured:
+        return []  # a channel registration error stops start-up with its own message
+    if not channels:
+        return []
+    return [
+        Warning(
+            f"Notification channels are registered ({', '.join(channels)}), but "
+            "CELERY_TASK_ALWAYS_EAGER is on with DEBUG off: notifications are sent inside "
+            "the request that caused them (after its transaction commits), and failed sends "
+            "are not retried.",
+            hint="Configure a Celery broker (CELERY_BROKER_URL, e.g. Redis), set "
+            "CELERY_TASK_ALWAYS_EAGER = False and run a worker.",
+            id="marketplace_core.W004",
+        )
+    ]
+
+
+@register(Tags.compatibility)
 def check_plugin_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Collect ``check_configuration`` results from every enabled plugin."""
     from marketplace_core.plugins.manager import call_impl, implementations
