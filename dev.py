@@ -5,8 +5,10 @@
     python3 dev.py test   # the whole test suite (every tox environment)
 
 Creates ``.venv/`` on first use and installs what the command needs into it.
-Services the tests start (PostgreSQL, Redis, Chromium) must be installed on
-the machine; ``.ci/run`` installs them on Debian.
+The tests also start PostgreSQL, Redis and Chromium from the machine's own
+packages: on Debian or Ubuntu as root, ``test`` installs whichever is missing
+with apt-get; elsewhere it stops and names the packages to install (the tests
+never skip a missing service).
 """
 
 from __future__ import annotations
@@ -95,7 +97,39 @@ def path_with_pythons(path: str) -> str:
     return os.pathsep.join([*extra, path])
 
 
+#: Debian package for each program the tests start.
+SERVICES = {"redis-server": "redis-server", "initdb": "postgresql", "chromium": "chromium"}
+
+
+def missing_services() -> list[str]:
+    missing = []
+    for program, package in SERVICES.items():
+        found = shutil.which(program) or (
+            program == "initdb" and glob.glob("/usr/lib/postgresql/*/bin/initdb")
+        )
+        if not found:
+            missing.append(package)
+    return missing
+
+
+def ensure_services() -> None:
+    missing = missing_services()
+    if not missing:
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+        return
+    sys.exit(
+        "The tests start these services, which are not installed: " + ", ".join(missing)
+        + ".\nInstall them with your package manager (Debian/Ubuntu: "
+        f"sudo apt-get install {' '.join(missing)}) and run again."
+    )
+
+
 def test(argv: list[str]) -> None:
+    ensure_services()
     ensure_venv()
     install("tox>=4.20", "tox-uv>=1.11")
     env = {**os.environ, "PATH": path_with_pythons(os.environ.get("PATH", ""))}
