@@ -10,69 +10,37 @@ Runs on SQLite and on PostgreSQL (``--marketplace-db=postgres``).
 
 from __future__ import annotations
 
-import socketserver
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from django.core.signals import request_finished, request_started
 
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Order, Payment, PurchasedProduct, WebhookDelivery
 from marketplace_core.payments.dummy import build_delivery, read_checkout_token
+from marketplace_core.testing.contracts import (
+    InFlight,
+    accept_many_connections,
+    requests_in_flight,
+    send_together,
+)
 from tests.payments_support import WEBHOOK_URL, csrf_token, logged_in_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class InFlight:
-    """Counts requests the server is handling at the same time."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.now = 0
-        self.peak = 0
-
-    def started(self, **kwargs: Any) -> None:
-        with self._lock:
-            self.now += 1
-            self.peak = max(self.peak, self.now)
-
-    def finished(self, **kwargs: Any) -> None:
-        with self._lock:
-            self.now -= 1
-
-
 @pytest.fixture
 def in_flight() -> Iterator[InFlight]:
-    counter = InFlight()
-    request_started.connect(counter.started, weak=False)
-    request_finished.connect(counter.finished, weak=False)
-    try:
+    with requests_in_flight() as counter:
         yield counter
-    finally:
-        request_started.disconnect(counter.started)
-        request_finished.disconnect(counter.finished)
 
 
 @pytest.fixture
 def server(live_server: Any) -> Any:
-    """pytest-django's live server, able to take 100 connections at once.
-
-    Django's ``ThreadedWSGIServer`` handles each connection in its own thread
-    but listens with a backlog of only 10 (``WSGIServer.request_queue_size``);
-    the kernel resets connections beyond it ("Connection reset by peer")
-    before any of our code runs. Production servers listen with a backlog in
-    the thousands (gunicorn: 2048), so the test raises it on the live socket.
-    """
-    httpd = live_server.thread.httpd
-    assert isinstance(httpd, socketserver.ThreadingMixIn), "live server is not threaded"
-    httpd.socket.listen(1024)
-    return live_server
+    """pytest-django's live server, able to take 100 connections at once."""
+    return accept_many_connections(live_server)
 
 
 @pytest.fixture
@@ -80,17 +48,6 @@ def order(make_user, make_product) -> Order:
     product = make_product(title="Field Guide", price=1999, currency="USD")
     return services.start_checkout(buyer=make_user(), product=product, provider="dummy")
 
-
-def send_together(count: int, send: Callable[[int], requests.Response]) -> list[requests.Response]:
-    """Call ``send(i)`` from ``count`` threads released at the same instant."""
-    barrier = threading.Barrier(count, timeout=60)
-
-    def run(i: int) -> requests.Response:
-        barrier.wait()
-        return send(i)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> requests.Response:

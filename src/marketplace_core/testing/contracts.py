@@ -29,6 +29,7 @@ The kit needs ``requests`` and pytest-django (``live_server``, ``client``).
 from __future__ import annotations
 
 import abc
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -38,13 +39,14 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pytest
 import requests
+from django.core.signals import request_finished, request_started
 from django.test import Client
 from django.urls import reverse
 
@@ -246,6 +248,41 @@ def send_together(count: int, send: Callable[[int], requests.Response]) -> list[
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(run, range(count)))
+
+
+class InFlight:
+    """Counts the requests the live server handles at the same time (``peak``).
+
+    A concurrency test asserts ``peak >= 2`` so it proves its requests really
+    overlapped instead of queueing one behind another.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+
+    def started(self, **kwargs: Any) -> None:
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def finished(self, **kwargs: Any) -> None:
+        with self._lock:
+            self.now -= 1
+
+
+@contextlib.contextmanager
+def requests_in_flight() -> Iterator[InFlight]:
+    """An :class:`InFlight` counter connected to Django's request signals."""
+    counter = InFlight()
+    request_started.connect(counter.started, weak=False)
+    request_finished.connect(counter.finished, weak=False)
+    try:
+        yield counter
+    finally:
+        request_started.disconnect(counter.started)
+        request_finished.disconnect(counter.finished)
 
 
 def accept_many_connections(live_server: Any) -> Any:
@@ -480,8 +517,10 @@ class PaymentProviderContract:
                 return session.post(url, data=delivery.body, timeout=120, headers={
                     **delivery.headers, "Content-Type": "application/json"})
 
-        responses = send_together(50, send)
+        with requests_in_flight() as in_flight:
+            responses = send_together(50, send)
 
+        assert in_flight.peak >= 2, f"at most {in_flight.peak} request at a time"
         assert [r.status_code for r in responses] == [200] * 50, {
             r.status_code: r.text[:300] for r in responses if r.status_code != 200}
         assert Counter(r.json()["status"] for r in responses) == {"ok": 1, "duplicate": 49}
