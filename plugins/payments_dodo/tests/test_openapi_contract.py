@@ -2,9 +2,10 @@
 
 A whole purchase runs through the real SDK against the fake: product created
 and updated, checkout session created and read back, payment paid, failed,
-read back, refunded and disputed. Every request the plugin sent and every
-answer the fake gave is validated against ``openapi.json`` (request bodies,
-2xx responses), and so is every webhook body the fake signed (the
+read back, its invoice fetched (a PDF), refunded and disputed. Every request
+the plugin sent and every answer the fake gave is validated against
+``openapi.json`` (request bodies, 2xx responses, the PDF as the description's
+array of bytes), and so is every webhook body the fake signed (the
 ``webhooks`` section). Collected when ``../shared/dodo/openapi.json`` (or
 ``DODO_OPENAPI_JSON``) exists; see ``conftest.py``.
 """
@@ -80,6 +81,7 @@ def flow(dodo: FakeDodo, make_user, make_product, rf) -> FakeDodo:
         status = client.retrieve_checkout_session(session.provider_checkout_id)
         payment = client.retrieve_payment(status.payment_id or "")
         if outcome == "pay":
+            assert client.payment_invoice(payment.payment_id).startswith(b"%PDF-")
             dodo.refund(payment.payment_id, amount=500, reason="Partial refund")
             dispute = dodo.dispute(payment.payment_id)
             dodo.dispute(payment.payment_id, status="dispute_challenged", dispute_id=dispute)
@@ -91,7 +93,8 @@ def test_the_story_covers_every_route_and_event_the_plugin_uses(flow):
     routes = {(e.method, e.route) for e in flow.exchanges}
     assert routes == {("POST", "/products"), ("PATCH", "/products/{id}"),
                       ("POST", "/checkouts"), ("GET", "/checkouts/{id}"),
-                      ("GET", "/payments/{payment_id}")}
+                      ("GET", "/payments/{payment_id}"),
+                      ("GET", "/invoices/payments/{payment_id}")}
     assert {w.event_type for w in flow.webhooks} == {
         "payment.processing", "payment.succeeded", "payment.failed", "refund.succeeded",
         "dispute.opened", "dispute.challenged"}
@@ -118,10 +121,17 @@ def test_answers_of_the_fake_match_the_description(flow):
         if "content" not in answer:
             assert exchange.response is None, f"{exchange.route} answers without a body"
             continue
+        if isinstance(exchange.response, bytes):  # a PDF: the description's array of bytes
+            assert set(answer["content"]) == {"application/pdf"}, exchange.route
+            assert exchange.response.startswith(b"%PDF-"), exchange.response[:20]
+            found[f"{exchange.method} {exchange.route}"] = problems(
+                list(exchange.response), "paths", exchange.route, exchange.method.lower(),
+                "responses", "200", "content", "application/pdf", "schema")
+            continue
         found[f"{exchange.method} {exchange.route}"] = problems(
             exchange.response, "paths", exchange.route, exchange.method.lower(), "responses",
             "200", "content", "application/json", "schema")
-    assert len(found) == 4 and all(not p for p in found.values()), found
+    assert len(found) == 5 and all(not p for p in found.values()), found
 
 
 def test_webhooks_of_the_fake_match_the_description(flow):

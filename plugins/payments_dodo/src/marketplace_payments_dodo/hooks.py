@@ -32,9 +32,12 @@ def register_payment_providers() -> list[type[PaymentProvider]]:
 
 @hookimpl
 def register_urlpatterns() -> list[URLPattern]:
-    from marketplace_payments_dodo.views import DodoWebhookView
+    from marketplace_payments_dodo.views import DodoWebhookView, InvoiceDownloadView
 
-    return [path("webhook/", DodoWebhookView.as_view(), name="webhook")]
+    return [
+        path("webhook/", DodoWebhookView.as_view(), name="webhook"),
+        path("invoices/<uuid:reference>/", InvoiceDownloadView.as_view(), name="invoice"),
+    ]
 
 
 @hookimpl

@@ -20,7 +20,7 @@ from marketplace_core.payments.providers import (
     WebhookDeferred,
     WebhookEvent,
 )
-from marketplace_payments_dodo import client, sync, webhooks
+from marketplace_payments_dodo import client, invoices, sync, webhooks
 from marketplace_payments_dodo.client import DodoError, DodoRejected, DodoUnavailable
 from marketplace_payments_dodo.conf import conf
 
@@ -129,6 +129,17 @@ class DodoProvider(PaymentProvider):
                                   ) from exc
         reference = payment.metadata.get(client.ORDER_REFERENCE_KEY)
         return reference if isinstance(reference, str) and reference else None
+
+    def receipt_url(self, order: Order) -> str | None:
+        """The plugin's invoice download (``payments_dodo:invoice``) for a paid Dodo order.
+
+        ``None`` unless ``order`` is paid with a successful Dodo payment. Reads
+        only ``order``'s fields and ``order.payments.all()`` (prefetched by the
+        order history): no query and no call to Dodo per order. The link leads
+        to :class:`~marketplace_payments_dodo.views.InvoiceDownloadView`, which
+        fetches the PDF from Dodo for the order's buyer only.
+        """
+        return invoices.invoice_url(order)
 
     def sync_product(self, product: Product) -> str | None:
         """Create or update ``product`` at Dodo now; returns Dodo's product id."""

@@ -16,6 +16,11 @@ description:
 - ``POST /checkouts``, ``GET /checkouts/{id}``
 - ``POST /products``, ``GET /products/{id}``, ``PATCH /products/{id}``
 - ``GET /payments/{id}``
+- ``GET /invoices/payments/{payment_id}``: the invoice of a succeeded payment,
+  a small one-page PDF (:func:`invoice_pdf`) sent as ``application/pdf``;
+  404 (JSON) for an unknown payment or one that did not succeed. Served with
+  the API key, as for a business that asks for a credential on its invoice
+  links (the plugin always sends it)
 
 and, without auth, the hosted checkout page a browser sees:
 ``GET /checkout/{session_id}`` (the order with **Pay** and **Fail** buttons),
@@ -29,7 +34,8 @@ library and POSTed to :attr:`FakeDodo.webhook_url` from a background thread.
 and :meth:`FakeDodo.release_webhooks` deliver out of order;
 :meth:`FakeDodo.fail_next` makes the API answer 429 or 5xx (or any status).
 Every API exchange is kept in :attr:`FakeDodo.exchanges` (the plugin's tests
-validate them against Dodo's OpenAPI description).
+validate them against Dodo's OpenAPI description); a PDF answer is kept as
+``bytes``.
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from dodopayments.types.currency import Currency
 from standardwebhooks.webhooks import Webhook
+
+from marketplace_core.money import format_money
 
 BUSINESS_ID = "bus_fake0business"
 BRAND_ID = "bus_fake0business"
@@ -503,6 +511,8 @@ class FakeDodo:
             ("GET", r"/products/([^/]+)", "/products/{id}", self._get_product),
             ("PATCH", r"/products/([^/]+)", "/products/{id}", self._patch_product),
             ("GET", r"/payments/([^/]+)", "/payments/{payment_id}", self._get_payment),
+            ("GET", r"/invoices/payments/([^/]+)", "/invoices/payments/{payment_id}",
+             self._get_payment_invoice),
         ]
 
     def route_of(self, method: str, path: str) -> str:
@@ -626,6 +636,14 @@ class FakeDodo:
             return 404, _error("Payment not found", "NOT_FOUND")
         return 200, payment
 
+    def _get_payment_invoice(self, body: Any, payment_id: str) -> tuple[int, Any]:
+        payment = self.payments.get(payment_id)
+        if payment is None:
+            return 404, _error("Payment not found", "NOT_FOUND")
+        if payment["status"] != "succeeded":
+            return 404, _error("No invoice for a payment that did not succeed", "NOT_FOUND")
+        return 200, invoice_pdf(payment)
+
     # --- the hosted checkout page ---------------------------------------------
 
     def checkout_page(self, session_id: str) -> str | None:
@@ -667,6 +685,46 @@ _STATUS_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND",
 
 def _error(message: str, code: str = "UNPROCESSABLE_ENTITY") -> dict[str, str]:
     return {"code": code, "message": message}
+
+
+def invoice_pdf(payment: dict[str, Any]) -> bytes:
+    """A one-page PDF invoice for ``payment`` (``PaymentResponse``), as the fake serves it.
+
+    A well-formed PDF 1.4 file (header, objects, cross-reference table with
+    exact offsets, trailer) whose page says "Invoice", the payment id and the
+    amount, so a test can find them in the bytes.
+    """
+    amount = format_money(int(payment["total_amount"]), str(payment["currency"]))
+    lines = ["Invoice", f"Payment {payment['payment_id']}", f"Total {amount}"]
+    text = " ".join(
+        f"BT /F1 14 Tf 72 {720 - 24 * i} Td ({_pdf_text(line)}) Tj ET"
+        for i, line in enumerate(lines)
+    ).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _pdf_text(value: str) -> str:
+    """``value`` as the inside of a PDF string literal (Latin-1, parentheses escaped)."""
+    safe = value.encode("latin-1", "replace").decode("latin-1")
+    return safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -715,7 +773,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.exchanges.append(Exchange(method=method, route=route, path=path,
                                                 request=body, status=status,
                                                 response=response))
-        self._json(status, response, extra)
+        if isinstance(response, bytes):
+            self._send(status, response, "application/pdf", extra)
+        else:
+            self._json(status, response, extra)
 
     def _hosted_page(self, method: str, session_id: str, action: str | None) -> None:
         if method == "GET" and action is None:
