@@ -2,14 +2,16 @@
 
 Contract:
 
-- Every lookup reads the slug's *version key* from Django's default cache (one
-  round trip, batched with any extra key the caller needs, such as the
-  maintenance flag). The in-process entry is used only when it was loaded under
-  that same version, so a change made by any process sharing the cache is seen
-  by the very next lookup in every process.
-- :func:`invalidate` gives the slug a new version. Writers call it right away
-  and again after their transaction commits: a reader that loaded the old row
-  in between stored it under the old version, which nobody asks for again.
+- Every lookup asks the version store (:mod:`marketplace_shorturl.versions`)
+  for the slug's current *version*. The in-process entry is used only when it
+  was loaded under that same version, so a change made by any process sharing
+  the cache is seen by the very next lookup in every process. With Redis as
+  the cache the store answers from process memory, kept current by Redis's
+  invalidation messages (no round trip per lookup); with any other cache it
+  reads the version from the cache.
+- :func:`LinkCache.invalidate` gives the slug a new version. Writers call it right
+  away and again after their transaction commits: a reader that loaded the old
+  row in between stored it under the old version, which nobody asks for again.
 - On a cache hit the lookup makes no database query. Unknown slugs are cached
   too (briefly), so probing random slugs does not reach the database each time.
 """
@@ -19,10 +21,11 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from django.core.cache import cache
 
+from marketplace_shorturl import versions
 from marketplace_shorturl.conf import conf
 
 #: Unknown slugs are remembered this long (seconds) in the shared cache.
@@ -70,25 +73,19 @@ class LinkCache:
         self._local: dict[str, tuple[str, CachedLink | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, slug: str, *, also: str | None = None) -> tuple[CachedLink | None, Any]:
-        """The link for lowercase ``slug`` (``None`` if unknown) and the value of ``also``.
-
-        ``also`` is another key of the default cache read in the same round trip.
-        """
-        vkey = version_key(slug)
-        values = cache.get_many([vkey, also] if also else [vkey])
-        version = values.get(vkey)
-        extra = values.get(also) if also else None
+    def get(self, slug: str) -> CachedLink | None:
+        """The link for lowercase ``slug``, ``None`` if there is no such link."""
+        version = versions.store().get(version_key(slug))
         if version is not None:
             local = self._local.get(slug)
             if local is not None and local[0] == version:
-                return local[1], extra
-        return self._load(slug, version), extra
+                return local[1]
+        return self._load(slug, version)
 
     def _load(self, slug: str, version: str | None) -> CachedLink | None:
         if version is None:
-            cache.add(version_key(slug), _new_version(), timeout=conf.CACHE_TIMEOUT)
-            version = cache.get(version_key(slug)) or _new_version()
+            version = versions.store().ensure(version_key(slug), _new_version(),
+                                              conf.CACHE_TIMEOUT)
         key = _entry_key(slug, version)
         stored = cache.get(key)
         if stored is None:
@@ -112,14 +109,15 @@ class LinkCache:
 
     def invalidate(self, slug: str) -> None:
         """Make every process reload ``slug`` on its next lookup."""
-        cache.set(version_key(slug), _new_version(), timeout=conf.CACHE_TIMEOUT)
+        versions.store().bump(version_key(slug), _new_version(), conf.CACHE_TIMEOUT)
         with self._lock:
             self._local.pop(slug, None)
 
     def clear_local(self) -> None:
-        """Forget this process's layer (the shared cache is untouched)."""
+        """Forget this process's layer and remembered versions (the shared cache is untouched)."""
         with self._lock:
             self._local.clear()
+        versions.store().forget()
 
 
 def _to_tuple(link: CachedLink) -> tuple[int, str, bool, float | None]:

@@ -13,8 +13,10 @@ middleware, whose work a redirect does not need::
     ]
 
 It handles only ``GET /<prefix>/<slug>`` for a working link while maintenance
-mode is off, with one read of the shared cache (the link's version and the
-maintenance flag together). Everything else — unknown, expired or inactive
+mode is off (core's :func:`~marketplace_core.maintenance.state.is_enabled`, the
+same answer the maintenance middleware gets). With Redis as the cache a
+redirect of a link this process has seen makes no round trip to Redis at all
+(see :mod:`marketplace_shorturl.versions`). Everything else — unknown, expired or inactive
 links, maintenance mode, other methods — goes down the normal stack to
 :func:`~marketplace_shorturl.views.shorturl_view`, which gives the same answer
 with the site's full pages (404, the 410 page, the maintenance page). Without
@@ -31,8 +33,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 
-from marketplace_core.conf import conf as core_conf
-from marketplace_core.maintenance.state import CACHE_KEY as MAINTENANCE_KEY
+from marketplace_core.maintenance.state import is_enabled as maintenance_enabled
 from marketplace_shorturl import redirects
 from marketplace_shorturl.slugs import RESERVED_WORDS, SLUG_PATTERN
 
@@ -82,9 +83,9 @@ class ShortURLMiddleware:
         match = _SLUG.fullmatch(path, len(prefix))
         if match is None or match.group(1).lower() in RESERVED_WORDS:
             return None  # not a short link (the seller pages live under /s/manage/)
-        link, maintenance = redirects.find(match.group(1), also=MAINTENANCE_KEY)
-        if maintenance or core_conf.MAINTENANCE_MODE:
+        if maintenance_enabled():
             return None  # the maintenance middleware decides, as for any page
+        link = redirects.find(match.group(1))
         if link is None or link.status(redirects.now()) != "ok":
             return None
         request.get_host()  # ALLOWED_HOSTS applies here too (DisallowedHost -> 400)

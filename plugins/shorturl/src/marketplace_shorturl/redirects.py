@@ -11,9 +11,9 @@ from marketplace_shorturl.clicks import buffer
 from marketplace_shorturl.linkcache import CachedLink, links
 
 
-def find(slug: str, *, also: str | None = None) -> tuple[CachedLink | None, object]:
-    """The link for ``slug`` as typed (any case) and the cache value of ``also``."""
-    return links.get(slugs.normalize(slug), also=also)
+def find(slug: str) -> CachedLink | None:
+    """The link for ``slug`` as typed (any case), ``None`` if there is none."""
+    return links.get(slugs.normalize(slug))
 
 
 def redirect(link: CachedLink, *, count: bool) -> HttpResponseRedirect:

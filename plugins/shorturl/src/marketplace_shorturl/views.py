@@ -33,7 +33,7 @@ def shorturl_view(request: HttpRequest, slug: str) -> HttpResponse:
     makes no database query; with :class:`~marketplace_shorturl.middleware.ShortURLMiddleware`
     installed, GETs of working links are answered before this view is reached.
     """
-    link, _unused = redirects.find(slug)
+    link = redirects.find(slug)
     if link is None:
         raise Http404(_("No such short link."))
     status = link.status(redirects.now())
