@@ -1,14 +1,15 @@
 """Several real server processes sharing one database and one Redis.
 
 These run on the test database with committed data (``transaction=True``), a
-real ``redis-server`` (the ``redis_server`` fixture) and ``runserver``
-processes started by :mod:`tests.servers`.
+real ``redis-server`` (the ``redis_server`` fixture) and ``runserver``,
+gunicorn or granian processes started by :mod:`tests.servers`.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -23,7 +24,8 @@ from django.urls import reverse
 from marketplace_shorturl.linkcache import links
 from marketplace_shorturl.tasks import flush_clicks
 
-from tests.servers import PLUGIN_DIR, running
+from tests.redistools import commands_sent
+from tests.servers import PLUGIN_DIR, WorkerServer, is_running, running
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PUSH_INTERVAL = "0.2"
@@ -103,6 +105,18 @@ def test_a_change_is_seen_at_once_by_another_process(shared_cache, make_link, se
         assert one.get("/s/promo")[0] == 404
 
 
+def test_a_server_answers_repeat_redirects_without_asking_redis(shared_cache, make_link):
+    """The version of a link the process has seen is kept in its memory; Redis tells the
+    process when it changes (see the test above), so the redirect asks Redis nothing."""
+    make_link(slug="promo", destination="https://example.com/landing")
+    with running(1, redis_url=shared_cache) as (server,):
+        assert server.get("/s/promo") == (302, "https://example.com/landing")
+        with commands_sent(shared_cache) as commands:
+            answers = [server.get("/s/promo") for _ in range(30)]
+    assert answers == [(302, "https://example.com/landing")] * 30
+    assert [c for c in commands if "shorturl:link" in c] == []
+
+
 def test_a_process_exiting_normally_pushes_its_last_clicks(shared_cache, make_link):
     """With no pusher thread (PUSH_INTERVAL 0), exit still hands the clicks over."""
     from marketplace_core.testing.workers import database_url_for_test_db
@@ -123,3 +137,31 @@ def test_a_process_exiting_normally_pushes_its_last_clicks(shared_cache, make_li
     assert result.returncode == 0, result.stderr
     assert flush_clicks() == 7
     assert stored_clicks(link) == 7
+
+
+@pytest.mark.parametrize("server_name", ["gunicorn", "granian"])
+def test_sigterm_to_a_worker_loses_no_clicks(shared_cache, make_link, server_name):
+    """SIGTERM to the worker (what a deploy or the server's own master sends) is a
+    normal exit: the worker pushes the clicks it still holds. With no pusher thread
+    (PUSH_INTERVAL 0) that exit push is the only way they can reach the journal."""
+    link = make_link(slug="promo")
+    clicks = 25
+    server = WorkerServer(server_name, redis_url=shared_cache,
+                          env={"SHORTURL_PUSH_INTERVAL": "0"})
+    try:
+        server.start()
+        worker = server.worker_pid()
+        answers = [server.get("/s/promo") for _ in range(clicks)]
+        assert answers == [(302, "https://example.com/landing")] * clicks
+        assert flush_clicks() == 0  # all of them are still in the worker's memory
+
+        os.kill(worker, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while is_running(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not is_running(worker), f"the {server_name} worker ignored SIGTERM"
+
+        assert flush_clicks() == clicks
+        assert stored_clicks(link) == clicks
+    finally:
+        server.stop()

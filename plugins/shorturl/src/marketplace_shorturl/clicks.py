@@ -6,6 +6,13 @@ database write. A daemon thread (started by the first click when
 seconds, the process pushes once more when it exits normally, and the flush
 task pushes the counts of the process it runs in before applying the journal.
 
+"Exits normally" covers both ways a worker ends on SIGTERM: an interpreter
+that shuts down (gunicorn workers, runserver, Celery: ``atexit``) and a
+``multiprocessing`` child started by fork (granian's workers), which ends with
+``os._exit()`` after running multiprocessing's exit finalizers but never the
+``atexit`` handlers; the push is registered as such a finalizer too, by the
+first click in the process (a forked child starts with none).
+
 What a hard crash (SIGKILL, power loss) of a web process can lose: the clicks it
 served since its last push, at most ``PUSH_INTERVAL`` seconds of its traffic.
 A push that fails (cache unreachable) keeps the counts for the next attempt.
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import multiprocessing.util
 import os
 import threading
 from collections import Counter
@@ -33,6 +41,7 @@ class ClickBuffer:
         self._counts: Counter[int] = Counter()
         self._pusher: threading.Thread | None = None
         self._stop = threading.Event()
+        self._exit_push: multiprocessing.util.Finalize | None = None
 
     def record(self, link_id: int) -> None:
         """Count one click. Never touches the network or the database."""
@@ -65,6 +74,7 @@ class ClickBuffer:
         return sum(counts.values())
 
     def _start_pusher(self) -> None:
+        self._register_exit_push()
         interval = conf.PUSH_INTERVAL
         with self._lock:
             if self._pusher is not None or interval <= 0:
@@ -74,6 +84,16 @@ class ClickBuffer:
                 target=self._run, args=(interval,), name="shorturl-click-pusher", daemon=True
             )
             self._pusher.start()
+
+    def _register_exit_push(self) -> None:
+        """Make sure this process pushes at exit also if it ends as a multiprocessing child.
+
+        Cheap when already registered: the first click of a process registers it
+        (``atexit`` is registered once at import and survives forks).
+        """
+        hook = self._exit_push
+        if hook is None or not hook.still_active():
+            self._exit_push = multiprocessing.util.Finalize(None, _push_at_exit, exitpriority=10)
 
     def _run(self, interval: float) -> None:
         while not self._stop.wait(interval):
@@ -125,5 +145,6 @@ os.register_at_fork(after_in_child=buffer.reset)
 
 @atexit.register
 def _push_at_exit() -> None:
+    """Push what this process still holds (runs at most usefully once: then nothing is left)."""
     if buffer.pending():
         buffer._push_logged()
