@@ -15,8 +15,9 @@ What it does:
 3. runs ``wrk`` pinned to another CPU, alternating the two URLs each round:
    ``/s/bench`` (302 to the destination) and ``/bench/bare`` (200 "ok");
 4. prints requests per second (median of the rounds), the ratio of the short link
-   to the bare view, what the fast-path middleware gains, and what the
-   maintenance middleware costs each request.
+   to the bare view, what the fast-path middleware gains, what the maintenance
+   middleware costs each request, the Redis commands per request (from the
+   server's ``total_commands_processed``) and the load average around the run.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Measurement:
     variant: str
     endpoint: str
     rps: list[float] = field(default_factory=list)
+    #: Redis commands executed per request served, one value per round (Redis cache only).
+    redis_per_request: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
@@ -111,8 +114,10 @@ def _granian(env: dict[str, str], variant: str, cpu: str | None) -> Iterator[int
             process.wait(5)
 
 
-def _wrk(port: int, path: str, *, duration: int, connections: int, cpu: str | None) -> float:
-    """Requests per second of one wrk run; fails on any error or unexpected status."""
+def _wrk(port: int, path: str, *, duration: int, connections: int,
+         cpu: str | None) -> tuple[float, int]:
+    """Requests per second and requests served of one wrk run; fails on any error or
+    unexpected status."""
     command = _pin(cpu, ["wrk", "-t1", f"-c{connections}", f"-d{duration}s",
                          f"http://127.0.0.1:{port}{path}"])
     output = subprocess.run(command, capture_output=True, text=True,
@@ -120,9 +125,23 @@ def _wrk(port: int, path: str, *, duration: int, connections: int, cpu: str | No
     if re.search(r"Non-2xx or 3xx responses|Socket errors", output):
         raise RuntimeError(f"wrk saw errors for {path}:\n{output}")
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if match is None:
+    served = re.search(r"(\d+) requests in ", output)
+    if match is None or served is None:
         raise RuntimeError(f"Unexpected wrk output:\n{output}")
-    return float(match.group(1))
+    return float(match.group(1)), int(served.group(1))
+
+
+def _redis_commands(url: str | None) -> int:
+    """Commands the benchmark's Redis has executed so far (0 without Redis)."""
+    if url is None:
+        return 0
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        return int(client.info("stats")["total_commands_processed"])
+    finally:
+        client.close()
 
 
 def _check_answers(port: int) -> None:
@@ -154,11 +173,20 @@ def run(args: argparse.Namespace) -> dict[str, Measurement]:
                              cpu=args.client_cpu)
                     for _round in range(args.rounds):
                         for endpoint, path in URLS.items():
-                            rps = _wrk(port, path, duration=args.duration,
-                                       connections=args.connections, cpu=args.client_cpu)
+                            before = _redis_commands(redis.url if redis else None)
+                            rps, served = _wrk(port, path, duration=args.duration,
+                                               connections=args.connections,
+                                               cpu=args.client_cpu)
+                            # minus one: the INFO command that reads the counter
+                            commands = _redis_commands(redis.url if redis else None) - before
+                            per_request = max(commands - 1, 0) / served
                             key = f"{variant}/{endpoint}"
-                            results.setdefault(key, Measurement(variant, endpoint)).rps.append(rps)
-                            print(f"  {key:<28} {rps:>9.0f} req/s", flush=True)
+                            m = results.setdefault(key, Measurement(variant, endpoint))
+                            m.rps.append(rps)
+                            m.redis_per_request.append(per_request)
+                            print(f"  {key:<28} {rps:>9.0f} req/s   "
+                                  f"{per_request:.4f} Redis commands/request   "
+                                  f"load {_load()}", flush=True)
                 time.sleep(0.5)
         finally:
             if redis is not None:
@@ -166,19 +194,30 @@ def run(args: argparse.Namespace) -> dict[str, Measurement]:
     return results
 
 
+def _load() -> str:
+    """The 1-minute load average (other work on the machine skews the figures)."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def report(results: dict[str, Measurement]) -> dict[str, float]:
     def rps(key: str) -> float:
         return results[key].median
 
     summary: dict[str, float] = {}
-    print("\nmedian requests/second (ratio = short link / bare view, same server):")
+    print(f"\nmedian requests/second (ratio = short link / bare view, same server; "
+          f"load average now {_load()}, {os.cpu_count()} CPUs):")
     for variant in VARIANTS:
         if f"{variant}/bare" not in results:
             continue
         bare, short = rps(f"{variant}/bare"), rps(f"{variant}/shorturl")
         summary[f"{variant}.ratio"] = short / bare
+        redis_short = statistics.median(results[f"{variant}/shorturl"].redis_per_request)
+        redis_bare = statistics.median(results[f"{variant}/bare"].redis_per_request)
+        summary[f"{variant}.redis_per_request.shorturl"] = redis_short
+        summary[f"{variant}.redis_per_request.bare"] = redis_bare
         print(f"  {variant:<15} bare {bare:>8.0f}   short link {short:>8.0f}   "
-              f"ratio {short / bare:.2f}")
+              f"ratio {short / bare:.2f}   Redis commands/request: bare {redis_bare:.4f}, "
+              f"short link {redis_short:.4f}")
     if {"fast-path/shorturl", "view-only/shorturl"} <= results.keys():
         gain = rps("fast-path/shorturl") / rps("view-only/shorturl")
         summary["fast_path_gain"] = gain
@@ -188,8 +227,8 @@ def report(results: dict[str, Measurement]) -> dict[str, float]:
         cost_us = (1 / with_m - 1 / without_m) * 1e6
         summary["maintenance_cost_us"] = cost_us
         summary["maintenance_cost_pct"] = (1 - with_m / without_m) * 100
-        print(f"maintenance middleware (off, flag read from the cache): {cost_us:.0f} µs per "
-              f"request, {summary['maintenance_cost_pct']:.1f}% of the bare view's throughput")
+        print(f"maintenance middleware (off): {cost_us:.0f} µs per request, "
+              f"{summary['maintenance_cost_pct']:.1f}% of the bare view's throughput")
     return summary
 
 
@@ -211,11 +250,14 @@ def main() -> None:
     for tool in ("wrk", "redis-server") if args.cache == "redis" else ("wrk",):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed (Debian: apt-get install {tool})")
+    print(f"load average before the run: {_load()} ({os.cpu_count()} CPUs)", flush=True)
     results = run(args)
     summary = report(results)
     if args.json:
         args.json.write_text(json.dumps(
-            {"runs": {k: m.rps for k, m in results.items()}, "summary": summary}, indent=2))
+            {"runs": {k: m.rps for k, m in results.items()},
+             "redis_commands_per_request": {k: m.redis_per_request for k, m in results.items()},
+             "summary": summary}, indent=2))
 
 
 if __name__ == "__main__":
