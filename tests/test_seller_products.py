@@ -219,7 +219,7 @@ def test_publish_with_a_file_puts_it_in_the_shop(client, seller, make_category,
     assert response.status_code == 302
     product = Product.objects.get()
     assert product.status == Product.Status.PUBLISHED and product.published_at is not None
-    assert product.file_name == "My_Guide_final.pdf"
+    assert product.file_name == "My Guide (final).pdf"  # what the buyer's browser saves
     assert product.file.name.endswith("/My_Guide_final.pdf")
     with product_storage().open(product.file.name) as handle:
         assert handle.read() == b"%PDF-1.4 the guide"

@@ -56,8 +56,8 @@ def test_non_ascii_name_uses_rfc_5987_encoding_with_an_ascii_fallback(s3):
     assert fetched.status_code == 200
     assert fetched.content == CONTENT
     assert fetched.headers["Content-Disposition"] == (
-        "attachment; filename=\"Ubersicht_resume.pdf\"; "
-        "filename*=UTF-8''%C3%9Cbersicht_r%C3%A9sum%C3%A9.pdf"
+        "attachment; filename=\"Ubersicht resume.pdf\"; "
+        "filename*=UTF-8''%C3%9Cbersicht%20r%C3%A9sum%C3%A9.pdf"
     )
 
 

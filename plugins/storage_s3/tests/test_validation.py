@@ -109,7 +109,8 @@ def test_seller_upload_through_the_product_form_lands_privately_in_the_bucket(s3
     assert response.status_code == 302, response.content
     product = Product.objects.get(seller=seller)
     assert product.status == Product.Status.PUBLISHED
-    assert product.file_name == "Season_1_HD.zip"
+    assert product.file_name == "Season 1 (HD).zip"  # what the buyer's browser saves
+    assert product.file.name.endswith("/Season_1_HD.zip")  # the sanitized storage key
     assert product.file_size == len(content)
     assert product.file_updated_at is not None
     stored = s3.client().get_object(Bucket=s3.bucket, Key=product.file.name)

@@ -93,6 +93,9 @@ class ProductForm(forms.ModelForm):
 
         uploaded = self.cleaned_data.get("file")
         if uploaded:
+            # The buyer's download keeps the seller's own name; the storage key
+            # gets the backend's sanitized one.
+            uploaded.original_name = uploaded.name
             # May raise ValidationError (empty, too large, type not allowed).
             uploaded.name = storage_backend().validate_upload(uploaded)
         return uploaded or None

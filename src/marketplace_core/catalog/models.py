@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from pathlib import PurePath
 from typing import Any
@@ -43,6 +44,21 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def display_file_name(name: str) -> str:
+    """The name a buyer's browser saves the file under: the seller's own file
+    name (spaces, accents and brackets kept), without any folder, control
+    characters or surrounding blanks, in NFC, at most 200 characters."""
+    base = PurePath(name.replace("\\", "/")).name
+    cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    cleaned = unicodedata.normalize("NFC", cleaned).strip().strip(".") or "file"
+    if len(cleaned) > 200:
+        stem, dot, extension = cleaned.rpartition(".")
+        keep = extension if dot and len(extension) <= 16 else ""
+        cleaned = (stem if keep else cleaned)[: 200 - len(keep) - 1].rstrip() + (
+            f".{keep}" if keep else "")
+    return cleaned
 
 
 def product_file_path(instance: Product, filename: str) -> str:
@@ -141,9 +157,7 @@ class Product(models.Model):
     def set_file(self, uploaded: Any, *, original_name: str | None = None) -> None:
         """Attach a new deliverable file (saved with the product)."""
         self.file = uploaded
-        self.file_name = get_valid_filename(
-            PurePath(original_name or getattr(uploaded, "name", "") or "file").name
-        )
+        self.file_name = display_file_name(original_name or getattr(uploaded, "name", "") or "")
         self.file_size = getattr(uploaded, "size", None)
         self.file_updated_at = timezone.now()
 

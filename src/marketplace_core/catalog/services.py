@@ -154,7 +154,11 @@ def save_product(
     try:
         with transaction.atomic():
             if upload is not None:
-                product.set_file(upload, original_name=getattr(upload, "name", None))
+                product.set_file(
+                    upload,
+                    original_name=getattr(upload, "original_name", None)
+                    or getattr(upload, "name", None),
+                )
             if publish and product.published_at is None:
                 # After set_file: a file uploaded with the first publication is
                 # not an update (the "Updated" badge compares the two).
