@@ -50,7 +50,9 @@ def change_destination_unnoticed(link) -> None:
 
 
 def test_redis_cache_uses_tracked_versions(redis_cache):
-    assert isinstance(versions.store(), versions.TrackedVersions)
+    store = versions.store()
+    assert isinstance(store, versions.RedisVersions)
+    assert store.tracking
 
 
 def test_other_caches_read_versions_from_the_cache(db):
@@ -124,3 +126,23 @@ def test_a_new_process_starts_with_nothing_remembered(redis_cache, promo,
     links.clear_local()  # as a fresh process: the shared cache still holds the link
     with django_assert_num_queries(0):
         assert Client().get("/s/promo")["Location"] == FIRST
+
+
+def test_without_client_tracking_every_redirect_reads_the_version(redis_cache, promo, settings):
+    """CLIENT_TRACKING False: one GET of the version per redirect, nothing remembered."""
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "shorturl": {"CLIENT_TRACKING": False}}
+    store = versions.store()
+    assert isinstance(store, versions.RedisVersions)
+    assert not store.tracking
+    client = Client()
+    assert client.get("/s/promo")["Location"] == FIRST
+    with commands_sent(redis_cache) as commands:
+        for _ in range(20):
+            assert client.get("/s/promo")["Location"] == FIRST
+    key = cache.make_key(version_key("promo"))
+    assert [c for c in commands if "shorturl:link" in c] == [f"GET {key}"] * 20
+    change_destination_unnoticed(promo)
+    other = redis.Redis.from_url(redis_cache)
+    other.set(key, "changed-elsewhere")
+    other.close()
+    assert client.get("/s/promo")["Location"] == SECOND

@@ -6,14 +6,17 @@ while the version it was loaded under is still the current one. This module
 answers "what is the current version?" and does so in one of two ways, chosen
 from the default cache (:func:`store`):
 
-- :class:`TrackedVersions` when the default cache is Django's ``RedisCache``:
-  a dedicated redis-py connection per process speaking RESP3 with
+- :class:`RedisVersions` when the default cache is Django's ``RedisCache``:
+  a dedicated redis-py connection per process, built from the cache's
+  ``LOCATION`` (first server) and ``OPTIONS``, speaking RESP3 with
   ``CLIENT TRACKING ON`` (Redis 6.0 or later). A version read once is kept in
   process memory; when the key changes (a write from any process, expiry,
   eviction, ``FLUSHDB``) Redis pushes an invalidation message on that
   connection. Before answering from memory, every lookup reads the messages
   already waiting on the socket (a non-blocking ``recv``, a few microseconds),
-  so a lookup costs no round trip to Redis.
+  so a lookup costs no round trip to Redis. With ``CLIENT_TRACKING`` off it
+  reads the version on every lookup instead (one round trip on the same
+  persistent connection).
 - :class:`CacheVersions` for any other cache (local memory in development,
   where that cache is the only one; other backends): the version is read from
   Django's default cache on every lookup.
@@ -24,8 +27,15 @@ executes the write, before it executes any later command. Writers bump twice
 (once right away, once after their transaction commits — see
 :mod:`marketplace_shorturl.signals`) and are answered only after the second
 bump has executed, so when a change is acknowledged to anybody, the message
-for the first bump is already in every reader's socket, and the reader
-consumes it before its next lookup. A reader that loses its connection
+for the first bump has been written to every reader's connection, and the
+reader consumes whatever has arrived before its next lookup. On one host
+(loopback) that is the whole story. Across a network the message travels on
+the reader's own TCP connection: it normally arrives well within a
+millisecond, but a lost packet holds it back for a TCP retransmission
+(200 ms or more) while the writer's answer may already have reached a user
+whose next click lands on that reader. Deployments that need the change seen
+by the next redirect whatever the network does set ``CLIENT_TRACKING`` to
+``False`` and pay one round trip per redirect. A reader that loses its connection
 (Redis restarted, ``CLIENT KILL``) notices when it reads the socket, forgets
 everything it remembered and reconnects; a new connection starts with nothing
 remembered. A connection that dies without the socket noticing (a silent
@@ -110,20 +120,24 @@ class CacheVersions:
         pass
 
 
-class TrackedVersions:
-    """Versions in Redis, remembered in this process until Redis says they changed.
+class RedisVersions:
+    """Versions in Redis through one persistent connection per process.
 
-    One connection per process, used under a lock, so it is safe with threaded
-    servers; a lookup that has to ask Redis (a version not remembered) holds
-    the lock for that round trip. Values are stored as plain ASCII strings
-    under the key Django's cache would use (``KEY_PREFIX``, ``VERSION``), and
-    only this class reads or writes them.
+    With ``tracking`` (the default) versions are remembered in this process until
+    Redis says they changed; without it every :meth:`get` reads the version.
+    The connection is used under a lock, so it is safe with threaded servers; a
+    lookup that has to ask Redis holds the lock for that round trip. Values are
+    stored as plain ASCII strings under the key Django's cache would use
+    (``KEY_PREFIX``, ``VERSION``), and only this class reads or writes them.
     """
 
-    def __init__(self, url: str, options: dict[str, Any], *, max_size: int) -> None:
+    def __init__(self, url: str, options: dict[str, Any], *, max_size: int,
+                 tracking: bool = True) -> None:
         import redis
 
+        self.tracking = tracking
         self._redis_error: type[Exception] = redis.RedisError
+        self._connection_error: type[Exception] = redis.ConnectionError
         pool = redis.ConnectionPool.from_url(url, protocol=3, **options)
         self._conn: Any = pool.make_connection()
         self._conn.register_connect_callback(self._on_connect)
@@ -140,6 +154,8 @@ class TrackedVersions:
         self._known.clear()
         conn.send_command("CLIENT", "SETNAME", CLIENT_NAME)
         conn.read_response()
+        if not self.tracking:
+            return
         conn.send_command("CLIENT", "TRACKING", "ON")
         if conn.read_response() not in (b"OK", "OK"):
             raise self._redis_error("CLIENT TRACKING ON was refused")
@@ -158,8 +174,16 @@ class TrackedVersions:
     # -- I/O, always under self._lock ------------------------------------------------
 
     def _command(self, *args: Any) -> Any:
-        self._conn.send_command(*args)
-        return self._conn.read_response()
+        """Send one command and read its answer, reconnecting once if the connection
+        was lost since its last use (every command sent here is safe to repeat)."""
+        try:
+            self._conn.send_command(*args)
+            return self._conn.read_response()
+        except self._connection_error:
+            self._known.clear()
+            self._conn.disconnect()
+            self._conn.send_command(*args)
+            return self._conn.read_response()
 
     def _sync(self) -> None:
         """Apply every invalidation that has reached this process; reconnect if needed."""
@@ -183,11 +207,12 @@ class TrackedVersions:
         self._known[key] = value
 
     def _read(self, key: str) -> str | None:
-        value = self._command("GET", key)  # a read: Redis now tracks key for us
+        value = self._command("GET", key)  # a read: with tracking, Redis now tracks key for us
         if value is None:
             return None
         text = _token(value if isinstance(value, bytes) else str(value).encode())
-        self._remember(key, text)
+        if self.tracking:
+            self._remember(key, text)
         return text
 
     # -- VersionStore ------------------------------------------------------------------
@@ -195,6 +220,8 @@ class TrackedVersions:
     def get(self, name: str) -> str | None:
         key = cache.make_key(name)
         with self._lock:
+            if not self.tracking:
+                return self._read(key)
             self._sync()
             known = self._known.get(key)
             return known if known is not None else self._read(key)
@@ -202,7 +229,8 @@ class TrackedVersions:
     def ensure(self, name: str, version: str, timeout: int) -> str:
         key = cache.make_key(name)
         with self._lock:
-            self._sync()
+            if self.tracking:
+                self._sync()
             self._command("SET", key, version, "EX", timeout, "NX")
             return self._read(key) or version
 
@@ -269,7 +297,8 @@ def store() -> VersionStore:
 
             location = _redis_location()
             _store = (CacheVersions() if location is None
-                      else TrackedVersions(*location, max_size=conf.LOCAL_CACHE_SIZE))
+                      else RedisVersions(*location, max_size=conf.LOCAL_CACHE_SIZE,
+                                         tracking=conf.CLIENT_TRACKING))
         return _store
 
 
