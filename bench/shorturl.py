@@ -11,9 +11,11 @@ What it does:
    ``--cache locmem`` uses local memory instead) and migrates a fresh SQLite
    database holding one seller and one short link;
 2. for each middleware variant of ``bench/settings.py`` starts the example site
-   under granian (WSGI, one worker, one thread, keep-alive) pinned to one CPU;
-3. runs ``wrk`` pinned to another CPU, alternating the two URLs each round:
-   ``/s/bench`` (302 to the destination) and ``/bench/bare`` (200 "ok");
+   under granian (WSGI, one worker, one thread, keep-alive), all pinned to one CPU
+   and all running side by side;
+3. runs ``wrk`` pinned to another CPU against one server at a time: each round
+   measures every variant with both URLs, ``/s/bench`` (302 to the destination)
+   and ``/bench/bare`` (200 "ok"), odd rounds in reverse order;
 4. prints requests per second (median of the rounds), the ratio of the short link
    to the bare view, what the fast-path middleware gains, what the maintenance
    middleware costs each request, the Redis commands per request (from the
@@ -32,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ from pathlib import Path
 from marketplace_core.testing.servers import RedisServer, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("fast-path", "view-only", "no-maintenance")
+VARIANTS = ("fast-path", "view-only", "no-maintenance", "no-tracking")
 URLS = {"shorturl": "/s/bench", "bare": "/bench/bare"}
 SEED = """
 import django
@@ -159,38 +160,41 @@ def _check_answers(port: int) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Measurement]:
+    """Measure every (variant, URL) pair once per round, all servers up side by side.
+
+    The servers of all variants run at the same time (an idle one uses no CPU), so
+    each round measures every pair within a minute of the others and slow drifts
+    of the machine's load hit all of them alike; odd rounds go in reverse order.
+    """
     results: dict[str, Measurement] = {}
-    with tempfile.TemporaryDirectory(prefix="mp-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mp-bench-") as tmp, contextlib.ExitStack() as stack:
         redis = RedisServer().start() if args.cache == "redis" else None
-        try:
-            env = _environment(Path(tmp), redis.url if redis else None)
-            _prepare(env)
-            for variant in args.variants:
-                with _granian(env, variant, args.server_cpu) as port:
-                    _check_answers(port)
-                    for path in URLS.values():  # warm up: imports, caches, connections
-                        _wrk(port, path, duration=2, connections=args.connections,
-                             cpu=args.client_cpu)
-                    for _round in range(args.rounds):
-                        for endpoint, path in URLS.items():
-                            before = _redis_commands(redis.url if redis else None)
-                            rps, served = _wrk(port, path, duration=args.duration,
-                                               connections=args.connections,
-                                               cpu=args.client_cpu)
-                            # minus one: the INFO command that reads the counter
-                            commands = _redis_commands(redis.url if redis else None) - before
-                            per_request = max(commands - 1, 0) / served
-                            key = f"{variant}/{endpoint}"
-                            m = results.setdefault(key, Measurement(variant, endpoint))
-                            m.rps.append(rps)
-                            m.redis_per_request.append(per_request)
-                            print(f"  {key:<28} {rps:>9.0f} req/s   "
-                                  f"{per_request:.4f} Redis commands/request   "
-                                  f"load {_load()}", flush=True)
-                time.sleep(0.5)
-        finally:
-            if redis is not None:
-                redis.stop()
+        if redis is not None:
+            stack.callback(redis.stop)
+        redis_url = redis.url if redis else None
+        env = _environment(Path(tmp), redis_url)
+        _prepare(env)
+        ports = {variant: stack.enter_context(_granian(env, variant, args.server_cpu))
+                 for variant in args.variants}
+        pairs = [(variant, endpoint) for variant in args.variants for endpoint in URLS]
+        for variant, endpoint in pairs:  # warm up: imports, caches, connections
+            _check_answers(ports[variant])
+            _wrk(ports[variant], URLS[endpoint], duration=2, connections=args.connections,
+                 cpu=args.client_cpu)
+        for number in range(args.rounds):
+            for variant, endpoint in (pairs if number % 2 == 0 else pairs[::-1]):
+                before = _redis_commands(redis_url)
+                rps, served = _wrk(ports[variant], URLS[endpoint], duration=args.duration,
+                                   connections=args.connections, cpu=args.client_cpu)
+                # minus one: the INFO command that read the counter
+                per_request = max(_redis_commands(redis_url) - before - 1, 0) / served
+                key = f"{variant}/{endpoint}"
+                m = results.setdefault(key, Measurement(variant, endpoint))
+                m.rps.append(rps)
+                m.redis_per_request.append(per_request)
+                print(f"  round {number + 1}  {key:<28} {rps:>9.0f} req/s   "
+                      f"{per_request:.4f} Redis commands/request   load {_load()}",
+                      flush=True)
     return results
 
 
@@ -211,17 +215,26 @@ def report(results: dict[str, Measurement]) -> dict[str, float]:
             continue
         bare, short = rps(f"{variant}/bare"), rps(f"{variant}/shorturl")
         summary[f"{variant}.ratio"] = short / bare
+        per_round = [a / b for a, b in zip(results[f"{variant}/shorturl"].rps,
+                                           results[f"{variant}/bare"].rps, strict=True)]
+        summary[f"{variant}.ratio_min"] = min(per_round)
+        summary[f"{variant}.ratio_max"] = max(per_round)
         redis_short = statistics.median(results[f"{variant}/shorturl"].redis_per_request)
         redis_bare = statistics.median(results[f"{variant}/bare"].redis_per_request)
         summary[f"{variant}.redis_per_request.shorturl"] = redis_short
         summary[f"{variant}.redis_per_request.bare"] = redis_bare
         print(f"  {variant:<15} bare {bare:>8.0f}   short link {short:>8.0f}   "
-              f"ratio {short / bare:.2f}   Redis commands/request: bare {redis_bare:.4f}, "
-              f"short link {redis_short:.4f}")
+              f"ratio {short / bare:.2f} (rounds {min(per_round):.2f}-{max(per_round):.2f})   "
+              f"Redis commands/request: bare {redis_bare:.4f}, short link {redis_short:.4f}")
     if {"fast-path/shorturl", "view-only/shorturl"} <= results.keys():
         gain = rps("fast-path/shorturl") / rps("view-only/shorturl")
         summary["fast_path_gain"] = gain
         print(f"\nfast-path middleware: short links x{gain:.2f} faster than through the view")
+    if {"fast-path/shorturl", "no-tracking/shorturl"} <= results.keys():
+        gain = rps("fast-path/shorturl") / rps("no-tracking/shorturl")
+        summary["tracking_gain"] = gain
+        print(f"client tracking: short links x{gain:.2f} faster than reading the version "
+              "from Redis per redirect")
     if {"fast-path/bare", "no-maintenance/bare"} <= results.keys():
         with_m, without_m = rps("fast-path/bare"), rps("no-maintenance/bare")
         cost_us = (1 / with_m - 1 / without_m) * 1e6
