@@ -71,7 +71,8 @@ def test_create_draft_publish_edit_and_try_to_delete_a_sold_product(
     assert "Draft" in row(page, "Watercolour Basics").inner_text()
     product = Product.objects.get(title="Watercolour Basics")
     assert product.status == Product.Status.DRAFT
-    assert product.file_name == "watercolour_basics.pdf"
+    assert product.file_name == "watercolour basics.pdf"  # the seller's own name, for buyers
+    assert product.file.name.endswith("/watercolour_basics.pdf")  # the sanitized storage key
     with product_storage().open(product.file.name) as handle:
         assert handle.read() == FILE_BYTES
 
