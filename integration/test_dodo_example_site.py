@@ -45,6 +45,12 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "DODO_PAYMENTS_API_KEY": "dodo_live_" + secrets.token_urlsafe(24),
         "DODO_PAYMENTS_WEBHOOK_SECRET": "whsec_" + "c2hvcC1saXZlLXdlYmhvb2stc2VjcmV0LTMyLWJ5dGVz",
         "DODO_PAYMENTS_ENVIRONMENT": "live_mode",
+        # Product files in a private S3 bucket (presigned downloads); credentials
+        # from the environment as in production. Never contacted by `check`.
+        "S3_BUCKET": "shop-product-files",
+        "S3_REGION": "eu-central-1",
+        "AWS_ACCESS_KEY_ID": "AKIA" + secrets.token_hex(8).upper(),
+        "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
     }
 
 

@@ -35,11 +35,13 @@ def test_deploy_checks_clean_in_production(repo_root: Path, tmp_path: Path) -> N
     }
     result = _manage(repo_root, "check", "--deploy", env=env)
     output = result.stdout + result.stderr
-    # Every Django deploy check passes; the one warning left says the dummy
-    # provider must be replaced by a real one before taking money.
+    # Every Django deploy check passes; the two warnings left say what a shop
+    # still needs before opening: a real payment provider (the dummy one moves
+    # no money) and product storage that can serve downloads (S3).
     assert "security." not in output, output
     assert "marketplace_core.W001" in output, output
-    assert output.count("(marketplace_core.") == 1, output
+    assert "marketplace_core.W005" in output, output
+    assert output.count("(marketplace_core.") == 2, output
     assert result.returncode == 0, output
 
 

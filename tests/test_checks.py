@@ -211,6 +211,19 @@ def test_w002_local_downloads_without_debug() -> None:
         assert "marketplace_core.W002" not in ids()
 
 
+def test_w005_local_storage_in_production_refuses_every_download() -> None:
+    with override_settings(DEBUG=False, MARKETPLACE=marketplace()):
+        found = messages()
+        assert "marketplace_core.W005" in found
+        assert "buyers cannot download" in found["marketplace_core.W005"][0].msg
+    with override_settings(DEBUG=True, MARKETPLACE=marketplace()):
+        assert "marketplace_core.W005" not in ids()
+    allow = marketplace(ALLOW_LOCAL_DOWNLOADS_WITHOUT_DEBUG=True)
+    with override_settings(DEBUG=False, MARKETPLACE=allow):  # W002 says it instead
+        assert "marketplace_core.W005" not in ids()
+        assert "marketplace_core.W002" in ids()
+
+
 def test_w003_unknown_marketplace_key() -> None:
     # A typo of a core key, and options for a plugin that is not enabled.
     with override_settings(MARKETPLACE=marketplace(PAYMENT_PROVDER="dummy", shorturl={})):

@@ -75,6 +75,16 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="marketplace_core.W002",
             )
         )
+    elif conf.STORAGE_BACKEND == "local" and not settings.DEBUG:
+        errors.append(
+            Warning(
+                "Product files are on local storage with DEBUG off: every download link is "
+                "refused (404), so buyers cannot download what they paid for.",
+                hint="Configure a storage backend with presigned URLs (storage_s3), or set "
+                "MARKETPLACE['ALLOW_LOCAL_DOWNLOADS_WITHOUT_DEBUG'] for a single-machine site.",
+                id="marketplace_core.W005",
+            )
+        )
     return errors
 
 
