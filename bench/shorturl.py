@@ -19,7 +19,10 @@ What it does:
 4. prints requests per second (median of the rounds), the ratio of the short link
    to the bare view, what the fast-path middleware gains, what the maintenance
    middleware costs each request, the Redis commands per request (from the
-   server's ``total_commands_processed``) and the load average around the run.
+   server's ``total_commands_processed``) and the load average around the run;
+5. before the HTTP rounds, times in one process (best of 5, pinned like the
+   server) the maintenance middleware around a trivial view and one link lookup,
+   with and without client tracking: figures the machine's load barely moves.
 """
 
 from __future__ import annotations
@@ -43,6 +46,31 @@ from marketplace_core.testing.servers import RedisServer, free_port, wait_for_po
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = ("fast-path", "view-only", "no-maintenance", "no-tracking")
 URLS = {"shorturl": "/s/bench", "bare": "/bench/bare"}
+#: In-process timings (µs per call, best of 5), run in a process with the bench settings.
+MICRO = """
+import json, timeit
+import django
+django.setup()
+from django.http import HttpResponse
+from django.test import RequestFactory
+from marketplace_core.maintenance.middleware import UnderConstructionMiddleware
+from marketplace_shorturl import redirects
+
+ok = HttpResponse(b"ok")
+def view(request):
+    return ok
+middleware = UnderConstructionMiddleware(view)
+request = RequestFactory().get("/bench/bare")
+assert redirects.find("bench") is not None
+
+def best(call, number=100_000):
+    return min(timeit.repeat(call, number=number, repeat=5)) / number * 1e6
+
+print(json.dumps({
+    "maintenance_middleware_us": best(lambda: middleware(request)) - best(lambda: view(request)),
+    "link_lookup_us": best(lambda: redirects.find("bench"), number=20_000),
+}))
+"""
 SEED = """
 import django
 django.setup()
@@ -159,6 +187,14 @@ def _check_answers(port: int) -> None:
             raise RuntimeError(f"GET {path} answered {response.status}, expected {status}")
 
 
+def _micro(env: dict[str, str], variant: str, cpu: str | None) -> dict[str, float]:
+    """:data:`MICRO` in a process of ``variant``'s settings, pinned like the server."""
+    output = subprocess.run(_pin(cpu, [sys.executable, "-c", MICRO]),
+                            env={**env, "BENCH_VARIANT": variant}, cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout
+    return {k: float(v) for k, v in json.loads(output.strip().splitlines()[-1]).items()}
+
+
 def run(args: argparse.Namespace) -> dict[str, Measurement]:
     """Measure every (variant, URL) pair once per round, all servers up side by side.
 
@@ -174,6 +210,12 @@ def run(args: argparse.Namespace) -> dict[str, Measurement]:
         redis_url = redis.url if redis else None
         env = _environment(Path(tmp), redis_url)
         _prepare(env)
+        for variant in ("fast-path", "no-tracking") if redis else ("fast-path",):
+            micro = _micro(env, variant, args.server_cpu)
+            args.micro[variant] = micro
+            print(f"  in process ({variant}): maintenance middleware "
+                  f"{micro['maintenance_middleware_us']:.2f} µs per call, link lookup "
+                  f"{micro['link_lookup_us']:.2f} µs", flush=True)
         ports = {variant: stack.enter_context(_granian(env, variant, args.server_cpu))
                  for variant in args.variants}
         pairs = [(variant, endpoint) for variant in args.variants for endpoint in URLS]
@@ -191,10 +233,12 @@ def run(args: argparse.Namespace) -> dict[str, Measurement]:
                 key = f"{variant}/{endpoint}"
                 m = results.setdefault(key, Measurement(variant, endpoint))
                 m.rps.append(rps)
-                m.redis_per_request.append(per_request)
+                redis_note = ""
+                if redis_url:
+                    m.redis_per_request.append(per_request)
+                    redis_note = f"{per_request:.4f} Redis commands/request   "
                 print(f"  round {number + 1}  {key:<28} {rps:>9.0f} req/s   "
-                      f"{per_request:.4f} Redis commands/request   load {_load()}",
-                      flush=True)
+                      f"{redis_note}load {_load()}", flush=True)
     return results
 
 
@@ -219,13 +263,17 @@ def report(results: dict[str, Measurement]) -> dict[str, float]:
                                            results[f"{variant}/bare"].rps, strict=True)]
         summary[f"{variant}.ratio_min"] = min(per_round)
         summary[f"{variant}.ratio_max"] = max(per_round)
-        redis_short = statistics.median(results[f"{variant}/shorturl"].redis_per_request)
-        redis_bare = statistics.median(results[f"{variant}/bare"].redis_per_request)
-        summary[f"{variant}.redis_per_request.shorturl"] = redis_short
-        summary[f"{variant}.redis_per_request.bare"] = redis_bare
+        redis_note = ""
+        if results[f"{variant}/shorturl"].redis_per_request:
+            redis_short = statistics.median(results[f"{variant}/shorturl"].redis_per_request)
+            redis_bare = statistics.median(results[f"{variant}/bare"].redis_per_request)
+            summary[f"{variant}.redis_per_request.shorturl"] = redis_short
+            summary[f"{variant}.redis_per_request.bare"] = redis_bare
+            redis_note = (f"   Redis commands/request: bare {redis_bare:.4f}, "
+                          f"short link {redis_short:.4f}")
         print(f"  {variant:<15} bare {bare:>8.0f}   short link {short:>8.0f}   "
-              f"ratio {short / bare:.2f} (rounds {min(per_round):.2f}-{max(per_round):.2f})   "
-              f"Redis commands/request: bare {redis_bare:.4f}, short link {redis_short:.4f}")
+              f"ratio {short / bare:.2f} (rounds {min(per_round):.2f}-{max(per_round):.2f})"
+              f"{redis_note}")
     if {"fast-path/shorturl", "view-only/shorturl"} <= results.keys():
         gain = rps("fast-path/shorturl") / rps("view-only/shorturl")
         summary["fast_path_gain"] = gain
@@ -240,8 +288,9 @@ def report(results: dict[str, Measurement]) -> dict[str, float]:
         cost_us = (1 / with_m - 1 / without_m) * 1e6
         summary["maintenance_cost_us"] = cost_us
         summary["maintenance_cost_pct"] = (1 - with_m / without_m) * 100
-        print(f"maintenance middleware (off): {cost_us:.0f} µs per request, "
-              f"{summary['maintenance_cost_pct']:.1f}% of the bare view's throughput")
+        print(f"maintenance middleware (off), bare view with and without it (two servers): "
+              f"{cost_us:.0f} µs per request, {summary['maintenance_cost_pct']:.1f}% of the "
+              f"bare view's throughput")
     return summary
 
 
@@ -260,6 +309,7 @@ def main() -> None:
     args = parser.parse_args()
     args.server_cpu = args.server_cpu or None
     args.client_cpu = args.client_cpu or None
+    args.micro = {}
     for tool in ("wrk", "redis-server") if args.cache == "redis" else ("wrk",):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed (Debian: apt-get install {tool})")
@@ -270,7 +320,7 @@ def main() -> None:
         args.json.write_text(json.dumps(
             {"runs": {k: m.rps for k, m in results.items()},
              "redis_commands_per_request": {k: m.redis_per_request for k, m in results.items()},
-             "summary": summary}, indent=2))
+             "in_process_us": args.micro, "summary": summary}, indent=2))
 
 
 if __name__ == "__main__":

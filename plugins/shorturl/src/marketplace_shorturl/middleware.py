@@ -16,8 +16,8 @@ It handles only ``GET /<prefix>/<slug>`` for a working link while maintenance
 mode is off (core's :func:`~marketplace_core.maintenance.state.is_enabled`, the
 same answer the maintenance middleware gets). With Redis as the cache a
 redirect of a link this process has seen makes no round trip to Redis at all
-(see :mod:`marketplace_shorturl.versions`). Everything else — unknown, expired or inactive
-links, maintenance mode, other methods — goes down the normal stack to
+(see :mod:`marketplace_shorturl.versions`). Everything else — unknown, expired
+or inactive links, maintenance mode, other methods — goes down the normal stack to
 :func:`~marketplace_shorturl.views.shorturl_view`, which gives the same answer
 with the site's full pages (404, the 410 page, the maintenance page). Without
 the middleware the view alone serves short links correctly, only slower.

@@ -35,12 +35,13 @@ millisecond, but a lost packet holds it back for a TCP retransmission
 (200 ms or more) while the writer's answer may already have reached a user
 whose next click lands on that reader. Deployments that need the change seen
 by the next redirect whatever the network does set ``CLIENT_TRACKING`` to
-``False`` and pay one round trip per redirect. A reader that loses its connection
-(Redis restarted, ``CLIENT KILL``) notices when it reads the socket, forgets
-everything it remembered and reconnects; a new connection starts with nothing
-remembered. A connection that dies without the socket noticing (a silent
-network partition) is caught by a ``PING`` at most every
-:data:`HEALTH_CHECK_INTERVAL` seconds.
+``False`` and pay one round trip per redirect.
+
+A reader that loses its connection (Redis restarted, ``CLIENT KILL``) notices
+when it reads the socket, forgets everything it remembered and reconnects; a
+new connection starts with nothing remembered. A connection that dies without
+the socket noticing (a silent network partition) is caught by a ``PING`` at
+most every :data:`HEALTH_CHECK_INTERVAL` seconds.
 
 redis-py's own client-side cache (``Redis(protocol=3, cache_config=...)``)
 works the same way but refuses servers older than Redis 7.4 and deep-copies
