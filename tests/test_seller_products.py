@@ -121,16 +121,26 @@ def test_list_shows_own_products_with_status_and_search(client, seller, make_pro
 
 def test_list_marks_files_changed_in_the_last_three_days(client, seller, make_product):
     now = timezone.now()
-    with time_machine.travel(now - dt.timedelta(days=4), tick=False):
+    with time_machine.travel(now - dt.timedelta(days=10), tick=False):
         stale = make_product(seller=seller, title="Stale")
-    with time_machine.travel(now - dt.timedelta(days=2), tick=False):
         fresh = make_product(seller=seller, title="Fresh")
+        untouched = make_product(seller=seller, title="Untouched")
+    for product, age in ((stale, 4), (fresh, 2)):
+        with time_machine.travel(now - dt.timedelta(days=age), tick=False):
+            product.set_file(ContentFile(b"version 2", name="guide.pdf"),
+                             original_name="guide.pdf")
+            product.save()
+    new_draft = make_product(seller=seller, title="New Draft", status=Product.Status.DRAFT)
 
     html = client.get(LIST_URL).content.decode()
 
     rows = dict(re.findall(r'<tr data-product="([^"]+)">(.*?)</tr>', html, flags=re.S))
     assert "badge-updated" in rows[fresh.slug]
     assert "badge-updated" not in rows[stale.slug]
+    assert "badge-updated" not in rows[untouched.slug]
+    # A draft's first upload, never seen by a buyer, is not an update.
+    assert new_draft.file_updated_at is not None
+    assert "badge-updated" not in rows[new_draft.slug]
 
 
 def test_the_first_upload_is_not_an_update(client, seller):
@@ -453,8 +463,12 @@ def test_a_plugin_can_veto_a_deletion(client, seller, make_product):
         raise Rejected("The product is still listed at the payment provider.")
 
     with fake_plugins(plugin_module("fake_veto", validate_product_delete=validate_product_delete)):
+        page = client.get(delete_url(product)).content.decode()
         response = client.post(delete_url(product))
 
+    # The confirmation page explains the veto up front instead of offering Delete.
+    assert "The product is still listed at the payment provider." in page
+    assert "Delete product</button>" not in page
     assert response.status_code == 409
     assert "The product is still listed at the payment provider." in response.content.decode()
     assert Product.objects.filter(pk=product.pk).exists()

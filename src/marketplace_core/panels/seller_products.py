@@ -69,8 +69,10 @@ class SellerProductListView(SellerPanelMixin, ListView):
         products = list(context["object_list"])
         badges = seller_product_badges(self.request, products)
         context["rows"] = [
-            (product, is_recently_updated(product.file_updated_at,
-                                          since=product.published_at, now=now),
+            # A never-published draft has had no buyer-visible update yet.
+            (product, product.published_at is not None
+             and is_recently_updated(product.file_updated_at,
+                                     since=product.published_at, now=now),
              badges[product.pk])
             for product in products
         ]
@@ -154,10 +156,10 @@ class SellerProductUpdateView(SellerOwnedMixin, UpdateView):
 class SellerProductDeleteView(SellerOwnedMixin, View):
     """Delete a product nobody bought; a sold one is refused with an offer to unpublish.
 
-    GET asks for confirmation, or explains up front why core refuses. POST
-    deletes through the catalog service, which also asks plugins
-    (``validate_product_delete``); a refusal re-renders the page with the
-    reason (409).
+    GET asks for confirmation, or explains up front why core or a plugin
+    (``validate_product_delete``) refuses. POST deletes through the catalog
+    service, which asks both again under a lock; a refusal re-renders the page
+    with the reason (409).
     """
 
     model = Product
@@ -174,7 +176,8 @@ class SellerProductDeleteView(SellerOwnedMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         product = get_object_or_404(self.get_queryset(), pk=pk)
-        return self._render(product, services.deletion_blocker(product))
+        return self._render(product, services.deletion_refusal(
+            product, actor=request.user))  # type: ignore[arg-type]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         product = get_object_or_404(self.get_queryset(), pk=pk)

@@ -10,6 +10,7 @@ import itertools
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from django.utils.text import slugify
 
 from marketplace_core.accounts.models import Role, User
@@ -54,5 +55,8 @@ def make_product(*, seller: User | None = None, title: str | None = None,
     product = Product(seller=seller, title=title, status=status, **fields)
     if content is not None:
         product.set_file(ContentFile(content, name=file_name), original_name=file_name)
+    if status == Product.Status.PUBLISHED and "published_at" not in fields:
+        # Published after its first upload, as through the seller's form.
+        product.published_at = timezone.now()
     product.save()
     return product
