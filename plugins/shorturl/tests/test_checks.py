@@ -23,6 +23,7 @@ def configure(settings, **options):
 @pytest.fixture(autouse=True)
 def _shared_cache(settings):
     settings.CACHES = REDIS  # a sound production baseline (checks never connect)
+    configure(settings)  # the test settings' PUSH_INTERVAL 0 would add shorturl.W005
 
 
 def test_sound_configuration_has_no_messages(settings):
@@ -108,3 +109,11 @@ def test_w004_middleware_after_the_session_middleware(settings):
     stack = [m for m in settings.MIDDLEWARE if not m.endswith("ShortURLMiddleware")]
     settings.MIDDLEWARE = [*stack, "marketplace_shorturl.middleware.ShortURLMiddleware"]
     assert shorturl_ids() == ["shorturl.W004"]
+
+
+@pytest.mark.parametrize("value", [0, 0.0])
+def test_w005_push_interval_zero(settings, value):
+    configure(settings, PUSH_INTERVAL=value)
+    assert shorturl_ids() == ["shorturl.W005"]
+    configure(settings, PUSH_INTERVAL=0.5)
+    assert shorturl_ids() == []

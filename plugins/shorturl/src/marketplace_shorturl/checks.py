@@ -49,6 +49,7 @@ def check_settings() -> list[CheckMessage]:
     errors += _check_reserved(raw.get("RESERVED_SLUGS"))
     errors += _check_numbers(raw)
     errors += _check_client_tracking(raw.get("CLIENT_TRACKING"))
+    errors += _check_push_interval(raw.get("PUSH_INTERVAL"))
     errors += _check_cache()
     errors += _check_middleware()
     return errors
@@ -131,6 +132,18 @@ def _check_client_tracking(value: Any) -> list[CheckMessage]:
         return []
     return [Error(f"{_key('CLIENT_TRACKING')} must be True or False; it is {value!r}.",
                   id="shorturl.E012")]
+
+
+def _check_push_interval(value: Any) -> list[CheckMessage]:
+    # 0 is valid (tests use it for determinism) but nothing then pushes a web
+    # process's clicks until it exits: the flush task runs in another process.
+    if value is None or _number(value, integer=False) != 0:
+        return []
+    return [Warning(f"{_key('PUSH_INTERVAL')} is 0: web processes hand their clicks over only "
+                    "when they exit, so stored counts lag until then and a hard crash loses "
+                    "every click the process served.",
+                    hint="Use a push interval such as 1 (seconds), the default.",
+                    id="shorturl.W005")]
 
 
 def _check_cache() -> list[CheckMessage]:
