@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from marketplace_core.analytics.months import add_months, last_months
 from marketplace_core.analytics.sales import (
+    latest_buyers,
     monthly_revenue,
     seller_summary,
     total_customers,
@@ -124,17 +125,25 @@ def test_summary_keeps_currencies_apart(shop):
     assert summary.period_total("EUR") == 5000
 
 
-def test_latest_buyers_are_the_newest_counted_sales(shop):
-    latest = seller_summary(shop["seller"], now=NOW).latest_sales
+def test_latest_buyers_are_distinct_with_their_newest_counted_sale(shop):
+    latest = seller_summary(shop["seller"], now=NOW).latest_buyers
 
-    assert [(s.buyer_name, s.product_title, s.amount_display) for s in latest] == [
-        ("Buyer E", "P1", "10.00 USD"),
-        ("Buyer A", "P2", "25.00 EUR"),
-        ("Buyer C", "P2", "25.00 EUR"),
-        ("Buyer B", "P1", "10.00 USD"),
-        ("Buyer H", "P1", "10.00 USD"),
-        ("Buyer A", "P1", "10.00 USD"),
+    # A bought twice and is listed once, with the newer sale; D was refunded;
+    # B's purchase from the other seller does not count here.
+    assert [(b.buyer_name, b.product_title, b.amount_display, b.purchases)
+            for b in latest] == [
+        ("Buyer E", "P1", "10.00 USD", 1),
+        ("Buyer A", "P2", "25.00 EUR", 2),
+        ("Buyer C", "P2", "25.00 EUR", 1),
+        ("Buyer B", "P1", "10.00 USD", 1),
+        ("Buyer H", "P1", "10.00 USD", 1),
     ]
+
+
+def test_latest_buyers_stop_at_the_limit(shop):
+    latest = latest_buyers(shop["seller"], limit=2)
+
+    assert [b.buyer_name for b in latest] == ["Buyer E", "Buyer A"]
 
 
 def test_months_follow_the_current_time_zone(shop):
@@ -156,7 +165,7 @@ def test_a_seller_without_sales_has_twelve_empty_months(make_seller):
     assert len(summary.months) == 12
     assert all(m.amounts == {} and m.sales == 0 for m in summary.months)
     assert summary.currencies == []
-    assert summary.latest_sales == []
+    assert summary.latest_buyers == []
 
 
 @pytest.mark.parametrize("sales", [1, 30])

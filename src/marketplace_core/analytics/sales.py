@@ -21,8 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
 from marketplace_core.analytics.months import last_months, local_midnight, local_today
@@ -54,15 +54,18 @@ class MonthRevenue:
 
 
 @dataclass(frozen=True)
-class LatestSale:
-    """One recent sale as the dashboard lists it."""
+class LatestBuyer:
+    """One of the seller's most recent buyers, with that buyer's latest purchase."""
 
     buyer_name: str
     buyer_email: str
+    #: The buyer's latest purchase from the seller: product, price paid, when.
     product_title: str
     amount: int
     currency: str
     paid_at: dt.datetime
+    #: How many of the seller's products the buyer has bought (refunded ones excluded).
+    purchases: int
 
     @property
     def amount_display(self) -> str:
@@ -76,7 +79,8 @@ class SellerSummary:
     total_customers: int
     #: Oldest first; the last entry is the current month.
     months: list[MonthRevenue]
-    latest_sales: list[LatestSale]
+    #: Newest first, each buyer once.
+    latest_buyers: list[LatestBuyer]
 
     @property
     def this_month(self) -> MonthRevenue:
@@ -155,17 +159,32 @@ def monthly_revenue(
     ]
 
 
-def latest_sales(seller: User, *, limit: int = LATEST_BUYERS) -> list[LatestSale]:
-    """The seller's most recent sales, newest first (one query)."""
-    orders = sales(seller).select_related("buyer", "product").order_by("-paid_at", "-id")[:limit]
+def latest_buyers(seller: User, *, limit: int = LATEST_BUYERS) -> list[LatestBuyer]:
+    """The ``limit`` buyers who bought from the seller most recently, newest first.
+
+    Each buyer appears once, with their latest sale and their number of sales.
+    One query: window functions pick each buyer's latest sale in the database.
+    """
+    newest_first = [F("paid_at").desc(), F("id").desc()]
+    orders = (
+        sales(seller)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("buyer_id")], order_by=newest_first),
+            purchases=Window(Count("id"), partition_by=[F("buyer_id")]),
+        )
+        .filter(rank=1)
+        .select_related("buyer", "product")
+        .order_by(*newest_first)[:limit]
+    )
     return [
-        LatestSale(
+        LatestBuyer(
             buyer_name=order.buyer.get_full_name(),
             buyer_email=order.buyer.email,
             product_title=order.product.title,
             amount=order.amount,
             currency=order.currency,
             paid_at=order.paid_at or order.created_at,
+            purchases=order.purchases,
         )
         for order in orders
     ]
@@ -178,5 +197,5 @@ def seller_summary(
     return SellerSummary(
         total_customers=total_customers(seller),
         months=monthly_revenue(seller, months=months, now=now),
-        latest_sales=latest_sales(seller),
+        latest_buyers=latest_buyers(seller),
     )
