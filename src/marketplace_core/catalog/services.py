@@ -223,27 +223,44 @@ def deletion_blocker(product: Product) -> Rejected | None:
     return None
 
 
+def deletion_refusal(product: Product, *, actor: User) -> Rejected | None:
+    """Why deleting ``product`` is refused now: :func:`deletion_blocker`, then
+    the plugins' ``validate_product_delete``; ``None`` when nothing objects.
+
+    No lock and no write: the confirmation page uses it to explain a refusal
+    before the seller presses Delete; :func:`delete_product` asks it again
+    under the row lock.
+    """
+    from marketplace_core.plugins.manager import get_plugin_manager
+
+    blocker = deletion_blocker(product)
+    if blocker is not None:
+        return blocker
+    try:
+        get_plugin_manager().hook.validate_product_delete(product=product, actor=actor)
+    except Rejected as exc:
+        return exc
+    return None
+
+
 def delete_product(product: Product, *, actor: User) -> None:
     """Delete ``product`` and, after commit, its stored file.
 
     Refused with :class:`Rejected` when it is not the actor's (``not_owner``),
-    when :func:`deletion_blocker` objects (``sold``, ``has_orders``) or when a
-    plugin's ``validate_product_delete`` raises. The product row is locked, so
+    when :func:`deletion_refusal` objects (core's ``sold`` or ``has_orders``,
+    or a plugin's ``validate_product_delete``). The product row is locked, so
     a checkout starting at the same moment either comes first (and the
     deletion is refused) or finds no product.
     """
-    from marketplace_core.plugins.manager import get_plugin_manager
-
     with transaction.atomic():
         locked = Product.objects.select_for_update().filter(pk=product.pk).first()
         if locked is None:
             return
         if locked.seller_id != actor.pk:
             raise Rejected("This is not your product.", code="not_owner")
-        blocker = deletion_blocker(locked)
-        if blocker is not None:
-            raise blocker
-        get_plugin_manager().hook.validate_product_delete(product=locked, actor=actor)
+        refusal = deletion_refusal(locked, actor=actor)
+        if refusal is not None:
+            raise refusal
         name = locked.file.name
         locked.delete()
         if name:
