@@ -173,6 +173,19 @@ def test_owner_is_sent_to_my_products_with_a_message(buyer_client, buyer, produc
     assert Order.objects.count() == 1
 
 
+def test_a_seller_who_owns_it_is_sent_to_the_seller_panels_purchases(client, make_seller,
+                                                                     product):
+    seller = make_seller()
+    pay(services.start_checkout(buyer=seller, product=product, provider="dummy"))
+    client.force_login(seller)
+
+    response = client.get(buy_url(product), follow=True)
+
+    assert response.redirect_chain == [("/seller/purchases/", 302)]
+    assert "You already own this product." in messages_of(response)
+    assert "Field Guide" in response.content.decode()
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize(
     "fields", [{"status": Product.Status.DRAFT}, {"is_active": False}],

@@ -56,7 +56,7 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
 
     def _already_owned(self) -> HttpResponse:
         messages.info(self.request, "You already own this product.")
-        return HttpResponseRedirect(reverse("marketplace:my_products"))
+        return HttpResponseRedirect(purchases_url(self.request.user))  # type: ignore[arg-type]
 
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
         product = self._product(slug)
