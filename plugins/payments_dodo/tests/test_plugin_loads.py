@@ -17,3 +17,13 @@ def test_listed_with_its_distribution():
     assert report.enabled
     assert report.distribution == "marketplace-payments-dodo"
     assert report.version == "0.1.0"
+
+
+def test_the_provider_reads_the_plugins_options(settings) -> None:
+    from marketplace_payments_dodo.conf import conf
+    from marketplace_payments_dodo.provider import DodoProvider
+
+    settings.MARKETPLACE = {**settings.MARKETPLACE,
+                            "payments_dodo": {"API_KEY": "key-from-settings"}}
+    assert DodoProvider().settings == {"API_KEY": "key-from-settings"}
+    assert conf.API_KEY == "key-from-settings"

@@ -146,11 +146,27 @@ class PaymentProvider:
         form validates them; ``country`` arrives as an upper-case ISO 3166-1
         alpha-2 code). Ask for what the service needs before its hosted page,
         nothing more.
+    ``settings_key``
+        The key of the provider's options in ``MARKETPLACE`` (usually the
+        plugin's name, e.g. ``"payments_dodo"``); ``None`` means
+        ``identifier``. Read them through :attr:`settings`.
     """
 
     identifier: ClassVar[str]
     verbose_name: ClassVar[str]
     billing_fields: ClassVar[tuple[str, ...]] = ("name", "email", "country")
+    settings_key: ClassVar[str | None] = None
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The provider's options, ``MARKETPLACE[settings_key]``, or ``{}`` when unset.
+
+        Read afresh on every access, so ``override_settings`` reaches a shared
+        instance; validate the options in a system check, not here.
+        """
+        from marketplace_core.conf import conf
+
+        return conf.plugin(self.settings_key or self.identifier)
 
     def accepts_webhooks(self) -> bool:
         """Whether the generic endpoint takes deliveries for this provider now.

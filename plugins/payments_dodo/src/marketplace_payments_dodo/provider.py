@@ -53,6 +53,7 @@ class DodoProvider(PaymentProvider):
 
     identifier = "dodo"
     verbose_name = "Dodo Payments"
+    settings_key = "payments_dodo"  # the options conf.DodoSettings reads
     # Dodo's hosted page asks for the rest of the address itself; the country
     # decides taxes and payment methods, so it is asked for up front.
     billing_fields = ("name", "email", "country")
