@@ -17,6 +17,10 @@ Hook names tell their semantics:
   isolated (an exception is logged and does not stop the others), possibly more
   than once: implementations must be idempotent. The return value is ignored.
 - ``check_<noun>``: feeds Django's system check framework.
+- Two per-request contributions are named for what they return rather than
+  ``_items``: ``dashboard_series`` (DESIGN.md's name; chart series) and
+  ``seller_product_badges`` (badges for a whole page of products at once).
+  Results are concatenated, as for ``_items``.
 
 Hooks are always called with keyword arguments. An implementation may accept
 any subset of a hook's parameters, in any order.
