@@ -25,6 +25,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django
 
 from marketplace_core.plugins.loading import plugin_apps
 
@@ -208,15 +209,26 @@ STORAGES = {
     },
 }
 
-if env("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = env("EMAIL_HOST")
-    EMAIL_PORT = int(env("EMAIL_PORT", "587"))
-    EMAIL_HOST_USER = env("EMAIL_HOST_USER")
-    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+_SMTP = {
+    "host": env("EMAIL_HOST"),
+    "port": int(env("EMAIL_PORT", "587")),
+    "username": env("EMAIL_HOST_USER"),
+    "password": env("EMAIL_HOST_PASSWORD"),
+    "use_tls": env_bool("EMAIL_USE_TLS", True),
+}
+_EMAIL_BACKEND = "django.core.mail.backends." + ("smtp" if _SMTP["host"] else "console") + \
+    ".EmailBackend"
+if django.VERSION >= (6, 1):
+    # Django 6.1 replaces EMAIL_BACKEND and the EMAIL_* options with MAILERS.
+    MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND,
+                           "OPTIONS": _SMTP if _SMTP["host"] else {}}}
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = _EMAIL_BACKEND
+    EMAIL_HOST = _SMTP["host"] or "localhost"
+    EMAIL_PORT = _SMTP["port"]
+    EMAIL_HOST_USER = _SMTP["username"]
+    EMAIL_HOST_PASSWORD = _SMTP["password"]
+    EMAIL_USE_TLS = _SMTP["use_tls"]
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Marketplace <noreply@localhost>")
 
 # --- production hardening (manage.py check --deploy is clean with DJANGO_ENV=production) --
