@@ -8,6 +8,9 @@ import pytest
 from django.core.checks import run_checks
 from django.test.utils import override_settings
 
+# Django's model checks (run by run_checks) may ask the database about its features.
+pytestmark = pytest.mark.django_db
+
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
 RIGHT = {"BOT_TOKEN": TOKEN, "CHAT_ID": "-1001234567890"}
 

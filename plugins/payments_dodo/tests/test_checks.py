@@ -9,6 +9,9 @@ import pytest
 from django.core.checks import run_checks
 from django.test.utils import override_settings
 
+# Django's model checks (run by run_checks) may ask the database about its features.
+pytestmark = pytest.mark.django_db
+
 
 def secret() -> str:
     """A well-formed Standard Webhooks secret, as the Dodo dashboard shows it."""

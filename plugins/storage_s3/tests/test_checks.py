@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.core.checks import run_checks
 from django.test.utils import override_settings
+
+# Django's model checks (run by run_checks) may ask the database about its features.
+pytestmark = pytest.mark.django_db
 
 
 def ids(**options: Any) -> set[str]:

@@ -14,6 +14,9 @@ from django.core.checks import run_checks
 from django.test.utils import override_settings
 from marketplace_storage_s3.checks import check_settings
 
+# Django's model checks (run by run_checks) may ask the database about its features.
+pytestmark = pytest.mark.django_db
+
 VALID = {"BUCKET": "marketplace-private-files", "REGION": "eu-central-1"}
 
 
