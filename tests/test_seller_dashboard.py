@@ -121,6 +121,23 @@ def test_dashboard_query_count_does_not_grow(sales, make_seller, make_user, make
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("sales", [1, 20])
+def test_api_query_count_does_not_grow(sales, make_seller, make_user, make_product,
+                                       django_assert_num_queries):
+    seller = make_seller()
+    product = make_product(seller=seller)
+    for _ in range(sales):
+        sell(make_user(), product)
+    client = logged_in(seller)
+
+    # session, user, customers, revenue, refunds: the charts need no latest buyers
+    with django_assert_num_queries(5):
+        response = client.get(API_URL)
+
+    assert response.status_code == 200
+    assert response.json()["total_customers"] == sales
+
+
 def test_api_gives_the_chart_series(shop):
     data = logged_in(shop).get(API_URL).json()
 

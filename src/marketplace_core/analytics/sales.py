@@ -191,11 +191,13 @@ def latest_buyers(seller: User, *, limit: int = LATEST_BUYERS) -> list[LatestBuy
 
 
 def seller_summary(
-    seller: User, *, months: int = DEFAULT_MONTHS, now: dt.datetime | None = None
+    seller: User, *, months: int = DEFAULT_MONTHS, now: dt.datetime | None = None,
+    buyers: int = LATEST_BUYERS,
 ) -> SellerSummary:
-    """The dashboard's numbers for ``seller`` (four queries)."""
+    """The dashboard's numbers for ``seller``: four queries, three with ``buyers=0``
+    (no latest buyers, for callers that do not show them)."""
     return SellerSummary(
         total_customers=total_customers(seller),
         months=monthly_revenue(seller, months=months, now=now),
-        latest_buyers=latest_buyers(seller),
+        latest_buyers=latest_buyers(seller, limit=buyers) if buyers else [],
     )
