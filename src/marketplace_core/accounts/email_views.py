@@ -21,8 +21,7 @@ from marketplace_core.accounts.services import (
     request_verification_email,
 )
 from marketplace_core.accounts.throttling import minutes
-from marketplace_core.accounts.tokens import TokenStatus
-from marketplace_core.conf import conf
+from marketplace_core.accounts.tokens import TokenStatus, verification_link_hours
 
 
 class SendVerifyEmailView(LoginRequiredMixin, TemplateView):
@@ -37,7 +36,7 @@ class SendVerifyEmailView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["valid_hours"] = max(1, conf.EMAIL_VERIFICATION_TTL // 3600)
+        context["valid_hours"] = verification_link_hours()
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -79,5 +78,5 @@ class VerifyEmailView(View):
             return HttpResponseRedirect(home_url(check.user))
         return render(request, self.invalid_template_name, {
             "reason": check.status.value,
-            "valid_hours": max(1, conf.EMAIL_VERIFICATION_TTL // 3600),
+            "valid_hours": verification_link_hours(),
         }, status=400)

@@ -28,8 +28,7 @@ from marketplace_core.accounts.mixins import SellerRequiredMixin
 from marketplace_core.accounts.models import User
 from marketplace_core.accounts.services import request_password_reset
 from marketplace_core.accounts.throttling import LoginThrottle
-from marketplace_core.accounts.tokens import password_reset_tokens
-from marketplace_core.conf import conf
+from marketplace_core.accounts.tokens import password_reset_tokens, reset_link_minutes
 
 
 class CustomPasswordResetView(FormView):
@@ -51,7 +50,7 @@ class PasswordResetDoneView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["valid_minutes"] = max(1, conf.PASSWORD_RESET_TTL // 60)
+        context["valid_minutes"] = reset_link_minutes()
         return context
 
 

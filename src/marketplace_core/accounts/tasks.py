@@ -18,8 +18,12 @@ from django.utils.http import urlsafe_base64_encode
 
 from marketplace_core.accounts.emails import absolute_url, send_account_email
 from marketplace_core.accounts.models import User, UserManager
-from marketplace_core.accounts.tokens import email_verification_tokens, password_reset_tokens
-from marketplace_core.conf import conf
+from marketplace_core.accounts.tokens import (
+    email_verification_tokens,
+    password_reset_tokens,
+    reset_link_minutes,
+    verification_link_hours,
+)
 
 _RETRY_ON = (smtplib.SMTPException, ConnectionError, TimeoutError)
 _SENT_TTL = 24 * 3600
@@ -45,7 +49,7 @@ def send_verification_email(self, user_id: int, base_url: str) -> bool:  # type:
     link = absolute_url(base_url, reverse("marketplace:verify_email", kwargs={"token": token}))
     send_account_email("verify_email", user.email, {
         "user": user, "link": link, "base_url": base_url,
-        "valid_hours": max(1, conf.EMAIL_VERIFICATION_TTL // 3600),
+        "valid_hours": verification_link_hours(),
     })
     _mark_sent(self.request.id)
     return True
@@ -68,7 +72,7 @@ def send_password_reset_email(self, email: str, base_url: str) -> bool:  # type:
     })
     send_account_email("password_reset", user.email, {
         "user": user, "link": absolute_url(base_url, path), "base_url": base_url,
-        "valid_minutes": max(1, conf.PASSWORD_RESET_TTL // 60),
+        "valid_minutes": reset_link_minutes(),
     })
     _mark_sent(self.request.id)
     return True

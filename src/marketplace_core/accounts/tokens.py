@@ -90,3 +90,13 @@ class PasswordResetTokens(PasswordResetTokenGenerator):
 
 email_verification_tokens = EmailVerificationTokens()
 password_reset_tokens = PasswordResetTokens()
+
+
+def verification_link_hours() -> int:
+    """How many hours a verification link lives, as pages and emails state it (at least 1)."""
+    return max(1, conf.EMAIL_VERIFICATION_TTL // 3600)
+
+
+def reset_link_minutes() -> int:
+    """How many minutes a password-reset link lives, as pages and emails state it (at least 1)."""
+    return max(1, conf.PASSWORD_RESET_TTL // 60)
