@@ -28,3 +28,8 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str | None:
     ):
         return candidate
     return None
+
+
+def requested_next(request: HttpRequest) -> str | None:
+    """The ``next`` of the form, else of the query string, if it stays on this site."""
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"))

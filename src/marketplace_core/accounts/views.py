@@ -17,7 +17,7 @@ from django.views.generic import FormView
 
 from marketplace_core.accounts.emails import site_url
 from marketplace_core.accounts.forms import EmailAuthenticationForm, RegistrationForm
-from marketplace_core.accounts.redirects import home_url, safe_next
+from marketplace_core.accounts.redirects import home_url, requested_next
 from marketplace_core.accounts.services import request_verification_email
 
 
@@ -59,10 +59,9 @@ class LoginView(auth_views.LoginView):
     def get_success_url(self) -> str:
         return self.get_redirect_url() or home_url(self.request.user)  # type: ignore[arg-type]
 
-    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+    def get_redirect_url(self) -> str:
         """A same-site ``next`` from the form or the query string, else ``""``."""
-        candidate = self.request.POST.get("next") or self.request.GET.get("next")
-        return safe_next(self.request, candidate) or ""
+        return requested_next(self.request) or ""
 
 
 class LogoutView(auth_views.LogoutView):
@@ -84,13 +83,9 @@ class RegistrationView(FormView):
             return HttpResponseRedirect(home_url(request.user))
         return super().dispatch(request, *args, **kwargs)
 
-    def _next(self) -> str | None:
-        candidate = self.request.POST.get("next") or self.request.GET.get("next")
-        return safe_next(self.request, candidate)
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["next"] = self._next() or ""
+        context["next"] = requested_next(self.request) or ""
         return context
 
     def form_valid(self, form: RegistrationForm) -> HttpResponse:
@@ -108,4 +103,4 @@ class RegistrationView(FormView):
             _("Welcome! We sent a link to %(email)s: follow it to confirm your address.")
             % {"email": user.email},
         )
-        return HttpResponseRedirect(self._next() or home_url(user))
+        return HttpResponseRedirect(requested_next(self.request) or home_url(user))
