@@ -59,8 +59,11 @@ class LoginView(auth_views.LoginView):
     def get_success_url(self) -> str:
         return self.get_redirect_url() or home_url(self.request.user)  # type: ignore[arg-type]
 
-    def get_redirect_url(self) -> str:
-        """A same-site ``next`` from the form or the query string, else ``""``."""
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        """A same-site ``next`` from the form or the query string, else ``""``.
+
+        ``request`` only keeps the signature of Django's ``RedirectURLMixin``.
+        """
         return requested_next(self.request) or ""
 
 
