@@ -24,11 +24,11 @@ from django.views.generic import FormView, TemplateView
 
 from marketplace_core.accounts.emails import site_url
 from marketplace_core.accounts.forms import PasswordResetRequestForm
-from marketplace_core.accounts.mixins import SellerRequiredMixin
 from marketplace_core.accounts.models import User
 from marketplace_core.accounts.services import request_password_reset
 from marketplace_core.accounts.throttling import LoginThrottle
 from marketplace_core.accounts.tokens import password_reset_tokens, reset_link_minutes
+from marketplace_core.panels.mixins import CustomerPanelMixin, PanelMixin, SellerPanelMixin
 
 
 class CustomPasswordResetView(FormView):
@@ -79,23 +79,22 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-class GenericPasswordChangeView(auth_views.PasswordChangeView):
+class GenericPasswordChangeView(PanelMixin, auth_views.PasswordChangeView):
     """Change the password (the old one is required), then log out everywhere.
 
     The other sessions end because Django ties each session to the password
     hash; this one is ended explicitly (no ``update_session_auth_hash``).
-    Subclasses set ``panel_area`` for the panel they belong to.
+    Subclasses add the panel's mixin, which sets ``panel_area``; the profile
+    link is that panel's ``<area>_profile`` page.
     """
 
     form_class = PasswordChangeForm
     template_name = "marketplace_core/accounts/password_change.html"
-    panel_area = "customer"
-    profile_url_name = "marketplace:customer_profile"
+    panel_nav_key = "password"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(panel_area=self.panel_area, panel_nav_key="password",
-                       profile_url=reverse(self.profile_url_name))
+        context["profile_url"] = reverse(f"marketplace:{self.panel_area}_profile")
         return context
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
@@ -109,11 +108,9 @@ class GenericPasswordChangeView(auth_views.PasswordChangeView):
         return HttpResponseRedirect(reverse("marketplace:login"))
 
 
-class CustomerPasswordChangeView(GenericPasswordChangeView):
-    panel_area = "customer"
-    profile_url_name = "marketplace:customer_profile"
+class CustomerPasswordChangeView(CustomerPanelMixin, GenericPasswordChangeView):
+    pass
 
 
-class SellerPasswordChangeView(SellerRequiredMixin, GenericPasswordChangeView):
-    panel_area = "seller"
-    profile_url_name = "marketplace:seller_profile"
+class SellerPasswordChangeView(SellerPanelMixin, GenericPasswordChangeView):
+    pass

@@ -14,21 +14,21 @@ from django.utils.translation import gettext as _
 from django.views.generic import UpdateView
 
 from marketplace_core.accounts.forms import ProfileForm
-from marketplace_core.accounts.mixins import SellerRequiredMixin
 from marketplace_core.accounts.models import User
+from marketplace_core.panels.mixins import CustomerPanelMixin, PanelMixin, SellerPanelMixin
 
 
-class GenericUserProfileView(LoginRequiredMixin, UpdateView):
+class GenericUserProfileView(LoginRequiredMixin, PanelMixin, UpdateView):
     """Edit the logged-in user's name; the email address is shown read-only.
 
     Only the form's fields are saved, so an ``email`` in a forged POST is
-    ignored. Subclasses set ``panel_area`` and the password page's URL name.
+    ignored. Subclasses add the panel's mixin (which sets ``panel_area``); the
+    password link is that panel's ``<area>_password_change`` page.
     """
 
     form_class = ProfileForm
     template_name = "marketplace_core/accounts/profile.html"
-    panel_area = "customer"
-    security_route = "marketplace:customer_password_change"
+    panel_nav_key = "profile"
 
     def get_object(self, queryset: QuerySet[User] | None = None) -> User:
         return self.request.user  # type: ignore[return-value]
@@ -38,8 +38,7 @@ class GenericUserProfileView(LoginRequiredMixin, UpdateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(panel_area=self.panel_area, panel_nav_key="profile",
-                       password_change_url=reverse(self.security_route))
+        context["password_change_url"] = reverse(f"marketplace:{self.panel_area}_password_change")
         return context
 
     def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
@@ -48,11 +47,9 @@ class GenericUserProfileView(LoginRequiredMixin, UpdateView):
         return response
 
 
-class CustomerProfileView(GenericUserProfileView):
-    panel_area = "customer"
-    security_route = "marketplace:customer_password_change"
+class CustomerProfileView(CustomerPanelMixin, GenericUserProfileView):
+    pass
 
 
-class SellerProfileView(SellerRequiredMixin, GenericUserProfileView):
-    panel_area = "seller"
-    security_route = "marketplace:seller_password_change"
+class SellerProfileView(SellerPanelMixin, GenericUserProfileView):
+    pass

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.views.generic.base import ContextMixin
 
 from marketplace_core.accounts.mixins import SellerRequiredMixin
 
@@ -35,8 +36,9 @@ if TYPE_CHECKING:
 PanelArea = Literal["customer", "seller"]
 
 
-class PanelMixin:
-    """Puts ``panel_area`` and ``panel_nav_key`` into the template context.
+class PanelMixin(ContextMixin):
+    """Puts ``panel_area`` and ``panel_nav_key`` into the template context
+    (also for a plain ``View``: it is a ``ContextMixin``).
 
     ``panel_area`` picks the sidebar of ``base_panel.html``; ``panel_nav_key``
     is the ``NavItem.key`` marked as the current page.
@@ -47,7 +49,7 @@ class PanelMixin:
     request: HttpRequest
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context: dict[str, Any] = super().get_context_data(**kwargs)
         context.setdefault("panel_area", self.panel_area)
         context.setdefault("panel_nav_key", self.panel_nav_key)
         return context

@@ -171,9 +171,6 @@ class SellerProductDeleteView(SellerOwnedMixin, View):
         context = self.get_context_data(product=product, refusal=refusal)
         return render(self.request, self.template_name, context, status=status)
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {"panel_area": self.panel_area, "panel_nav_key": self.panel_nav_key, **kwargs}
-
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         product = get_object_or_404(self.get_queryset(), pk=pk)
         return self._render(product, services.deletion_refusal(
