@@ -12,6 +12,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.generic import CreateView, DeleteView, ListView, UpdateView
+from django.views.generic.edit import ModelFormMixin
 
 from marketplace_core.catalog import services
 from marketplace_core.catalog.forms import CategoryForm
@@ -40,48 +41,37 @@ class SellerProductCategoryListView(SellerPanelMixin, ListView):
         )
 
 
-def _save(request: HttpRequest, form: CategoryForm) -> bool:
-    """Save through the catalog service; a refusal becomes a form error (``False``)."""
-    try:
-        category = services.save_category(form.instance, seller=request.user)  # type: ignore[arg-type]
-    except Rejected as exc:
-        form.add_error("name" if exc.code == "name_taken" else None, exc.message)
-        return False
-    messages.success(request, f"Category “{category.name}” is saved.")
-    return True
+class _CategoryFormMixin(ModelFormMixin):
+    """The category form of both the create and the edit page, saved through
+    the catalog service; a refusal (a taken name) becomes a form error."""
 
-
-class SellerProductCategoryCreateView(SellerPanelMixin, CreateView):
-    template_name = "marketplace_core/seller/category_form.html"
+    request: HttpRequest
+    template_name: str | None = "marketplace_core/seller/category_form.html"
     form_class = CategoryForm
     panel_nav_key = "seller-categories"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "seller": self.request.user}
+
+    def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
+        assert isinstance(form, CategoryForm)
+        try:
+            category = services.save_category(
+                form.instance, seller=self.request.user)  # type: ignore[arg-type]
+        except Rejected as exc:
+            form.add_error("name" if exc.code == "name_taken" else None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Category “{category.name}” is saved.")
+        return HttpResponseRedirect(_categories_url())
+
+
+class SellerProductCategoryCreateView(SellerPanelMixin, _CategoryFormMixin, CreateView):
     extra_context = {"creating": True}
 
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "seller": self.request.user}
 
-    def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
-        assert isinstance(form, CategoryForm)
-        if not _save(self.request, form):
-            return self.form_invalid(form)
-        return HttpResponseRedirect(_categories_url())
-
-
-class SellerProductCategoryUpdateView(SellerOwnedMixin, UpdateView):
+class SellerProductCategoryUpdateView(SellerOwnedMixin, _CategoryFormMixin, UpdateView):
     model = Category
-    template_name = "marketplace_core/seller/category_form.html"
-    form_class = CategoryForm
-    panel_nav_key = "seller-categories"
     extra_context = {"creating": False}
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "seller": self.request.user}
-
-    def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
-        assert isinstance(form, CategoryForm)
-        if not _save(self.request, form):
-            return self.form_invalid(form)
-        return HttpResponseRedirect(_categories_url())
 
 
 class SellerProductCategoryDeleteView(SellerOwnedMixin, DeleteView):

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import CreateView, ListView, UpdateView
+from django.views.generic.edit import ModelFormMixin
 
 from marketplace_core.catalog import services
 from marketplace_core.catalog.forms import ProductForm
@@ -84,68 +85,50 @@ def _publishing(request: HttpRequest) -> bool:
     return request.method == "POST" and request.POST.get("action") == "publish"
 
 
-def _product_form_kwargs(request: HttpRequest, kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {**kwargs, "seller": request.user, "publish": _publishing(request)}
+class _ProductFormMixin(ModelFormMixin):
+    """The product form of both the create and the edit page, saved through the
+    catalog service as a draft or published (the button pressed); a refusal
+    becomes a form error."""
 
-
-def _save(request: HttpRequest, form: ProductForm) -> Product | None:
-    """Save through the catalog service; a refusal becomes a form error (``None``)."""
-    publish = _publishing(request)
-    try:
-        product = services.save_product(
-            form.instance,
-            seller=request.user,  # type: ignore[arg-type]
-            publish=publish,
-            categories=form.cleaned_data.get("categories") or [],
-            upload=form.cleaned_data.get("file"),
-        )
-    except Rejected as exc:
-        form.add_error(_ERROR_FIELDS.get(exc.code), exc.message)
-        return None
-    if publish:
-        messages.success(request, f"“{product.title}” is published.")
-    else:
-        messages.success(request, f"“{product.title}” is saved as a draft.")
-    return product
-
-
-class SellerProductCreateView(SellerPanelMixin, CreateView):
-    """A new product, saved as a draft or published."""
-
-    template_name = "marketplace_core/seller/product_form.html"
+    request: HttpRequest
+    template_name: str | None = "marketplace_core/seller/product_form.html"
     form_class = ProductForm
     panel_nav_key = "seller-products"
-    extra_context = {"creating": True}
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return _product_form_kwargs(self.request, super().get_form_kwargs())
+        return {**super().get_form_kwargs(), "seller": self.request.user,
+                "publish": _publishing(self.request)}
 
     def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
         assert isinstance(form, ProductForm)
-        product = _save(self.request, form)
-        if product is None:
+        publish = _publishing(self.request)
+        try:
+            product = services.save_product(
+                form.instance,
+                seller=self.request.user,  # type: ignore[arg-type]
+                publish=publish,
+                categories=form.cleaned_data.get("categories") or [],
+                upload=form.cleaned_data.get("file"),
+            )
+        except Rejected as exc:
+            form.add_error(_ERROR_FIELDS.get(exc.code), exc.message)
             return self.form_invalid(form)
-        self.object = product
+        state = "published" if publish else "saved as a draft"
+        messages.success(self.request, f"“{product.title}” is {state}.")
         return HttpResponseRedirect(_products_url())
 
 
-class SellerProductUpdateView(SellerOwnedMixin, UpdateView):
+class SellerProductCreateView(SellerPanelMixin, _ProductFormMixin, CreateView):
+    """A new product, saved as a draft or published."""
+
+    extra_context = {"creating": True}
+
+
+class SellerProductUpdateView(SellerOwnedMixin, _ProductFormMixin, UpdateView):
     """Edit one of the seller's products; save as draft or (re)publish."""
 
     model = Product
-    template_name = "marketplace_core/seller/product_form.html"
-    form_class = ProductForm
-    panel_nav_key = "seller-products"
     extra_context = {"creating": False}
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return _product_form_kwargs(self.request, super().get_form_kwargs())
-
-    def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
-        assert isinstance(form, ProductForm)
-        if _save(self.request, form) is None:
-            return self.form_invalid(form)
-        return HttpResponseRedirect(_products_url())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
