@@ -1,8 +1,11 @@
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from integration.processes import ROOT, example_site_worker
+from marketplace_core.testing.workers import CeleryWorker
 
 
 @pytest.fixture(scope="session")
@@ -11,20 +14,7 @@ def repo_root() -> Path:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, live_server):
+def celery_worker(transactional_db: Any, live_server: Any) -> Iterator[CeleryWorker]:
     """A real Celery worker (Redis broker) on the test database, for one test."""
-    import os
-
-    from marketplace_core.testing.workers import CeleryWorker, database_url_for_test_db
-
-    worker = CeleryWorker(
-        "example_site",
-        env={
-            "DJANGO_SETTINGS_MODULE": "integration.settings",
-            "DATABASE_URL": database_url_for_test_db(),
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
-        },
-        cwd=ROOT,
-    ).start()
-    yield worker
-    worker.stop()
+    with example_site_worker("integration.settings") as worker:
+        yield worker

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from integration.processes import example_site_worker
 from marketplace_core.testing.servers import free_port
-from marketplace_core.testing.workers import CeleryWorker, database_url_for_test_db
-
-ROOT = Path(__file__).resolve().parent.parent
+from marketplace_core.testing.workers import CeleryWorker
 
 
 @dataclass(frozen=True)
@@ -131,17 +128,6 @@ def mail_worker(transactional_db: None, live_server: Any, smtp_mailbox: SmtpMail
                 ) -> Iterator[CeleryWorker]:
     """The example site's Celery worker (Redis broker, the test database) sending
     email through ``smtp_mailbox`` over plain SMTP."""
-    worker = CeleryWorker(
-        "example_site",
-        env={
-            "DJANGO_SETTINGS_MODULE": "integration.settings",
-            "DATABASE_URL": database_url_for_test_db(),
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
-            "EMAIL_HOST": smtp_mailbox.host,
-            "EMAIL_PORT": str(smtp_mailbox.port),
-            "EMAIL_USE_TLS": "0",
-        },
-        cwd=ROOT,
-    ).start()
-    yield worker
-    worker.stop()
+    with example_site_worker("integration.settings", EMAIL_HOST=smtp_mailbox.host,
+                             EMAIL_PORT=str(smtp_mailbox.port), EMAIL_USE_TLS="0") as worker:
+        yield worker

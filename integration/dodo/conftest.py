@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from integration.processes import example_site_worker
+
 SETTINGS_MODULE = "integration.settings_dodo"
 
 if settings.SETTINGS_MODULE != SETTINGS_MODULE:
@@ -42,18 +44,7 @@ def dodo(fake_dodo: Any, live_server: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def dodo_celery_worker(transactional_db: Any, live_server: Any, repo_root: Any) -> Iterator[Any]:
+def dodo_celery_worker(transactional_db: Any, live_server: Any) -> Iterator[Any]:
     """A real Celery worker with the Dodo settings (Redis broker, the test database)."""
-    from marketplace_core.testing.workers import CeleryWorker, database_url_for_test_db
-
-    worker = CeleryWorker(
-        "example_site",
-        env={
-            "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
-            "DATABASE_URL": database_url_for_test_db(),
-            "PYTHONPATH": os.pathsep.join([str(repo_root), str(repo_root / "example_site")]),
-        },
-        cwd=repo_root,
-    ).start()
-    yield worker
-    worker.stop()
+    with example_site_worker(SETTINGS_MODULE) as worker:
+        yield worker
