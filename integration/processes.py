@@ -5,14 +5,24 @@ settings module (Redis broker, the test database). Fixtures use it in
 ``integration/conftest.py``, ``integration/mailbox.py`` and the conftests of the
 sub-suites (``integration/dodo``, ``integration/telegram``), which run in pytests
 of their own but still import this module.
+
+``clean_env``, ``manage`` and ``run_sub_suite`` run ``manage.py`` and the
+sub-suites' own pytests from an environment without the test process's site
+configuration.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from marketplace_core.testing.workers import CeleryWorker, database_url_for_test_db
 
@@ -40,3 +50,60 @@ def example_site_worker(settings_module: str, **env: str) -> Iterator[CeleryWork
     finally:
         worker.stop()
 
+
+#: Environment variables that configure the example site or its services; a child
+#: process gets none of the test process's own (see :func:`clean_env`).
+ISOLATED = ("DJANGO_", "MARKETPLACE_", "DODO_", "S3_", "TELEGRAM_", "DATABASE_URL", "REDIS_URL")
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without the variables that configure the site."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(ISOLATED)}
+
+
+def manage(repo_root: Path, *args: str, env: dict[str, str]
+           ) -> subprocess.CompletedProcess[str]:
+    """``example_site/manage.py *args`` with :func:`clean_env` plus ``env``."""
+    return subprocess.run(
+        [sys.executable, str(repo_root / "example_site" / "manage.py"), *args],
+        env={**clean_env(), **env}, capture_output=True, text=True, check=False,
+    )
+
+
+@dataclass(frozen=True)
+class SubSuiteResult:
+    """What a sub-suite's pytest reported: its JUnit counts (``tests``, ``failures``,
+    ``errors``, ``skipped``), its exit status and the end of its output."""
+
+    counts: dict[str, int]
+    returncode: int
+    output: str
+
+
+def run_sub_suite(repo_root: Path, pytestconfig: pytest.Config, folder: str,
+                  settings_module: str, report: Path, *, timeout: float = 280
+                  ) -> SubSuiteResult:
+    """Run the tests in ``folder`` in a pytest of their own, with ``settings_module``,
+    the same database vendor and services as this run, and a JUnit report at ``report``.
+
+    The child starts its own database and services from :func:`clean_env`. Fails
+    here when the child wrote no report; the caller asserts the counts and the
+    exit status."""
+    args = [sys.executable, "-m", "pytest", folder, "-p", "no:cacheprovider",
+            f"--ds={settings_module}",
+            f"--marketplace-db={pytestconfig.getoption('marketplace_db')}",
+            f"--junitxml={report}", "-q"]
+    if pytestconfig.getoption("marketplace_redis"):
+        args.append("--marketplace-redis")
+    env = {k: v for k, v in clean_env().items() if k != "PYTEST_ADDOPTS"}
+
+    result = subprocess.run(args, cwd=repo_root, env=env, capture_output=True,
+                            text=True, check=False, timeout=timeout)
+
+    output = (result.stdout + result.stderr)[-6000:]
+    assert report.exists(), output
+    suite = ET.parse(report).getroot().find("testsuite")  # noqa: S314 - pytest's own report
+    assert suite is not None, output
+    counts = {name: int(suite.get(name, "0")) for name in ("tests", "failures", "errors",
+                                                           "skipped")}
+    return SubSuiteResult(counts=counts, returncode=result.returncode, output=output)

@@ -10,27 +10,12 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-_ISOLATED = ("DJANGO_", "MARKETPLACE_", "DODO_", "S3_", "TELEGRAM_", "DATABASE_URL", "REDIS_URL")
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(_ISOLATED)}
-
-
-def _manage(repo_root: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(repo_root / "example_site" / "manage.py"), *args],
-        env={**_clean_env(), **env}, capture_output=True, text=True, check=False,
-    )
+from integration.processes import manage, run_sub_suite
 
 
 def production_env(tmp_path: Path) -> dict[str, str]:
@@ -56,7 +41,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
 
 def test_deploy_checks_fully_clean_in_production_with_dodo(repo_root: Path,
                                                           tmp_path: Path) -> None:
-    result = _manage(repo_root, "check", "--deploy", env=production_env(tmp_path))
+    result = manage(repo_root, "check", "--deploy", env=production_env(tmp_path))
 
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -66,7 +51,7 @@ def test_deploy_checks_fully_clean_in_production_with_dodo(repo_root: Path,
 def test_dodo_in_live_mode_with_debug_on_is_refused(repo_root: Path, tmp_path: Path) -> None:
     env = {**production_env(tmp_path), "DJANGO_DEBUG": "1"}
 
-    result = _manage(repo_root, "check", env=env)
+    result = manage(repo_root, "check", env=env)
 
     assert result.returncode != 0
     assert "payments_dodo.E004" in result.stdout + result.stderr
@@ -75,7 +60,7 @@ def test_dodo_in_live_mode_with_debug_on_is_refused(repo_root: Path, tmp_path: P
 def test_dodo_webhook_secret_missing_is_refused(repo_root: Path, tmp_path: Path) -> None:
     env = {**production_env(tmp_path), "DODO_PAYMENTS_WEBHOOK_SECRET": ""}
 
-    result = _manage(repo_root, "check", "--deploy", env=env)
+    result = manage(repo_root, "check", "--deploy", env=env)
 
     assert result.returncode != 0
     assert "payments_dodo.E002" in result.stdout + result.stderr
@@ -84,24 +69,9 @@ def test_dodo_webhook_secret_missing_is_refused(repo_root: Path, tmp_path: Path)
 def test_dodo_browser_suite_passes_with_the_example_site_configured_for_dodo(
     repo_root: Path, tmp_path: Path, pytestconfig: pytest.Config
 ) -> None:
-    report = tmp_path / "dodo-suite.xml"
-    args = [sys.executable, "-m", "pytest", "integration/dodo", "-p", "no:cacheprovider",
-            "--ds=integration.settings_dodo",
-            f"--marketplace-db={pytestconfig.getoption('marketplace_db')}",
-            f"--junitxml={report}", "-q"]
-    if pytestconfig.getoption("marketplace_redis"):
-        args.append("--marketplace-redis")
-    # The child starts its own database and services from a clean environment.
-    env = {k: v for k, v in _clean_env().items() if k != "PYTEST_ADDOPTS"}
+    result = run_sub_suite(repo_root, pytestconfig, "integration/dodo",
+                           "integration.settings_dodo", tmp_path / "dodo-suite.xml")
 
-    result = subprocess.run(args, cwd=repo_root, env=env, capture_output=True,
-                            text=True, check=False, timeout=280)
-
-    output = (result.stdout + result.stderr)[-6000:]
-    assert report.exists(), output
-    suite = ET.parse(report).getroot().find("testsuite")  # noqa: S314 - pytest's own report
-    assert suite is not None, output
-    counts = {name: int(suite.get(name, "0")) for name in ("tests", "failures", "errors",
-                                                           "skipped")}
-    assert counts == {"tests": 3, "failures": 0, "errors": 0, "skipped": 0}, output
-    assert result.returncode == 0, output
+    assert result.counts == {"tests": 3, "failures": 0, "errors": 0, "skipped": 0}, \
+        result.output
+    assert result.returncode == 0, result.output

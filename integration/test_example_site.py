@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import io
-import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+from integration.processes import manage
 from marketplace_core.catalog.models import Product
 from marketplace_core.ownership.models import PurchasedProduct
-
-
-def _manage(repo_root: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("DJANGO_", "MARKETPLACE_", "DODO_", "S3_", "TELEGRAM_"))}
-    return subprocess.run(
-        [sys.executable, str(repo_root / "example_site" / "manage.py"), *args],
-        env={**clean, **env}, capture_output=True, text=True, check=False,
-    )
 
 
 def test_deploy_checks_clean_in_production(repo_root: Path, tmp_path: Path) -> None:
@@ -33,7 +22,7 @@ def test_deploy_checks_clean_in_production(repo_root: Path, tmp_path: Path) -> N
         "MARKETPLACE_VAR_DIR": str(tmp_path),
         "MAINTENANCE_BYPASS_SECRET": secrets.token_urlsafe(24),
     }
-    result = _manage(repo_root, "check", "--deploy", env=env)
+    result = manage(repo_root, "check", "--deploy", env=env)
     output = result.stdout + result.stderr
     # Every Django deploy check passes; the two warnings left say what a shop
     # still needs before opening: a real payment provider (the dummy one moves
@@ -46,8 +35,8 @@ def test_deploy_checks_clean_in_production(repo_root: Path, tmp_path: Path) -> N
 
 
 def test_production_refuses_to_start_without_secret_key(repo_root: Path, tmp_path: Path) -> None:
-    result = _manage(repo_root, "check", env={"DJANGO_ENV": "production",
-                                              "MARKETPLACE_VAR_DIR": str(tmp_path)})
+    result = manage(repo_root, "check", env={"DJANGO_ENV": "production",
+                                             "MARKETPLACE_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 

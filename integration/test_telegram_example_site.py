@@ -10,28 +10,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-_ISOLATED = ("DJANGO_", "MARKETPLACE_", "DODO_", "S3_", "TELEGRAM_", "DATABASE_URL", "REDIS_URL")
+from integration.processes import manage, run_sub_suite
+
 TOKEN = "7000000001:integration-fake-bot-token-0123456789"
 
 
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(_ISOLATED)}
-
-
 def _check(repo_root: Path, tmp_path: Path, **env: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(repo_root / "example_site" / "manage.py"), "check"],
-        env={**_clean_env(), "MARKETPLACE_VAR_DIR": str(tmp_path), **env},
-        capture_output=True, text=True, check=False,
-    )
+    result = manage(repo_root, "check", env={"MARKETPLACE_VAR_DIR": str(tmp_path), **env})
     return result.stdout + result.stderr
 
 
@@ -58,24 +47,9 @@ def test_check_names_the_wrong_telegram_setting(repo_root: Path, tmp_path: Path,
 def test_telegram_suite_passes_with_the_example_site_configured_for_telegram(
     repo_root: Path, tmp_path: Path, pytestconfig: pytest.Config
 ) -> None:
-    report = tmp_path / "telegram-suite.xml"
-    args = [sys.executable, "-m", "pytest", "integration/telegram", "-p", "no:cacheprovider",
-            "--ds=integration.settings_telegram",
-            f"--marketplace-db={pytestconfig.getoption('marketplace_db')}",
-            f"--junitxml={report}", "-q"]
-    if pytestconfig.getoption("marketplace_redis"):
-        args.append("--marketplace-redis")
-    # The child starts its own database and services from a clean environment.
-    env = {k: v for k, v in _clean_env().items() if k != "PYTEST_ADDOPTS"}
+    result = run_sub_suite(repo_root, pytestconfig, "integration/telegram",
+                           "integration.settings_telegram", tmp_path / "telegram-suite.xml")
 
-    result = subprocess.run(args, cwd=repo_root, env=env, capture_output=True,
-                            text=True, check=False, timeout=280)
-
-    output = (result.stdout + result.stderr)[-6000:]
-    assert report.exists(), output
-    suite = ET.parse(report).getroot().find("testsuite")  # noqa: S314 - pytest's own report
-    assert suite is not None, output
-    counts = {name: int(suite.get(name, "0")) for name in ("tests", "failures", "errors",
-                                                           "skipped")}
-    assert counts == {"tests": 4, "failures": 0, "errors": 0, "skipped": 0}, output
-    assert result.returncode == 0, output
+    assert result.counts == {"tests": 4, "failures": 0, "errors": 0, "skipped": 0}, \
+        result.output
+    assert result.returncode == 0, result.output
