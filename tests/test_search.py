@@ -55,6 +55,21 @@ def test_category_names_follow_adds_removes_and_clears(make_seller, make_product
     assert names(product) == []
 
 
+def test_adding_a_category_reads_and_writes_the_names_once(make_seller, make_product,
+                                                          make_category,
+                                                          django_assert_num_queries):
+    seller = make_seller()
+    product = make_product(seller=seller)
+    icons = make_category(seller=seller, name="Icons")
+    # The missing-rows check, the insert, then one select and one update of the names.
+    with django_assert_num_queries(4):
+        product.categories.add(icons)
+    assert product.category_names == "Icons"
+    with django_assert_num_queries(1):  # already there: nothing to rewrite
+        product.categories.add(icons)
+    assert names(product) == ["Icons"]
+
+
 def test_category_names_follow_changes_from_the_category_side(make_seller, make_product,
                                                               make_category):
     seller = make_seller()

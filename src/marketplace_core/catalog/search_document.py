@@ -79,9 +79,13 @@ def _on_categories_changed(sender: Any, instance: Any, action: str, reverse: boo
     if action not in ("post_add", "post_remove", "post_clear"):
         return
     if not reverse:
-        refresh_category_names([instance.pk], using=using)
+        if action != "post_clear" and not pk_set:
+            return  # nothing was added or removed
+        product_model, _, _ = _models()
+        names = category_names_of(instance.pk, using=using)
+        product_model.objects.using(using).filter(pk=instance.pk).update(category_names=names)
         # Keep the caller's instance current too (a later save() re-reads anyway).
-        instance.category_names = category_names_of(instance.pk, using=using)
+        instance.category_names = names
     elif action == "post_clear":
         refresh_category_names(getattr(instance, "_marketplace_cleared_products", []),
                                using=using)
