@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
+from django.test import Client
+
 UNLABELLED_JS = """
 () => Array.from(document.querySelectorAll('input, select, textarea'))
   .filter(el => !['hidden', 'submit', 'button'].includes(el.type))
@@ -45,3 +48,14 @@ def mark_document(page: Any) -> None:
 
 def same_document(page: Any) -> bool:
     return page.evaluate("window.__marketplaceSameDocument === true") is True
+
+
+def log_in(page: Any, live_server: Any, user: Any) -> None:
+    """Give the browser a session of ``user`` (the login page is tested elsewhere)."""
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }])

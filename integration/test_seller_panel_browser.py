@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
+from integration.browser_checks import log_in
 from marketplace_core.catalog.models import Product
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.storage.backends import product_storage
@@ -19,17 +18,6 @@ from tests.panels_support import sell
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FILE_BYTES = b"%PDF-1.4 watercolour basics, version 1\n" * 50
-
-
-def log_in(page, live_server, user) -> None:
-    """Give the browser a session of ``user`` (the login page is tested elsewhere)."""
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])
 
 
 def row(page, title: str):

@@ -10,10 +10,9 @@ import re
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from marketplace_support.models import SupportRequest
 
+from integration.browser_checks import log_in
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import PurchasedProduct
 
@@ -28,17 +27,6 @@ def buy(buyer: Any, product: Any) -> PurchasedProduct:
                              provider_payment_id=f"pay_{order.reference.hex}",
                              amount=order.amount, currency=order.currency)
     return PurchasedProduct.objects.get(order=order)
-
-
-def log_in(page: Any, live_server: Any, user: Any) -> None:
-    """Give the browser a session of ``user`` (the login page is tested elsewhere)."""
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])
 
 
 def test_buyer_requests_support_seller_schedules_buyer_completes(

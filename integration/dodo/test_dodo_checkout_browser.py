@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from marketplace_payments_dodo.models import DodoProduct
 from marketplace_payments_dodo.sync import sync_status
 
+from integration.browser_checks import log_in
 from marketplace_core.catalog.models import Product
 from marketplace_core.catalog.services import save_product
 from marketplace_core.ownership.models import Order, Payment, PurchasedProduct
@@ -25,21 +25,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 FILE_BYTES = b"PK\x03\x04 dodo demo archive " + bytes(range(256)) * 20
 
 
-def log_in(page, client, live_server, user) -> None:
-    """The buyer's browser carries a logged-in session (logging in is tested elsewhere)."""
-    client.force_login(user)
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                               "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                               "url": live_server.url}])
-
-
-def test_buy_with_dodo_then_download(live_server, dodo, page, client, make_user, make_product,
-                                     settings):
+def test_buy_with_dodo_then_download(live_server, dodo, page, make_user, make_product, settings):
     settings.DEBUG = True  # local file downloads (the S3 plugin serves them in production)
     product = make_product(title="Icon Pack", price=1299, currency="USD", content=FILE_BYTES,
                            file_name="icons.zip")
     buyer = make_user(email="dodo-buyer@example.com", name="Dodo Buyer")
-    log_in(page, client, live_server, buyer)
+    log_in(page, live_server, buyer)
 
     page.goto(f"{live_server.url}{product.get_absolute_url()}")
     page.get_by_role("link", name="Buy now").click()
@@ -83,11 +74,10 @@ def test_buy_with_dodo_then_download(live_server, dodo, page, client, make_user,
         assert handle.read() == FILE_BYTES
 
 
-def test_refund_at_dodo_takes_the_product_away(live_server, dodo, page, client, make_user,
-                                               make_product):
+def test_refund_at_dodo_takes_the_product_away(live_server, dodo, page, make_user, make_product):
     product = make_product(title="Font Bundle", price=900)
     buyer = make_user(email="refunded@example.com")
-    log_in(page, client, live_server, buyer)
+    log_in(page, live_server, buyer)
     page.goto(f"{live_server.url}{product.get_absolute_url()}")
     page.get_by_role("link", name="Buy now").click()
     page.get_by_label("Country (ISO code, e.g. US)").fill("DE")
