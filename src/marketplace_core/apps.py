@@ -15,8 +15,10 @@ class MarketplaceCoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Build the plugin manager (idempotent, no database access) and checks."""
+        """Build the plugin manager, register checks and signal receivers (idempotent,
+        no database access)."""
         from marketplace_core import checks  # noqa: F401  (registers system checks)
+        from marketplace_core.catalog.search_document import connect_signals
         from marketplace_core.conf import conf
         from marketplace_core.plugins import manager
         from marketplace_core.plugins.loading import load_plugins
@@ -25,6 +27,7 @@ class MarketplaceCoreConfig(AppConfig):
         # enabling one plugin per letter.
         manager.install(load_plugins(conf.raw.get("PLUGINS", [])))
         setting_changed.connect(_on_setting_changed, dispatch_uid="marketplace_core.settings")
+        connect_signals()  # the search document's receivers (idempotent)
 
 
 def _on_setting_changed(setting: str, **kwargs: Any) -> None:

@@ -160,12 +160,3 @@ class Product(models.Model):
         self.file_name = display_file_name(original_name or getattr(uploaded, "name", "") or "")
         self.file_size = getattr(uploaded, "size", None)
         self.file_updated_at = timezone.now()
-
-
-def _connect_search_document_signals() -> None:
-    from marketplace_core.catalog.search_document import connect_signals
-
-    connect_signals()
-
-
-_connect_search_document_signals()
