@@ -14,6 +14,7 @@ from marketplace_storage_s3.validation import UploadRules, sanitize_file_name, v
 
 from marketplace_core.catalog.models import Product
 from marketplace_core.plugins.registry import storage_backend
+from marketplace_core.storage.backends import StorageBackend
 from marketplace_core.testing.factories import make_product, make_seller
 
 from .helpers import http_get, logged_in
@@ -36,6 +37,15 @@ from .test_downloads import with_storage_options
 ])
 def test_sanitize_file_name(sent, kept):
     assert sanitize_file_name(sent) == kept
+
+
+@pytest.mark.parametrize("sent", [
+    "My Guide.pdf", "C:\\Users\\me\\notes.txt", "../../etc/passwd", "..hidden", "<script>.js",
+    "...", "Übersicht.pdf",
+])
+def test_names_core_already_cleans_come_out_as_core_cleans_them(sent):
+    """The backend builds on core's ``StorageBackend.validate_upload``."""
+    assert sanitize_file_name(sent) == StorageBackend().validate_upload(named(b"x", sent))
 
 
 def test_sanitized_names_are_never_longer_than_150_characters():

@@ -12,7 +12,12 @@ from marketplace_core.plugins.types import DownloadTarget
 from marketplace_core.storage.backends import StorageBackend
 from marketplace_storage_s3.conf import link_ttl
 from marketplace_storage_s3.storage import S3ProductStorage
-from marketplace_storage_s3.validation import UploadRules, validate_upload
+from marketplace_storage_s3.validation import (
+    PreparedUpload,
+    UploadRules,
+    check_rules,
+    shorten_name,
+)
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -50,8 +55,13 @@ class S3StorageBackend(StorageBackend):
         )
         return DownloadTarget(url=url, expires_at=timezone.now() + dt.timedelta(seconds=ttl))
 
-    def validate_upload(self, uploaded: Any) -> str:
-        """Check ``uploaded`` against ``MAX_UPLOAD_SIZE`` and ``ALLOWED_EXTENSIONS``
-        and return its sanitized name; raises ``django.core.exceptions.ValidationError``
-        (see :func:`marketplace_storage_s3.validation.validate_upload`)."""
-        return validate_upload(uploaded, UploadRules.from_settings())
+    def validate_upload(self, uploaded: Any, rules: UploadRules | None = None) -> str:
+        """Core's check (``file_empty``, name cleaning), then this plugin's:
+        NFC and control characters before it, the name-length cap after it, and
+        ``rules`` (default: ``MAX_UPLOAD_SIZE`` and ``ALLOWED_EXTENSIONS``).
+        Raises ``django.core.exceptions.ValidationError`` (see
+        :mod:`marketplace_storage_s3.validation`)."""
+        prepared = PreparedUpload.of(uploaded)
+        name = shorten_name(super().validate_upload(prepared))
+        check_rules(name, prepared.size, UploadRules.from_settings() if rules is None else rules)
+        return name

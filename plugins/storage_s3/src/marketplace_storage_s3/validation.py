@@ -1,9 +1,14 @@
 """Checks a seller's upload must pass before it is stored: size, extension, name.
 
-Core's seller product form can call these through the backend
-(:meth:`marketplace_storage_s3.backend.S3StorageBackend.validate_upload`) or
-directly; both raise Django's ``ValidationError`` with a stable ``code`` so a
-form shows the message next to its file field.
+Core's :meth:`~marketplace_core.storage.backends.StorageBackend.validate_upload`
+refuses empty files and cleans the name (base name only; letters, digits,
+``-``, ``_`` and ``.``; no leading dot; ``"file"`` when nothing is left).
+:meth:`marketplace_storage_s3.backend.S3StorageBackend.validate_upload` calls it
+and adds only what core lacks: NFC normalization and control-character
+removal before core's cleaning (so a decomposed ``"U\u0308"`` stays ``"Ü"``), a
+:data:`MAX_NAME_LENGTH` cap after it, and the :class:`UploadRules` (size cap,
+allowed extensions). Every refusal is Django's ``ValidationError`` with a
+stable ``code`` so a form shows the message next to its file field.
 """
 
 from __future__ import annotations
@@ -21,33 +26,48 @@ from django.utils.translation import gettext_lazy as _
 MAX_NAME_LENGTH = 150
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Same character class as django.utils.text.get_valid_filename, which core uses
-# for Product.file_name, so the key and the saved-as name agree.
-_NOT_ALLOWED = re.compile(r"(?u)[^-\w.]")
+
+
+@dataclass(frozen=True)
+class PreparedUpload:
+    """What core's ``validate_upload`` reads of an upload (``name`` and ``size``),
+    with the name already NFC-normalized and free of control characters."""
+
+    name: str
+    size: int | None
+
+    @classmethod
+    def of(cls, uploaded: Any) -> PreparedUpload:
+        name = str(getattr(uploaded, "name", "") or "")
+        return cls(name=unicodedata.normalize("NFC", _CONTROL.sub("", name)),
+                   size=upload_size(uploaded))
+
+
+def upload_size(uploaded: Any) -> int | None:
+    """``uploaded.size``, or ``None`` when it cannot be read. Reads no content."""
+    try:
+        size: int | None = uploaded.size
+    except (AttributeError, OSError):
+        size = None
+    return size
+
+
+def shorten_name(name: str) -> str:
+    """``name`` with its stem shortened so the whole has at most
+    :data:`MAX_NAME_LENGTH` characters (an extension of up to 16 is kept)."""
+    if len(name) <= MAX_NAME_LENGTH:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if dot and 0 < len(ext) <= 16:
+        return stem[: MAX_NAME_LENGTH - len(ext) - 1] + "." + ext
+    return name[:MAX_NAME_LENGTH]
 
 
 def sanitize_file_name(name: str) -> str:
-    """A safe base name for ``name`` as a browser sent it.
-
-    Drops any directory part (``/`` and ``\\``, since old browsers send
-    ``C:\\Users\\me\\guide.pdf``), control characters and anything but letters,
-    digits, ``-``, ``_`` and ``.``; spaces become ``_``; leading dots go (no
-    hidden files, no ``..``); the stem is shortened so the whole name has at
-    most :data:`MAX_NAME_LENGTH` characters. Never empty: ``"file"`` is the last
-    resort. Non-ASCII letters are kept (NFC-normalized).
-    """
-    base = re.split(r"[/\\]", str(name))[-1]
-    base = unicodedata.normalize("NFC", _CONTROL.sub("", base)).strip().replace(" ", "_")
-    base = _NOT_ALLOWED.sub("", base).lstrip(".")
-    if not base.strip("._-"):
-        return "file"
-    if len(base) > MAX_NAME_LENGTH:
-        stem, dot, ext = base.rpartition(".")
-        if dot and 0 < len(ext) <= 16:
-            base = stem[: MAX_NAME_LENGTH - len(ext) - 1] + "." + ext
-        else:
-            base = base[:MAX_NAME_LENGTH]
-    return base
+    """The name :func:`validate_upload` stores ``name`` (as a browser sent it) under:
+    core's cleaning plus this plugin's NFC, control-character and length rules.
+    Never empty: ``"file"`` is the last resort."""
+    return validate_upload(PreparedUpload(name=name, size=None), UploadRules())
 
 
 @dataclass(frozen=True)
@@ -72,22 +92,10 @@ def _extension_allowed(name: str, allowed: frozenset[str]) -> bool:
     return any(lowered.endswith("." + ext) for ext in allowed if ext)
 
 
-def validate_upload(uploaded: Any, rules: UploadRules | None = None) -> str:
-    """Validate ``uploaded`` (a Django ``File``/``UploadedFile``) against ``rules``
-    (default: the settings) and return its sanitized file name.
-
-    Raises ``ValidationError`` with code ``file_empty`` (0 bytes),
-    ``file_size_unknown`` (a cap is set and the size cannot be read),
-    ``file_too_large`` or ``file_extension``. Reads no file content.
-    """
-    rules = rules or UploadRules.from_settings()
-    name = sanitize_file_name(getattr(uploaded, "name", "") or "")
-    try:
-        size: int | None = uploaded.size
-    except (AttributeError, OSError):
-        size = None
-    if size == 0:
-        raise ValidationError(_("The file is empty."), code="file_empty")
+def check_rules(name: str, size: int | None, rules: UploadRules) -> None:
+    """Refuse a (cleaned) ``name`` of ``size`` bytes that ``rules`` do not allow:
+    codes ``file_size_unknown`` (a cap is set and the size is ``None``),
+    ``file_too_large`` or ``file_extension``."""
     if rules.max_size is not None:
         if size is None:
             raise ValidationError(
@@ -107,4 +115,17 @@ def validate_upload(uploaded: Any, rules: UploadRules | None = None) -> str:
             code="file_extension",
             params={"allowed": ", ".join(sorted("." + e for e in rules.allowed_extensions))},
         )
-    return name
+
+
+def validate_upload(uploaded: Any, rules: UploadRules | None = None) -> str:
+    """Validate ``uploaded`` (a Django ``File``/``UploadedFile``) against ``rules``
+    (default: the settings) and return its sanitized file name.
+
+    The same check as :meth:`~marketplace_storage_s3.backend.S3StorageBackend.validate_upload`
+    (core's rules first), without a configured backend. Raises
+    ``ValidationError`` with code ``file_empty`` (0 bytes, core's rule),
+    ``file_size_unknown``, ``file_too_large`` or ``file_extension``.
+    """
+    from marketplace_storage_s3.backend import S3StorageBackend
+
+    return S3StorageBackend().validate_upload(uploaded, rules)
