@@ -13,20 +13,11 @@ import pytest
 from marketplace_support.models import SupportRequest
 
 from integration.browser_checks import log_in
-from marketplace_core.ownership import services
-from marketplace_core.ownership.models import PurchasedProduct
+from marketplace_core.testing.contracts_storage import buy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MEETING = "https://meet.example.com/brush-basics"
-
-
-def buy(buyer: Any, product: Any) -> PurchasedProduct:
-    order = services.start_checkout(buyer=buyer, product=product, provider="dummy")
-    services.confirm_payment(provider="dummy", order_reference=order.reference,
-                             provider_payment_id=f"pay_{order.reference.hex}",
-                             amount=order.amount, currency=order.currency)
-    return PurchasedProduct.objects.get(order=order)
 
 
 def test_buyer_requests_support_seller_schedules_buyer_completes(

@@ -12,8 +12,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from marketplace_core.ownership import services
 from marketplace_core.ownership.models import PurchasedProduct
+from marketplace_core.testing.contracts_storage import buy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,14 +21,6 @@ SUPPORT = "New support request: "
 PURCHASE = "New purchase: "
 #: Long enough for a wrongly repeated send (or an early retry) to show up.
 SETTLE = 2.0
-
-
-def buy(buyer: Any, product: Any) -> PurchasedProduct:
-    order = services.start_checkout(buyer=buyer, product=product, provider="dummy")
-    services.confirm_payment(provider="dummy", order_reference=order.reference,
-                             provider_payment_id=f"pay_{order.reference.hex}",
-                             amount=order.amount, currency=order.currency)
-    return PurchasedProduct.objects.get(order=order)
 
 
 def texts(fake: Any, prefix: str) -> list[str]:
