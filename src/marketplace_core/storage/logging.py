@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -23,11 +22,8 @@ def client_ip(request: HttpRequest) -> str | None:
     ``None`` when there is no usable address (a Unix socket, for example): the
     column is an IP address type and would refuse anything else.
     """
-    value = accounts_client_ip(request)
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
+    value = accounts_client_ip(request)  # a normalized valid address or "unknown"
+    return None if value == "unknown" else value
 
 
 def log_download(request: HttpRequest, purchase: PurchasedProduct) -> bool:
