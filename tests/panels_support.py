@@ -12,10 +12,10 @@ import itertools
 import re
 
 import time_machine
-from django.test import Client
 
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Order, PurchasedProduct
+from marketplace_core.testing.factories import logged_in as logged_in  # re-exported
 
 _ids = itertools.count(1)
 
@@ -61,12 +61,6 @@ def fail(buyer, product) -> Order:
 
 def purchase_of(order: Order) -> PurchasedProduct:
     return PurchasedProduct.objects.get(order=order)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def data_values(html: str, attribute: str) -> list[str]:

@@ -9,36 +9,11 @@ from django.test import Client
 
 from marketplace_core.catalog.models import Product
 from marketplace_core.ownership import services
-from marketplace_core.ownership.models import PurchasedProduct
+from marketplace_core.testing.factories import buy, logged_in, refund
 
 pytestmark = pytest.mark.django_db
 
 PREVIEW_BANNER = "Preview: this product is a draft or inactive"
-
-
-def buy(buyer, product) -> PurchasedProduct:
-    order = services.start_checkout(buyer=buyer, product=product, provider="dummy")
-    services.confirm_payment(
-        provider="dummy", order_reference=order.reference,
-        provider_payment_id=f"pay_{order.reference.hex}", amount=order.amount,
-        currency=order.currency,
-    )
-    return PurchasedProduct.objects.get(order=order)
-
-
-def refund(purchase: PurchasedProduct) -> None:
-    order = purchase.order
-    services.record_refund(
-        provider="dummy", order_reference=order.reference,
-        provider_refund_id=f"ref_{order.reference.hex}", amount=order.amount,
-        currency=order.currency,
-    )
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def titles(html: str) -> list[str]:

@@ -30,6 +30,7 @@ from marketplace_core.conf import conf
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Download, PurchasedProduct
 from marketplace_core.storage.backends import DOWNLOAD_TOKEN_SALT
+from marketplace_core.testing.factories import buy, logged_in, refund
 
 LOCAL_PREFIX = "/downloads/local/"
 SECRET_BYTES = b"TOP SECRET: outside the storage root\n"
@@ -37,34 +38,6 @@ SECRET_BYTES = b"TOP SECRET: outside the storage root\n"
 
 def _content(i: int) -> bytes:
     return f"product {i} payload\n".encode() * 300 + bytes(range(256)) * (i + 1)
-
-
-def buy(buyer, product) -> PurchasedProduct:
-    """Pay for ``product`` through core's services, as a verified webhook would."""
-    order = services.start_checkout(buyer=buyer, product=product, provider="dummy")
-    outcome = services.confirm_payment(
-        provider="dummy", order_reference=order.reference,
-        provider_payment_id=f"pay_{order.reference.hex}", amount=order.amount,
-        currency=order.currency,
-    )
-    assert outcome == services.Outcome.CONFIRMED
-    return PurchasedProduct.objects.get(order=order)
-
-
-def refund(purchase: PurchasedProduct) -> None:
-    order = purchase.order
-    outcome = services.record_refund(
-        provider="dummy", order_reference=order.reference,
-        provider_refund_id=f"ref_{order.reference.hex}", amount=order.amount,
-        currency=order.currency,
-    )
-    assert outcome == services.Outcome.REFUNDED
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def download_link(client: Client, product: Product) -> str:

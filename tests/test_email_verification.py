@@ -13,6 +13,7 @@ from django.test import Client
 from marketplace_core.accounts.models import Role, User
 from marketplace_core.accounts.tasks import send_verification_email
 from marketplace_core.accounts.tokens import email_verification_tokens
+from marketplace_core.testing.factories import logged_in
 from tests.account_mail import link_in, only_email_to
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +31,6 @@ def _fresh_cache():
 @pytest.fixture
 def unverified(make_user):
     return make_user(email="new@example.com", email_verified=False)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def ask_for_link(client: Client, capture) -> object:

@@ -7,7 +7,7 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
 from marketplace_core.accounts.models import Role, User
-from marketplace_core.testing.factories import DEFAULT_PASSWORD
+from marketplace_core.testing.factories import DEFAULT_PASSWORD, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -16,12 +16,6 @@ PANELS = {
     Role.CUSTOMER: ("/account/profile/", "/account/password/"),
     Role.SELLER: ("/seller/profile/", "/seller/password/"),
 }
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture(params=[Role.CUSTOMER, Role.SELLER])

@@ -1,4 +1,5 @@
-"""Shared steps for the plugin's tests: buying through core's services, and
+"""Shared steps for the plugin's tests: buying through core's services (``buy``
+and ``logged_in`` are core's, from ``marketplace_core.testing.factories``), and
 fetching presigned links over real HTTP.
 
 The download and authorization tests every backend needs moved into core's
@@ -14,32 +15,15 @@ import requests
 from django.test import Client
 
 from marketplace_core.catalog.models import Product
-from marketplace_core.ownership import services
-from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.testing import factories
+from marketplace_core.testing.factories import buy, logged_in
+
+__all__ = ["buy", "download_path", "http_get", "logged_in", "presigned_link", "product_with"]
 
 
 def product_with(content: bytes, file_name: str = "guide.pdf", **fields: object) -> Product:
     """A published product whose file (``content``) went through the storage."""
     return factories.make_product(content=content, file_name=file_name, **fields)
-
-
-def buy(buyer, product: Product) -> PurchasedProduct:
-    """Pay for ``product`` through core's services, as a verified webhook would."""
-    order = services.start_checkout(buyer=buyer, product=product, provider="dummy")
-    outcome = services.confirm_payment(
-        provider="dummy", order_reference=order.reference,
-        provider_payment_id=f"pay_{order.reference.hex}", amount=order.amount,
-        currency=order.currency,
-    )
-    assert outcome == services.Outcome.CONFIRMED
-    return PurchasedProduct.objects.get(order=order)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def download_path(product: Product) -> str:

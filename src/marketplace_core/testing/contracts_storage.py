@@ -40,7 +40,6 @@ import abc
 import datetime as dt
 import re
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -58,6 +57,21 @@ from django.utils import timezone
 from marketplace_core.catalog.models import Product
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Download, PurchasedProduct
+from marketplace_core.testing.factories import buy, logged_in, refund
+
+__all__ = [
+    "CONTENT",
+    "UNGUESSABLE",
+    "Fetched",
+    "StorageBackendContract",
+    "StorageHarness",
+    "TamperedLink",
+    "attachment_name",
+    "buy",
+    "download_path",
+    "logged_in",
+    "refund",
+]
 
 #: Every byte value, so an encoding or text-mode mistake cannot go unnoticed.
 CONTENT = b"%PDF-1.7\n" + bytes(range(256)) * 64 + b"\n%%EOF\n"
@@ -128,37 +142,8 @@ class StorageHarness(abc.ABC):
 
 
 # -------------------------------------------------------------------------
-# helpers
+# helpers (``buy``, ``refund`` and ``logged_in`` come from :mod:`.factories`)
 # -------------------------------------------------------------------------
-
-
-def buy(buyer: Any, product: Product) -> PurchasedProduct:
-    """Pay for ``product`` through core's services, as a verified webhook would."""
-    order = services.start_checkout(buyer=buyer, product=product, provider="dummy")
-    outcome = services.confirm_payment(
-        provider="dummy", order_reference=order.reference,
-        provider_payment_id=f"pay_{order.reference.hex}", amount=order.amount,
-        currency=order.currency,
-    )
-    assert outcome == services.Outcome.CONFIRMED
-    return PurchasedProduct.objects.get(order=order)
-
-
-def refund(purchase: PurchasedProduct) -> None:
-    """A full refund recorded through core: ownership is revoked."""
-    order = purchase.order
-    outcome = services.record_refund(
-        provider="dummy", order_reference=order.reference,
-        provider_refund_id=f"ref_{uuid.uuid4().hex}", amount=order.amount,
-        currency=order.currency,
-    )
-    assert outcome == services.Outcome.REFUNDED
-
-
-def logged_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def download_path(product: Product) -> str:

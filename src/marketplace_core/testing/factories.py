@@ -1,7 +1,9 @@
 """Small factories for tests: every object is saved and valid.
 
 Each accepts overrides for any field. Products get a real file on the
-configured storage so downloads can be checked byte for byte.
+configured storage so downloads can be checked byte for byte. :func:`buy` and
+:func:`refund` go through core's ownership services (as a provider's verified
+webhook would); :func:`logged_in` gives a test client signed in as a user.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ import itertools
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.utils import timezone
 from django.utils.text import slugify
 
 from marketplace_core.accounts.models import Role, User
 from marketplace_core.catalog.models import Category, Product
+from marketplace_core.ownership import services
+from marketplace_core.ownership.models import PurchasedProduct
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 _counter = itertools.count(1)
@@ -60,3 +65,43 @@ def make_product(*, seller: User | None = None, title: str | None = None,
         product.published_at = timezone.now()
     product.save()
     return product
+
+
+def buy(buyer: Any, product: Product) -> PurchasedProduct:
+    """Pay for ``product`` through core's services, as a verified webhook would.
+
+    Checks out with the ``dummy`` provider, confirms the full payment (failing
+    unless the outcome is ``CONFIRMED``) and returns the purchase it granted,
+    with its ``product`` loaded.
+    """
+    order = services.start_checkout(buyer=buyer, product=product, provider="dummy")
+    outcome = services.confirm_payment(
+        provider="dummy", order_reference=order.reference,
+        provider_payment_id=f"pay_{order.reference.hex}", amount=order.amount,
+        currency=order.currency,
+    )
+    assert outcome == services.Outcome.CONFIRMED, outcome
+    return PurchasedProduct.objects.select_related("product").get(order=order)
+
+
+def refund(purchase: PurchasedProduct, *, refund_id: str | None = None) -> None:
+    """Refund the whole order of ``purchase`` through core: ownership is revoked.
+
+    The provider's refund id is ``refund_id``, by default ``ref_<order reference>``
+    (so refunding the same purchase twice is a repeated refund, and fails).
+    Fails unless the outcome is ``REFUNDED``.
+    """
+    order = purchase.order
+    outcome = services.record_refund(
+        provider="dummy", order_reference=order.reference,
+        provider_refund_id=refund_id or f"ref_{order.reference.hex}", amount=order.amount,
+        currency=order.currency,
+    )
+    assert outcome == services.Outcome.REFUNDED, outcome
+
+
+def logged_in(user: Any) -> Client:
+    """A new Django test client with ``user`` signed in (no password needed)."""
+    client = Client()
+    client.force_login(user)
+    return client
