@@ -179,10 +179,6 @@ class Dispute(models.Model):
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_dispute_id}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status not in self.FINAL
-
 
 class PurchasedProductQuerySet(models.QuerySet["PurchasedProduct"]):
     def active(self) -> PurchasedProductQuerySet:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -176,6 +176,8 @@ EXTRA_PAYMENT_FLAGS = ("amount_mismatch", "duplicate_payment", "after_refund")
 #: Longest provider id the database stores (``CharField(max_length=255)``).
 _MAX_PROVIDER_ID = 255
 
+_Fallback = TypeVar("_Fallback", int, None)
+
 
 def _valid_provider_id(value: str, what: str) -> bool:
     """Whether ``value`` can identify a payment or refund (non-empty, storable)."""
@@ -185,13 +187,22 @@ def _valid_provider_id(value: str, what: str) -> bool:
     return False
 
 
-def _storable_amount(amount: int | None, fallback: int) -> int:
+def _storable_amount(amount: int | None, fallback: _Fallback) -> int | _Fallback:
     """``amount`` if it fits a ``PositiveIntegerField``, else ``fallback``.
 
     Amounts from providers are recorded as reported, but a missing or negative
     one must not abort the whole delivery with a database error.
     """
     return amount if isinstance(amount, int) and amount >= 0 else fallback
+
+
+def _reported_payment(order: Order, provider: str, provider_payment_id: str) -> Payment | None:
+    """The order's payment the provider names (``None`` when it names none or an unknown one)."""
+    if not provider_payment_id:
+        return None
+    return Payment.objects.filter(
+        order=order, provider=provider, provider_payment_id=provider_payment_id
+    ).first()
 
 
 def _grant(order: Order) -> PurchasedProduct | None:
@@ -412,13 +423,7 @@ def record_refund(
         order = _locked_order(order_reference, provider)
         if order is None:
             return Outcome.UNKNOWN_ORDER
-        payment = (
-            Payment.objects.filter(
-                order=order, provider=provider, provider_payment_id=provider_payment_id
-            ).first()
-            if provider_payment_id
-            else None
-        )
+        payment = _reported_payment(order, provider, provider_payment_id)
         refund, created = Refund.objects.get_or_create(
             provider=provider,
             provider_refund_id=provider_refund_id,
@@ -492,13 +497,7 @@ def record_dispute(
             logger.warning("Dispute %s names unknown order %r", provider_dispute_id,
                            order_reference)
             return Outcome.UNKNOWN_ORDER
-        payment = (
-            Payment.objects.filter(
-                order=order, provider=provider, provider_payment_id=provider_payment_id
-            ).first()
-            if provider_payment_id
-            else None
-        )
+        payment = _reported_payment(order, provider, provider_payment_id)
         now = timezone.now()
         dispute, created = Dispute.objects.select_for_update().get_or_create(
             provider=provider,
@@ -508,7 +507,7 @@ def record_dispute(
                 "payment": payment,
                 "provider_payment_id": provider_payment_id[:255],
                 "status": new_status,
-                "amount": amount if isinstance(amount, int) and amount >= 0 else None,
+                "amount": _storable_amount(amount, None),
                 "currency": currency.upper()[:3],
                 "reason": reason[:255],
                 "closed_at": now if new_status in Dispute.FINAL else None,
