@@ -8,7 +8,6 @@ globals of the manager are saved and restored around each use.
 
 from __future__ import annotations
 
-import re
 import threading
 import types
 from collections.abc import Callable, Iterator
@@ -26,9 +25,9 @@ from marketplace_core.ownership.models import (
     Payment,
     PurchasedProduct,
     Refund,
-    WebhookDelivery,
 )
 from marketplace_core.plugins import manager, registry
+from marketplace_core.testing.contracts import csrf_token
 from marketplace_core.testing.factories import DEFAULT_PASSWORD
 
 WEBHOOK_URL = "/payments/webhooks/dummy/"
@@ -137,17 +136,6 @@ def _seen_from_another_connection(order_pk: int) -> dict[str, Any]:
     return seen
 
 
-def counts() -> dict[str, int]:
-    """How many rows each payment table holds."""
-    return {
-        "orders": Order.objects.count(),
-        "payments": Payment.objects.count(),
-        "refunds": Refund.objects.count(),
-        "purchases": PurchasedProduct.objects.count(),
-        "deliveries": WebhookDelivery.objects.count(),
-    }
-
-
 def meta(headers: dict[str, str]) -> dict[str, str]:
     """HTTP headers as Django test client keyword arguments."""
     return {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
@@ -162,13 +150,6 @@ def post_webhook(client: Client, body: bytes, headers: dict[str, str],
 # -------------------------------------------------------------------------
 # a browser-like session against the live server
 # -------------------------------------------------------------------------
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form on ``html``."""
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 def logged_in_session(base_url: str, email: str) -> requests.Session:

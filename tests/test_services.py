@@ -19,7 +19,8 @@ from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Order, Payment, PurchasedProduct, Refund
 from marketplace_core.ownership.services import Outcome
-from tests.payments_support import EventRecorder, counts, fake_plugins
+from marketplace_core.testing.contracts import table_counts
+from tests.payments_support import EventRecorder, fake_plugins
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +157,7 @@ def test_negative_amount_is_flagged_not_crashing(order):
     ids=["unknown-uuid", "garbage", "empty", "none", "numeric-id", "path", "zero-uuid"],
 )
 def test_unknown_or_malformed_order_reference_creates_nothing(order, reference):
-    before = counts()
+    before = table_counts()
     for call in (
         lambda: confirm(order, order_reference=reference),
         lambda: services.record_payment_failure(
@@ -168,7 +169,7 @@ def test_unknown_or_malformed_order_reference_creates_nothing(order, reference):
             amount=1999, currency="USD"),
     ):
         assert call() == Outcome.UNKNOWN_ORDER
-    assert counts() == before
+    assert table_counts() == before
     assert status(order) == Order.Status.PENDING
 
 

@@ -32,7 +32,8 @@ from marketplace_core.ownership.models import (
 from marketplace_core.payments import signing
 from marketplace_core.payments.dummy import build_delivery, webhook_secret
 from marketplace_core.payments.providers import WebhookVerificationError
-from tests.payments_support import WEBHOOK_URL, counts, post_webhook
+from marketplace_core.testing.contracts import table_counts
+from tests.payments_support import WEBHOOK_URL, post_webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -316,8 +317,8 @@ def test_unverifiable_delivery_is_rejected_and_changes_nothing(client, order, bu
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json()["error"]
-    assert counts() == {"orders": 1, "payments": 0, "refunds": 0, "purchases": 0,
-                        "deliveries": 0}
+    assert table_counts() == {"orders": 1, "payments": 0, "refunds": 0, "disputes": 0,
+                              "purchases": 0, "deliveries": 0}
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING
 
@@ -336,7 +337,7 @@ def test_signed_event_without_its_ids_is_rejected(client, order, event_type, mis
 
     assert response.status_code == 400
     assert missing in response.json()["detail"]
-    assert counts()["deliveries"] == counts()["payments"] == 0
+    assert table_counts()["deliveries"] == table_counts()["payments"] == 0
 
 
 def test_rejected_delivery_can_be_retried_once_fixed(client, order):
@@ -385,7 +386,7 @@ def test_unknown_provider_is_404_json(client, order):
 
     assert response.status_code == 404
     assert response.json()["error"]
-    assert counts()["deliveries"] == 0
+    assert table_counts()["deliveries"] == 0
 
 
 @pytest.mark.parametrize("method", ["get", "put", "delete", "options"])
@@ -402,7 +403,7 @@ def test_oversized_body_is_refused_with_json(client, order, settings):
     response = post_webhook(client, *build_delivery("payment.succeeded", data))
     assert response.status_code == 413
     assert response.json()["error"]
-    assert counts()["deliveries"] == 0
+    assert table_counts()["deliveries"] == 0
 
 
 def test_unhandled_event_types_are_acknowledged(client, order):
