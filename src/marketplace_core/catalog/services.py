@@ -25,6 +25,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -60,25 +61,27 @@ def _free_slug(base: str, taken: set[str], max_length: int) -> str:
         n += 1
 
 
-def unique_product_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    """A slug for ``title`` that no other product uses (``guide``, ``guide-2``...)."""
-    base = (slugify(title) or "product")[: _SLUG_MAX - 8]
-    others = Product.objects.filter(slug__startswith=base)
+def _unique_slug(text: str, fallback: str, others: QuerySet[Any], max_length: int,
+                 exclude_pk: int | None) -> str:
+    """A slug for ``text`` that none of ``others`` (but ``exclude_pk``) uses."""
+    base = (slugify(text) or fallback)[: max_length - 8]
+    others = others.filter(slug__startswith=base)
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     taken = set(others.values_list("slug", flat=True))
-    return _free_slug(base, taken, _SLUG_MAX)
+    return _free_slug(base, taken, max_length)
+
+
+def unique_product_slug(title: str, *, exclude_pk: int | None = None) -> str:
+    """A slug for ``title`` that no other product uses (``guide``, ``guide-2``...)."""
+    return _unique_slug(title, "product", Product.objects.all(), _SLUG_MAX, exclude_pk)
 
 
 def unique_category_slug(seller: User, name: str, *, exclude_pk: int | None = None) -> str:
     """A slug for category ``name`` unique among ``seller``'s categories."""
     max_length = Category._meta.get_field("slug").max_length or 100
-    base = (slugify(name) or "category")[: max_length - 8]
-    others = Category.objects.filter(seller_id=seller.pk, slug__startswith=base)
-    if exclude_pk is not None:
-        others = others.exclude(pk=exclude_pk)
-    taken = set(others.values_list("slug", flat=True))
-    return _free_slug(base, taken, max_length)
+    return _unique_slug(name, "category", Category.objects.filter(seller_id=seller.pk),
+                        max_length, exclude_pk)
 
 
 # -------------------------------------------------------------------------
@@ -112,6 +115,12 @@ def _discard(name: str) -> None:
 # -------------------------------------------------------------------------
 # products
 # -------------------------------------------------------------------------
+
+
+def _forget_unsaved(instance: Product | Category) -> None:
+    """Make an instance whose insert was rolled back unsaved again."""
+    instance.pk = None
+    instance._state.adding = True
 
 
 def _check_categories(seller: User, categories: Iterable[Category]) -> list[Category]:
@@ -176,8 +185,7 @@ def save_product(
         if upload is not None and stored and stored != replaced:
             _discard(stored)
         if created:  # the row was rolled back: keep the instance unsaved
-            product.pk = None
-            product._state.adding = True
+            _forget_unsaved(product)
         if isinstance(exc, IntegrityError) and (
             Product.objects.filter(slug=product.slug).exclude(pk=product.pk).exists()
         ):
@@ -301,8 +309,7 @@ def save_category(category: Category, *, seller: User) -> Category:
             category.save()
     except IntegrityError as exc:
         if created:
-            category.pk = None
-            category._state.adding = True
+            _forget_unsaved(category)
         if name_taken(seller, category.name, exclude_pk=category.pk):
             raise Rejected(f"You already have a category named “{category.name}”.",
                            code="name_taken") from exc
