@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
-from marketplace_payments_dodo import client
 from marketplace_payments_dodo.models import DodoProduct
 from marketplace_payments_dodo.provider import REFUSED_MESSAGE, UNAVAILABLE_MESSAGE
 from marketplace_payments_dodo.sync import sync_status
@@ -180,14 +179,3 @@ def test_already_owned_product_is_not_sent_to_dodo(buyer_client, buyer, product,
     assert response["Location"] == reverse("marketplace:my_products")
     assert dodo.exchanges == []
 
-
-def test_session_status_is_read_back_from_dodo(buyer_client, buyer, product, dodo):
-    checkout(buyer_client, product)
-    order = Order.objects.get()
-    dodo.settle_checkout(order.provider_checkout_id, "pay")
-
-    status = client.retrieve_checkout_session(order.provider_checkout_id)
-
-    assert status.session_id == order.provider_checkout_id
-    assert status.payment_status == "succeeded"
-    assert status.payment_id in dodo.payments

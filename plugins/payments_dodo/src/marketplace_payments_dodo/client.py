@@ -108,13 +108,6 @@ class HostedCheckout:
 
 
 @dataclass(frozen=True)
-class CheckoutStatus:
-    session_id: str
-    payment_id: str | None
-    payment_status: str | None
-
-
-@dataclass(frozen=True)
 class PaymentSummary:
     payment_id: str
     status: str | None
@@ -232,14 +225,6 @@ def create_checkout_session(request: CheckoutRequest) -> HostedCheckout:
     if not session.checkout_url:
         raise DodoUnavailable("Dodo Payments created a checkout session without a page URL.")
     return HostedCheckout(session_id=session.session_id, checkout_url=session.checkout_url)
-
-
-def retrieve_checkout_session(session_id: str) -> CheckoutStatus:
-    """``GET /checkouts/{id}``: the session's payment, once the buyer has paid."""
-    with _client(_WEBHOOK) as client:
-        status = client.checkout_sessions.retrieve(session_id)
-    return CheckoutStatus(session_id=status.id, payment_id=status.payment_id,
-                          payment_status=status.payment_status)
 
 
 def retrieve_payment(payment_id: str) -> PaymentSummary:

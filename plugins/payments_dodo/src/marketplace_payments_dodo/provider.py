@@ -54,9 +54,9 @@ class DodoProvider(PaymentProvider):
     identifier = "dodo"
     verbose_name = "Dodo Payments"
     settings_key = "payments_dodo"  # the options conf.DodoSettings reads
-    # Dodo's hosted page asks for the rest of the address itself; the country
-    # decides taxes and payment methods, so it is asked for up front.
-    billing_fields = ("name", "email", "country")
+    # billing_fields: core's default (name, email, country). Dodo's hosted page
+    # asks for the rest of the address itself; the country decides taxes and
+    # payment methods, so it is asked for up front.
 
     def start_checkout(self, request: HttpRequest, order: Order) -> CheckoutSession:
         """A Dodo checkout session for one unit of ``order.product``.
@@ -143,5 +143,10 @@ class DodoProvider(PaymentProvider):
         return invoices.invoice_url(order)
 
     def sync_product(self, product: Product) -> str | None:
-        """Create or update ``product`` at Dodo now; returns Dodo's product id."""
+        """Create or update ``product`` at Dodo now; returns Dodo's product id.
+
+        Core never calls it: the plugin's ``payments_dodo.sync_product`` Celery
+        task (queued by its ``product_saved`` hook) does. Raises
+        :class:`~marketplace_payments_dodo.client.DodoError` on failure.
+        """
         return sync.sync_product(product).dodo_product_id

@@ -20,6 +20,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import TypeGuard
 
 from django.db import transaction
 from django.utils import timezone
@@ -52,7 +53,7 @@ def fingerprint(spec: ProductSpec) -> str:
     return hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode()).hexdigest()
 
 
-def _is_current(link: DodoProduct | None, product: Product) -> bool:
+def _is_current(link: DodoProduct | None, product: Product) -> TypeGuard[DodoProduct]:
     return bool(
         link is not None
         and link.dodo_product_id
@@ -121,7 +122,7 @@ def ensure_synced(product: Product) -> str:
     Raises :class:`~marketplace_payments_dodo.client.DodoError` when it cannot.
     """
     link = DodoProduct.objects.filter(product=product).first()
-    if link is not None and _is_current(link, product):
+    if _is_current(link, product):
         return link.dodo_product_id
     return sync_product(product).dodo_product_id
 

@@ -10,6 +10,7 @@ from celery import Task, shared_task
 from marketplace_core.catalog.models import Product
 from marketplace_payments_dodo import sync
 from marketplace_payments_dodo.client import DodoRejected, DodoUnavailable
+from marketplace_payments_dodo.provider import DodoProvider
 
 logger = logging.getLogger("payments_dodo")
 
@@ -51,7 +52,7 @@ def sync_product(self: Task, product_id: int) -> str | None:
     if product is None:
         return None  # deleted since it was saved
     try:
-        return sync.sync_product(product).dodo_product_id
+        return DodoProvider().sync_product(product)
     except DodoRejected as exc:
         logger.warning("Dodo refused product %s: %s", product_id, exc)
         return None
