@@ -1,5 +1,9 @@
 """Fixtures of the notification tests: the test webhook channel enabled and
-pointed at a running :class:`~tests.webhook_channel.WebhookInbox`."""
+pointed at a running :class:`~tests.webhook_channel.WebhookInbox`, and a Celery
+worker thread (``worker_thread``) for tests that need real countdowns.
+
+Import the fixtures a test module uses from here (pytest finds them in the
+module's namespace)."""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 
+from tests.celery import app as celery_app
 from tests.webhook_channel import NAME, WebhookInbox, installed_webhook_channel
 
 
@@ -31,3 +37,17 @@ def inbox(inbox_server: WebhookInbox, settings: Any) -> Iterator[WebhookInbox]:
     with installed_webhook_channel():
         yield inbox_server
     inbox_server.reset()
+
+
+@pytest.fixture(scope="module")
+def worker_thread() -> Iterator[None]:
+    """A Celery worker with two threads (the in-memory broker of ``tests.celery``)
+    for the module; tasks are not eager meanwhile."""
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        with start_worker(celery_app, pool="threads", concurrency=2, perform_ping_check=False,
+                          shutdown_timeout=10):
+            yield
+    finally:
+        celery_app.conf.task_always_eager = saved

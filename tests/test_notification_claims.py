@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 
 from marketplace_core import PluginInfo, hookimpl
@@ -40,7 +39,7 @@ from marketplace_core.notifications.tasks import (
     send_notification,
     sent_key,
 )
-from tests.celery import app as celery_app
+from tests.notification_fixtures import worker_thread  # noqa: F401 - fixture
 from tests.webhook_channel import NAME, WebhookChannel, WebhookInbox, installed_webhook_channel
 
 #: How long the inbox holds a lone post, waiting for a second one (seconds).
@@ -229,21 +228,8 @@ QUICK_PLUGIN = PluginInfo(name=QUICK, verbose_name="Quick-claim test webhook", v
                           compatibility="marketplace-core>=0", app="tests", hooks=__name__)
 
 
-@pytest.fixture(scope="module")
-def worker_thread() -> Iterator[None]:
-    """A Celery worker with two threads for the module; tasks are not eager meanwhile."""
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    try:
-        with start_worker(celery_app, pool="threads", concurrency=2, perform_ping_check=False,
-                          shutdown_timeout=10):
-            yield
-    finally:
-        celery_app.conf.task_always_eager = saved
-
-
 @pytest.fixture
-def quick(worker_thread: None, settings: Any) -> Iterator[HoldingInbox]:
+def quick(worker_thread: None, settings: Any) -> Iterator[HoldingInbox]:  # noqa: F811
     """A holding inbox behind the quick-claim channel (and no other channel)."""
     from marketplace_core.plugins import manager
 

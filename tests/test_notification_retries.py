@@ -16,13 +16,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from marketplace_core.notifications.channels import Notification
 from marketplace_core.notifications.services import queue_now
 from marketplace_core.notifications.tasks import RETRY_LATER_MARGIN
-from tests.celery import app as celery_app
-from tests.notification_fixtures import inbox, inbox_server  # noqa: F401 - fixtures
+from marketplace_core.testing.contracts import wait_until
+from tests.notification_fixtures import (  # noqa: F401 - fixtures
+    inbox,
+    inbox_server,
+    worker_thread,
+)
 from tests.webhook_channel import NAME, Received, WebhookInbox, installed_webhook_channel
 
 LOGGER = "tests.webhook_channel"
@@ -30,19 +33,6 @@ BACKOFF = 0.4
 MAX_RETRIES = 3
 #: Early timers happen; a retry this much before its time still counts as on time.
 SLACK = 0.05
-
-
-@pytest.fixture(scope="module")
-def worker_thread() -> Iterator[None]:
-    """A Celery worker thread for the module; tasks are not eager meanwhile."""
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    try:
-        with start_worker(celery_app, pool="threads", concurrency=2, perform_ping_check=False,
-                          shutdown_timeout=10):
-            yield
-    finally:
-        celery_app.conf.task_always_eager = saved
 
 
 @pytest.fixture
@@ -61,13 +51,6 @@ def queue(title: str) -> None:
                            data={"id": f"retry:{uuid.uuid4().hex}"}))
 
 
-def wait_for(condition: Any, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def gaps(attempts: list[Received]) -> list[float]:
     return [b.received_at - a.received_at for a, b in itertools.pairwise(attempts)]
 
@@ -75,7 +58,7 @@ def gaps(attempts: list[Received]) -> list[float]:
 def test_retry_later_waits_the_delay_then_sends_once(worker: WebhookInbox) -> None:
     worker.fail_next(429, retry_after=1)
     queue("Rate limited")
-    wait_for(lambda: worker.texts != [])
+    wait_until(lambda: worker.texts != [], timeout=20, what="a delivered notification")
     time.sleep(BACKOFF * 3)  # nothing else follows
     assert [a.status for a in worker.attempts] == [429, 200]
     assert gaps(worker.attempts)[0] >= 1.0 + RETRY_LATER_MARGIN - SLACK
@@ -85,7 +68,7 @@ def test_retry_later_waits_the_delay_then_sends_once(worker: WebhookInbox) -> No
 def test_other_errors_are_retried_with_exponential_backoff(worker: WebhookInbox) -> None:
     worker.fail_next(502, times=2)
     queue("Outage")
-    wait_for(lambda: worker.texts != [])
+    wait_until(lambda: worker.texts != [], timeout=20, what="a delivered notification")
     assert [a.status for a in worker.attempts] == [502, 502, 200]
     first, second = gaps(worker.attempts)
     assert first >= BACKOFF - SLACK
@@ -96,7 +79,7 @@ def test_gives_up_after_max_retries(worker: WebhookInbox, caplog: Any) -> None:
     worker.fail_next(503, times=MAX_RETRIES + 5)
     with caplog.at_level(logging.WARNING, logger=LOGGER):
         queue("Hopeless")
-        wait_for(lambda: "gave up" in caplog.text)
+        wait_until(lambda: "gave up" in caplog.text, timeout=20, what="giving up")
         time.sleep(BACKOFF * 4)
     assert [a.status for a in worker.attempts] == [503] * (MAX_RETRIES + 1)
     assert worker.texts == []
@@ -110,6 +93,7 @@ def test_a_permanent_failure_is_not_retried_by_a_worker(worker: WebhookInbox,
     worker.fail_next(403)
     with caplog.at_level(logging.ERROR, logger=LOGGER):
         queue("Forbidden")
-        wait_for(lambda: "refused the test notification 'Forbidden'" in caplog.text)
+        wait_until(lambda: "refused the test notification 'Forbidden'" in caplog.text,
+                   timeout=20, what="the refusal")
         time.sleep(BACKOFF * 4)  # a retry would have come by now
     assert [a.status for a in worker.attempts] == [403]
