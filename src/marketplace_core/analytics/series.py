@@ -54,17 +54,11 @@ def sales_series(summary: SellerSummary) -> DashboardSeries:
 
 def plugin_series(seller: User, period: str) -> list[DashboardSeries]:
     """Series from every plugin's ``dashboard_series``, in plugin order; failures left out."""
-    from marketplace_core.plugins.manager import call_impl, implementations
+    from marketplace_core.plugins.manager import call_each
 
-    collected: list[DashboardSeries] = []
-    for impl in implementations("dashboard_series"):
-        try:
-            answer = call_impl(impl, "dashboard_series", {"seller": seller, "period": period})
-        except Exception:
-            logger.exception("Plugin %r failed to give dashboard series", impl.plugin_name)
-            continue
-        collected.extend(answer or [])
-    return collected
+    answers = call_each("dashboard_series", {"seller": seller, "period": period},
+                        logger=logger, failing="to give dashboard series")
+    return [series for answer in answers.results for series in answer or []]
 
 
 def dashboard_series(

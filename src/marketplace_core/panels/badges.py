@@ -49,19 +49,16 @@ def seller_product_badges(request: HttpRequest, products: Sequence[Product]
     One call per plugin for the whole page. A plugin that raises is logged and
     left out; badges naming a product not on the page are dropped.
     """
-    from marketplace_core.plugins.manager import call_impl, implementations
+    from marketplace_core.plugins.manager import call_each
 
     by_product: dict[int, list[ProductBadge]] = {product.pk: [] for product in products}
     if not by_product:
         return by_product
     kwargs = {"request": request, "products": list(products)}
-    for impl in implementations("seller_product_badges"):
-        try:
-            badges = call_impl(impl, "seller_product_badges", kwargs) or []
-        except Exception:
-            logger.exception("Plugin %r failed to give product badges", impl.plugin_name)
-            continue
-        for badge in badges:
+    answers = call_each("seller_product_badges", kwargs, logger=logger,
+                        failing="to give product badges")
+    for badges in answers.results:
+        for badge in badges or []:
             if badge.product_id in by_product:
                 by_product[badge.product_id].append(badge)
     return by_product

@@ -15,6 +15,7 @@ from marketplace_core.plugins.types import ProductAction
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
+    from pluggy import HookImpl
 
     from marketplace_core.catalog.models import Product
     from marketplace_core.ownership.models import PurchasedProduct
@@ -37,34 +38,36 @@ class OwnedProduct:
         return self.purchase.product
 
 
-def product_actions(request: HttpRequest, purchase: PurchasedProduct) -> list[ProductAction]:
+def product_actions(request: HttpRequest, purchase: PurchasedProduct, *,
+                    impls: Iterable[HookImpl] | None = None) -> list[ProductAction]:
     """Every plugin's ``product_actions`` for ``purchase``, sorted by ``order`` then label.
 
-    A plugin that raises is logged and left out: the buyer still sees the
-    product and its Download button.
+    ``impls`` are the hook's implementations when the caller looked them up
+    already (once for a whole page). A plugin that raises is logged and left
+    out: the buyer still sees the product and its Download button.
     """
-    from marketplace_core.plugins.manager import call_impl, implementations
+    from marketplace_core.plugins.manager import call_each
 
     kwargs = {"request": request, "product": purchase.product, "purchase": purchase}
-    actions: list[ProductAction] = []
-    for impl in implementations("product_actions"):
-        try:
-            actions.extend(call_impl(impl, "product_actions", kwargs) or [])
-        except Exception:
-            logger.exception("Plugin %r failed to give product actions", impl.plugin_name)
+    answers = call_each("product_actions", kwargs, logger=logger,
+                        failing="to give product actions", impls=impls)
+    actions = [action for answer in answers.results for action in answer or []]
     return sorted(actions, key=lambda action: (action.order, action.label))
 
 
 def owned_products(request: HttpRequest, purchases: Iterable[PurchasedProduct], *,
                    now: dt.datetime | None = None) -> list[OwnedProduct]:
     """``purchases`` (with ``product`` selected) as rows of My Products."""
+    from marketplace_core.plugins.manager import implementations
+
     now = now or timezone.now()
+    impls = implementations("product_actions")  # once for the page, not per row
     return [
         OwnedProduct(
             purchase=purchase,
             updated=is_recently_updated(purchase.product.file_updated_at,
                                         since=purchase.granted_at, now=now),
-            actions=product_actions(request, purchase),
+            actions=product_actions(request, purchase, impls=impls),
         )
         for purchase in purchases
     ]

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
-from marketplace_core.plugins.manager import call_impl, get_plugin_manager, implementations
+from marketplace_core.plugins.manager import call_each, get_plugin_manager
 
 logger = logging.getLogger("marketplace_core.events")
 
@@ -50,13 +50,5 @@ def deliver(hook_name: str, kwargs: dict[str, Any]) -> list[str]:
 
     Returns the names of the plugins whose implementation raised.
     """
-    failed: list[str] = []
-    for impl in implementations(hook_name):
-        try:
-            call_impl(impl, hook_name, kwargs)
-        except Exception:
-            failed.append(impl.plugin_name)
-            logger.exception(
-                "Plugin %r failed while handling event %r", impl.plugin_name, hook_name
-            )
-    return failed
+    return call_each(hook_name, kwargs, logger=logger,
+                     failing=f"while handling event {hook_name!r}").failed

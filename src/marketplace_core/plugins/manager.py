@@ -10,10 +10,12 @@ core's defaults run last.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
@@ -111,7 +113,8 @@ def implementations(hook_name: str) -> list[HookImpl]:
     """The implementations of ``hook_name`` in call order (wrappers left out).
 
     For callers that must call plugins one at a time (to know which plugin
-    answered, or to isolate failures); call each with :func:`call_impl`.
+    answered, or to isolate failures); call each with :func:`call_impl`, or
+    all of them with :func:`call_each`.
     """
     caller = getattr(get_plugin_manager().hook, hook_name)
     # get_hookimpls() lists in reverse call order (pluggy calls the last first).
@@ -135,6 +138,34 @@ def call_impl(impl: HookImpl, hook_name: str, kwargs: Mapping[str, Any]) -> Any:
     if trace:
         sys.stderr.write(f"[marketplace hook] {hook_name} returned {result!r}\n")
     return result
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What :func:`call_each` got from the implementations of a hook."""
+
+    #: Each implementation's return value (``None`` included), in call order.
+    results: list[Any] = field(default_factory=list)
+    #: The names of the plugins whose implementation raised, in call order.
+    failed: list[str] = field(default_factory=list)
+
+
+def call_each(hook_name: str, kwargs: Mapping[str, Any], *, logger: logging.Logger,
+              failing: str, impls: Iterable[HookImpl] | None = None) -> Answers:
+    """Call each implementation of ``hook_name`` (or of ``impls``, looked up once by
+    the caller with :func:`implementations`) with :func:`call_impl`.
+
+    One that raises is logged on ``logger`` with its traceback, as "Plugin
+    'name' failed <failing>", and skipped; the others are still called.
+    """
+    answers = Answers()
+    for impl in implementations(hook_name) if impls is None else impls:
+        try:
+            answers.results.append(call_impl(impl, hook_name, kwargs))
+        except Exception:
+            answers.failed.append(impl.plugin_name)
+            logger.exception("Plugin %r failed %s", impl.plugin_name, failing)
+    return answers
 
 
 def install(enabled: Sequence[PluginInfo]) -> pluggy.PluginManager:
