@@ -1,4 +1,5 @@
-"""Fixtures for the short URL tests: a clean cache per test, sellers, links, servers."""
+"""Fixtures for the short URL tests: a clean cache per test, the test Redis as the
+default cache, sellers, links, servers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 
 from marketplace_core.celery_app import create_celery_app
 from marketplace_core.testing import factories
@@ -26,6 +27,25 @@ def _fresh_caches() -> Iterator[None]:
     buffer.reset()  # drop counts a previous test left unpushed
     yield
     buffer.stop()
+
+
+@pytest.fixture
+def redis_cache(redis_server: Any, db: None) -> Iterator[str]:
+    """This process's default cache is the test Redis (the ``redis_server`` fixture,
+    which server processes started by :mod:`tests.servers` share); yields its URL.
+
+    The cache and the links remembered in process memory are emptied before and after.
+    """
+    from marketplace_shorturl.linkcache import links
+
+    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": redis_server.url}}
+    with override_settings(CACHES=caches):
+        cache.clear()
+        links.clear_local()
+        yield redis_server.url
+        cache.clear()
+    links.clear_local()
 
 
 @pytest.fixture

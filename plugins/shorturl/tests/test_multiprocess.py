@@ -17,11 +17,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
-from django.test import override_settings
 from django.urls import reverse
-from marketplace_shorturl.linkcache import links
 from marketplace_shorturl.tasks import flush_clicks
 
 from tests.redistools import commands_sent
@@ -31,25 +28,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PUSH_INTERVAL = "0.2"
 
 
-@pytest.fixture
-def shared_cache(redis_server):
-    """This test process uses the servers' Redis as its default cache."""
-    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": redis_server.url}}
-    with override_settings(CACHES=caches):
-        cache.clear()
-        links.clear_local()
-        yield redis_server.url
-        cache.clear()
-    links.clear_local()
-
-
 def stored_clicks(link) -> int:
     link.refresh_from_db()
     return link.clicks
 
 
-def test_clicks_served_by_several_processes_are_counted_exactly(shared_cache, make_link):
+def test_clicks_served_by_several_processes_are_counted_exactly(redis_cache, make_link):
     link = make_link(slug="promo", destination="https://example.com/landing")
     clicks_per_server, server_count = 300, 3
     stop_flushing = threading.Event()
@@ -61,7 +45,7 @@ def test_clicks_served_by_several_processes_are_counted_exactly(shared_cache, ma
             time.sleep(0.05)
         connection.close()
 
-    with running(server_count, redis_url=shared_cache,
+    with running(server_count, redis_url=redis_cache,
                  env={"SHORTURL_PUSH_INTERVAL": PUSH_INTERVAL}) as servers:
         flusher = threading.Thread(target=flush_meanwhile)
         flusher.start()
@@ -84,11 +68,11 @@ def test_clicks_served_by_several_processes_are_counted_exactly(shared_cache, ma
         assert stored_clicks(link) == served  # and never more
 
 
-def test_a_change_is_seen_at_once_by_another_process(shared_cache, make_link, seller_client):
+def test_a_change_is_seen_at_once_by_another_process(redis_cache, make_link, seller_client):
     link = make_link(slug="promo", destination="https://example.com/first")
     update = reverse("shorturl:update", args=[link.pk])
     form = {"destination": "https://example.com/second", "slug": "promo", "is_active": "on"}
-    with running(2, redis_url=shared_cache) as (one, two):
+    with running(2, redis_url=redis_cache) as (one, two):
         assert one.get("/s/promo") == (302, "https://example.com/first")
         assert two.get("/s/promo") == (302, "https://example.com/first")  # both cached
 
@@ -105,19 +89,19 @@ def test_a_change_is_seen_at_once_by_another_process(shared_cache, make_link, se
         assert one.get("/s/promo")[0] == 404
 
 
-def test_a_server_answers_repeat_redirects_without_asking_redis(shared_cache, make_link):
+def test_a_server_answers_repeat_redirects_without_asking_redis(redis_cache, make_link):
     """The version of a link the process has seen is kept in its memory; Redis tells the
     process when it changes (see the test above), so the redirect asks Redis nothing."""
     make_link(slug="promo", destination="https://example.com/landing")
-    with running(1, redis_url=shared_cache) as (server,):
+    with running(1, redis_url=redis_cache) as (server,):
         assert server.get("/s/promo") == (302, "https://example.com/landing")
-        with commands_sent(shared_cache) as commands:
+        with commands_sent(redis_cache) as commands:
             answers = [server.get("/s/promo") for _ in range(30)]
     assert answers == [(302, "https://example.com/landing")] * 30
     assert [c for c in commands if "shorturl:link" in c] == []
 
 
-def test_a_process_exiting_normally_pushes_its_last_clicks(shared_cache, make_link):
+def test_a_process_exiting_normally_pushes_its_last_clicks(redis_cache, make_link):
     """With no pusher thread (PUSH_INTERVAL 0), exit still hands the clicks over."""
     from marketplace_core.testing.workers import database_url_for_test_db
 
@@ -129,7 +113,7 @@ def test_a_process_exiting_normally_pushes_its_last_clicks(shared_cache, make_li
         "assert all(client.get('/s/promo').status_code == 302 for _ in range(7))\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",
-           "DATABASE_URL": database_url_for_test_db(), "REDIS_URL": shared_cache,
+           "DATABASE_URL": database_url_for_test_db(), "REDIS_URL": redis_cache,
            "SHORTURL_PUSH_INTERVAL": "0",
            "PYTHONPATH": os.pathsep.join([str(PLUGIN_DIR), os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run([sys.executable, "-c", script], cwd=PLUGIN_DIR, env=env,
@@ -140,13 +124,13 @@ def test_a_process_exiting_normally_pushes_its_last_clicks(shared_cache, make_li
 
 
 @pytest.mark.parametrize("server_name", ["gunicorn", "granian"])
-def test_sigterm_to_a_worker_loses_no_clicks(shared_cache, make_link, server_name):
+def test_sigterm_to_a_worker_loses_no_clicks(redis_cache, make_link, server_name):
     """SIGTERM to the worker (what a deploy or the server's own master sends) is a
     normal exit: the worker pushes the clicks it still holds. With no pusher thread
     (PUSH_INTERVAL 0) that exit push is the only way they can reach the journal."""
     link = make_link(slug="promo")
     clicks = 25
-    server = WorkerServer(server_name, redis_url=shared_cache,
+    server = WorkerServer(server_name, redis_url=redis_cache,
                           env={"SHORTURL_PUSH_INTERVAL": "0"})
     try:
         server.start()

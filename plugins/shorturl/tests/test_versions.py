@@ -23,19 +23,6 @@ FIRST, SECOND = "https://example.com/first", "https://example.com/second"
 
 
 @pytest.fixture
-def redis_cache(redis_server, db):
-    """This process's default cache is the test Redis."""
-    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": redis_server.url}}
-    with override_settings(CACHES=caches):
-        cache.clear()
-        links.clear_local()
-        yield redis_server.url
-        cache.clear()
-    links.clear_local()
-
-
-@pytest.fixture
 def promo(make_link):
     """A link the test client has followed once (so both layers hold it)."""
     link = make_link(slug="promo", destination=FIRST)
