@@ -161,7 +161,8 @@ def test_finished_requests_are_locked(status: str, seller_client: Any, open_requ
             "admin_notes": "rewritten",
         })
     assert response.status_code == 409
-    assert "can no longer be changed" in response.text
+    assert f"This support request is {status} and can no longer be changed." in response.text
+    assert all(field.disabled for field in response.context["form"].fields.values())
     fresh = SupportRequest.objects.get(pk=support_request.pk)
     assert (fresh.status, fresh.meeting_link, fresh.admin_notes, fresh.updated_at) == (
         status, "https://meet.example.com/old", "Done.", support_request.updated_at)

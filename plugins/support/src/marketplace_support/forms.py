@@ -31,8 +31,8 @@ class SellerUpdateForm(forms.Form):
     """The seller's form: status, meeting link and private notes.
 
     The status offers the current one plus those the seller may move to. For a
-    locked (completed or cancelled) request every field is disabled; the view
-    refuses a POST for it before this form is even bound.
+    locked (completed or cancelled) request every field is disabled, so a
+    POST cannot change anything and the service refuses it.
     """
 
     status = forms.ChoiceField(label=_("Status"))

@@ -92,10 +92,8 @@ class SupportRequestUpdateView(SellerPanelMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         support_request = self.get_object(pk)
-        if support_request.is_locked:
-            return self._refused(support_request, _(
-                "This support request is %(status)s and can no longer be changed."
-            ) % {"status": support_request.get_status_display().lower()})
+        # A locked request's form is all disabled fields, so it is valid with the
+        # stored values; the service then refuses it (409 below).
         form = SellerUpdateForm(request.POST, support_request=support_request)
         if not form.is_valid():
             return self.render_form(support_request, form)
@@ -104,7 +102,7 @@ class SupportRequestUpdateView(SellerPanelMixin, View):
                 seller=_seller(request), support_request_id=support_request.pk,
                 changes=form.changes(), site_url=site_url(request),
             )
-        except TransitionRefused as exc:  # the buyer acted meanwhile
+        except TransitionRefused as exc:  # locked, or the buyer acted meanwhile
             fresh = self.get_object(pk)
             return self._refused(fresh, exc.message)
         messages.success(request, _("Support request updated."))

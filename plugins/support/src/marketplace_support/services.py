@@ -107,8 +107,7 @@ def seller_update(*, seller: User, support_request_id: int, changes: SellerChang
         )
         if support_request.is_locked:
             raise status_machine.TransitionRefused(
-                _("This support request is %(status)s and can no longer be changed.")
-                % {"status": support_request.get_status_display().lower()},
+                status_machine.locked_refusal(support_request.status),
                 status=support_request.status, action="update", role=Role.SELLER,
             )
         buyer_visible = False

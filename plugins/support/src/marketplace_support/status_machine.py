@@ -112,10 +112,15 @@ def is_locked(status: str) -> bool:
     return Status(status) in FINAL
 
 
+def locked_refusal(status: str) -> str:
+    """What someone reads when they try to change a request in a final ``status``."""
+    return str(_("This support request is %(status)s and can no longer be changed.")
+               % {"status": Status(status).label.lower()})
+
+
 def _refusal(status: Status, action: Action) -> str:
     if status in FINAL:
-        return str(_("This support request is %(status)s and can no longer be changed.")
-                   % {"status": status.label.lower()})
+        return locked_refusal(status)
     if (status, action) in TRANSITIONS:  # allowed, but not for this role
         if action == Action.START:
             return str(_("Only the seller can start working on a support request."))
