@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from marketplace_core.admin import ReadOnlyAdmin
 from marketplace_payments_dodo.models import DodoProduct
 
 
 @admin.register(DodoProduct)
-class DodoProductAdmin(admin.ModelAdmin):
+class DodoProductAdmin(ReadOnlyAdmin):
     list_display = ("product", "dodo_product_id", "state", "synced_at", "attempts", "last_error")
     list_filter = ("state",)
     search_fields = ("product__title", "dodo_product_id")
     actions = ["sync_again"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description="Sync the selected products to Dodo again", permissions=["view"])
     def sync_again(self, request: HttpRequest, queryset: QuerySet[DodoProduct]) -> None:
