@@ -235,13 +235,16 @@ def test_plugin_actions_render_as_links_and_csrf_protected_buttons(make_user, ma
     assert re.search(r'data-status-for="support">In progress<', html)
 
 
-def test_a_failing_action_plugin_does_not_hide_the_product(make_user, make_product):
+@pytest.mark.parametrize("failure", ["raises", "not a list"])
+def test_a_failing_action_plugin_does_not_hide_the_product(failure, make_user, make_product):
     buyer = make_user()
     product = make_product(title="Still Downloadable")
     sell(buyer, product)
 
     def product_actions(request, product, purchase):
-        raise RuntimeError("support database unavailable")
+        if failure == "raises":
+            raise RuntimeError("support database unavailable")
+        return 42
 
     with fake_plugins(plugin_module("fake_broken_actions", product_actions=product_actions)):
         html = logged_in(buyer).get(MY_PRODUCTS_URL).content.decode()

@@ -51,7 +51,12 @@ def product_actions(request: HttpRequest, purchase: PurchasedProduct, *,
     kwargs = {"request": request, "product": purchase.product, "purchase": purchase}
     answers = call_each("product_actions", kwargs, logger=logger,
                         failing="to give product actions", impls=impls)
-    actions = [action for answer in answers.results for action in answer or []]
+    actions = []
+    for answer in answers.results:
+        if isinstance(answer, list | tuple):
+            actions.extend(answer)
+        elif answer is not None:  # a plugin's bug must not break the buyer's page
+            logger.error("A plugin gave product actions that are not a list: %r", answer)
     return sorted(actions, key=lambda action: (action.order, action.label))
 
 
