@@ -51,7 +51,7 @@ def product_actions(request: HttpRequest, purchase: PurchasedProduct, *,
     kwargs = {"request": request, "product": purchase.product, "purchase": purchase}
     answers = call_each("product_actions", kwargs, logger=logger,
                         failing="to give product actions", impls=impls)
-    actions = []
+    actions: list[ProductAction] = []
     for answer in answers.results:
         if isinstance(answer, list | tuple):
             actions.extend(answer)
