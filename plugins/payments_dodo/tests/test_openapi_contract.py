@@ -1,7 +1,9 @@
 """The fake Dodo and the plugin speak Dodo's language, per Dodo's OpenAPI description.
 
 A whole purchase runs through the real SDK against the fake: product created
-and updated, checkout session created, payment paid, failed,
+and updated, checkout session created and read back (with the SDK itself: the fake
+serves ``GET /checkouts/{id}`` for plugin authors though this plugin never reads a
+session), payment paid, failed,
 read back, its invoice fetched (a PDF), refunded and disputed. Every request
 the plugin sent and every answer the fake gave is validated against
 ``openapi.json`` (request bodies, 2xx responses, the PDF as the description's
@@ -16,9 +18,11 @@ import json
 from functools import cache
 from typing import Any
 
+import dodopayments
 import pytest
 from jsonschema import Draft202012Validator
 from marketplace_payments_dodo import client, sync
+from marketplace_payments_dodo.conf import conf
 from marketplace_payments_dodo.testing import FakeDodo, WebhookMode
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -78,7 +82,10 @@ def flow(dodo: FakeDodo, make_user, make_product, rf) -> FakeDodo:
 
         session = payment_provider("dodo").start_checkout(request, order)
         paid = dodo.settle_checkout(session.provider_checkout_id, outcome)  # type: ignore[arg-type]
-        payment = client.retrieve_payment(paid["payment_id"])
+        with dodopayments.DodoPayments(bearer_token=conf.API_KEY, base_url=conf.BASE_URL) as sdk:
+            status = sdk.checkout_sessions.retrieve(session.provider_checkout_id)
+        assert status.payment_id == paid["payment_id"]
+        payment = client.retrieve_payment(status.payment_id)
         if outcome == "pay":
             assert client.payment_invoice(payment.payment_id).startswith(b"%PDF-")
             dodo.refund(payment.payment_id, amount=500, reason="Partial refund")
@@ -91,7 +98,7 @@ def flow(dodo: FakeDodo, make_user, make_product, rf) -> FakeDodo:
 def test_the_story_covers_every_route_and_event_the_plugin_uses(flow):
     routes = {(e.method, e.route) for e in flow.exchanges}
     assert routes == {("POST", "/products"), ("PATCH", "/products/{id}"),
-                      ("POST", "/checkouts"),
+                      ("POST", "/checkouts"), ("GET", "/checkouts/{id}"),
                       ("GET", "/payments/{payment_id}"),
                       ("GET", "/invoices/payments/{payment_id}")}
     assert {w.event_type for w in flow.webhooks} == {
@@ -130,7 +137,7 @@ def test_answers_of_the_fake_match_the_description(flow):
         found[f"{exchange.method} {exchange.route}"] = problems(
             exchange.response, "paths", exchange.route, exchange.method.lower(), "responses",
             "200", "content", "application/json", "schema")
-    assert len(found) == 4 and all(not p for p in found.values()), found
+    assert len(found) == 5 and all(not p for p in found.values()), found
 
 
 def test_webhooks_of_the_fake_match_the_description(flow):
