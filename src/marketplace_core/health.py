@@ -1,6 +1,12 @@
-"""``/healthz``: whether this process can reach its database and cache."""
+"""``/healthz``: whether this process can reach the parts it depends on.
+
+Each part has one probe in :data:`PROBES` (a callable that raises when the
+part cannot be reached); the body names every failing part.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import connection
@@ -11,20 +17,35 @@ from marketplace_core.maintenance.decorators import maintenance_exempt
 from marketplace_core.maintenance.state import is_enabled
 
 
+def _database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache() -> None:
+    cache.get("marketplace_core:health")
+
+
+#: Part name -> probe, in the order they are reported.
+PROBES: dict[str, Callable[[], None]] = {"database": _database, "cache": _cache}
+
+
+def failing_parts() -> list[str]:
+    """The names of the parts whose probe raised, in :data:`PROBES` order."""
+    failing = []
+    for name, probe in PROBES.items():
+        try:
+            probe()
+        except Exception:
+            failing.append(name)
+    return failing
+
+
 @never_cache
 @maintenance_exempt
 def health(request: HttpRequest) -> JsonResponse:
     """200 with ``{"status": "ok"}`` when healthy, 503 naming what failed."""
-    problems: list[str] = []
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:
-        problems.append("database")
-    try:
-        cache.get("marketplace_core:health")
-    except Exception:
-        problems.append("cache")
+    problems = failing_parts()
     body = {
         "status": "ok" if not problems else "unhealthy",
         "failing": problems,
