@@ -42,11 +42,17 @@ DEFAULTS: dict[str, Any] = {
     "PRODUCTS_PER_PAGE": 24,
     "LOGIN_FAILURE_LIMIT": 5,
     "LOGIN_FAILURE_WINDOW": 15 * 60,
-    "LOGIN_LOCKOUT": 15 * 60,
     "TRUSTED_PROXY_COUNT": 0,
     "EMAIL_VERIFICATION_TTL": 24 * 3600,
     "PASSWORD_RESET_TTL": 3600,
     "ACCOUNT_EMAIL_COOLDOWN": 5 * 60,
+    # Per client address, across accounts: "count/period" (docs/accounts.md#rate-limits).
+    "ADDRESS_RATE_LIMITS": {
+        "login_failures": "20/15m",
+        "registrations": "10/h",
+        "password_resets": "10/h",
+        "verification_emails": "10/h",
+    },
 }
 
 MAX_DOWNLOAD_LINK_TTL = 7 * 24 * 3600
@@ -137,10 +143,6 @@ class MarketplaceSettings:
         return int(self._get("LOGIN_FAILURE_WINDOW"))
 
     @property
-    def LOGIN_LOCKOUT(self) -> int:
-        return int(self._get("LOGIN_LOCKOUT"))
-
-    @property
     def TRUSTED_PROXY_COUNT(self) -> int:
         return int(self._get("TRUSTED_PROXY_COUNT"))
 
@@ -155,6 +157,12 @@ class MarketplaceSettings:
     @property
     def ACCOUNT_EMAIL_COOLDOWN(self) -> int:
         return int(self._get("ACCOUNT_EMAIL_COOLDOWN"))
+
+    @property
+    def ADDRESS_RATE_LIMITS(self) -> dict[str, str]:
+        """The site's per-address rates (``"20/15m"``) by action; missing ones use defaults."""
+        value = self.raw.get("ADDRESS_RATE_LIMITS")
+        return {**DEFAULTS["ADDRESS_RATE_LIMITS"], **(value if isinstance(value, dict) else {})}
 
 
     def plugin(self, name: str) -> dict[str, Any]:

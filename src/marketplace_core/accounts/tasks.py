@@ -1,6 +1,6 @@
 """Celery tasks that send account emails.
 
-Both are enqueued on commit by :mod:`.services` and look everything up again
+Each is enqueued on commit by :mod:`.services` and looks everything up again
 when they run, so they are safe to run late or twice: a verified address gets no
 verification email, and a delivery that already went out is not repeated when
 the broker redelivers the task. Temporary SMTP failures are retried with backoff.
@@ -73,6 +73,28 @@ def send_password_reset_email(self, email: str, base_url: str) -> bool:  # type:
     send_account_email("password_reset", user.email, {
         "user": user, "link": absolute_url(base_url, path), "base_url": base_url,
         "valid_minutes": reset_link_minutes(),
+    })
+    _mark_sent(self.request.id)
+    return True
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=_RETRY_ON, retry_backoff=True,
+             max_retries=5)
+def send_registration_attempt_email(self, email: str, base_url: str) -> bool:  # type: ignore[no-untyped-def]
+    """Tell the owner of ``email`` that someone tried to register with it.
+
+    Registration answers the same whether or not the address has an account;
+    only this task looks it up. Nothing is sent to a disabled account.
+    """
+    # iexact: registration also treats rows stored before emails were lowercased as taken.
+    user = User.objects.filter(email__iexact=UserManager.normalize_email(email),
+                               is_active=True).first()
+    if user is None or _already_sent(self.request.id):
+        return False
+    send_account_email("registration_attempt", user.email, {
+        "user": user, "base_url": base_url,
+        "login_link": absolute_url(base_url, reverse("marketplace:login")),
+        "reset_link": absolute_url(base_url, reverse("marketplace:password_reset")),
     })
     _mark_sent(self.request.id)
     return True
