@@ -168,8 +168,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
+    # Timeouts: a hung Redis must fail a cache call in a second, not hang the request
+    # (pages and rate limits go on without the cache; /healthz says "degraded").
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+                          "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
