@@ -6,7 +6,6 @@ Registration: ``test_accounts_registration``; rate limits: ``test_accounts_rate_
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.test import Client
@@ -14,6 +13,7 @@ from django.test import Client
 from marketplace_core.accounts.models import Role, User
 from marketplace_core.testing.factories import DEFAULT_PASSWORD
 from tests import fake_hook_plugin
+from tests.account_support import logged_in_as
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +27,6 @@ def _fresh_cache():
 
 LOGIN = "/accounts/login/"
 WRONG_CREDENTIALS = "The email address and password do not match an account."
-
-
-def _logged_in_as(client: Client) -> int | None:
-    value = client.session.get(SESSION_KEY)
-    return int(value) if value is not None else None
 
 
 def _login(client: Client, email: str, password: str = DEFAULT_PASSWORD, **extra: str):
@@ -50,7 +45,7 @@ def test_login_by_email_ignores_case(client, make_user, typed):
     user = make_user(email="buyer@example.com")
     response = _login(client, typed)
     assert response.status_code == 302
-    assert _logged_in_as(client) == user.pk
+    assert logged_in_as(client) == user.pk
 
 
 def test_login_page_asks_for_an_email(client):
@@ -67,7 +62,7 @@ def test_wrong_password_and_unknown_email_get_the_same_message(client, make_user
         assert response.status_code == 200
         assert response.context["form"].non_field_errors() == [WRONG_CREDENTIALS]
         assert WRONG_CREDENTIALS in response.content.decode()
-    assert _logged_in_as(client) is None
+    assert logged_in_as(client) is None
 
 
 def test_inactive_user_is_told_the_account_is_disabled(client, make_user):
@@ -75,7 +70,7 @@ def test_inactive_user_is_told_the_account_is_disabled(client, make_user):
     response = _login(client, "GONE@example.com")
     assert response.status_code == 200
     assert "This account is disabled" in response.content.decode()
-    assert _logged_in_as(client) is None
+    assert logged_in_as(client) is None
 
 
 def test_inactive_user_with_wrong_password_learns_nothing(client, make_user):
@@ -160,7 +155,7 @@ def test_logout_ends_the_session(client, make_user):
     client.force_login(make_user())
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
-    assert _logged_in_as(client) is None
+    assert logged_in_as(client) is None
 
 
 # ---------------------------------------------------------------------------

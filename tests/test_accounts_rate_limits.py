@@ -13,13 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
-from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.test import Client
 
 from marketplace_core.accounts.models import User
 from marketplace_core.testing.factories import DEFAULT_PASSWORD, logged_in
-from tests.account_limits import fresh_limits
+from tests.account_support import fresh_limits, logged_in_as
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits", "still_clock")]
 __all__ = ["fresh_limits"]
@@ -43,16 +42,11 @@ def still_clock() -> Iterator[time_machine.Coordinates]:
         yield clock
 
 
-def _logged_in_as(client: Client) -> int | None:
-    value = client.session.get(SESSION_KEY)
-    return int(value) if value is not None else None
-
-
 def _attempt(email: str, password: str, address: str, client: Client | None = None):
     client = client or Client(REMOTE_ADDR=address)
     response = client.post(LOGIN, {"username": email, "password": password})
     errors = response.context["form"].non_field_errors() if response.status_code != 302 else []
-    return response.status_code, list(errors), _logged_in_as(client)
+    return response.status_code, list(errors), logged_in_as(client)
 
 
 def _fail(email: str, address: str, times: int) -> list[tuple[int, list[str], int | None]]:

@@ -6,15 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.test import Client
 
 from marketplace_core.accounts.models import Role, User
 from marketplace_core.testing.factories import DEFAULT_PASSWORD
-from tests.account_limits import fresh_limits
 from tests.account_mail import link_in, only_email_to
+from tests.account_support import fresh_limits, logged_in_as
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 __all__ = ["fresh_limits"]
@@ -22,11 +21,6 @@ __all__ = ["fresh_limits"]
 REGISTER = "/accounts/register/"
 SENT = "/accounts/register/sent/"
 NEW_PASSWORD = "a-long-unusual-passphrase-93"
-
-
-def _logged_in_as(client: Client) -> int | None:
-    value = client.session.get(SESSION_KEY)
-    return int(value) if value is not None else None
 
 
 def _register(client: Client, email: str, password: str = NEW_PASSWORD, **extra: str):
@@ -58,7 +52,7 @@ def test_registration_creates_a_customer_and_asks_to_confirm_the_address(
     assert user.name == "Ada Lovelace"
     assert user.is_active and not user.is_staff and not user.email_verified
     assert user.check_password(NEW_PASSWORD)
-    assert _logged_in_as(client) is None  # a taken address could not be logged in either
+    assert logged_in_as(client) is None  # a taken address could not be logged in either
 
     page = client.get(SENT).content.decode()
     assert "Check your email" in page
@@ -78,7 +72,7 @@ def test_the_link_in_the_registering_browser_verifies_and_logs_in(
     assert (response.status_code, response["Location"]) == (302, "/account/products/")
     user = User.objects.get(email="fresh@example.com")
     assert user.email_verified
-    assert _logged_in_as(client) == user.pk
+    assert logged_in_as(client) == user.pk
     page = client.get("/account/products/").content.decode()
     assert "Thank you: fresh@example.com is verified." in page
     assert "Please confirm your email address" not in page
@@ -91,7 +85,7 @@ def test_the_link_elsewhere_only_verifies(client, django_capture_on_commit_callb
     response = elsewhere.get(link_in(only_email_to("fresh@example.com")))
     assert response.status_code == 302
     assert User.objects.get(email="fresh@example.com").email_verified
-    assert _logged_in_as(elsewhere) is None
+    assert logged_in_as(elsewhere) is None
     assert elsewhere.get(response["Location"])["Location"].startswith("/accounts/login/")
 
 
@@ -124,7 +118,7 @@ def test_a_taken_address_gets_the_same_answer_as_a_new_one(
     assert User.objects.filter(email__iexact="taken@example.com").count() == 1
     owner.refresh_from_db()
     assert owner.check_password(DEFAULT_PASSWORD) and owner.name == "Grace Hopper"
-    assert _logged_in_as(taken_client) is None
+    assert logged_in_as(taken_client) is None
 
 
 def test_the_owner_of_a_taken_address_is_told_someone_tried_to_register(

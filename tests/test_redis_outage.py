@@ -17,7 +17,7 @@ from marketplace_core.accounts.cache_fallback import RETRY_INTERVAL
 from marketplace_core.testing.contracts import wait_until
 from marketplace_core.testing.factories import DEFAULT_PASSWORD, buy, logged_in
 from marketplace_core.testing.servers import RedisServer
-from tests.account_limits import fresh_limits
+from tests.account_support import fresh_limits
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 __all__ = ["fresh_limits"]
