@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
@@ -127,11 +128,9 @@ class OrderStatusView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, reference: str) -> HttpResponse:
         order = _buyer_order(request, reference)
         if order.status == Order.Status.PAID:
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = reverse("marketplace:payment_success") + (
-                f"?order={order.reference}"
+            return HttpResponseClientRedirect(
+                reverse("marketplace:payment_success") + f"?order={order.reference}"
             )
-            return response
         return render(request, self.template_name, {"order": order})
 
 
