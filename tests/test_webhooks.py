@@ -372,14 +372,6 @@ def test_mismatch_is_flagged_and_grants_nothing(client, order, amount, currency)
     assert Payment.objects.get().flag == "amount_mismatch"
 
 
-def test_amount_that_is_not_an_integer_grants_nothing(client, order):
-    for amount in ("1999", 1999.0, True, None):
-        data = payment_data(order, amount=amount, payment_id=f"pay_{amount!r}")
-        response = post_webhook(client, *build_delivery("payment.succeeded", data))
-        assert response.json()["outcome"] == "flagged", amount
-    assert not owned(order)
-
-
 def test_unknown_provider_is_404_json(client, order):
     body, headers = build_delivery("payment.succeeded", payment_data(order))
     response = post_webhook(client, body, headers, url="/payments/webhooks/nope/")
