@@ -211,8 +211,11 @@ class PaymentProvider:
         - Put ``str(order.reference)`` in the session's metadata so webhook
           events can name the order.
         - Send the buyer back to ``reverse("marketplace:payment_success")``
-          with ``?order=<reference>``. That page grants nothing; only the
-          webhook does.
+          with ``?order=<reference>``, as an absolute URL. That page grants
+          nothing; only the webhook does.
+        - Let the service give each payment attempt its own id; never make
+          the order reference the payment id (core would merge a declined
+          attempt and a paid one into one payment).
         - You may not change the order here (core stores the returned
           ``provider_checkout_id``) and you may not move money.
         - Raise :class:`CheckoutError` with a message a buyer understands when
@@ -233,7 +236,13 @@ class PaymentProvider:
           :func:`marketplace_core.payments.signing.verify` does both for
           Standard Webhooks and accepts several secrets (rotation).
         - Raise :class:`WebhookVerificationError` when the delivery cannot be
-          trusted or is malformed; core answers 400 and records nothing.
+          trusted or is malformed (:class:`InvalidWebhookEvent` for a field of
+          the wrong type); core answers 400 and records nothing. Parse a
+          verified body with :func:`marketplace_core.payments.signing.parse_json`
+          (``verify`` does), never bare ``json.loads``: a signed body nested
+          100,000 deep must not crash the endpoint.
+        - Core refuses events it cannot store (:func:`validate_event`); call it
+          before using an event's ids for a lookup.
         - Raise :class:`WebhookDeferred` when a genuine delivery cannot be
           understood yet because a lookup at the service failed; core answers
           503 and records nothing, so the service retries.
