@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-import uuid
 from pathlib import PurePath
 from typing import Any
 
@@ -13,11 +12,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.money import CURRENCY_RE, format_money
-from marketplace_core.storage.backends import product_storage
+from marketplace_core.storage.backends import product_file_key, product_storage
 
 
 class Category(models.Model):
@@ -62,9 +60,9 @@ def display_file_name(name: str) -> str:
 
 
 def product_file_path(instance: Product, filename: str) -> str:
-    """An unguessable storage key that keeps a sanitized original file name."""
-    name = get_valid_filename(PurePath(filename).name) or "file"
-    return f"products/{uuid.uuid4().hex}/{name}"
+    """An unguessable storage key that keeps a sanitized original file name,
+    short enough for the configured store (:func:`product_file_key`)."""
+    return product_file_key(filename)
 
 
 class ProductQuerySet(models.QuerySet["Product"]):
