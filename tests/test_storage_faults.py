@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from marketplace_core.catalog import services
 from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.services import STORAGE_UNAVAILABLE_MESSAGE as REFUSED
 from marketplace_core.conf import conf
 from marketplace_core.exceptions import Rejected
 from marketplace_core.storage.backends import LocalStorageBackend, StorageUnavailable
@@ -28,8 +29,6 @@ from tests.payments_support import fake_plugins, plugin_module
 pytestmark = pytest.mark.django_db
 
 CREATE_URL = "/seller/products/new/"
-REFUSED = ("The file store cannot be reached right now, so nothing was saved. "
-           "Please try again in a minute (choose the file again).")
 
 
 class UnreachableStorage(FileSystemStorage):
