@@ -34,7 +34,7 @@ from typing import Any
 
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from django.conf import settings
 from django.core.files.base import File
@@ -152,7 +152,7 @@ class S3ProductStorage(Storage):
         try:
             with reaching_the_store():
                 self.clients.probe.head_bucket(Bucket=self.bucket)
-        except (StorageUnavailable, ClientError) as exc:
+        except (StorageUnavailable, ClientError, BotoCoreError) as exc:  # no credentials too
             return str(exc)
         return None
 
