@@ -16,6 +16,12 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.money import CURRENCY_RE, format_money
 from marketplace_core.storage.backends import product_file_key, product_storage
+from marketplace_core.storage.uploads import truncate_utf8, utf8_length
+
+#: A buyer's file name travels percent-encoded in Content-Disposition (and, for
+#: presigned links, encoded once more in the redirect's Location): this bound
+#: keeps that header within the 4 KiB a proxy buffers by default.
+MAX_DISPLAY_NAME_BYTES = 300
 
 
 class Category(models.Model):
@@ -47,15 +53,17 @@ class Category(models.Model):
 def display_file_name(name: str) -> str:
     """The name a buyer's browser saves the file under: the seller's own file
     name (spaces, accents and brackets kept), without any folder, control
-    characters or surrounding blanks, in NFC, at most 200 characters."""
+    characters or surrounding blanks, in NFC, at most 200 characters and
+    :data:`MAX_DISPLAY_NAME_BYTES` UTF-8 bytes, keeping an extension of up to 16."""
     base = PurePath(name.replace("\\", "/")).name
     cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     cleaned = unicodedata.normalize("NFC", cleaned).strip().strip(".") or "file"
-    if len(cleaned) > 200:
+    if len(cleaned) > 200 or utf8_length(cleaned) > MAX_DISPLAY_NAME_BYTES:
         stem, dot, extension = cleaned.rpartition(".")
-        keep = extension if dot and len(extension) <= 16 else ""
-        cleaned = (stem if keep else cleaned)[: 200 - len(keep) - 1].rstrip() + (
-            f".{keep}" if keep else "")
+        suffix = f".{extension}" if dot and len(extension) <= 16 else ""
+        body = (stem if suffix else cleaned)[: 200 - len(suffix)]
+        budget = MAX_DISPLAY_NAME_BYTES - utf8_length(suffix)
+        cleaned = truncate_utf8(body, budget).rstrip() + suffix
     return cleaned
 
 

@@ -67,6 +67,7 @@ from marketplace_core.testing.factories import buy, logged_in, refund
 
 __all__ = [
     "CONTENT",
+    "MAX_LINK_BYTES",
     "UNGUESSABLE",
     "Fetched",
     "StorageBackendContract",
@@ -83,6 +84,9 @@ __all__ = [
 CONTENT = b"%PDF-1.7\n" + bytes(range(256)) * 64 + b"\n%%EOF\n"
 #: A random segment of at least 128 bits in the storage key (a uuid4 in hex).
 UNGUESSABLE = re.compile(r"(?:^|/)[0-9a-f]{32}(?:/|$)")
+#: The longest link the download redirect may carry: with the response's other
+#: headers it stays within the 4 KiB of headers a proxy buffers by default (nginx).
+MAX_LINK_BYTES = 3072
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,7 @@ class StorageBackendContract:
         assert response["Referrer-Policy"] == "no-referrer"
         location = str(response["Location"])
         harness.check_link(location)
+        assert len(location.encode()) <= MAX_LINK_BYTES, len(location.encode())
         return location
 
     # --- uploads -------------------------------------------------------------
@@ -365,8 +370,10 @@ class StorageBackendContract:
         ("C:\\Users\\me\\guide\r\n.pdf", "guide.pdf"),
         pytest.param("é" * 130 + ".pdf", "é" * 130 + ".pdf", id="264-bytes"),
         pytest.param("😀.zip", "😀.zip", id="emoji-only"),
-        # The buyer's name is kept to 200 characters (Product.file_name).
+        # The buyer's name is kept to 200 characters and 300 bytes (Product.file_name).
         pytest.param("a" * 1000 + ".pdf", "a" * 196 + ".pdf", id="1000-characters"),
+        pytest.param("😀" * 300 + ".zip", "😀" * 74 + ".zip", id="300-emoji"),
+        pytest.param("é" * 300 + ".pdf", "é" * 148 + ".pdf", id="long-key-and-name"),
     ])
     def test_the_link_returns_the_exact_bytes_as_an_attachment_under_the_original_name(
         self, harness: StorageHarness, backend: Any, make_user: Callable[..., Any],
