@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 
 from marketplace_core.maintenance.decorators import maintenance_exempt
 from marketplace_core.maintenance.state import is_enabled
+from marketplace_core.plugins.registry import storage_backend
 
 
 def _database() -> None:
@@ -32,8 +33,15 @@ def _cache() -> None:
     cache.get("marketplace_core:health")
 
 
+def _storage() -> None:
+    # The backend keeps it cheap: StorageBackend.check_health caches network answers.
+    storage_backend().check_health()
+
+
 #: Part name -> probe, in the order they are reported.
-PROBES: dict[str, Callable[[], None]] = {"database": _database, "cache": _cache}
+PROBES: dict[str, Callable[[], None]] = {
+    "database": _database, "cache": _cache, "storage": _storage,
+}
 
 #: Parts without which no page works: when one fails the answer is 503.
 ESSENTIAL = frozenset({"database"})
