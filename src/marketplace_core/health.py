@@ -5,7 +5,8 @@ part cannot be reached); the body names every failing part in ``failing``:
 
 - ``{"status": "ok", "failing": []}`` with 200: every part answers;
 - ``"degraded"`` with 200: only parts the pages can do without fail (the cache:
-  pages, logins and redirects still answer, with per-process rate limits);
+  pages, logins and redirects still answer, with per-process rate limits; the
+  file store: only uploads and downloads are refused, with a clear message);
 - ``"unhealthy"`` with 503: an :data:`ESSENTIAL` part fails (the database), so
   a load balancer should stop sending requests here.
 """
