@@ -170,13 +170,6 @@ def test_e006_download_link_ttl_must_be_seconds_up_to_seven_days(ttl: Any, wrong
         assert ("marketplace_core.E006" in ids()) is wrong
 
 
-def test_e007_auth_user_model_must_be_cores() -> None:
-    # Only our checks: Django's own model checks cannot run with a swapped user model.
-    with override_settings(AUTH_USER_MODEL="auth.User"):
-        assert "marketplace_core.E007" in ids([Tags.compatibility])
-    assert "marketplace_core.E007" not in ids()
-
-
 @pytest.mark.parametrize(
     ("secret", "wrong"),
     [

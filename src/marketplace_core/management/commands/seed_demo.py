@@ -10,17 +10,23 @@ from __future__ import annotations
 import io
 import sys
 import zipfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
-from marketplace_core.accounts.models import Role, User
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.ownership import services
 from marketplace_core.payments.dummy import DummyProvider
+from marketplace_core.people.names import display_name
+from marketplace_core.people.records import mark_email_verified
+from marketplace_core.people.users import create_user, email_of, find_by_email
+from marketplace_core.roles import Role, make_seller
+
+if TYPE_CHECKING:
+    from marketplace_core.people.types import User
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential
 
@@ -122,10 +128,12 @@ class Command(BaseCommand):
             self.stdout.write(line.strip())
 
     def _user(self, email: str, name: str, role: str) -> User:
-        user = User.objects.filter(email=email).first()
+        user = find_by_email(email)
         if user is None:
-            user = User.objects.create_user(email, DEMO_PASSWORD, name=name, role=role,
-                                            email_verified=True)
+            user = create_user(email, DEMO_PASSWORD, name)
+            mark_email_verified(user)
+            if role == Role.SELLER:
+                make_seller(user)
         return user
 
     def _category(self, seller: User, name: str) -> Category:
@@ -163,7 +171,7 @@ class Command(BaseCommand):
             return
         order = services.start_checkout(
             buyer=buyer, product=product, provider=DummyProvider.identifier,
-            billing={"name": buyer.name, "email": buyer.email, "country": "US"},
+            billing={"name": display_name(buyer), "email": email_of(buyer), "country": "US"},
         )
         services.confirm_payment(
             provider=DummyProvider.identifier,
