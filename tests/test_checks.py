@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, run_checks
+from django.core.checks import Error, Warning, run_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test.utils import override_settings
