@@ -141,8 +141,8 @@ def test_command_changes_nothing_when_a_user_is_unknown(make_user):
 
 @pytest.mark.skipif(CORE_USER, reason="core's User has one account per address")
 def test_command_refuses_an_address_two_accounts_share(make_user):
-    make_user(email="shared@example.com")
-    make_user(email="shared@example.com")
+    make_user(email="shared@example.com", username="ann")
+    make_user(email="shared@example.com", username="bob")
     with pytest.raises(CommandError, match="Several users have the address"):
         _seller_command("add", "shared@example.com")
 
