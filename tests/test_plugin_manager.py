@@ -265,23 +265,3 @@ def test_tracing_stays_off_unless_asked(
     pm.hook.resolve_home_url(user=CUSTOMER)
 
     assert "resolve_home_url" not in capfd.readouterr().err
-
-
-def test_trace_covers_hooks_core_calls_one_plugin_at_a_time(
-    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """Registrations and checks are called per implementation; they are traced too."""
-    from django.core.checks import run_checks
-
-    from marketplace_core.plugins import registry
-
-    monkeypatch.setenv(TRACE_ENV_VAR, "1")
-    registry.clear()
-    capfd.readouterr()
-    assert "dummy" in registry.payment_providers()
-    run_checks()
-    err = capfd.readouterr().err
-    assert f"register_payment_providers([]) -> [{CORE_PLUGIN_NAME}]" in err
-    assert "returned [<class 'marketplace_core.payments.dummy.DummyProvider'>]" in err
-    assert "check_configuration" not in err  # core itself implements no check_configuration
-    registry.clear()
