@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.conf import MAX_DOWNLOAD_LINK_TTL, conf
+from marketplace_core.plugins.registry import storage_backend
 from marketplace_core.plugins.types import DownloadTarget
 
 if TYPE_CHECKING:
@@ -128,8 +129,6 @@ class ProductStorage(Storage):
 
     def _target(self) -> Storage:
         if self._storage is None:
-            from marketplace_core.plugins.registry import storage_backend
-
             self._storage = storage_backend().get_storage()
         return self._storage
 
