@@ -265,3 +265,30 @@ def test_tracing_stays_off_unless_asked(
     pm.hook.resolve_home_url(user=CUSTOMER)
 
     assert "resolve_home_url" not in capfd.readouterr().err
+
+
+def test_a_hook_module_is_registered_once(site: FakeSite) -> None:
+    """Two plugins naming the same hooks module would run every hook twice."""
+    pkg = site.add_plugin("fakealpha")
+    site.add_plugin("fakecopy", plugin_module=f"""
+from marketplace_core import PluginInfo
+
+plugin = PluginInfo(name="fakecopy", verbose_name="Copy", version="0.1",
+                    compatibility="marketplace-core>=0.1,<0.2", app="{pkg}.apps.FakeConfig",
+                    hooks="{pkg}.hooks")
+""")
+
+    with pytest.raises(PluginError, match=r"'fakealpha'.*already registered as plugin 'fakecopy'"):
+        build_plugin_manager(load_plugins(["fakealpha", "fakecopy"]))
+
+
+def test_call_refuses_a_plugin_registered_behind_the_managers_back(site: FakeSite) -> None:
+    """Its failures could not be isolated nor its answers attributed: say so."""
+    from marketplace_core.plugins.manager import call
+
+    answering_plugin(site, "fakealpha", "/alpha/")
+    pm = install(load_plugins([]))
+    pm.register(site.module("fakealpha"), name="fakealpha")
+
+    with pytest.raises(PluginError, match=r"'fakealpha' was registered with pm\.register"):
+        call("nav_items", {"request": RequestFactory().get("/"), "area": "main"})
