@@ -18,6 +18,7 @@ from marketplace_core.models import (
     Product,
     PurchasedProduct,
     Refund,
+    SentEmail,
     User,
     WebhookDelivery,
 )
@@ -104,3 +105,10 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 @admin.register(Download)
 class DownloadAdmin(ReadOnlyAdmin):
     list_display = ("purchase", "created_at", "ip_address")
+
+
+@admin.register(SentEmail)
+class SentEmailAdmin(ReadOnlyAdmin):
+    list_display = ("key", "sent_at")
+    search_fields = ("key",)
+

@@ -1,6 +1,7 @@
 """Model registry of the ``marketplace_core`` app: the models live in subpackages."""
 
 from marketplace_core.accounts.models import Role, User
+from marketplace_core.accounts.sent_emails import SentEmail
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.ownership.models import (
     Dispute,
@@ -22,6 +23,7 @@ __all__ = [
     "PurchasedProduct",
     "Refund",
     "Role",
+    "SentEmail",
     "User",
     "WebhookDelivery",
 ]
