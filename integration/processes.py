@@ -29,22 +29,27 @@ from marketplace_core.testing.workers import CeleryWorker, database_url_for_test
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _site_env(settings_module: str, **env: str) -> dict[str, str]:
+    """What a process of the example site needs to run ``settings_module`` on the
+    test database (and whatever else ``env`` says)."""
+    return {
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "DATABASE_URL": database_url_for_test_db(),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
+        **env,
+    }
+
+
 @contextmanager
-def example_site_worker(settings_module: str, **env: str) -> Iterator[CeleryWorker]:
+def example_site_worker(settings_module: str, *, pool: str = "threads", concurrency: int = 2,
+                        **env: str) -> Iterator[CeleryWorker]:
     """A real Celery worker of the example site with ``DJANGO_SETTINGS_MODULE`` set to
     ``settings_module`` and ``env`` added to its environment, on the test database;
     stopped on leaving the block. Use it from fixtures that depend on
-    ``transactional_db`` and ``live_server``, so that the worker sees committed data."""
-    worker = CeleryWorker(
-        "example_site",
-        env={
-            "DJANGO_SETTINGS_MODULE": settings_module,
-            "DATABASE_URL": database_url_for_test_db(),
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
-            **env,
-        },
-        cwd=ROOT,
-    ).start()
+    ``transactional_db`` and ``live_server``, so that the worker sees committed data.
+    ``pool="prefork"`` runs tasks in child processes, as deployments do."""
+    worker = CeleryWorker("example_site", env=_site_env(settings_module, **env), cwd=ROOT,
+                          pool=pool, concurrency=concurrency).start()
     try:
         yield worker
     finally:
