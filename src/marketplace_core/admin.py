@@ -112,3 +112,6 @@ class SentEmailAdmin(ReadOnlyAdmin):
     list_display = ("key", "sent_at")
     search_fields = ("key",)
 
+
+# The maintenance switch registers its own admin (one row, saved through its service).
+import marketplace_core.maintenance.admin  # noqa: E402, F401

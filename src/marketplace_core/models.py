@@ -3,6 +3,7 @@
 from marketplace_core.accounts.models import Role, User
 from marketplace_core.accounts.sent_emails import SentEmail
 from marketplace_core.catalog.models import Category, Product
+from marketplace_core.maintenance.models import MaintenanceState
 from marketplace_core.ownership.models import (
     Dispute,
     Download,
@@ -17,6 +18,7 @@ __all__ = [
     "Category",
     "Dispute",
     "Download",
+    "MaintenanceState",
     "Order",
     "Payment",
     "Product",
