@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import django
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
@@ -20,18 +19,9 @@ from marketplace_core.accounts.emails import send_account_email
 from marketplace_core.accounts.sent_emails import RETENTION, SentEmail, send_once
 from marketplace_core.accounts.tasks import send_password_reset_email, send_verification_email
 from marketplace_core.testing.contracts import wait_until
+from marketplace_core.testing.settings import use_email_backend
 
 BASE = "https://shop.example"
-
-
-def use_email_backend(settings: Any, path: str, **options: Any) -> None:
-    """The default email backend: ``MAILERS`` from Django 6.1, else ``EMAIL_*``."""
-    if django.VERSION >= (6, 1):
-        settings.MAILERS = {"default": {"BACKEND": path, "OPTIONS": options}}
-        return
-    settings.EMAIL_BACKEND = path
-    for name, value in options.items():
-        setattr(settings, f"EMAIL_{name.upper()}", value)
 
 
 def _reset_email(to: str) -> None:
@@ -41,13 +31,12 @@ def _reset_email(to: str) -> None:
 
 @pytest.mark.django_db
 def test_a_failed_send_is_not_remembered_and_the_retry_sends(settings):
-    use_email_backend(settings, "django.core.mail.backends.smtp.EmailBackend",
-                      host="127.0.0.1", port=9)  # nothing listens: connection refused
+    use_email_backend(settings, "smtp", host="127.0.0.1", port=9)  # nothing listens: refused
     with pytest.raises(OSError):
         send_once("task:1", lambda: _reset_email("ada@example.com"))
     assert not SentEmail.objects.exists()
 
-    use_email_backend(settings, "django.core.mail.backends.locmem.EmailBackend")
+    use_email_backend(settings, "locmem")
     assert send_once("task:1", lambda: _reset_email("ada@example.com")) is True
     assert send_once("task:1", lambda: _reset_email("ada@example.com")) is False
     assert [m.to for m in mail.outbox] == [["ada@example.com"]]
