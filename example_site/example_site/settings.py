@@ -215,6 +215,8 @@ _SMTP = {
     "username": env("EMAIL_HOST_USER"),
     "password": env("EMAIL_HOST_PASSWORD"),
     "use_tls": env_bool("EMAIL_USE_TLS", True),
+    # Bounds a stalled SMTP exchange (core's email tasks hold a transaction meanwhile).
+    "timeout": int(env("EMAIL_TIMEOUT", "30")),
 }
 _EMAIL_BACKEND = "django.core.mail.backends." + ("smtp" if _SMTP["host"] else "console") + \
     ".EmailBackend"
@@ -229,6 +231,7 @@ else:
     EMAIL_HOST_USER = _SMTP["username"]
     EMAIL_HOST_PASSWORD = _SMTP["password"]
     EMAIL_USE_TLS = _SMTP["use_tls"]
+    EMAIL_TIMEOUT = _SMTP["timeout"]
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Marketplace <noreply@localhost>")
 
 # --- production hardening (manage.py check --deploy is clean with DJANGO_ENV=production) --
