@@ -1,7 +1,7 @@
 """Celery tasks that send account emails.
 
-Both are enqueued on commit by :mod:`.services` and look everything up again
-when they run, so they are safe to run late or twice: a verified address gets no
+Each is enqueued on commit by :mod:`.services` and looks everything up again
+when it runs, so they are safe to run late or twice: a verified address gets no
 verification email, and each task sends its email once
 (:func:`~marketplace_core.accounts.sent_emails.send_once`), also when the broker
 delivers it again because its worker died. Temporary SMTP failures are retried
@@ -65,4 +65,25 @@ def send_password_reset_email(self, email: str, base_url: str) -> bool:  # type:
         "password_reset", user.email, {
             "user": user, "link": absolute_url(base_url, path), "base_url": base_url,
             "valid_minutes": reset_link_minutes(),
+        }))
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=_RETRY_ON, retry_backoff=True,
+             max_retries=5)
+def send_registration_attempt_email(self, email: str, base_url: str) -> bool:  # type: ignore[no-untyped-def]
+    """Tell the owner of ``email`` that someone tried to register with it.
+
+    Registration answers the same whether or not the address has an account;
+    only this task looks it up. Nothing is sent to a disabled account.
+    """
+    # iexact: registration also treats rows stored before emails were lowercased as taken.
+    user = User.objects.filter(email__iexact=UserManager.normalize_email(email),
+                               is_active=True).first()
+    if user is None:
+        return False
+    return send_once(task_key(self.name, self.request.id), lambda: send_account_email(
+        "registration_attempt", user.email, {
+            "user": user, "base_url": base_url,
+            "login_link": absolute_url(base_url, reverse("marketplace:login")),
+            "reset_link": absolute_url(base_url, reverse("marketplace:password_reset")),
         }))
