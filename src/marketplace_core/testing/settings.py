@@ -137,3 +137,21 @@ def settings_for_tests(*, plugins: Sequence[str] = (), name: str = "core",
         "LOGIN_URL": "marketplace:login",
         "MARKETPLACE": {"PLUGINS": list(plugins), "LOCAL_STORAGE_ROOT": str(folder / "private")},
     }
+
+
+def use_email_backend(settings: Any, backend: str, **options: Any) -> None:
+    """Switch the default email backend of the ``settings`` fixture for one test.
+
+    ``backend`` is one of Django's (``"smtp"``, ``"locmem"``...) or a dotted path;
+    ``options`` are its options (``host``, ``port``...). Django 6.1 reads
+    ``MAILERS``; earlier versions ``EMAIL_BACKEND`` and ``EMAIL_<OPTION>``.
+    """
+    import django
+
+    path = backend if "." in backend else f"django.core.mail.backends.{backend}.EmailBackend"
+    if django.VERSION >= (6, 1):
+        settings.MAILERS = {"default": {"BACKEND": path, "OPTIONS": options}}
+        return
+    settings.EMAIL_BACKEND = path
+    for name, value in options.items():
+        setattr(settings, f"EMAIL_{name.upper()}", value)
