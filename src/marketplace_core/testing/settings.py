@@ -70,6 +70,9 @@ def settings_for_tests(*, plugins: Sequence[str] = (), name: str = "core",
     shared run folder. Returns a new dict each call; change it freely.
     """
     folder = run_dir()
+    # pytest-xdist workers share the run folder; files are kept apart per worker (the
+    # servers and workers a test starts inherit PYTEST_XDIST_WORKER, so they agree).
+    files = folder / os.environ.get("PYTEST_XDIST_WORKER", "main")
     broker = os.environ.get("CELERY_BROKER_URL", "memory://")
     redis_url = os.environ.get("REDIS_URL")
     return {
@@ -120,7 +123,7 @@ def settings_for_tests(*, plugins: Sequence[str] = (), name: str = "core",
         "AUTH_USER_MODEL": "marketplace_core.User",
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
         "STATIC_URL": "/static/",
-        "MEDIA_ROOT": folder / "media",
+        "MEDIA_ROOT": files / "media",
         "CACHES": {
             "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                         "LOCATION": redis_url}
@@ -135,7 +138,7 @@ def settings_for_tests(*, plugins: Sequence[str] = (), name: str = "core",
         "CELERY_TASK_EAGER_PROPAGATES": True,
         "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
         "LOGIN_URL": "marketplace:login",
-        "MARKETPLACE": {"PLUGINS": list(plugins), "LOCAL_STORAGE_ROOT": str(folder / "private")},
+        "MARKETPLACE": {"PLUGINS": list(plugins), "LOCAL_STORAGE_ROOT": str(files / "private")},
     }
 
 
