@@ -47,7 +47,7 @@ def test_registration_email_is_sent_by_the_worker_and_verifies(mail_worker, smtp
         "email": "ada@example.com", "name": "Ada Lovelace",
         "password1": NEW_PASSWORD, "password2": NEW_PASSWORD,
     })
-    assert response.status_code == 302
+    assert (response.status_code, response["Location"]) == (302, "/accounts/register/sent/")
     (received,) = smtp_mailbox.wait_for("ada@example.com")
     assert received.subject == "Confirm your email address for Marketplace"
     assert "noreply@localhost" in received.sender
@@ -62,6 +62,25 @@ def test_registration_email_is_sent_by_the_worker_and_verifies(mail_worker, smtp
     again = client.get(path_of(received.link(BASE)))
     assert again.status_code == 400
     assert "already been used" in again.content.decode()
+
+
+def test_registering_a_taken_address_emails_its_owner_through_the_worker(
+    mail_worker, smtp_mailbox, make_user
+):
+    make_user(email="grace@example.com", name="Grace Hopper")
+    response = Client().post("/accounts/register/", {
+        "email": "Grace@Example.com", "name": "Mallory",
+        "password1": NEW_PASSWORD, "password2": NEW_PASSWORD,
+    })
+    assert (response.status_code, response["Location"]) == (302, "/accounts/register/sent/")
+    (received,) = smtp_mailbox.wait_for("grace@example.com")
+    assert received.subject == "Someone tried to register with your address at Marketplace"
+    plain = received.part("plain")
+    assert plain.startswith("Hello Grace,")
+    assert f"{BASE}/accounts/login/" in plain
+    assert f"{BASE}/accounts/password-reset/" in plain
+    assert f'href="{BASE}/accounts/password-reset/"' in received.part("html")
+    assert User.objects.filter(email__iexact="grace@example.com").count() == 1
 
 
 def test_password_reset_email_is_sent_by_the_worker_and_resets(mail_worker, smtp_mailbox,

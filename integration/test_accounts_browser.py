@@ -33,14 +33,15 @@ def test_register_then_verify_with_the_emailed_link(page, live_server, mail_work
     field(page, "Password").fill(NEW_PASSWORD)
     field(page, "Password again").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Register").click()
-    page.wait_for_url(f"{live_server.url}/account/products/")
-    expect(page.get_by_text("Welcome! We sent a link to ada@example.com")).to_be_visible()
-    expect(page.get_by_text("Please confirm your email address")).to_be_visible()
+    # The same page as for an address that has an account: nobody is logged in yet.
+    page.wait_for_url(f"{live_server.url}/accounts/register/sent/")
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_text("We sent a message to ada@example.com")).to_be_visible()
 
     (received,) = smtp_mailbox.wait_for("ada@example.com")
     link = received.link(live_server.url)
     assert "/accounts/verify-email/" in link
-    page.goto(link)
+    page.goto(link)  # in the registering browser: verified and logged in
     page.wait_for_url(f"{live_server.url}/account/products/")
     expect(page.get_by_text("Thank you: ada@example.com is verified.")).to_be_visible()
     expect(page.get_by_text("Please confirm your email address")).to_have_count(0)

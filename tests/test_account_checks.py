@@ -1,4 +1,4 @@
-"""One test per system-check id of the storefront and account settings (E020-E029)."""
+"""One test per system-check id of the storefront and account settings (E020-E030)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ def messages(**options: Any) -> dict[str, list[Any]]:
 CASES = [
     ("LOGIN_FAILURE_LIMIT", "marketplace_core.E020", [0, -1, "5", 2.5, True], [1, 5, 50]),
     ("LOGIN_FAILURE_WINDOW", "marketplace_core.E021", [0, "900", None], [1, 900]),
-    ("LOGIN_LOCKOUT", "marketplace_core.E022", [0, -60, "900"], [60, 900]),
     ("TRUSTED_PROXY_COUNT", "marketplace_core.E023", [-1, "1", 1.0], [0, 1, 2]),
     ("EMAIL_VERIFICATION_TTL", "marketplace_core.E024", [0, 86401, 7 * 86400, "3600"],
      [1, 3600, 86400]),
@@ -41,6 +40,11 @@ CASES = [
      [[], [{"quote": "Great", "author": "Ada"}],
       [{"quote": "Great", "author": "Ada", "role": "Designer"}]]),
     ("PRODUCTS_PER_PAGE", "marketplace_core.E029", [0, 101, "24"], [1, 24, 100]),
+    ("ADDRESS_RATE_LIMITS", "marketplace_core.E030",
+     [[], {"logins": "5/m"}, {"registrations": "0/h"}, {"registrations": "10/week"},
+      {"password_resets": 10}, {"login_failures": "20/0m"}, {"verification_emails": "/h"}],
+     [{}, {"login_failures": "20/15m"}, {"registrations": "3/h", "password_resets": "5/30m",
+                                         "verification_emails": "10/d"}]),
 ]
 
 

@@ -71,6 +71,8 @@ if env("TELEGRAM_BOT_TOKEN"):
 MARKETPLACE = {
     "PLUGINS": env_list("MARKETPLACE_PLUGINS", ",".join(_default_plugins)),
     "SITE_NAME": env("MARKETPLACE_SITE_NAME", "Marketplace"),
+    "SITE_URL": env("MARKETPLACE_SITE_URL"),
+    "TRUSTED_PROXY_COUNT": int(env("MARKETPLACE_TRUSTED_PROXY_COUNT", "0")),
     "PAYMENT_PROVIDER": env(
         "MARKETPLACE_PAYMENT_PROVIDER", "dodo" if env("DODO_PAYMENTS_API_KEY") else "dummy"
     ),
@@ -168,8 +170,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
+    # Timeouts: a hung Redis must fail a cache call in a second, not hang the request
+    # (pages and rate limits go on without the cache; /healthz says "degraded").
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+                          "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
@@ -177,9 +182,11 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Tasks are acknowledged late and handed back when their worker dies: core's
+# defaults (marketplace_core.celery_app), so nothing to set here.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# beat remembers when each periodic task last ran here (losing it only restarts the intervals).
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 AUTH_USER_MODEL = "marketplace_core.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -215,6 +222,8 @@ _SMTP = {
     "username": env("EMAIL_HOST_USER"),
     "password": env("EMAIL_HOST_PASSWORD"),
     "use_tls": env_bool("EMAIL_USE_TLS", True),
+    # Bounds a stalled SMTP exchange (core's email tasks hold a transaction meanwhile).
+    "timeout": int(env("EMAIL_TIMEOUT", "30")),
 }
 _EMAIL_BACKEND = "django.core.mail.backends." + ("smtp" if _SMTP["host"] else "console") + \
     ".EmailBackend"
@@ -229,6 +238,7 @@ else:
     EMAIL_HOST_USER = _SMTP["username"]
     EMAIL_HOST_PASSWORD = _SMTP["password"]
     EMAIL_USE_TLS = _SMTP["use_tls"]
+    EMAIL_TIMEOUT = _SMTP["timeout"]
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Marketplace <noreply@localhost>")
 
 # --- production hardening (manage.py check --deploy is clean with DJANGO_ENV=production) --
@@ -236,6 +246,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Marketplace <noreply@localhost>"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Health checks of load balancers and containers come over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -32,10 +32,6 @@ class MarketplaceCoreConfig(AppConfig):
 
 def _on_setting_changed(setting: str, **kwargs: Any) -> None:
     """Keep cached plugin state in step with ``override_settings`` in tests."""
-    if setting in ("CACHES", "MARKETPLACE"):
-        from marketplace_core.maintenance.state import forget_runtime_flag
-
-        forget_runtime_flag()
     if setting != "MARKETPLACE":
         return
     from marketplace_core.conf import conf

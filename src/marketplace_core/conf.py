@@ -42,11 +42,17 @@ DEFAULTS: dict[str, Any] = {
     "PRODUCTS_PER_PAGE": 24,
     "LOGIN_FAILURE_LIMIT": 5,
     "LOGIN_FAILURE_WINDOW": 15 * 60,
-    "LOGIN_LOCKOUT": 15 * 60,
     "TRUSTED_PROXY_COUNT": 0,
     "EMAIL_VERIFICATION_TTL": 24 * 3600,
     "PASSWORD_RESET_TTL": 3600,
     "ACCOUNT_EMAIL_COOLDOWN": 5 * 60,
+    # Per client address, across accounts: "count/period" (docs/accounts.md#rate-limits).
+    "ADDRESS_RATE_LIMITS": {
+        "login_failures": "20/15m",
+        "registrations": "10/h",
+        "password_resets": "10/h",
+        "verification_emails": "10/h",
+    },
 }
 
 MAX_DOWNLOAD_LINK_TTL = 7 * 24 * 3600
@@ -137,10 +143,6 @@ class MarketplaceSettings:
         return int(self._get("LOGIN_FAILURE_WINDOW"))
 
     @property
-    def LOGIN_LOCKOUT(self) -> int:
-        return int(self._get("LOGIN_LOCKOUT"))
-
-    @property
     def TRUSTED_PROXY_COUNT(self) -> int:
         return int(self._get("TRUSTED_PROXY_COUNT"))
 
@@ -156,11 +158,35 @@ class MarketplaceSettings:
     def ACCOUNT_EMAIL_COOLDOWN(self) -> int:
         return int(self._get("ACCOUNT_EMAIL_COOLDOWN"))
 
+    @property
+    def ADDRESS_RATE_LIMITS(self) -> dict[str, str]:
+        """The site's per-address rates (``"20/15m"``) by action; missing ones use defaults."""
+        value = self.raw.get("ADDRESS_RATE_LIMITS")
+        return {**DEFAULTS["ADDRESS_RATE_LIMITS"], **(value if isinstance(value, dict) else {})}
+
 
     def plugin(self, name: str) -> dict[str, Any]:
-        """The options dict of plugin ``name`` (``MARKETPLACE[name]``), empty if unset."""
+        """The options dict of plugin ``name`` (``MARKETPLACE[name]``), empty if unset.
+
+        A value that is not a dict also reads as ``{}``, so code reading options
+        never fails; the plugin's system check reports it through
+        :meth:`plugin_options_problem` (otherwise every option looks unset).
+        """
         value = self.raw.get(name, {})
         return value if isinstance(value, dict) else {}
+
+    def plugin_options_problem(self, name: str) -> str | None:
+        """Why ``MARKETPLACE[name]`` cannot be plugin ``name``'s options, or ``None``.
+
+        For a plugin's ``check_configuration``: report this message (with the
+        plugin's own check id) and skip the per-option checks, which would
+        only say that each option is missing.
+        """
+        value = self.raw.get(name, {})
+        if isinstance(value, dict):
+            return None
+        return (f"MARKETPLACE[{name!r}] must be a dict of options, "
+                f"not {type(value).__name__} {value!r:.60}.")
 
 
 conf = MarketplaceSettings()

@@ -1,7 +1,14 @@
 """``/healthz``: whether this process can reach the parts it depends on.
 
 Each part has one probe in :data:`PROBES` (a callable that raises when the
-part cannot be reached); the body names every failing part.
+part cannot be reached); the body names every failing part in ``failing``:
+
+- ``{"status": "ok", "failing": []}`` with 200: every part answers;
+- ``"degraded"`` with 200: only parts the pages can do without fail (the cache:
+  pages, logins and redirects still answer, with per-process rate limits; the
+  file store: only uploads and downloads are refused, with a clear message);
+- ``"unhealthy"`` with 503: an :data:`ESSENTIAL` part fails (the database), so
+  a load balancer should stop sending requests here.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from django.views.decorators.cache import never_cache
 
 from marketplace_core.maintenance.decorators import maintenance_exempt
 from marketplace_core.maintenance.state import is_enabled
+from marketplace_core.plugins.registry import storage_backend
 
 
 def _database() -> None:
@@ -26,8 +34,18 @@ def _cache() -> None:
     cache.get("marketplace_core:health")
 
 
+def _storage() -> None:
+    # The backend keeps it cheap: StorageBackend.check_health caches network answers.
+    storage_backend().check_health()
+
+
 #: Part name -> probe, in the order they are reported.
-PROBES: dict[str, Callable[[], None]] = {"database": _database, "cache": _cache}
+PROBES: dict[str, Callable[[], None]] = {
+    "database": _database, "cache": _cache, "storage": _storage,
+}
+
+#: Parts without which no page works: when one fails the answer is 503.
+ESSENTIAL = frozenset({"database"})
 
 
 def failing_parts() -> list[str]:
@@ -44,11 +62,12 @@ def failing_parts() -> list[str]:
 @never_cache
 @maintenance_exempt
 def health(request: HttpRequest) -> JsonResponse:
-    """200 with ``{"status": "ok"}`` when healthy, 503 naming what failed."""
+    """``ok`` or ``degraded`` with 200, ``unhealthy`` with 503 (see the module)."""
     problems = failing_parts()
+    unhealthy = not ESSENTIAL.isdisjoint(problems)
     body = {
-        "status": "ok" if not problems else "unhealthy",
+        "status": "unhealthy" if unhealthy else "degraded" if problems else "ok",
         "failing": problems,
         "maintenance": is_enabled(),
     }
-    return JsonResponse(body, status=503 if problems else 200)
+    return JsonResponse(body, status=503 if unhealthy else 200)

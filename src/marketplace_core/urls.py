@@ -47,6 +47,8 @@ app_patterns: list[URLPattern | URLResolver] = [
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", account_views.RegistrationView.as_view(), name="register"),
+    path("accounts/register/sent/", account_views.RegistrationDoneView.as_view(),
+         name="register_done"),
     path("accounts/verify-email/", email_views.SendVerifyEmailView.as_view(),
          name="send_verify_email"),
     path("accounts/verify-email/<str:token>/", email_views.VerifyEmailView.as_view(),

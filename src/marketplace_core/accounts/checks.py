@@ -1,4 +1,4 @@
-"""System checks for the storefront and account settings (``marketplace_core.E020``-``E029``).
+"""System checks for the storefront and account settings (``marketplace_core.E020``-``E030``).
 
 Registered when :mod:`marketplace_core.checks` is imported (in ``AppConfig.ready``).
 Each setting has its own id; ``docs/settings.md`` lists them.
@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
+from marketplace_core.accounts.throttling import parse_rate
 from marketplace_core.conf import DEFAULTS
 
 #: Email verification links live at most a day, password reset links at most an hour.
@@ -40,7 +41,6 @@ class _IntRange:
 INT_SETTINGS = (
     _IntRange("LOGIN_FAILURE_LIMIT", "marketplace_core.E020", 1),
     _IntRange("LOGIN_FAILURE_WINDOW", "marketplace_core.E021", 1),
-    _IntRange("LOGIN_LOCKOUT", "marketplace_core.E022", 1),
     _IntRange("TRUSTED_PROXY_COUNT", "marketplace_core.E023", 0),
     _IntRange("EMAIL_VERIFICATION_TTL", "marketplace_core.E024", 1, MAX_EMAIL_VERIFICATION_TTL),
     _IntRange("PASSWORD_RESET_TTL", "marketplace_core.E025", 1, MAX_PASSWORD_RESET_TTL),
@@ -86,7 +86,24 @@ def testimonials_problem(value: Any) -> str | None:
     return None
 
 
-@register(Tags.compatibility)
+def address_rate_limits_problem(value: Any) -> str | None:
+    """Why ``value`` is not a dict of known actions to ``"count/period"`` rates."""
+    if not isinstance(value, dict):
+        return f"must be a dict of action -> rate; it is {type(value).__name__}"
+    known = DEFAULTS["ADDRESS_RATE_LIMITS"]
+    unknown = sorted(set(map(str, value)) - set(known))
+    if unknown:
+        return f"has unknown actions {unknown} (allowed: {', '.join(known)})"
+    for action, rate in value.items():
+        if parse_rate(rate) is None:
+            return (f"[{action!r}] must be a rate like '20/15m' (a count of at least 1, "
+                    f"'/', a period in s, m, h or d); it is {rate!r}")
+    return None
+
+
+# Mostly security settings (login limits, the client address, link lifetimes, SITE_URL
+# against forged Host headers), so `check --tag security` and `check --deploy` run them.
+@register(Tags.security, Tags.compatibility)
 def check_account_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     raw = _raw()
     if raw is None:
@@ -112,6 +129,15 @@ def check_account_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
                 f"MARKETPLACE['TESTIMONIALS'] {problem}.",
                 hint="[{'quote': '...', 'author': 'Ada', 'role': 'Designer'}, ...]",
                 id="marketplace_core.E028",
+            )
+        )
+    problem = address_rate_limits_problem(raw.get("ADDRESS_RATE_LIMITS", {}))
+    if problem:
+        errors.append(
+            Error(
+                f"MARKETPLACE['ADDRESS_RATE_LIMITS'] {problem}.",
+                hint="For example {'login_failures': '20/15m', 'registrations': '10/h'}.",
+                id="marketplace_core.E030",
             )
         )
     return errors

@@ -20,8 +20,9 @@ from marketplace_core.accounts.services import (
     confirm_email,
     request_verification_email,
 )
-from marketplace_core.accounts.throttling import minutes
+from marketplace_core.accounts.throttling import RateLimit, minutes, too_many_requests
 from marketplace_core.accounts.tokens import TokenStatus, verification_link_hours
+from marketplace_core.accounts.views import login_after_registration
 
 
 class SendVerifyEmailView(LoginRequiredMixin, TemplateView):
@@ -29,7 +30,9 @@ class SendVerifyEmailView(LoginRequiredMixin, TemplateView):
 
     No email goes to a verified address, and a new one is refused within
     ``ACCOUNT_EMAIL_COOLDOWN`` seconds of the last (the page says when to retry).
-    The email is sent by a Celery task enqueued on commit.
+    The email is sent by a Celery task enqueued on commit. Requests are also
+    limited per client address (``ADDRESS_RATE_LIMITS["verification_emails"]``):
+    beyond, this page answers HTTP 429 with ``Retry-After``.
     """
 
     template_name = "marketplace_core/accounts/verify_email_send.html"
@@ -41,6 +44,14 @@ class SendVerifyEmailView(LoginRequiredMixin, TemplateView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
+        if not user.email_verified:  # type: ignore[union-attr]
+            usage = RateLimit.per_address("verification_emails").hit(request)
+            if usage.exceeded:
+                messages.error(request, _(
+                    "Too many emails were asked for from your network. "
+                    "Try again in %(minutes)s minutes."
+                ) % {"minutes": minutes(usage.retry_after)})
+                return too_many_requests(self.get(request), usage.retry_after)
         outcome = request_verification_email(user, site_url(request))  # type: ignore[arg-type]
         if outcome.result is VerificationRequest.ALREADY_VERIFIED:
             messages.info(request, _("Your email address is already verified."))
@@ -63,9 +74,11 @@ class SendVerifyEmailView(LoginRequiredMixin, TemplateView):
 class VerifyEmailView(View):
     """Follow a verification link.
 
-    Valid: the address is marked verified and the user is sent to their role's
-    home page (through login when not logged in). Tampered, expired or already
-    used: a page (HTTP 400) saying which, offering a new email.
+    Valid: the address is marked verified. In the browser that registered the
+    address the user is logged in and sent on (the ``next`` they registered with,
+    or their role's home page); elsewhere to their home page, through login when
+    not logged in. Tampered, expired or already used: a page (HTTP 400) saying
+    which, offering a new email.
     """
 
     invalid_template_name = "marketplace_core/accounts/verify_email_invalid.html"
@@ -73,9 +86,10 @@ class VerifyEmailView(View):
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         check = confirm_email(token)
         if check.status is TokenStatus.VALID and check.user is not None:
+            next_url = login_after_registration(request, check.user) or home_url(check.user)
             messages.success(request, _("Thank you: %(email)s is verified.")
                              % {"email": check.user.email})
-            return HttpResponseRedirect(home_url(check.user))
+            return HttpResponseRedirect(next_url)
         return render(request, self.invalid_template_name, {
             "reason": check.status.value,
             "valid_hours": verification_link_hours(),

@@ -7,19 +7,18 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.accounts.models import User, UserManager
-from marketplace_core.accounts.throttling import LoginThrottle, minutes
+from marketplace_core.accounts.throttling import LoginThrottle, Refusal, minutes
 
 
 class EmailAuthenticationForm(AuthenticationForm):
     """Django's login form, labelled for email, refusing inactive users clearly and
-    throttled per (email, client address) by :class:`LoginThrottle`.
+    limited by :class:`LoginThrottle`: per (email, client address) and per address.
 
-    A throttled attempt is refused before the password is checked, with the same
-    message whether or not the account exists.
+    A refused attempt is refused before the password is checked, with the same
+    message whether or not the account exists; :attr:`refusal` says for how long.
     """
 
     error_messages = {
@@ -30,6 +29,10 @@ class EmailAuthenticationForm(AuthenticationForm):
             "Too many failed attempts to log in to this account from your network. "
             "Try again in %(minutes)s minutes, or reset your password."
         ),
+        "address_throttled": _(
+            "Too many failed attempts to log in from your network. "
+            "Try again in %(minutes)s minutes."
+        ),
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -37,6 +40,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.fields["username"].label = _("Email address")
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
         self.throttle: LoginThrottle | None = None
+        self.refusal: Refusal | None = None
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
@@ -45,10 +49,11 @@ class EmailAuthenticationForm(AuthenticationForm):
             return super().clean()
         if self.request is not None:
             self.throttle = LoginThrottle.for_attempt(self.request, username)
-            wait = self.throttle.locked_for()
-            if wait:
-                raise forms.ValidationError(self.error_messages["throttled"], code="throttled",
-                                            params={"minutes": minutes(wait)})
+            self.refusal = self.throttle.refusal()
+            if self.refusal is not None:
+                code = "throttled" if self.refusal.scope == "account" else "address_throttled"
+                raise forms.ValidationError(self.error_messages[code], code=code,
+                                            params={"minutes": minutes(self.refusal.retry_after)})
         try:
             # ModelBackend refuses inactive users silently; say why instead.
             user = User.objects.filter(email=UserManager.normalize_email(username)).first()
@@ -60,17 +65,18 @@ class EmailAuthenticationForm(AuthenticationForm):
                 self.throttle.record_failure()
             raise
 
-    @property
-    def was_throttled(self) -> bool:
-        return self.has_error(NON_FIELD_ERRORS, "throttled")
 
+class RegistrationForm(forms.Form):
+    """A new customer account: email (lowercased), name and a password that passes
+    ``AUTH_PASSWORD_VALIDATORS``.
 
-class RegistrationForm(forms.ModelForm):
-    """A new customer account: email (stored lowercased, unique regardless of
-    case), name and a password that passes ``AUTH_PASSWORD_VALIDATORS``."""
+    A plain form, not a model form: it never looks for an existing account with
+    the address, so its answers are the same either way. The view decides what
+    happens (:class:`~.views.RegistrationView`).
+    """
 
-    duplicate_email_message = _("An account with this email address already exists.")
-
+    email = User._meta.get_field("email").formfield()
+    name = User._meta.get_field("name").formfield()
     password1 = forms.CharField(
         label=_("Password"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -82,15 +88,13 @@ class RegistrationForm(forms.ModelForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    class Meta:
-        model = User
-        fields = ("email", "name")
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update({"autocomplete": "email"})
+        self.fields["name"].widget.attrs.update({"autocomplete": "name"})
 
     def clean_email(self) -> str:
-        email = UserManager.normalize_email(self.cleaned_data.get("email"))
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(self.duplicate_email_message, code="duplicate_email")
-        return email
+        return UserManager.normalize_email(self.cleaned_data.get("email"))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -99,19 +103,17 @@ class RegistrationForm(forms.ModelForm):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The two passwords differ."))
         elif p1:
-            self.instance.email = cleaned.get("email", "")
-            self.instance.name = cleaned.get("name", "")
             try:
-                password_validation.validate_password(p1, self.instance)
+                password_validation.validate_password(
+                    p1, User(email=cleaned.get("email", ""), name=cleaned.get("name", "")))
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
 
-    def save(self, commit: bool = True) -> User:
-        user: User = super().save(commit=False)
+    def unsaved_user(self) -> User:
+        """The account of a valid form, its password hashed (the slow part), not saved."""
+        user = User(email=self.cleaned_data["email"], name=self.cleaned_data["name"])
         user.set_password(self.cleaned_data["password1"])
-        if commit:
-            user.save()
         return user
 
 

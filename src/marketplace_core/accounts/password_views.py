@@ -26,19 +26,35 @@ from marketplace_core.accounts.emails import site_url
 from marketplace_core.accounts.forms import PasswordResetRequestForm
 from marketplace_core.accounts.models import User
 from marketplace_core.accounts.services import request_password_reset
-from marketplace_core.accounts.throttling import LoginThrottle
+from marketplace_core.accounts.throttling import (
+    LoginThrottle,
+    RateLimit,
+    minutes,
+    too_many_requests,
+)
 from marketplace_core.accounts.tokens import password_reset_tokens, reset_link_minutes
 from marketplace_core.panels.mixins import CustomerPanelMixin, PanelMixin, SellerPanelMixin
 
 
 class CustomPasswordResetView(FormView):
-    """Ask for a reset link by email address."""
+    """Ask for a reset link by email address.
+
+    Requests are limited per client address (``ADDRESS_RATE_LIMITS["password_resets"]``):
+    beyond, the form answers HTTP 429 with ``Retry-After``, whatever the address.
+    """
 
     form_class = PasswordResetRequestForm
     template_name = "marketplace_core/accounts/password_reset_form.html"
     success_url = reverse_lazy("marketplace:password_reset_done")
 
     def form_valid(self, form: PasswordResetRequestForm) -> HttpResponse:
+        usage = RateLimit.per_address("password_resets").hit(self.request)
+        if usage.exceeded:
+            form.add_error(None, _(
+                "Too many reset links were asked for from your network. "
+                "Try again in %(minutes)s minutes."
+            ) % {"minutes": minutes(usage.retry_after)})
+            return too_many_requests(self.form_invalid(form), usage.retry_after)
         request_password_reset(form.cleaned_data["email"], site_url(self.request))
         return super().form_valid(form)
 

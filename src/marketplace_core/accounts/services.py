@@ -1,9 +1,9 @@
-"""Account services: ask for verification and reset emails, confirm an address.
+"""Account services: register, ask for verification and reset emails, confirm an address.
 
 Emails are sent by Celery tasks (:mod:`.tasks`) enqueued when the surrounding
 transaction commits, so a worker never looks for a user that is not saved yet.
 Repeated requests within ``ACCOUNT_EMAIL_COOLDOWN`` seconds send nothing (a
-shared cache makes that hold across processes).
+shared cache makes that hold across processes; while it is down, per process).
 """
 
 from __future__ import annotations
@@ -15,12 +15,16 @@ import time
 from dataclasses import dataclass
 from functools import partial
 
-from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
+from marketplace_core.accounts.cache_fallback import default_cache
 from marketplace_core.accounts.models import User, UserManager
-from marketplace_core.accounts.tasks import send_password_reset_email, send_verification_email
+from marketplace_core.accounts.tasks import (
+    send_password_reset_email,
+    send_registration_attempt_email,
+    send_verification_email,
+)
 from marketplace_core.accounts.tokens import (
     TokenCheck,
     TokenStatus,
@@ -49,10 +53,43 @@ def _cooldown(key: str) -> int:
     seconds = conf.ACCOUNT_EMAIL_COOLDOWN
     if seconds <= 0:
         return 0
-    if cache.add(key, time.time() + seconds, timeout=seconds):
-        return 0
-    until = cache.get(key)
+    until = default_cache.run(lambda cache: None if cache.add(key, time.time() + seconds,
+                                                              timeout=seconds) else cache.get(key))
     return max(1, math.ceil(float(until) - time.time())) if until is not None else 0
+
+
+def _address_digest(purpose: str, email: str) -> str:
+    return salted_hmac(f"marketplace_core.accounts.{purpose}", UserManager.normalize_email(email),
+                       algorithm="sha256").hexdigest()[:32]
+
+
+def register_customer(user: User, base_url: str) -> None:
+    """Save the new customer ``user`` and email a verification link, or, when its
+    address already has an account, email that account's owner instead.
+
+    The caller cannot tell which happened (and should hash the password first
+    either way): registration must not reveal which addresses have accounts.
+    """
+    try:
+        with transaction.atomic():
+            taken = User.objects.filter(email__iexact=user.email).exists()
+            if not taken:
+                user.save()
+    except IntegrityError:  # registered by a concurrent request since the check
+        taken = True
+    if taken:
+        request_registration_attempt_email(user.email, base_url)
+    else:
+        request_verification_email(user, base_url)
+
+
+def request_registration_attempt_email(email: str, base_url: str) -> None:
+    """Tell the owner of ``email`` that someone tried to register with it, at most
+    once per ``ACCOUNT_EMAIL_COOLDOWN``."""
+    if _cooldown(f"marketplace:registration-attempt:{_address_digest('registration', email)}"):
+        return
+    transaction.on_commit(partial(send_registration_attempt_email.delay,
+                                  UserManager.normalize_email(email), base_url), robust=True)
 
 
 def request_verification_email(user: User, base_url: str) -> VerificationOutcome:
@@ -75,9 +112,7 @@ def request_password_reset(email: str, base_url: str) -> None:
     work (one enqueue, or nothing during the cooldown) for every address.
     """
     email = UserManager.normalize_email(email)
-    digest = salted_hmac("marketplace_core.accounts.password-reset", email,
-                         algorithm="sha256").hexdigest()[:32]
-    if _cooldown(f"marketplace:password-reset:{digest}"):
+    if _cooldown(f"marketplace:password-reset:{_address_digest('password-reset', email)}"):
         return
     transaction.on_commit(partial(send_password_reset_email.delay, email, base_url),
                           robust=True)

@@ -1,24 +1,29 @@
-"""Log in by email (throttled), register (and get a verification email), log out."""
+"""Log in by email (rate limited), register (and get an email either way), log out."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.backends import ModelBackend
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
 from marketplace_core.accounts.emails import site_url
 from marketplace_core.accounts.forms import EmailAuthenticationForm, RegistrationForm
+from marketplace_core.accounts.models import User
 from marketplace_core.accounts.redirects import home_url, requested_next
-from marketplace_core.accounts.services import request_verification_email
+from marketplace_core.accounts.services import register_customer
+from marketplace_core.accounts.throttling import RateLimit, minutes, too_many_requests
+from marketplace_core.accounts.tokens import verification_link_hours
+
+#: Session key: the address this browser registered (and the ``next`` it asked for).
+REGISTRATION_SESSION_KEY = "marketplace_registration"
 
 
 def _password_backend() -> str:
@@ -37,8 +42,9 @@ def _password_backend() -> str:
 class LoginView(auth_views.LoginView):
     """Email + password; then a safe ``next`` or the role's home page.
 
-    Too many failures for one email from one address are refused with HTTP 429
-    and a message (:class:`~marketplace_core.accounts.throttling.LoginThrottle`).
+    Too many failures for one email from one address, or from one address for
+    any emails, are refused with HTTP 429, ``Retry-After`` and a message
+    (:class:`~marketplace_core.accounts.throttling.LoginThrottle`).
     """
 
     form_class = EmailAuthenticationForm
@@ -52,8 +58,8 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_invalid(form)
-        if form.was_throttled:
-            response.status_code = 429
+        if form.refusal is not None:
+            return too_many_requests(response, form.refusal.retry_after)
         return response
 
     def get_success_url(self) -> str:
@@ -72,8 +78,14 @@ class LogoutView(auth_views.LogoutView):
 
 
 class RegistrationView(FormView):
-    """Create a customer account, log it in, email a verification link (by a
-    Celery task, on commit), then a safe ``next`` or its home page.
+    """Register a customer account, answering the same whether or not the address
+    already has one: a valid form always leads to :class:`RegistrationDoneView`.
+
+    A new address gets an account and a verification link; the owner of a taken
+    address gets an email saying someone tried to register with it. Either way the
+    password is hashed and one email is queued (by a Celery task, on commit), so
+    the answer also takes about as long. Registrations are limited per client
+    address (``ADDRESS_RATE_LIMITS["registrations"]``, HTTP 429 beyond).
 
     Logged-in users are sent to their home page instead of a second account.
     """
@@ -92,18 +104,44 @@ class RegistrationView(FormView):
         return context
 
     def form_valid(self, form: RegistrationForm) -> HttpResponse:
-        try:
-            with transaction.atomic():
-                user = form.save()
-        except IntegrityError:
-            # Another request registered the same address since the form checked it.
-            form.add_error("email", form.duplicate_email_message)
-            return self.form_invalid(form)
-        login(self.request, user, backend=_password_backend())
-        request_verification_email(user, site_url(self.request))
-        messages.success(
-            self.request,
-            _("Welcome! We sent a link to %(email)s: follow it to confirm your address.")
-            % {"email": user.email},
-        )
-        return HttpResponseRedirect(requested_next(self.request) or home_url(user))
+        usage = RateLimit.per_address("registrations").hit(self.request)
+        if usage.exceeded:
+            form.add_error(None, _(
+                "Too many registrations from your network. Try again in %(minutes)s minutes."
+            ) % {"minutes": minutes(usage.retry_after)})
+            return too_many_requests(self.form_invalid(form), usage.retry_after)
+        user = form.unsaved_user()  # hashes the password, for new and taken addresses alike
+        register_customer(user, site_url(self.request))
+        self.request.session[REGISTRATION_SESSION_KEY] = {
+            "email": user.email, "next": requested_next(self.request) or "",
+        }
+        return HttpResponseRedirect(reverse("marketplace:register_done"))
+
+
+class RegistrationDoneView(TemplateView):
+    """"Check your email", naming the address this browser registered."""
+
+    template_name = "marketplace_core/accounts/register_done.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        registration = self.request.session.get(REGISTRATION_SESSION_KEY) or {}
+        context["email"] = registration.get("email", "")
+        context["valid_hours"] = verification_link_hours()
+        return context
+
+
+def login_after_registration(request: HttpRequest, user: User) -> str | None:
+    """Log ``user`` in if this browser registered the address; the page to go to then.
+
+    Used when a verification link is followed: in the browser that registered it
+    proves the address and finishes the registration. Elsewhere (another browser,
+    a forwarded link) ``None``: the link then only verifies the address.
+    """
+    registration = request.session.get(REGISTRATION_SESSION_KEY) or {}
+    if request.user.is_authenticated or registration.get("email") != user.email:
+        return None
+    next_url = registration.get("next") or home_url(user)
+    del request.session[REGISTRATION_SESSION_KEY]
+    login(request, user, backend=_password_backend())
+    return str(next_url)

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import unicodedata
-import uuid
 from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
-from marketplace_core.money import CURRENCY_RE, format_money
-from marketplace_core.storage.backends import product_storage
+from marketplace_core.money import CURRENCY_RE, format_money, validate_currency
+from marketplace_core.storage.backends import product_file_key, product_storage
+from marketplace_core.storage.uploads import truncate_utf8, utf8_length
+
+#: A buyer's file name travels percent-encoded in Content-Disposition (and, for
+#: presigned links, encoded once more in the redirect's Location): this bound
+#: keeps that header within the 4 KiB a proxy buffers by default.
+MAX_DISPLAY_NAME_BYTES = 300
 
 
 class Category(models.Model):
@@ -49,22 +54,24 @@ class Category(models.Model):
 def display_file_name(name: str) -> str:
     """The name a buyer's browser saves the file under: the seller's own file
     name (spaces, accents and brackets kept), without any folder, control
-    characters or surrounding blanks, in NFC, at most 200 characters."""
+    characters or surrounding blanks, in NFC, at most 200 characters and
+    :data:`MAX_DISPLAY_NAME_BYTES` UTF-8 bytes, keeping an extension of up to 16."""
     base = PurePath(name.replace("\\", "/")).name
     cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     cleaned = unicodedata.normalize("NFC", cleaned).strip().strip(".") or "file"
-    if len(cleaned) > 200:
+    if len(cleaned) > 200 or utf8_length(cleaned) > MAX_DISPLAY_NAME_BYTES:
         stem, dot, extension = cleaned.rpartition(".")
-        keep = extension if dot and len(extension) <= 16 else ""
-        cleaned = (stem if keep else cleaned)[: 200 - len(keep) - 1].rstrip() + (
-            f".{keep}" if keep else "")
+        suffix = f".{extension}" if dot and len(extension) <= 16 else ""
+        body = (stem if suffix else cleaned)[: 200 - len(suffix)]
+        budget = MAX_DISPLAY_NAME_BYTES - utf8_length(suffix)
+        cleaned = truncate_utf8(body, budget).rstrip() + suffix
     return cleaned
 
 
 def product_file_path(instance: Product, filename: str) -> str:
-    """An unguessable storage key that keeps a sanitized original file name."""
-    name = get_valid_filename(PurePath(filename).name) or "file"
-    return f"products/{uuid.uuid4().hex}/{name}"
+    """An unguessable storage key that keeps a sanitized original file name,
+    short enough for the configured store (:func:`product_file_key`)."""
+    return product_file_key(filename)
 
 
 class ProductQuerySet(models.QuerySet["Product"]):
@@ -145,6 +152,15 @@ class Product(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("marketplace:product_detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        """Only a currency in use (so the admin refuses "XXQ" as the seller's form does)."""
+        super().clean()
+        if CURRENCY_RE.match(self.currency or ""):  # else the field's own validator says why
+            try:
+                validate_currency(self.currency)
+            except ValidationError as error:
+                raise ValidationError({"currency": error.error_list}) from None
 
     @property
     def is_buyable(self) -> bool:
