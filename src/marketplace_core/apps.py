@@ -37,6 +37,8 @@ def _on_setting_changed(setting: str, **kwargs: Any) -> None:
     from marketplace_core.conf import conf
     from marketplace_core.plugins import manager, registry
     from marketplace_core.plugins.loading import load_plugins
+    from marketplace_core.storage.backends import reset_product_storage
 
     manager.install(load_plugins(conf.raw.get("PLUGINS", [])))
     registry.clear()
+    reset_product_storage()  # STORAGE_BACKEND may name another backend now
