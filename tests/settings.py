@@ -11,11 +11,11 @@ import os
 from marketplace_core.testing.settings import settings_for_tests
 
 _user_model = os.environ.get("MARKETPLACE_TEST_USER_MODEL", "")
-
 # A SQLite file of its own per user model: the tables differ.
-globals().update(settings_for_tests(plugins=[], name="core-custom-user" if _user_model else "core"))
-
+_settings = settings_for_tests(plugins=[], name="core-custom-user" if _user_model else "core")
 if _user_model:
     if _user_model.startswith("custom_user."):
-        INSTALLED_APPS = [*INSTALLED_APPS, "tests.custom_user"]  # noqa: F821
-    AUTH_USER_MODEL = _user_model
+        _settings["INSTALLED_APPS"] = [*_settings["INSTALLED_APPS"], "tests.custom_user"]
+    _settings["AUTH_USER_MODEL"] = _user_model
+
+globals().update(_settings)

@@ -14,12 +14,11 @@ from html import unescape
 
 import pytest
 import time_machine
-from celery import current_app
 from celery.signals import before_task_publish
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from marketplace_core.catalog.models import Product
@@ -355,12 +354,12 @@ def published_tasks():
         published.append((headers["task"], list(body[0]), headers.get("eta")))
 
     before_task_publish.connect(record)
-    eager = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = False
+    # Through Django's setting: before Celery 5.7, app.conf.task_always_eager = False
+    # does not override CELERY_TASK_ALWAYS_EAGER read from the settings.
     try:
-        yield published
+        with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+            yield published
     finally:
-        current_app.conf.task_always_eager = eager
         before_task_publish.disconnect(record)
 
 

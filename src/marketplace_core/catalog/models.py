@@ -125,7 +125,8 @@ class Product(models.Model):
     file_updated_at = models.DateTimeField(null=True, blank=True)
     cover_image = models.FileField(_("cover image"), upload_to="covers/", blank=True)
     #: The names of the product's categories, one per line: denormalized so that the
-    #: full-text index covers them (kept current by ``catalog.search_document``).
+    #: full-text index covers them (kept current by ``catalog.search_document``; see
+    #: :func:`category_names_by_product`).
     category_names = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -145,9 +146,8 @@ class Product(models.Model):
         update_fields = kwargs.get("update_fields")
         writes_names = update_fields is None or "category_names" in update_fields
         if writes_names and not self._state.adding and self.pk is not None:
-            from marketplace_core.catalog.search_document import category_names_of
-
-            self.category_names = category_names_of(self.pk, using=kwargs.get("using"))
+            using = kwargs.get("using")
+            self.category_names = category_names_by_product(self.pk, using=using)[self.pk]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -176,3 +176,23 @@ class Product(models.Model):
         self.file_name = display_file_name(original_name or getattr(uploaded, "name", "") or "")
         self.file_size = getattr(uploaded, "size", None)
         self.file_updated_at = timezone.now()
+
+
+#: Between two category names in ``Product.category_names``.
+CATEGORY_NAMES_SEPARATOR = "\n"
+
+
+def category_names_by_product(*product_ids: int, using: str | None = None) -> dict[int, str]:
+    """``{product id: its category names as Product.category_names stores them}``
+    for each id, in one query (names sorted, one per line)."""
+    ids = set(product_ids)
+    names: dict[int, list[str]] = {pk: [] for pk in ids}
+    rows = (
+        Product.categories.through.objects.using(using or "default")
+        .filter(product_id__in=ids)
+        .order_by("category__name", "category_id")
+        .values_list("product_id", "category__name")
+    )
+    for product_id, name in rows:
+        names[product_id].append(name)
+    return {pk: CATEGORY_NAMES_SEPARATOR.join(values) for pk, values in names.items()}

@@ -58,7 +58,7 @@ def copy_back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace_core', '0003_product_search'),
+        ('marketplace_core', '0004_maintenance_state'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

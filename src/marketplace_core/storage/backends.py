@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace_core.conf import MAX_DOWNLOAD_LINK_TTL, conf
+from marketplace_core.plugins.registry import storage_backend
 from marketplace_core.plugins.types import DownloadTarget
 from marketplace_core.storage.uploads import (
     check_upload,
@@ -161,8 +162,6 @@ class ProductStorage(Storage):
 
     def backend(self) -> StorageBackend:
         """The configured backend (``MARKETPLACE["STORAGE_BACKEND"]``)."""
-        from marketplace_core.plugins.registry import storage_backend
-
         return storage_backend()
 
     def _target(self) -> Storage:

@@ -155,15 +155,22 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def _marketplace_fresh_maintenance_flag() -> Iterator[None]:
-    """Each test reads the maintenance run-time flag from the cache afresh
-    (processes otherwise remember it for a second)."""
+    """Each test starts with the maintenance switch off and held in this process.
+
+    Processes read the switch from the database once a second; held, it is read
+    only after the test itself switches it (``manage.py maintenance``,
+    ``set_runtime_flag``), so a query count never depends on the clock. A test
+    of the timed read calls ``forget_runtime_flag()`` first.
+    """
     from django.conf import settings
 
     if not settings.configured:
         yield
         return
-    from marketplace_core.maintenance.state import forget_runtime_flag
+    import math
 
-    forget_runtime_flag()
+    from marketplace_core.maintenance.state import OFF, forget_runtime_flag, remember
+
+    remember(OFF, math.inf)
     yield
     forget_runtime_flag()

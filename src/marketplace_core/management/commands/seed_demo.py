@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: sellers, customers, categories and ~40 products with files.
+"""``manage.py seed_demo``: sellers, customers, a staff user, categories and ~40 products.
 
 Idempotent: running it again finds what exists (by email and slug) and adds
 only what is missing. Every product gets a real downloadable file, and the
@@ -12,6 +12,7 @@ import sys
 import zipfile
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
@@ -22,7 +23,7 @@ from marketplace_core.ownership import services
 from marketplace_core.payments.dummy import DummyProvider
 from marketplace_core.people.names import display_name
 from marketplace_core.people.records import mark_email_verified
-from marketplace_core.people.users import create_user, email_of, find_by_email
+from marketplace_core.people.users import create_user, email_of, find_by_email, new_user_fields
 from marketplace_core.roles import Role, make_seller
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ SELLERS = [
     ("studio@example.com", "Pixel Studio", ["Fonts", "Photos", "Audio"]),
 ]
 CUSTOMERS = [("buyer@example.com", "Bea Buyer"), ("customer@example.com", "Cal Customer")]
+#: Staff and superuser: the admin, and signing in while maintenance mode is on.
+STAFF = ("staff@example.com", "Stella Staff")
 TOPICS = [
     "Notion budget planner", "Landing page kit", "Resume template", "Pitch deck", "Invoice pack",
     "Python crash course", "SQL field guide", "Design systems primer", "Remote work handbook",
@@ -97,6 +100,7 @@ class Command(BaseCommand):
         count = max(0, min(options["products"], len(TOPICS)))
         sellers = [self._user(email, name, Role.SELLER) for email, name, _ in SELLERS]
         customers = [self._user(email, name, Role.CUSTOMER) for email, name in CUSTOMERS]
+        self._staff(*STAFF)
         categories = {
             seller.pk: [self._category(seller, name) for name in names]
             for seller, (_, _, names) in zip(sellers, SELLERS, strict=True)
@@ -111,7 +115,8 @@ class Command(BaseCommand):
             self._purchase(buyer, product)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(sellers)} sellers, {len(customers)} customers, "
-            f"{count} products ({created} new). Password for every demo user: {DEMO_PASSWORD}"
+            f"{count} products ({created} new), staff user {STAFF[0]}. "
+            f"Password for every demo user: {DEMO_PASSWORD}"
         ))
 
     def _progress(self, done: int, total: int) -> None:
@@ -134,6 +139,14 @@ class Command(BaseCommand):
             mark_email_verified(user)
             if role == Role.SELLER:
                 make_seller(user)
+        return user
+
+    def _staff(self, email: str, name: str) -> User:
+        user = find_by_email(email)
+        if user is None:
+            manager = get_user_model()._default_manager
+            user = manager.create_superuser(password=DEMO_PASSWORD, **new_user_fields(email, name))
+            mark_email_verified(user)
         return user
 
     def _category(self, seller: User, name: str) -> Category:
