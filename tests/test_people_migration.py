@@ -81,3 +81,26 @@ def test_core_user_has_a_table_only_when_it_is_the_user_model() -> None:
     tables = connection.introspection.table_names()
     assert ("marketplace_core_user" in tables) is CORE_USER
     assert {"marketplace_core_account", "marketplace_core_sellerprofile"} <= set(tables)
+
+
+@pytest.mark.skipif(CORE_USER, reason="about a project's own user model")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("back_to_latest")
+def test_a_project_with_users_and_applied_migrations_adds_the_framework() -> None:
+    """The project's database predates the framework: every other app migrated, users
+    made. Migrating then adds core's tables only, and an existing user can sell."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from marketplace_core.roles import make_seller
+
+    _executor().migrate([("marketplace_core", None)])  # as if it had never been installed
+    assert "marketplace_core_product" not in connection.introspection.table_names()
+    user_model = get_user_model()
+    ada = user_model._default_manager.create_user(username="ada", email="ada@example.com",
+                                                  password="pw")
+    call_command("migrate", verbosity=0)  # no InconsistentMigrationHistory
+    tables = connection.introspection.table_names()
+    assert "marketplace_core_product" in tables and "marketplace_core_user" not in tables
+    make_seller(ada)
+    assert is_seller(user_model._default_manager.get(pk=ada.pk))

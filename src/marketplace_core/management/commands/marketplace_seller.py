@@ -64,6 +64,6 @@ class Command(BaseCommand):
     def _list(self) -> None:
         profiles = SellerProfile.objects.select_related("user").order_by("created_at", "pk")
         for profile in profiles:
-            state = "" if profile.active else "  (paused)"
-            line = f"{profile.user.get_username()}  <{email_of(profile.user)}>{state}"
-            self.stdout.write(line)
+            name, email = profile.user.get_username(), email_of(profile.user)
+            address = f"  <{email}>" if email and email != name else ""
+            self.stdout.write(f"{name}{address}{'' if profile.active else '  (paused)'}")
