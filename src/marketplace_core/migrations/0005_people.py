@@ -17,41 +17,42 @@ from django.db.models import Exists, OuterRef
 BATCH = 1000
 
 
-def _core_users(apps, schema_editor):
-    """Core's historical User manager, or ``None`` when another model replaces it."""
+def _people(apps, schema_editor):
+    """Core's historical User manager and the managers of the two new models, or
+    ``None`` when another user model replaces core's User (nothing to copy)."""
     user_model = apps.get_model("marketplace_core", "User")
     if user_model._meta.swapped:
         return None
-    return user_model.objects.using(schema_editor.connection.alias)
+    db = schema_editor.connection.alias
+    return (user_model.objects.using(db),
+            apps.get_model("marketplace_core", "Account").objects.using(db),
+            apps.get_model("marketplace_core", "SellerProfile").objects.using(db))
 
 
 def copy_to_people(apps, schema_editor):
-    users = _core_users(apps, schema_editor)
-    if users is None:
+    models_ = _people(apps, schema_editor)
+    if models_ is None:
         return
-    db = schema_editor.connection.alias
-    account = apps.get_model("marketplace_core", "Account")
-    seller = apps.get_model("marketplace_core", "SellerProfile")
+    users, accounts, sellers = models_
     verified = users.filter(email_verified=True).order_by("pk").values_list("pk", "email")
-    account.objects.using(db).bulk_create(
-        (account(user_id=pk, verified_email=email)
+    accounts.bulk_create(
+        (accounts.model(user_id=pk, verified_email=email)
          for pk, email in verified.iterator(chunk_size=BATCH)), batch_size=BATCH)
-    sellers = users.filter(role="seller").order_by("pk").values_list("pk", flat=True)
-    seller.objects.using(db).bulk_create(
-        (seller(user_id=pk) for pk in sellers.iterator(chunk_size=BATCH)), batch_size=BATCH)
+    selling = users.filter(role="seller").order_by("pk").values_list("pk", flat=True)
+    sellers.bulk_create(
+        (sellers.model(user_id=pk) for pk in selling.iterator(chunk_size=BATCH)),
+        batch_size=BATCH)
 
 
 def copy_back(apps, schema_editor):
-    users = _core_users(apps, schema_editor)
-    if users is None:
+    models_ = _people(apps, schema_editor)
+    if models_ is None:
         return
-    db = schema_editor.connection.alias
-    account = apps.get_model("marketplace_core", "Account")
-    seller = apps.get_model("marketplace_core", "SellerProfile")
-    users.filter(Exists(account.objects.using(db).filter(
+    users, accounts, sellers = models_
+    users.filter(Exists(accounts.filter(
         user_id=OuterRef("pk"), verified_email__iexact=OuterRef("email")))
     ).update(email_verified=True)
-    users.filter(Exists(seller.objects.using(db).filter(user_id=OuterRef("pk"), active=True))
+    users.filter(Exists(sellers.filter(user_id=OuterRef("pk"), active=True))
                  ).update(role="seller")
 
 
