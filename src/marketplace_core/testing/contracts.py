@@ -424,6 +424,7 @@ class PaymentProviderContract:
         assert not owns(order)
         assert Payment.objects.count() == 0
 
+    @pytest.mark.smoke
     @pytest.mark.django_db(transaction=True)
     def test_paying_at_the_hosted_page_puts_the_product_in_my_products(
         self, live_server: Any, client: Client, harness: ProviderHarness, buyer: Any,
@@ -454,6 +455,7 @@ class PaymentProviderContract:
 
     # --- verified deliveries -------------------------------------------------
 
+    @pytest.mark.smoke
     def test_valid_delivery_grants_ownership_once(
         self, client: Client, harness: ProviderHarness, order: Order
     ) -> None:
@@ -486,6 +488,7 @@ class PaymentProviderContract:
         assert self.deliver(client, harness, harness.delivery(event)).status_code == 200
         assert owns(order)
 
+    @pytest.mark.by_database
     def test_replayed_delivery_is_a_no_op(
         self, client: Client, harness: ProviderHarness, order: Order
     ) -> None:
@@ -504,6 +507,7 @@ class PaymentProviderContract:
         assert order.status == Order.Status.REFUNDED
         assert not owns(order)
 
+    @pytest.mark.by_database
     @pytest.mark.django_db(transaction=True)
     def test_50_concurrent_copies_of_a_delivery_grant_once(
         self, live_server: Any, harness: ProviderHarness, order: Order
@@ -597,6 +601,7 @@ class PaymentProviderContract:
                                  f"expected {expected[0]}, owned={expected[1]}")
         assert wrong == []
 
+    @pytest.mark.by_database
     def test_disputes_are_recorded_and_only_move_forward(
         self, client: Client, harness: ProviderHarness, order: Order
     ) -> None:
