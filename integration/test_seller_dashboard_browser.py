@@ -70,7 +70,7 @@ def test_dashboard_charts_and_numbers_match_the_fixture(
     customers = page.locator('[data-stat="total-customers"] .stat-value')
     assert customers.inner_text() == "4"  # Alice, Bob, Carol, Dan; Rita was refunded
     revenue = page.locator('[data-stat="revenue-this-month"] .stat-value')
-    assert revenue.all_inner_texts() == ["30.00 EUR", "19.99 USD"]
+    assert revenue.all_inner_texts() == ["€30.00", "$19.99"]
 
     figures = page.locator("figure.chart")
     assert figures.evaluate_all("els => els.map(e => e.dataset.series)") == [

@@ -1,12 +1,15 @@
-"""Every distribution builds a wheel that installs into a fresh virtualenv, and
-the plugins' entry points resolve there to their metadata."""
+"""Every distribution builds an sdist holding only itself and its license, a wheel
+builds from that sdist and installs into a fresh virtualenv, and the plugins'
+entry points resolve there to their metadata."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import tarfile
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -37,15 +40,61 @@ CHECK = textwrap.dedent(
 )
 
 
+#: What an sdist holds besides its package (hatchling adds the VCS ignore file to every sdist).
+SDIST_FILES = {"pyproject.toml", "PKG-INFO", "README.md", "LICENSE", ".gitignore"}
+
+
+@pytest.fixture(scope="module")
+def dist(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each distribution's sdist, and its wheel built from that sdist (``python -m build``)."""
+    out = tmp_path_factory.mktemp("dist")
+    for project in [repo_root] + [repo_root / "plugins" / name for name in PLUGINS]:
+        subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(project)],
+                       check=True, capture_output=True)
+    return out
+
+
+def sdist_files(sdist: Path) -> dict[str, bytes]:
+    """The files of ``sdist`` by path inside its top folder (``name-version/``)."""
+    files: dict[str, bytes] = {}
+    with tarfile.open(sdist) as archive:
+        for member in archive.getmembers():
+            handle = archive.extractfile(member)  # None for folders
+            if handle is not None:
+                files[member.name.split("/", 1)[1]] = handle.read()
+    return files
+
+
 @pytest.mark.timeout(900)
-def test_wheels_install_and_entry_points_resolve(repo_root: Path, tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    projects = [repo_root] + [repo_root / "plugins" / name for name in PLUGINS]
-    for project in projects:
-        subprocess.run(
-            [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(project)],
-            check=True, capture_output=True,
-        )
+def test_sdists_hold_only_their_distribution_and_its_license(repo_root: Path, dist: Path) -> None:
+    license_text = (repo_root / "LICENSE").read_bytes()
+    [core_sdist] = dist.glob("marketplace_core-*.tar.gz")
+    core = sdist_files(core_sdist)
+    # Core alone: no plugin, example site, docs, tests or benchmarks.
+    assert set(core) - SDIST_FILES == {n for n in core if n.startswith("src/marketplace_core/")}
+    assert {"src/marketplace_core/migrations/0001_initial.py", "src/marketplace_core/py.typed",
+            "src/marketplace_core/templates/marketplace_core/base.html"} <= set(core)
+    assert core["LICENSE"] == license_text
+    for name in PLUGINS:
+        [sdist] = dist.glob(f"marketplace_{name}-*.tar.gz")
+        files = sdist_files(sdist)
+        package = f"src/marketplace_{name}/"
+        stray = {n for n in files if n not in SDIST_FILES and not n.startswith((package, "tests/"))}
+        assert stray == set(), name
+        assert files["LICENSE"] == license_text, name
+    wheels = sorted(dist.glob("*.whl"))
+    assert len(wheels) == 6, [w.name for w in wheels]
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as archive:
+            info = next(n.split("/")[0] for n in archive.namelist() if ".dist-info/" in n)
+            metadata = archive.read(f"{info}/METADATA").decode()
+            assert "License-Expression: BSD-3-Clause" in metadata.splitlines(), wheel.name
+            assert "License-File: LICENSE" in metadata.splitlines(), wheel.name
+            assert archive.read(f"{info}/licenses/LICENSE") == license_text, wheel.name
+
+
+@pytest.mark.timeout(900)
+def test_wheels_install_and_entry_points_resolve(dist: Path, tmp_path: Path) -> None:
     wheels = sorted(dist.glob("*.whl"))
     assert len(wheels) == 6, [w.name for w in wheels]
 

@@ -94,6 +94,35 @@ def test_twelve_months_end_with_the_current_one_across_the_year_boundary():
     assert add_months(dt.date(2026, 1, 1), -13) == dt.date(2024, 12, 1)
 
 
+@pytest.mark.parametrize(("day", "count", "month"), [
+    (dt.date(2025, 1, 31), 1, dt.date(2025, 2, 1)),    # no February 31: still February
+    (dt.date(2025, 3, 31), -1, dt.date(2025, 2, 1)),
+    (dt.date(2024, 1, 31), 1, dt.date(2024, 2, 1)),    # leap year
+    (dt.date(2024, 2, 29), 12, dt.date(2025, 2, 1)),   # from a leap day to a year without one
+    (dt.date(2024, 2, 29), -48, dt.date(2020, 2, 1)),
+    (dt.date(2025, 12, 31), 1, dt.date(2026, 1, 1)),   # December to January
+    (dt.date(2026, 1, 15), -1, dt.date(2025, 12, 1)),  # January back to December
+    (dt.date(2025, 6, 30), 0, dt.date(2025, 6, 1)),
+    (dt.date(2025, 5, 31), 25, dt.date(2027, 6, 1)),
+])
+def test_add_months_gives_the_first_day_of_the_right_month_from_any_day(day, count, month):
+    assert add_months(day, count) == month
+
+
+@pytest.mark.parametrize(("today", "first", "last"), [
+    (dt.date(2024, 3, 31), dt.date(2023, 4, 1), dt.date(2024, 3, 1)),   # leap year, 31st
+    (dt.date(2024, 2, 29), dt.date(2023, 3, 1), dt.date(2024, 2, 1)),   # on the leap day
+    (dt.date(2025, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 12, 1)),  # a calendar year
+])
+def test_twelve_months_are_consecutive_from_month_ends_and_leap_days(today, first, last):
+    months = last_months(12, today=today)
+
+    assert (months[0], months[-1]) == (first, last)
+    indexes = [m.year * 12 + m.month for m in months]
+    assert indexes == list(range(indexes[0], indexes[0] + 12))  # no month skipped or repeated
+    assert [m.day for m in months] == [1] * 12
+
+
 # ---------------------------------------------------------------------------
 # the fixture
 # ---------------------------------------------------------------------------
@@ -132,11 +161,11 @@ def test_latest_buyers_are_distinct_with_their_newest_counted_sale(shop):
     # B's purchase from the other seller does not count here.
     assert [(b.buyer_name, b.product_title, b.amount_display, b.purchases)
             for b in latest] == [
-        ("Buyer E", "P1", "10.00 USD", 1),
-        ("Buyer A", "P2", "25.00 EUR", 2),
-        ("Buyer C", "P2", "25.00 EUR", 1),
-        ("Buyer B", "P1", "10.00 USD", 1),
-        ("Buyer H", "P1", "10.00 USD", 1),
+        ("Buyer E", "P1", "$10.00", 1),
+        ("Buyer A", "P2", "€25.00", 2),
+        ("Buyer C", "P2", "€25.00", 1),
+        ("Buyer B", "P1", "$10.00", 1),
+        ("Buyer H", "P1", "$10.00", 1),
     ]
 
 

@@ -158,7 +158,7 @@ def test_refunded_owner_is_offered_buy_again(shelf, make_user):
 def test_detail_shows_price_seller_and_description(client, shelf):
     product = shelf["published"]
     html = client.get(product.get_absolute_url()).content.decode()
-    assert "19.99 USD" in html
+    assert "$19.99" in html
     assert "Brushes, paper and first washes." in html
     assert shelf["seller"].get_full_name() in html
 

@@ -6,12 +6,15 @@ Checks are run the way ``manage.py check`` runs them (``run_checks()``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, run_checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test.utils import override_settings
 
 from marketplace_core.conf import MAX_DOWNLOAD_LINK_TTL
@@ -289,3 +292,44 @@ def test_e010_maintenance_middleware_after_authentication() -> None:
         assert "marketplace_core.E010" not in ids()
     with override_settings(MIDDLEWARE=others):  # maintenance mode not used at all
         assert "marketplace_core.E010" not in ids()
+
+
+def run_check_command(*args: str) -> str:
+    """``manage.py check <args>``'s report (errors make it fail, as on the command line)."""
+    out = StringIO()
+    try:
+        call_command("check", *args, stdout=out, stderr=out)
+    except SystemCheckError as failed:
+        return str(failed)
+    return out.getvalue()
+
+
+def test_check_tag_security_runs_the_security_checks_and_only_those(site: FakeSite) -> None:
+    site.add_plugin(
+        "fakeplugin",
+        hooks="""
+        from django.core.checks import Error
+
+
+        @hookimpl
+        def check_configuration(app_configs):
+            return [Error("fakeplugin's webhook secret is missing.", id="fakeplugin.E001")]
+        """,
+    )
+    wrong = marketplace(PLUGINS=["fakeplugin"], MAINTENANCE_BYPASS_SECRET="short",
+                        PAYMENT_PROVIDER="dummy", LOGIN_FAILURE_LIMIT=0)
+
+    with override_settings(DEBUG=False, MARKETPLACE=wrong):
+        security = run_check_command("--tag", "security")
+        deploy = run_check_command("--deploy")
+        files = run_check_command("--tag", "files")
+
+    for check_id in ("marketplace_core.E008", "marketplace_core.W001",  # core
+                     "marketplace_core.E020",  # accounts: the login limit
+                     "fakeplugin.E001"):  # the plugins' own checks
+        assert check_id in security, check_id
+        assert check_id in deploy, check_id
+        assert check_id not in files, check_id
+    # Local storage with DEBUG off is about files, not security.
+    assert "marketplace_core.W005" in files and "marketplace_core.W005" in deploy
+    assert "marketplace_core.W005" not in security

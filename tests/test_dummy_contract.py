@@ -64,13 +64,22 @@ class DummyHarness(StandardWebhooksHarness):
         token = location.rstrip("/").rsplit("/", 1)[1]
         assert read_checkout_token(token)["order"] == str(order.reference)
 
-    def pay(self, session: requests.Session, location: str, *, site_url: str) -> None:
+    def pay(self, session: requests.Session, location: str, *, site_url: str) -> str:
+        return self._press(session, location, "pay")
+
+    def decline(self, session: requests.Session, location: str, *, site_url: str) -> str:
+        return self._press(session, location, "fail")
+
+    @staticmethod
+    def _press(session: requests.Session, location: str, outcome: str) -> str:
+        """Press Pay or Fail; the page queues the signed webhook and sends the buyer back."""
         page = session.get(location)
         assert page.status_code == 200
-        token = csrf_token(page.text)
-        response = session.post(location, headers={"Referer": location},
-                                data={"outcome": "pay", "csrfmiddlewaretoken": token})
-        assert response.ok, response.text[:300]
+        response = session.post(location, allow_redirects=False, headers={"Referer": location},
+                                data={"outcome": outcome,
+                                      "csrfmiddlewaretoken": csrf_token(page.text)})
+        assert response.status_code == 302, response.text[:300]
+        return response.headers["Location"]
 
 
 class TestDummyProviderContract(PaymentProviderContract):

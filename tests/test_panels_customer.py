@@ -88,10 +88,10 @@ def test_order_history_is_a_billing_list_of_the_buyers_orders(make_user, make_pr
 
     rows = billing_rows(html)
     assert [row[1:4] for row in rows] == [
-        ["Failed Pack", "5.00 EUR", "Failed"],
-        ["Refunded Course", "42.00 EUR", "Refunded"],
-        ["Brush Set", "1,500 JPY", "Paid"],
-        ["Watercolour Guide", "19.99 USD", "Paid"],
+        ["Failed Pack", "€5.00", "Failed"],
+        ["Refunded Course", "€42.00", "Refunded"],
+        ["Brush Set", "¥1,500", "Paid"],
+        ["Watercolour Guide", "$19.99", "Paid"],
     ]
     assert rows[3][0] == "2025-03-04"
     payment_id = paid_order.payments.get().provider_payment_id

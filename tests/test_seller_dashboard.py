@@ -50,13 +50,13 @@ def test_dashboard_shows_customers_revenue_per_currency_and_latest_buyers(shop):
 
     stats = dict(re.findall(r'data-stat="([^"]+)">(.*?)</div>', html, flags=re.S))
     assert text_of(stats["total-customers"]) == "Total customers 3"
-    assert text_of(stats["revenue-this-month"]) == "Revenue this month 30.00 EUR 19.99 USD"
+    assert text_of(stats["revenue-this-month"]) == "Revenue this month €30.00 $19.99"
     this_month = local_today().strftime("%Y-%m")
     last_month = add_months(local_today().replace(day=1), -1).strftime("%Y-%m")
     rows = dict(re.findall(r'<tr data-month="([^"]+)">(.*?)</tr>', html, flags=re.S))
     assert len(rows) == 12
-    assert text_of(rows[this_month]).endswith("30.00 EUR 19.99 USD 2")
-    assert text_of(rows[last_month]).endswith("0.00 EUR 19.99 USD 1")
+    assert text_of(rows[this_month]).endswith("€30.00 $19.99 2")
+    assert text_of(rows[last_month]).endswith("€0.00 $19.99 1")
     latest = html.split('class="latest-buyers"', 1)[1].split("</table>", 1)[0]
     rows = [text_of(r) for r in re.findall(r"<tr>(.*?)</tr>", latest)[1:]]
     assert [row.split(" ")[0] for row in rows] == ["Alice", "Bob", "Carol"]  # Alice once
@@ -141,8 +141,8 @@ def test_api_gives_the_chart_series(shop):
     assert data["period"] == "12m"
     assert data["total_customers"] == 3
     assert data["revenue_this_month"] == [
-        {"currency": "EUR", "amount": 3000, "display": "30.00 EUR"},
-        {"currency": "USD", "amount": 1999, "display": "19.99 USD"},
+        {"currency": "EUR", "amount": 3000, "display": "€30.00"},
+        {"currency": "USD", "amount": 1999, "display": "$19.99"},
     ]
     series = {s["key"]: s for s in data["series"]}
     assert list(series) == ["revenue-eur", "revenue-usd", "sales"]

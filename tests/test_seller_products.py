@@ -246,7 +246,12 @@ def test_publish_with_a_file_puts_it_in_the_shop(client, seller, make_category,
     ({"price": "19.999"}, "price", "USD prices have at most 2 decimal places."),
     ({"price": "1.5", "currency": "JPY"}, "price", "JPY prices have at most 0 decimal places."),
     ({"price": "-1"}, "price", "Ensure this value is greater than or equal to 0."),
-    ({"currency": "U$D"}, "currency", "Use a three-letter ISO 4217 code such as USD."),
+    ({"currency": "U$D"}, "currency",
+     "“U$D” is not the ISO 4217 code of a currency in use, such as USD or EUR."),
+    # Three letters, but no currency: made up, ISO's test and "no currency" codes, withdrawn.
+    *[({"currency": code}, "currency",
+       f"“{code.upper()}” is not the ISO 4217 code of a currency in use, such as USD or EUR.")
+      for code in ("XXQ", "xxq", "XTS", "XXX", "DEM")],
     ({"title": ""}, "title", "This field is required."),
     ({"slug": "not a slug!"}, "slug",
      "Enter a valid “slug” consisting of letters, numbers, underscores or hyphens."),
@@ -257,6 +262,20 @@ def test_invalid_input_is_shown_next_to_its_field(client, overrides, field, mess
     assert response.status_code == 200
     assert field_errors(response.content.decode(), field) == [message]
     assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize(("price", "currency", "minor", "shown"), [
+    ("19.99", "usd", 1999, "$19.99"),
+    ("1500", "JPY", 1500, "¥1,500"),     # no minor unit
+    ("1.250", "KWD", 1250, "KWD1.250"),  # fils: thousandths
+])
+def test_prices_are_stored_in_the_currencys_minor_unit(client, price, currency, minor, shown):
+    response = client.post(CREATE_URL, form_data(price=price, currency=currency))
+
+    assert response.status_code == 302
+    product = Product.objects.get()
+    assert (product.price, product.currency) == (minor, currency.upper())
+    assert shown in client.get("/seller/products/").content.decode()
 
 
 @pytest.mark.by_database

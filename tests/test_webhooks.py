@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
-import hmac
 import itertools
 import json
 import os
@@ -32,7 +30,7 @@ from marketplace_core.ownership.models import (
 from marketplace_core.payments import signing
 from marketplace_core.payments.dummy import build_delivery, webhook_secret
 from marketplace_core.payments.providers import WebhookVerificationError
-from marketplace_core.testing.contracts import table_counts
+from marketplace_core.testing.contracts import sign_bytes, table_counts
 from tests.payments_support import WEBHOOK_URL, post_webhook
 
 pytestmark = pytest.mark.django_db
@@ -235,18 +233,9 @@ def _id_replaced(order):
     return body, {**headers, "webhook-id": "msg_other"}
 
 
-def _hmac_headers(raw: bytes) -> dict[str, str]:
-    """Headers signing ``raw`` byte for byte (``signing.sign`` only signs UTF-8 text)."""
-    key = base64.b64decode(webhook_secret().removeprefix("whsec_"))
-    msg_id, now = f"msg_{uuid.uuid4().hex}", str(int(dt.datetime.now(tz=dt.UTC).timestamp()))
-    mac = hmac.new(key, f"{msg_id}.{now}.".encode() + raw, hashlib.sha256).digest()
-    return {"webhook-id": msg_id, "webhook-timestamp": now,
-            "webhook-signature": "v1," + base64.b64encode(mac).decode()}
-
-
 def _signed(raw: bytes):
     def build(order):
-        return raw, _hmac_headers(raw)
+        return raw, sign_bytes(webhook_secret(), raw)
 
     return build
 
@@ -375,15 +364,6 @@ def test_mismatch_is_flagged_and_grants_nothing(client, order, amount, currency)
     assert response.json()["outcome"] == "flagged"
     assert not owned(order)
     assert Payment.objects.get().flag == "amount_mismatch"
-
-
-@pytest.mark.by_database
-def test_amount_that_is_not_an_integer_grants_nothing(client, order):
-    for amount in ("1999", 1999.0, True, None):
-        data = payment_data(order, amount=amount, payment_id=f"pay_{amount!r}")
-        response = post_webhook(client, *build_delivery("payment.succeeded", data))
-        assert response.json()["outcome"] == "flagged", amount
-    assert not owned(order)
 
 
 def test_unknown_provider_is_404_json(client, order):

@@ -71,6 +71,8 @@ if env("TELEGRAM_BOT_TOKEN"):
 MARKETPLACE = {
     "PLUGINS": env_list("MARKETPLACE_PLUGINS", ",".join(_default_plugins)),
     "SITE_NAME": env("MARKETPLACE_SITE_NAME", "Marketplace"),
+    "SITE_URL": env("MARKETPLACE_SITE_URL"),
+    "TRUSTED_PROXY_COUNT": int(env("MARKETPLACE_TRUSTED_PROXY_COUNT", "0")),
     "PAYMENT_PROVIDER": env(
         "MARKETPLACE_PAYMENT_PROVIDER", "dodo" if env("DODO_PAYMENTS_API_KEY") else "dummy"
     ),
@@ -183,6 +185,8 @@ else:
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# beat remembers when each periodic task last ran here (losing it only restarts the intervals).
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 AUTH_USER_MODEL = "marketplace_core.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -239,6 +243,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Marketplace <noreply@localhost>"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Health checks of load balancers and containers come over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

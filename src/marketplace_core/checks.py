@@ -57,7 +57,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="marketplace_core.E006",
             )
         )
-    secret = raw.get("MAINTENANCE_BYPASS_SECRET", "")
+    return errors
+
+
+@register(Tags.security)
+def check_security_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """What would let someone in or get products free (``check --tag security``, ``--deploy``)."""
+    errors: list[CheckMessage] = []
+    raw = getattr(settings, "MARKETPLACE", {})
+    secret = raw.get("MAINTENANCE_BYPASS_SECRET", "") if isinstance(raw, dict) else ""
     if secret and (not isinstance(secret, str) or len(secret) < 16):
         errors.append(
             Error(
@@ -66,6 +74,22 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="marketplace_core.E008",
             )
         )
+    if conf.PAYMENT_PROVIDER == "dummy" and not settings.DEBUG:
+        errors.append(
+            Warning(
+                "The dummy payment provider is active with DEBUG off: anyone can 'pay' "
+                "without money moving.",
+                hint="Set MARKETPLACE['PAYMENT_PROVIDER'] to a real provider.",
+                id="marketplace_core.W001",
+            )
+        )
+    return errors
+
+
+@register(Tags.files)
+def check_downloads(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Whether buyers can download product files with ``DEBUG`` off."""
+    errors: list[CheckMessage] = []
     if conf.ALLOW_LOCAL_DOWNLOADS_WITHOUT_DEBUG and not settings.DEBUG:
         errors.append(
             Warning(
@@ -174,15 +198,6 @@ def check_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
             getter()
         except ImproperlyConfigured as exc:
             errors.append(Error(str(exc), id=error_id))
-    if conf.PAYMENT_PROVIDER == "dummy" and not settings.DEBUG:
-        errors.append(
-            Warning(
-                "The dummy payment provider is active with DEBUG off: anyone can 'pay' "
-                "without money moving.",
-                hint="Set MARKETPLACE['PAYMENT_PROVIDER'] to a real provider.",
-                id="marketplace_core.W001",
-            )
-        )
     return errors
 
 
@@ -218,7 +233,9 @@ def check_notifications(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     ]
 
 
-@register(Tags.compatibility)
+# Plugins check their secrets and credentials here too (webhook secrets, keys kept out of
+# settings), so `check --tag security` and `check --deploy` run them.
+@register(Tags.compatibility, Tags.security)
 def check_plugin_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Collect ``check_configuration`` results from every enabled plugin."""
     from marketplace_core.plugins.manager import call_impl, implementations

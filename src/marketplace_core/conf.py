@@ -166,9 +166,27 @@ class MarketplaceSettings:
 
 
     def plugin(self, name: str) -> dict[str, Any]:
-        """The options dict of plugin ``name`` (``MARKETPLACE[name]``), empty if unset."""
+        """The options dict of plugin ``name`` (``MARKETPLACE[name]``), empty if unset.
+
+        A value that is not a dict also reads as ``{}``, so code reading options
+        never fails; the plugin's system check reports it through
+        :meth:`plugin_options_problem` (otherwise every option looks unset).
+        """
         value = self.raw.get(name, {})
         return value if isinstance(value, dict) else {}
+
+    def plugin_options_problem(self, name: str) -> str | None:
+        """Why ``MARKETPLACE[name]`` cannot be plugin ``name``'s options, or ``None``.
+
+        For a plugin's ``check_configuration``: report this message (with the
+        plugin's own check id) and skip the per-option checks, which would
+        only say that each option is missing.
+        """
+        value = self.raw.get(name, {})
+        if isinstance(value, dict):
+            return None
+        return (f"MARKETPLACE[{name!r}] must be a dict of options, "
+                f"not {type(value).__name__} {value!r:.60}.")
 
 
 conf = MarketplaceSettings()

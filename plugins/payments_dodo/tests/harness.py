@@ -62,15 +62,26 @@ class DodoHarness(StandardWebhooksHarness):
 
     def assert_hosted_checkout(self, location: str, order: Order) -> None:
         assert location.startswith(f"{self.fake.url}/checkout/cks_"), location
-        session = self.fake.checkout_of(str(order.reference))
-        assert location.endswith(session["id"])
+        session = self.fake.checkouts[location.rsplit("/", 1)[1]]
+        assert session["metadata"]["order_reference"] == str(order.reference)
         assert order.provider_checkout_id == session["id"]
 
-    def pay(self, session: requests.Session, location: str, *, site_url: str) -> None:
+    def pay(self, session: requests.Session, location: str, *, site_url: str) -> str:
+        return self._press(session, location, "pay", site_url)
+
+    def decline(self, session: requests.Session, location: str, *, site_url: str) -> str:
+        return self._press(session, location, "fail", site_url)
+
+    def _press(self, session: requests.Session, location: str, button: str,
+               site_url: str) -> str:
+        """Press Pay or Fail on the fake's page; its webhooks go to ``site_url``."""
         self.fake.webhook_url = site_url + self.webhook_path
         page = session.get(location)
-        assert page.status_code == 200 and ">Pay</button>" in page.text, page.text[:300]
+        assert page.status_code == 200 and f">{button.title()}</button>" in page.text, (
+            page.text[:300])
         session_id = location.rsplit("/", 1)[1]
-        landing = session.post(f"{self.fake.url}/checkout/{session_id}/pay")
-        assert landing.ok, landing.text[:300]
+        answer = session.post(f"{self.fake.url}/checkout/{session_id}/{button}",
+                              allow_redirects=False)
+        assert answer.status_code == 303, answer.text[:300]
         self.fake.wait_for_webhooks()
+        return answer.headers["Location"]

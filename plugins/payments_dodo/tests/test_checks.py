@@ -104,3 +104,14 @@ def test_e005_base_url_must_be_an_http_url(base_url: str) -> None:
                                       "https://test.dodopayments.com"])
 def test_e005_absent_without_a_base_url_or_with_an_http_one(base_url: str | None) -> None:
     assert "payments_dodo.E005" not in ids(BASE_URL=base_url)
+
+
+@pytest.mark.parametrize("options", ["dodo-test-api-key", ["dodo-test-api-key"], None],
+                         ids=["a-string", "a-list", "none"])
+def test_e006_options_must_be_a_dict(options: Any) -> None:
+    """Not "API_KEY is not set" for a key that was given in the wrong shape."""
+    marketplace = {"PLUGINS": ["payments_dodo"], "payments_dodo": options}
+    with override_settings(MARKETPLACE=marketplace):
+        messages = [m for m in run_checks() if m.id.startswith("payments_dodo.")]
+    assert [m.id for m in messages] == ["payments_dodo.E006"]
+    assert "must be a dict" in messages[0].msg

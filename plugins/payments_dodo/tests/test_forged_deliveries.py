@@ -112,12 +112,6 @@ def _not_an_event(dodo, order):
     return signed(dodo, b'["payment.succeeded"]')
 
 
-def _payment_without_id(dodo, order):
-    payload = json.loads(payment_body(dodo, order))
-    del payload["data"]["payment_id"]
-    return signed(dodo, json.dumps(payload).encode())
-
-
 def _signature_of_another_message(dodo, order):
     other = signed(dodo, payment_body(dodo, order, payment_id="pay_other"))
     return Sent(payment_body(dodo, order), other.headers)
@@ -135,7 +129,6 @@ REFUSED: dict[str, Callable[[FakeDodo, Order], Sent]] = {
     "timestamp 6 minutes ahead": _timestamp(6),
     "malformed JSON": _malformed_json,
     "JSON that is not an event": _not_an_event,
-    "payment without its id": _payment_without_id,
     "signature of another message": _signature_of_another_message,
 }
 

@@ -101,7 +101,9 @@ def address_rate_limits_problem(value: Any) -> str | None:
     return None
 
 
-@register(Tags.compatibility)
+# Mostly security settings (login limits, the client address, link lifetimes, SITE_URL
+# against forged Host headers), so `check --tag security` and `check --deploy` run them.
+@register(Tags.security, Tags.compatibility)
 def check_account_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     raw = _raw()
     if raw is None:

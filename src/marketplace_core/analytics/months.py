@@ -1,9 +1,14 @@
-"""Calendar months in the current time zone, for grouping sales by month."""
+"""Calendar months in the current time zone, for grouping sales by month.
+
+Month arithmetic is python-dateutil's ``relativedelta``, which knows month
+lengths and leap years.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 
@@ -12,10 +17,14 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def add_months(month: dt.date, count: int) -> dt.date:
-    """The first day of the month ``count`` months after ``month`` (negative: before)."""
-    index = month.year * 12 + (month.month - 1) + count
-    return dt.date(index // 12, index % 12 + 1, 1)
+def add_months(day: dt.date, count: int) -> dt.date:
+    """The first day of the month ``count`` months after ``day``'s (negative: before).
+
+    Any day of a month works: January 31 plus one month is February 1.
+    """
+    # ``day=1`` is absolute: applied after the months, so no month is ever skipped.
+    result: dt.date = day + relativedelta(months=count, day=1)
+    return result
 
 
 def last_months(count: int, *, today: dt.date) -> list[dt.date]:

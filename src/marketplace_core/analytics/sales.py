@@ -25,7 +25,12 @@ from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
-from marketplace_core.analytics.months import last_months, local_midnight, local_today
+from marketplace_core.analytics.months import (
+    last_months,
+    local_midnight,
+    local_today,
+    month_start,
+)
 from marketplace_core.money import format_money
 from marketplace_core.ownership.models import Order, Refund
 from marketplace_core.ownership.services import EXTRA_PAYMENT_FLAGS
@@ -107,8 +112,8 @@ def total_customers(seller: User) -> int:
 
 def _local_month(value: dt.date | dt.datetime) -> dt.date:
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).date().replace(day=1)
-    return value.replace(day=1)
+        return month_start(timezone.localtime(value).date())
+    return month_start(value)
 
 
 def monthly_revenue(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.catalog import services
 from marketplace_core.catalog.models import Category, Product
-from marketplace_core.money import exponent, is_valid_currency, to_decimal
+from marketplace_core.money import exponent, to_decimal, validate_currency
 
 if TYPE_CHECKING:
     from marketplace_core.accounts.models import User
@@ -71,9 +71,7 @@ class ProductForm(forms.ModelForm):
 
     def clean_currency(self) -> str:
         code = (self.cleaned_data.get("currency") or "").strip().upper()
-        if not is_valid_currency(code):
-            raise forms.ValidationError(_("Use a three-letter ISO 4217 code such as USD."),
-                                        code="currency")
+        validate_currency(code)
         return code
 
     def clean_slug(self) -> str:

@@ -8,6 +8,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
-from marketplace_core.money import CURRENCY_RE, format_money
+from marketplace_core.money import CURRENCY_RE, format_money, validate_currency
 from marketplace_core.storage.backends import product_storage
 
 
@@ -145,6 +146,15 @@ class Product(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("marketplace:product_detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        """Only a currency in use (so the admin refuses "XXQ" as the seller's form does)."""
+        super().clean()
+        if CURRENCY_RE.match(self.currency or ""):  # else the field's own validator says why
+            try:
+                validate_currency(self.currency)
+            except ValidationError as error:
+                raise ValidationError({"currency": error.error_list}) from None
 
     @property
     def is_buyable(self) -> bool:

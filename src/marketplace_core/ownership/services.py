@@ -53,7 +53,13 @@ from marketplace_core.ownership.models import (
     Refund,
     WebhookDelivery,
 )
-from marketplace_core.payments.providers import EventKind, ParsedDelivery, WebhookEvent
+from marketplace_core.payments.providers import (
+    MAX_AMOUNT,
+    EventKind,
+    ParsedDelivery,
+    WebhookEvent,
+    validate_delivery,
+)
 from marketplace_core.plugins.events import emit
 
 if TYPE_CHECKING:
@@ -187,13 +193,20 @@ def _valid_provider_id(value: str, what: str) -> bool:
     return False
 
 
-def _storable_amount(amount: int | None, fallback: _Fallback) -> int | _Fallback:
-    """``amount`` if it fits a ``PositiveIntegerField``, else ``fallback``.
+def _is_storable_amount(amount: object) -> bool:
+    """Whether ``amount`` fits a ``PositiveIntegerField`` on every database."""
+    return isinstance(amount, int) and not isinstance(amount, bool) and (
+        0 <= amount <= MAX_AMOUNT)
 
-    Amounts from providers are recorded as reported, but a missing or negative
-    one must not abort the whole delivery with a database error.
+
+def _storable_amount(amount: int | None, fallback: _Fallback) -> int | _Fallback:
+    """``amount`` if it fits a ``PositiveIntegerField`` on every database, else ``fallback``.
+
+    Amounts from providers are recorded as reported, but a missing, negative or
+    too large one (over 2**31 - 1: PostgreSQL's ``integer``) must not abort the
+    whole delivery with a database error.
     """
-    return amount if isinstance(amount, int) and amount >= 0 else fallback
+    return amount if _is_storable_amount(amount) else fallback  # type: ignore[return-value]
 
 
 def _reported_payment(order: Order, provider: str, provider_payment_id: str) -> Payment | None:
@@ -416,7 +429,7 @@ def record_refund(
     """
     if not _valid_provider_id(provider_refund_id, "refund"):
         return Outcome.INVALID
-    if amount is not None and (not isinstance(amount, int) or amount < 0):
+    if amount is not None and not _is_storable_amount(amount):
         logger.error("Refund %s with unusable amount %r ignored", provider_refund_id, amount)
         return Outcome.INVALID
     with transaction.atomic():
@@ -630,8 +643,11 @@ def apply_delivery(provider: str, delivery: ParsedDelivery) -> DeliveryResult:
     The delivery id is recorded in the same transaction as its effects, under a
     unique constraint: a concurrent or later duplicate is answered without
     changing anything, and a failure rolls both back so the provider's retry
-    is applied in full.
+    is applied in full. A delivery with any event core cannot store as
+    reported raises :class:`~marketplace_core.payments.providers.InvalidWebhookEvent`
+    before anything is written (:func:`~marketplace_core.payments.providers.validate_delivery`).
     """
+    validate_delivery(delivery)
     with transaction.atomic():
         try:
             with transaction.atomic():

@@ -25,6 +25,7 @@ from marketplace_core.payments import signing as webhook_signing
 from marketplace_core.payments.providers import (
     CheckoutSession,
     EventKind,
+    InvalidWebhookEvent,
     ParsedDelivery,
     PaymentProvider,
     WebhookEvent,
@@ -107,9 +108,11 @@ class DummyProvider(PaymentProvider):
 
         ``data`` holds ``order_reference``, ``payment_id`` (payment events),
         ``refund_id`` (refund events), ``dispute_id`` (``dispute.<status>``
-        events), ``amount`` (minor units), ``currency`` and an optional
-        ``reason``. A verified body without the ids its event
-        type needs is rejected like an unverifiable one.
+        events), ``amount`` (an integer of minor units), ``currency`` and an
+        optional ``reason``. A verified body without the ids its event type
+        needs, or with an amount, currency or reason of the wrong JSON type,
+        is rejected like an unverifiable one. Other event types are read by
+        their type alone.
         """
         headers = webhook_signing.request_headers(request.META)
         payload = webhook_signing.verify(request.body, headers, [webhook_secret()])
@@ -120,11 +123,21 @@ class DummyProvider(PaymentProvider):
             raise WebhookVerificationError("'type' must be a non-empty string")
         data: dict[str, Any] = payload["data"]
         kind = EVENT_KINDS.get(event_type, EventKind.IGNORED)
-        required = _REQUIRED_IDS.get(kind, ())
+        delivery_id = headers[webhook_signing.HEADER_ID]
+        if kind == EventKind.IGNORED:
+            return ParsedDelivery(delivery_id, [WebhookEvent(kind, event_type, data=data)])
+        required = _REQUIRED_IDS[kind]
         missing = [name for name in required if not _text(data.get(name))]
         if missing:
-            raise WebhookVerificationError(f"{event_type} needs {', '.join(missing)}")
+            raise InvalidWebhookEvent(f"{event_type} needs {', '.join(missing)}")
         amount = data.get("amount")
+        # bool is an int subclass: ``true`` is not an amount.
+        if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)):
+            raise InvalidWebhookEvent(f"{event_type}: amount must be an integer, "
+                                      f"not {type(amount).__name__}")
+        currency, reason = data.get("currency") or "", data.get("reason") or ""
+        if not isinstance(currency, str) or not isinstance(reason, str):
+            raise InvalidWebhookEvent(f"{event_type}: currency and reason must be strings")
         event = WebhookEvent(
             kind=kind,
             event_type=event_type,
@@ -133,13 +146,12 @@ class DummyProvider(PaymentProvider):
             provider_refund_id=_text(data.get("refund_id")),
             provider_dispute_id=_text(data.get("dispute_id")),
             dispute_status=event_type.removeprefix("dispute.") if kind == EventKind.DISPUTE else "",
-            # bool is an int subclass; ``true`` is not an amount.
-            amount=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
-            currency=_text(data.get("currency")),
-            reason=_text(data.get("reason")),
+            amount=amount,
+            currency=currency,
+            reason=reason,
             data=data,
         )
-        return ParsedDelivery(delivery_id=headers[webhook_signing.HEADER_ID], events=[event])
+        return ParsedDelivery(delivery_id=delivery_id, events=[event])
 
 
 #: Ids each kind of event must carry.

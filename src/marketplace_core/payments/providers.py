@@ -23,9 +23,14 @@ Rules for implementers:
   :mod:`marketplace_core.ownership.services` for the end states).
 - Every payment event names the order (``order_reference``) and the service's
   payment id; every refund event its refund id; every dispute event its
-  dispute id. Core changes nothing for an event without them
-  (``Outcome.INVALID``); better, reject such a delivery in
-  :meth:`PaymentProvider.parse_webhook` so the service reports the failure.
+  dispute id. A successful payment carries its amount and currency.
+- Core refuses (400, nothing recorded) a delivery with any event it cannot
+  store as reported (:func:`validate_event`): an id over 255 characters, an
+  amount that is not an integer from 0 to :data:`MAX_AMOUNT`, a currency that
+  is not an ISO 4217 code, text with NUL or lone surrogates. Reject what your
+  service's format forbids (a string where it sends a number) yourself, with
+  :class:`InvalidWebhookEvent`, and call :func:`validate_event` before you
+  use an event's ids to look anything up.
   A refund or dispute may name only the payment: core finds the order of a
   payment it has seen; for one it has not seen yet (events arrive out of
   order), look the order up at the service or raise :class:`WebhookDeferred`.
@@ -47,11 +52,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from marketplace_core.money import is_valid_currency
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from marketplace_core.catalog.models import Product
     from marketplace_core.ownership.models import Order
+
+
+#: The largest amount core stores, in minor units: the range of Django's
+#: ``PositiveIntegerField`` on every database it supports (0 to 2**31 - 1).
+MAX_AMOUNT = 2**31 - 1
 
 
 class EventKind(StrEnum):
@@ -109,6 +121,15 @@ class CheckoutSession:
 
 class WebhookVerificationError(Exception):
     """A delivery failed verification (signature, timestamp, headers, body)."""
+
+
+class InvalidWebhookEvent(WebhookVerificationError):
+    """A verified delivery whose values core cannot apply or store.
+
+    Raised by :func:`validate_event` and by providers for values their
+    service's format forbids; core answers 400 (``"invalid event"``) with the
+    message and records nothing.
+    """
 
 
 class WebhookDeferred(Exception):
@@ -190,8 +211,11 @@ class PaymentProvider:
         - Put ``str(order.reference)`` in the session's metadata so webhook
           events can name the order.
         - Send the buyer back to ``reverse("marketplace:payment_success")``
-          with ``?order=<reference>``. That page grants nothing; only the
-          webhook does.
+          with ``?order=<reference>``, as an absolute URL. That page grants
+          nothing; only the webhook does.
+        - Let the service give each payment attempt its own id; never make
+          the order reference the payment id (core would merge a declined
+          attempt and a paid one into one payment).
         - You may not change the order here (core stores the returned
           ``provider_checkout_id``) and you may not move money.
         - Raise :class:`CheckoutError` with a message a buyer understands when
@@ -212,7 +236,13 @@ class PaymentProvider:
           :func:`marketplace_core.payments.signing.verify` does both for
           Standard Webhooks and accepts several secrets (rotation).
         - Raise :class:`WebhookVerificationError` when the delivery cannot be
-          trusted or is malformed; core answers 400 and records nothing.
+          trusted or is malformed (:class:`InvalidWebhookEvent` for a field of
+          the wrong type); core answers 400 and records nothing. Parse a
+          verified body with :func:`marketplace_core.payments.signing.parse_json`
+          (``verify`` does), never bare ``json.loads``: a signed body nested
+          100,000 deep must not crash the endpoint.
+        - Core refuses events it cannot store (:func:`validate_event`); call it
+          before using an event's ids for a lookup.
         - Raise :class:`WebhookDeferred` when a genuine delivery cannot be
           understood yet because a lookup at the service failed; core answers
           503 and records nothing, so the service retries.
@@ -244,3 +274,100 @@ class PaymentProvider:
         service offers none for this order, for example before it is paid.
         """
         return None
+
+
+# -------------------------------------------------------------------------
+# what core can store
+# -------------------------------------------------------------------------
+
+#: Longest delivery, payment, refund or dispute id core stores (``max_length=255``).
+MAX_ID_LENGTH = 255
+
+#: The id each kind of event must carry (field of :class:`WebhookEvent`).
+REQUIRED_IDS: dict[EventKind, str] = {
+    EventKind.PAYMENT_SUCCEEDED: "provider_payment_id",
+    EventKind.PAYMENT_FAILED: "provider_payment_id",
+    EventKind.PAYMENT_PROCESSING: "provider_payment_id",
+    EventKind.REFUND_SUCCEEDED: "provider_refund_id",
+    EventKind.DISPUTE: "provider_dispute_id",
+}
+
+
+def text_problem(value: object) -> str | None:
+    """Why ``value`` cannot be stored as text on every database, or ``None``.
+
+    PostgreSQL refuses NUL characters; no database takes a lone surrogate
+    (what JSON's ``"\\ud800"`` decodes to), which is not Unicode text.
+    """
+    if not isinstance(value, str):
+        return f"is a {type(value).__name__}, not text"
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode (a lone surrogate)"
+    return None
+
+
+def _id_problem(value: object) -> str | None:
+    problem = text_problem(value)
+    if problem is None and len(str(value)) > MAX_ID_LENGTH:
+        problem = f"is longer than {MAX_ID_LENGTH} characters"
+    return problem
+
+
+def validate_event(event: WebhookEvent) -> None:
+    """Raise :class:`InvalidWebhookEvent` unless core can apply ``event`` as reported.
+
+    Checks what core stores, the same on every database: the event type is
+    text; a handled event has the id its kind needs (:data:`REQUIRED_IDS`)
+    and every id fits the column; an amount is an ``int`` (not a ``bool``)
+    from 0 to :data:`MAX_AMOUNT`; a currency is an ISO 4217 code (any case);
+    a successful payment has both; the order reference, reason and dispute
+    status are text. An :attr:`EventKind.IGNORED` event is only recorded by
+    its type, so only that is checked.
+    """
+    def refuse(what: str, problem: str) -> InvalidWebhookEvent:
+        return InvalidWebhookEvent(f"{event.event_type[:80]!r}: {what} {problem}")
+
+    problem = text_problem(event.event_type)
+    if problem is not None or not event.event_type:
+        raise InvalidWebhookEvent(f"event type {problem or 'is empty'}")
+    if event.kind == EventKind.IGNORED:
+        return
+    required = REQUIRED_IDS[event.kind]
+    for name in ("provider_payment_id", "provider_refund_id", "provider_dispute_id"):
+        value = getattr(event, name)
+        if name == required and not value:
+            raise refuse(name.removeprefix("provider_"), "is missing")
+        if value and (problem := _id_problem(value)) is not None:
+            raise refuse(name.removeprefix("provider_"), problem)
+    amount = event.amount
+    if amount is None:
+        if event.kind == EventKind.PAYMENT_SUCCEEDED:
+            raise refuse("amount", "is missing")
+    elif not isinstance(amount, int) or isinstance(amount, bool):
+        raise refuse("amount", f"is a {type(amount).__name__}, not an integer")
+    elif not 0 <= amount <= MAX_AMOUNT:
+        raise refuse("amount", f"is outside 0..{MAX_AMOUNT}")
+    currency = event.currency
+    if not currency:
+        if event.kind == EventKind.PAYMENT_SUCCEEDED:
+            raise refuse("currency", "is missing")
+    elif not (isinstance(currency, str) and currency.isascii()
+              and is_valid_currency(currency.upper())):
+        raise refuse("currency", f"{str(currency)[:16]!r} is not an ISO 4217 code")
+    for name in ("order_reference", "reason", "dispute_status"):
+        value = getattr(event, name)
+        if value is not None and (problem := text_problem(value)) is not None:
+            raise refuse(name, problem)
+
+
+def validate_delivery(delivery: ParsedDelivery) -> None:
+    """:func:`validate_event` for each event, and a storable delivery id."""
+    problem = _id_problem(delivery.delivery_id)
+    if problem is not None or not delivery.delivery_id:
+        raise InvalidWebhookEvent(f"delivery id {problem or 'is missing'}")
+    for event in delivery.events:
+        validate_event(event)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
+from itertools import accumulate
 from typing import Any
 
 from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
@@ -75,7 +77,8 @@ def verify(body: bytes, headers: Mapping[str, str], secrets: Iterable[str]) -> A
     Raises :class:`WebhookVerificationError` with a short reason when a header
     is missing or malformed (a ``webhook-id`` over 255 characters included),
     the timestamp is more than five minutes off, no ``v1`` signature matches
-    any secret, or the verified body is not UTF-8 JSON.
+    any secret, or the verified body is not UTF-8 JSON that :func:`parse_json`
+    accepts.
     """
     lowered = {k.lower(): v for k, v in headers.items()}
     if not all(lowered.get(name) for name in _HEADERS):
@@ -99,11 +102,49 @@ def verify(body: bytes, headers: Mapping[str, str], secrets: Iterable[str]) -> A
             raise WebhookVerificationError(reason) from exc  # the same for every secret
         except (ValueError, UnicodeEncodeError) as exc:  # "v1" without a comma, bad base64
             raise WebhookVerificationError("malformed signature header") from exc
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise WebhookVerificationError("body is not valid JSON") from exc
+        return parse_json(text)
     raise WebhookVerificationError("no matching signature")
+
+
+#: Deepest nesting of arrays and objects a webhook body may have. Payment
+#: events nest a few levels; the limit keeps a signed body of 100,000 nested
+#: arrays from exhausting the parser's recursion (a 500 the service retries).
+MAX_JSON_DEPTH = 64
+
+#: JSON string literals (skipped when counting brackets), and runs of anything but brackets.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _nesting_exceeds(text: str, limit: int) -> bool:
+    """Whether arrays and objects in JSON ``text`` nest deeper than ``limit``."""
+    if text.count("[") + text.count("{") <= limit:
+        return False  # the usual body: too few brackets to nest that deep
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > limit
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(text: str) -> Any:
+    """The value of a verified JSON body, or :class:`WebhookVerificationError`.
+
+    Stricter than :func:`json.loads` where a signed body could otherwise crash
+    the endpoint: nesting deeper than :data:`MAX_JSON_DEPTH`, integer literals
+    longer than Python converts (4300 digits), and the non-JSON constants
+    ``NaN``/``Infinity`` are refused with a reason. Providers with their own
+    signing scheme parse their verified bodies with it too.
+    """
+    if _nesting_exceeds(text, MAX_JSON_DEPTH):
+        raise WebhookVerificationError(f"body nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as exc:  # JSONDecodeError, or a number too long to convert
+        reason = "a number is too long" if "digits" in str(exc) else str(exc)[:120]
+        raise WebhookVerificationError(f"body is not valid JSON: {reason}") from exc
 
 
 def request_headers(meta: Mapping[str, Any]) -> dict[str, str]:

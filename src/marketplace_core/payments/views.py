@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
@@ -31,6 +32,7 @@ from marketplace_core.panels.redirects import purchases_url
 from marketplace_core.payments.forms import BillingForm
 from marketplace_core.payments.providers import (
     CheckoutError,
+    InvalidWebhookEvent,
     WebhookDeferred,
     WebhookVerificationError,
 )
@@ -127,12 +129,29 @@ class OrderStatusView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, reference: str) -> HttpResponse:
         order = _buyer_order(request, reference)
         if order.status == Order.Status.PAID:
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = reverse("marketplace:payment_success") + (
-                f"?order={order.reference}"
+            return HttpResponseClientRedirect(
+                reverse("marketplace:payment_success") + f"?order={order.reference}"
             )
-            return response
         return render(request, self.template_name, {"order": order})
+
+
+#: Largest webhook body read, in bytes, whatever ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+#: says (it may be ``None``): payment events are a few kilobytes.
+MAX_WEBHOOK_BODY = 1024 * 1024
+
+
+def _body_fits(request: HttpRequest) -> bool:
+    """Read the body once if it is within both caps (Django's and :data:`MAX_WEBHOOK_BODY`)."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0  # Django reads no body without a usable Content-Length
+    if declared > MAX_WEBHOOK_BODY:
+        return False
+    try:
+        return len(request.body) <= MAX_WEBHOOK_BODY
+    except RequestDataTooBig:
+        return False
 
 
 @method_decorator([csrf_exempt, maintenance_exempt], name="dispatch")
@@ -142,11 +161,15 @@ class PaymentWebhookView(View):
     Verifies the raw body through the provider, then applies the delivery
     through core services in one transaction. Every answer is JSON: 200 for
     applied, duplicate and ignored deliveries; 400 with the reason for anything
-    unverifiable (nothing is recorded, so a corrected retry is applied); 503
+    unverifiable (``"verification failed"``) or verified but not storable as
+    reported (``"invalid event"``: see
+    :func:`~marketplace_core.payments.providers.validate_event`); nothing is
+    recorded then, so a corrected retry is applied; 503
     when the provider defers a genuine delivery it cannot resolve yet (nothing
     is recorded; the provider retries); 404 for an unknown provider or one
     that does not accept webhooks now (``PaymentProvider.accepts_webhooks``);
-    405 for other methods; 413 for a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``. Errors
+    405 for other methods; 413 for a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` or
+    :data:`MAX_WEBHOOK_BODY`. Every 4xx is logged as a warning. Errors
     while applying propagate (500), so the provider retries the whole delivery.
     """
 
@@ -162,21 +185,22 @@ class PaymentWebhookView(View):
         payment_provider = registry.payment_providers().get(provider)
         if payment_provider is None or not payment_provider.accepts_webhooks():
             return JsonResponse({"error": f"unknown payment provider {provider!r}"}, status=404)
-        try:
-            request.body  # noqa: B018 - read it once, within the configured size limit
-        except RequestDataTooBig:
+        if not _body_fits(request):
+            logger.warning("Rejected %s webhook: body over %s bytes", provider, MAX_WEBHOOK_BODY)
             return JsonResponse({"error": "body too large"}, status=413)
         try:
             delivery = payment_provider.parse_webhook(request)
+            result = services.apply_delivery(payment_provider.identifier, delivery)
         except WebhookVerificationError as exc:
             logger.warning("Rejected %s webhook: %s", provider, exc)
-            return JsonResponse({"error": "verification failed", "detail": str(exc)}, status=400)
+            error = "invalid event" if isinstance(exc, InvalidWebhookEvent) else (
+                "verification failed")
+            return JsonResponse({"error": error, "detail": str(exc)}, status=400)
         except WebhookDeferred as exc:
             logger.warning("Deferred %s webhook: %s", provider, exc)
             response = JsonResponse({"error": "try again later", "detail": str(exc)}, status=503)
             response["Retry-After"] = "60"
             return response
-        result = services.apply_delivery(payment_provider.identifier, delivery)
         return JsonResponse(
             {"status": "duplicate" if result.duplicate else "ok", "outcome": result.summary}
         )

@@ -1,11 +1,11 @@
 """Contract tests that every payment provider plugin runs against itself.
 
-A provider passes when its deliveries, however forged, repeated, raced or
-reordered, leave core in the states documented in
-:mod:`marketplace_core.ownership.services`, and its checkout sends the buyer
-to a hosted page that really leads to a purchase. Subclass
-:class:`PaymentProviderContract` in your plugin's tests and give it a
-``harness`` fixture returning a :class:`ProviderHarness`::
+A provider passes when its deliveries, however forged, repeated, raced,
+reordered or malformed, leave core in the states documented in
+:mod:`marketplace_core.ownership.services` (and never cost a 5xx), and its
+checkout sends the buyer to a hosted page that really leads to a purchase and
+back. Subclass :class:`PaymentProviderContract` in your plugin's tests and give
+it a ``harness`` fixture returning a :class:`ProviderHarness`::
 
     from marketplace_core.testing.contracts import (
         PaymentProviderContract, StandardWebhooksHarness,
@@ -16,21 +16,29 @@ to a hosted page that really leads to a purchase. Subclass
         ...
 
     class TestMyPayContract(PaymentProviderContract):
+        has_disputes = False          # the service reports no chargebacks
+
         @pytest.fixture
         def harness(self, settings):
             settings.MARKETPLACE = {..., "PAYMENT_PROVIDER": "mypay"}
             return MyHarness(...)
 
+A service that does not sign with Standard Webhooks subclasses
+:class:`ProviderHarness` itself (docs/payment-providers.md shows one).
 Run it on SQLite and on PostgreSQL (``--marketplace-db=postgres``). The class
 name does not start with ``Test``, so pytest collects only your subclass.
-The kit needs ``requests`` and pytest-django (``live_server``, ``client``).
+The kit needs the ``testing`` extra of marketplace-core (pytest-django,
+``requests``, ``hypothesis``).
 """
 
 from __future__ import annotations
 
 import abc
+import base64
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import itertools
 import json
 import re
@@ -43,12 +51,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
 from django.core.signals import request_finished, request_started
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, example, given, settings
 
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import (
@@ -60,7 +71,8 @@ from marketplace_core.ownership.models import (
     WebhookDelivery,
 )
 from marketplace_core.payments import signing
-from marketplace_core.payments.providers import EventKind
+from marketplace_core.payments.providers import MAX_AMOUNT, EventKind
+from marketplace_core.testing.delivery_bodies import KNOWN_BAD_BODIES, delivery_bodies
 
 #: A well-formed secret no provider under test uses.
 FOREIGN_SECRET = "whsec_" + "Zm9yZWlnbi1zZWNyZXQtbm90LXVzZWQtYnktYW55LXNpdGU="
@@ -102,12 +114,18 @@ class ContractEvent:
 
 
 class ProviderHarness(abc.ABC):
-    """What the kit needs to know about a provider: how to speak for it.
+    """What the kit needs to know about a provider: how to speak for its service.
 
-    Implementations build deliveries in the provider's own wire format, signed
-    as the provider signs them, and drive its hosted checkout page. They may
-    keep state in a fake of the provider's service (so that a lookup of a
-    payment the site has not seen yet finds it).
+    Implementations build deliveries in the service's own wire format, signed
+    as the service signs them, and drive its hosted checkout page (usually a
+    fake of the service: see ``marketplace_payments_dodo.testing.FakeDodo``).
+    They may keep state in that fake (so that a lookup of a payment the site
+    has not seen yet finds it).
+
+    The kit asks only for events the provider's contract class declares
+    (:attr:`PaymentProviderContract.has_disputes`,
+    :attr:`PaymentProviderContract.has_processing_event`): a harness never
+    skips a test itself.
     """
 
     #: The provider's ``identifier``.
@@ -130,7 +148,25 @@ class ProviderHarness(abc.ABC):
 
     @abc.abstractmethod
     def delivery(self, event: ContractEvent) -> Delivery:
-        """``event`` as a correctly signed delivery with a fresh delivery id."""
+        """``event`` as a correctly signed delivery with a fresh delivery id.
+
+        The service's payment id is ``event.payment_id`` (one per payment
+        attempt), its refund id ``event.refund_id``, its dispute id
+        ``event.dispute_id``; the amount and currency are
+        ``event.charged_amount``/``event.charged_currency`` (the kit sets them
+        to test mismatches and amounts beyond what core stores).
+        """
+
+    @abc.abstractmethod
+    def signed(self, body: bytes) -> Delivery:
+        """``body`` exactly as given (any bytes), correctly signed, as the service sends it.
+
+        The kit signs broken bodies with it (not UTF-8, not JSON, nested
+        100,000 deep, with huge amounts): the signature is good, so only the
+        provider's parsing and core's checks stand between them and the
+        database. Give it a fresh delivery id where the id travels outside the
+        body.
+        """
 
     @abc.abstractmethod
     def ignored_delivery(self, order: Order) -> Delivery:
@@ -141,20 +177,53 @@ class ProviderHarness(abc.ABC):
         """Deliveries of ``event`` that must be refused, by what is wrong with them.
 
         Include at least: signed with another secret, body changed after
-        signing, signature missing, and timestamps outside the tolerance.
+        signing, signature missing, and a timestamp outside the tolerance (or
+        whatever the service's scheme uses against replays).
         """
 
     @abc.abstractmethod
     def assert_hosted_checkout(self, location: str, order: Order) -> None:
-        """Assert that the checkout redirect ``location`` is ``order``'s hosted page."""
+        """Assert that the checkout redirect ``location`` is ``order``'s hosted page.
+
+        Called after each checkout; with two checkouts open for one order
+        (two browser tabs), ``order.provider_checkout_id`` is the latest.
+        """
 
     @abc.abstractmethod
-    def pay(self, session: requests.Session, location: str, *, site_url: str) -> None:
+    def pay(self, session: requests.Session, location: str, *, site_url: str) -> str:
         """Pay at the hosted page ``location`` as the buyer whose ``session`` this is.
 
         The provider (or its fake) must then deliver its webhook over HTTP to
-        the live server at ``site_url``; the kit waits for the order to be paid.
+        the live server at ``site_url``; the kit waits for the order to be
+        paid. Return where the hosted page sends the buyer back (its redirect,
+        not followed): the kit checks that it is core's payment success page
+        naming the order.
         """
+
+    @abc.abstractmethod
+    def decline(self, session: requests.Session, location: str, *, site_url: str) -> str:
+        """Make the payment at the hosted page ``location`` fail (a declined card).
+
+        Like :meth:`pay`: the service delivers its failure webhook to
+        ``site_url`` and the buyer's way back is returned. Each attempt is its
+        own payment at the service, with its own payment id.
+        """
+
+
+def sign_bytes(secret: str, body: bytes, *, msg_id: str | None = None,
+               timestamp: dt.datetime | None = None) -> dict[str, str]:
+    """Standard Webhooks headers for any ``body`` bytes (UTF-8 or not).
+
+    :func:`marketplace_core.payments.signing.sign` signs text through the
+    reference library; this signs raw bytes the same way (HMAC-SHA256 over
+    ``id.timestamp.body``), so the kit can send bodies that are not UTF-8.
+    """
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    when = str(int((timestamp or dt.datetime.now(tz=dt.UTC)).timestamp()))
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    mac = hmac.new(key, f"{msg_id}.{when}.".encode() + body, hashlib.sha256).digest()
+    return {signing.HEADER_ID: msg_id, signing.HEADER_TIMESTAMP: when,
+            signing.HEADER_SIGNATURE: "v1," + base64.b64encode(mac).decode()}
 
 
 class StandardWebhooksHarness(ProviderHarness):
@@ -183,6 +252,9 @@ class StandardWebhooksHarness(ProviderHarness):
         headers = signing.sign(secret or self.signing_secret,
                                msg_id or f"msg_{uuid.uuid4().hex}", body, timestamp=timestamp)
         return Delivery(body=body, headers=headers)
+
+    def signed(self, body: bytes) -> Delivery:
+        return Delivery(body=body, headers=sign_bytes(self.signing_secret, body))
 
     def delivery(self, event: ContractEvent) -> Delivery:
         return self.sign(self.payload(event))
@@ -353,10 +425,56 @@ def documented_end_state(kinds: set[EventKind]) -> tuple[str, bool]:
 # -------------------------------------------------------------------------
 
 
+def answering_client() -> Client:
+    """A test client that answers a crash with 500, as a server would, instead of raising.
+
+    The kit's no-5xx checks see the status a provider's service would see.
+    """
+    return Client(raise_request_exception=False)
+
+
+def assert_refused(response: Any, before: dict[str, int], what: str = "") -> None:
+    """``response`` is a 4xx with a JSON ``error`` and the tables are as ``before``."""
+    body = response.content[:300]
+    assert 400 <= response.status_code < 500, f"{what}: {response.status_code} {body!r}"
+    assert response["Content-Type"] == "application/json", f"{what}: {body!r}"
+    assert response.json().get("error"), f"{what}: no error named in {body!r}"
+    assert table_counts() == before, f"{what}: a refused delivery changed the tables"
+
+
 class PaymentProviderContract:
-    """The behaviour every payment provider must show. Subclass it; provide ``harness``."""
+    """The behaviour every payment provider must show. Subclass it; provide ``harness``.
+
+    Declare what the service does not send with the class attributes below,
+    in your test class, where a reader sees them: the kit then skips the tests
+    that need it (the skip names the attribute) and never asks the harness for
+    such an event.
+    """
 
     pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.django_db]
+
+    #: Whether the service reports chargebacks (``dispute.*`` events). ``False``
+    #: skips the dispute tests.
+    has_disputes: ClassVar[bool] = True
+    #: Whether the service reports a payment under way before its outcome
+    #: ("processing"). ``False`` leaves it out of the event orderings.
+    has_processing_event: ClassVar[bool] = True
+    #: Bodies the no-5xx property tries per run (hypothesis examples).
+    fuzz_examples: ClassVar[int] = 150
+
+    def event_kinds(self) -> list[EventKind]:
+        """The kinds of event the service sends, as the class attributes declare."""
+        kinds = [EventKind.PAYMENT_FAILED, EventKind.PAYMENT_SUCCEEDED,
+                 EventKind.REFUND_SUCCEEDED]
+        if self.has_processing_event:
+            kinds.insert(0, EventKind.PAYMENT_PROCESSING)
+        if self.has_disputes:
+            kinds.append(EventKind.DISPUTE)
+        return kinds
+
+    def _needs_disputes(self) -> None:
+        if not self.has_disputes:
+            pytest.skip(f"{type(self).__name__}.has_disputes is False")
 
     @pytest.fixture
     def harness(self) -> ProviderHarness:
@@ -388,6 +506,37 @@ class PaymentProviderContract:
     @staticmethod
     def deliver(client: Client, harness: ProviderHarness, delivery: Delivery) -> Any:
         return post_delivery(client, harness.webhook_path, delivery)
+
+    @staticmethod
+    def check_out(session: requests.Session, live_server: Any, harness: ProviderHarness,
+                  buyer: Any, product: Any) -> tuple[Order, str]:
+        """Fill in the billing form on the live server: (the order, the hosted page's URL)."""
+        url = live_server.url + reverse("marketplace:checkout", kwargs={"slug": product.slug})
+        form = session.get(url)
+        assert form.status_code == 200
+        fields = set(re.findall(r'name="([a-z]+)"', form.text)) & set(harness.billing)
+        response = session.post(url, allow_redirects=False, headers={"Referer": url}, data={
+            **{name: harness.billing[name] for name in fields},
+            "csrfmiddlewaretoken": csrf_token(form.text),
+        })
+        assert response.status_code == 302, response.text[:500]
+        order = Order.objects.get(buyer=buyer, product=product, status=Order.Status.PENDING)
+        location = response.headers["Location"]
+        harness.assert_hosted_checkout(location, order)
+        return order, location
+
+    @staticmethod
+    def way_back(back: str, location: str, live_server: Any, order: Order) -> str:
+        """Assert that the hosted page sent the buyer back to the success page of ``order``."""
+        url = urljoin(location, back)
+        parts = urlsplit(url)
+        assert f"{parts.scheme}://{parts.netloc}" == live_server.url, (
+            f"the buyer is sent back to {url}, not to the site")
+        assert parts.path == reverse("marketplace:payment_success"), (
+            f"the buyer is sent back to {url}, not to the payment success page")
+        assert parse_qs(parts.query).get("order") == [str(order.reference)], (
+            f"the way back {url} does not name the order ({order.reference})")
+        return url
 
     # --- checkout ----------------------------------------------------------
 
@@ -431,27 +580,48 @@ class PaymentProviderContract:
         product: Any,
     ) -> None:
         session = browser_session(client, buyer)
-        url = live_server.url + reverse("marketplace:checkout", kwargs={"slug": product.slug})
-        form = session.get(url)
-        assert form.status_code == 200
-        fields = set(re.findall(r'name="([a-z]+)"', form.text)) & set(harness.billing)
-        response = session.post(url, allow_redirects=False, headers={"Referer": url}, data={
-            **{name: harness.billing[name] for name in fields},
-            "csrfmiddlewaretoken": csrf_token(form.text),
-        })
-        assert response.status_code == 302, response.text[:500]
-        order = Order.objects.get(buyer=buyer, product=product)
-        harness.assert_hosted_checkout(response.headers["Location"], order)
+        order, location = self.check_out(session, live_server, harness, buyer, product)
 
-        harness.pay(session, response.headers["Location"], site_url=live_server.url)
+        back = harness.pay(session, location, site_url=live_server.url)
 
+        way_back = self.way_back(back, location, live_server, order)
         wait_until(lambda: Order.objects.get(pk=order.pk).status == Order.Status.PAID,
                    what="the provider's webhook to pay the order")
         assert PurchasedProduct.objects.filter(order=order).count() == 1
-        landing = session.get(live_server.url + reverse("marketplace:payment_success"),
-                              params={"order": str(order.reference)})
+        landing = session.get(way_back)
         assert landing.url.endswith(reverse("marketplace:my_products"))
         assert product.title in landing.text
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_declined_attempt_and_a_paid_one_are_two_payments(
+        self, live_server: Any, client: Client, harness: ProviderHarness, buyer: Any,
+        product: Any,
+    ) -> None:
+        """Two tabs on one order: the card is declined in one, accepted in the other.
+
+        Each attempt is its own payment at the service, with its own id, so
+        core records both; a provider that named payments by the order would
+        record one, and could not tell a refund of which.
+        """
+        session = browser_session(client, buyer)
+        order, first = self.check_out(session, live_server, harness, buyer, product)
+        again, second = self.check_out(session, live_server, harness, buyer, product)
+        assert again.pk == order.pk, "the pending order is reused"
+
+        back = harness.decline(session, first, site_url=live_server.url)
+        self.way_back(back, first, live_server, order)
+        wait_until(lambda: Order.objects.get(pk=order.pk).status == Order.Status.FAILED,
+                   what="the provider's webhook of the declined payment")
+        harness.pay(session, second, site_url=live_server.url)
+        wait_until(lambda: Order.objects.get(pk=order.pk).status == Order.Status.PAID,
+                   what="the provider's webhook to pay the order")
+
+        attempts = list(Payment.objects.filter(order=order).values_list(
+            "provider_payment_id", "status"))
+        assert sorted(status for _, status in attempts) == [
+            Payment.Status.FAILED, Payment.Status.SUCCEEDED], attempts
+        assert len({payment_id for payment_id, _ in attempts}) == 2, attempts
+        assert owns(order)
 
     # --- verified deliveries -------------------------------------------------
 
@@ -470,6 +640,28 @@ class PaymentProviderContract:
         assert owns(order)
         assert PurchasedProduct.objects.filter(order=order).count() == 1
         assert Payment.objects.filter(order=order).count() == 1
+
+    def test_each_payment_attempt_keeps_its_own_payment_id(
+        self, client: Client, harness: ProviderHarness, order: Order
+    ) -> None:
+        """A declined attempt, a paid one, a refund of the paid one: two payments, and the
+        refund belongs to the one that took the money."""
+        declined = self.event(EventKind.PAYMENT_FAILED, order, reason="Card declined",
+                              payment_id=f"pay_try1_{order.reference.hex[:8]}")
+        paid = self.event(EventKind.PAYMENT_SUCCEEDED, order,
+                          payment_id=f"pay_try2_{order.reference.hex[:8]}")
+        refund = self.event(EventKind.REFUND_SUCCEEDED, order, payment_id=paid.payment_id)
+        for event in (declined, paid, refund):
+            response = self.deliver(client, harness, harness.delivery(event))
+            assert response.status_code == 200, (event.kind, response.content[:300])
+
+        ids = dict(Payment.objects.filter(order=order).values_list("status", "provider_payment_id"))
+        assert set(ids) == {Payment.Status.FAILED, Payment.Status.SUCCEEDED}, (
+            f"each attempt is its own payment; recorded {ids}")
+        assert ids[Payment.Status.FAILED] != ids[Payment.Status.SUCCEEDED]
+        recorded = Refund.objects.select_related("payment").get(order=order)
+        assert recorded.payment is not None, "the refund names the payment it refunds"
+        assert recorded.payment.provider_payment_id == ids[Payment.Status.SUCCEEDED]
 
     def test_forged_or_stale_deliveries_grant_nothing(
         self, client: Client, harness: ProviderHarness, order: Order
@@ -577,8 +769,7 @@ class PaymentProviderContract:
         self, client: Client, harness: ProviderHarness, buyer: Any,
         make_product: Callable[..., Any],
     ) -> None:
-        kinds = (EventKind.PAYMENT_PROCESSING, EventKind.PAYMENT_FAILED,
-                 EventKind.PAYMENT_SUCCEEDED, EventKind.REFUND_SUCCEEDED)
+        kinds = [kind for kind in self.event_kinds() if kind != EventKind.DISPUTE]
         wrong: list[str] = []
         for size in range(1, len(kinds) + 1):
             for sequence in itertools.permutations(kinds, size):
@@ -605,6 +796,7 @@ class PaymentProviderContract:
     def test_disputes_are_recorded_and_only_move_forward(
         self, client: Client, harness: ProviderHarness, order: Order
     ) -> None:
+        self._needs_disputes()
         payment = self.event(EventKind.PAYMENT_SUCCEEDED, order)
         assert self.deliver(client, harness, harness.delivery(payment)).status_code == 200
 
@@ -626,6 +818,7 @@ class PaymentProviderContract:
     def test_dispute_before_the_payment_is_recorded(
         self, client: Client, harness: ProviderHarness, order: Order
     ) -> None:
+        self._needs_disputes()
         dispute = self.event(EventKind.DISPUTE, order, dispute_status="opened")
         assert self.deliver(client, harness, harness.delivery(dispute)).status_code == 200
         payment = self.event(EventKind.PAYMENT_SUCCEEDED, order)
@@ -659,3 +852,77 @@ class PaymentProviderContract:
 
         assert response.status_code == 200
         assert owns(order)
+
+    # --- bodies that are signed but malformed ---------------------------------
+
+    @pytest.mark.by_database
+    @pytest.mark.parametrize(("kind", "amount"), [
+        (EventKind.PAYMENT_SUCCEEDED, MAX_AMOUNT + 1),
+        (EventKind.PAYMENT_SUCCEEDED, 2**63),
+        (EventKind.PAYMENT_SUCCEEDED, -1),
+        (EventKind.PAYMENT_FAILED, 2**64),
+        (EventKind.REFUND_SUCCEEDED, 2**63),
+    ], ids=["paid-2**31", "paid-2**63", "paid-negative", "failed-2**64", "refund-2**63"])
+    def test_amounts_core_cannot_store_are_refused(
+        self, harness: ProviderHarness, order: Order, kind: EventKind, amount: int
+    ) -> None:
+        """Over 2**31 - 1 is out of range for PostgreSQL's integer, 2**63 for SQLite's."""
+        before = table_counts()
+
+        response = self.deliver(answering_client(), harness,
+                                harness.delivery(self.event(kind, order, amount=amount)))
+
+        assert_refused(response, before, f"{kind} of {amount}")
+        order.refresh_from_db()
+        assert order.status == Order.Status.PENDING
+
+    def test_a_body_nested_100000_deep_is_refused(
+        self, harness: ProviderHarness, order: Order
+    ) -> None:
+        before = table_counts()
+        body = b"[" * 100_000 + b"]" * 100_000
+
+        response = self.deliver(answering_client(), harness, harness.signed(body))
+
+        assert_refused(response, before, "100,000 nested arrays")
+
+    @pytest.mark.by_database
+    def test_no_signed_body_is_answered_with_a_5xx(
+        self, harness: ProviderHarness, order: Order
+    ) -> None:
+        """Property: whatever the body, signed correctly, the answer is never a 5xx.
+
+        Bodies derive from the genuine ones (:mod:`.delivery_bodies`). A refused
+        one (4xx) names its error in JSON and changes nothing; an accepted one
+        may apply (each body is tried on the same starting state). The genuine
+        bodies, re-signed with :meth:`ProviderHarness.signed`, must be accepted,
+        or the property would only be testing the signature check.
+        """
+        client = answering_client()
+        genuine = [harness.delivery(self.event(kind, order)).body for kind in self.event_kinds()]
+        genuine.append(harness.ignored_delivery(order).body)
+        answers: Counter[int] = Counter()
+
+        def send(body: bytes) -> None:
+            with transaction.atomic():
+                before = table_counts()
+                response = self.deliver(client, harness, harness.signed(body))
+                answers[response.status_code] += 1
+                assert response.status_code < 500, (
+                    f"{response.status_code} for the signed body {body[:300]!r}: "
+                    f"{response.content[:300]!r}")
+                if response.status_code >= 400:
+                    assert_refused(response, before, f"the signed body {body[:300]!r}")
+                transaction.set_rollback(True)  # every body meets the same state
+
+        for body in genuine:
+            send(body)
+        assert answers == {200: len(genuine)}, f"genuine bodies re-signed: {answers}"
+
+        never_a_5xx = send
+        for known in KNOWN_BAD_BODIES:  # tried first, on every run
+            never_a_5xx = example(body=known)(never_a_5xx)
+        fuzz = given(body=delivery_bodies(genuine))(never_a_5xx)
+        settings(max_examples=self.fuzz_examples, deadline=None, database=None,
+                 report_multiple_bugs=False, suppress_health_check=list(HealthCheck))(fuzz)()
+        assert sum(n for code, n in answers.items() if 400 <= code < 500), answers

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.urls import path
 
 from marketplace_core import hookimpl
+from marketplace_core.conf import conf as core_conf
 from marketplace_core.payments.signing import is_valid_secret
 from marketplace_core.plugins.types import ProductBadge
-from marketplace_payments_dodo.conf import ENVIRONMENTS, conf
+from marketplace_payments_dodo.conf import ENVIRONMENTS, NAME, conf
 
 if TYPE_CHECKING:
     from django.urls import URLPattern
@@ -82,6 +83,10 @@ def seller_product_badges(products: list[Product]) -> list[ProductBadge]:
 
 @hookimpl
 def check_configuration(app_configs: Any) -> list[CheckMessage]:
+    problem = core_conf.plugin_options_problem(NAME)
+    if problem is not None:
+        return [Error(problem, hint='Write MARKETPLACE["payments_dodo"] = {"API_KEY": ..., ...}.',
+                      id="payments_dodo.E006")]
     errors: list[CheckMessage] = []
     if not conf.API_KEY:
         errors.append(Error(

@@ -19,6 +19,7 @@ from marketplace_core.payments.providers import (
     PaymentProvider,
     WebhookDeferred,
     WebhookEvent,
+    validate_event,
 )
 from marketplace_payments_dodo import client, invoices, sync, webhooks
 from marketplace_payments_dodo.client import DodoError, DodoRejected, DodoUnavailable
@@ -103,11 +104,13 @@ class DodoProvider(PaymentProvider):
         core recorded for that payment or, when the payment's own webhook has
         not arrived yet, the order in the payment's metadata at Dodo
         (``GET /payments/{id}``). If Dodo cannot be asked, the delivery is
-        deferred (503) and Dodo retries it.
+        deferred (503) and Dodo retries it. A delivery with values core
+        cannot store is refused (400) before any lookup.
         """
         headers = signing.request_headers(request.META)
         payload = signing.verify(request.body, headers, conf.WEBHOOK_SECRETS)
         event = webhooks.parse_event(payload)
+        validate_event(event)  # before its ids are looked up here or at Dodo
         if event.kind == EventKind.IGNORED:
             logger.info("Dodo event %s acknowledged and ignored %s", event.event_type,
                         f"({event.reason})" if event.reason else "")

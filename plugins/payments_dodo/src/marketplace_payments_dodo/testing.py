@@ -62,7 +62,7 @@ import httpx
 from dodopayments.types.currency import Currency
 from standardwebhooks.webhooks import Webhook
 
-from marketplace_core.money import format_money
+from marketplace_core.money import to_decimal
 
 BUSINESS_ID = "bus_fake0business"
 BRAND_ID = "bus_fake0business"
@@ -653,7 +653,7 @@ class FakeDodo:
                 return None
             product = self.products[session["product_cart"][0]["product_id"]]
         price = product["price"]
-        amount = f"{price['price'] / 100:.2f} {price['currency']}"
+        amount = _amount(int(price["price"]), str(price["currency"]))
         settled = session["payment_id"] is not None
         buttons = "<p>This checkout is complete.</p>" if settled else (
             f'<form method="post" action="/checkout/{session_id}/pay">'
@@ -694,7 +694,7 @@ def invoice_pdf(payment: dict[str, Any]) -> bytes:
     exact offsets, trailer) whose page says "Invoice", the payment id and the
     amount, so a test can find them in the bytes.
     """
-    amount = format_money(int(payment["total_amount"]), str(payment["currency"]))
+    amount = _amount(int(payment["total_amount"]), str(payment["currency"]))
     lines = ["Invoice", f"Payment {payment['payment_id']}", f"Total {amount}"]
     text = " ".join(
         f"BT /F1 14 Tf 72 {720 - 24 * i} Td ({_pdf_text(line)}) Tj ET"
@@ -719,6 +719,12 @@ def invoice_pdf(payment: dict[str, Any]) -> bytes:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1, xref)
     return bytes(out)
+
+
+def _amount(minor: int, currency: str) -> str:
+    """``"19.99 EUR"``, ``"1500 JPY"``: how the fake's pages write an amount, whatever
+    the site's language (they stand for Dodo's, not the site's)."""
+    return f"{to_decimal(minor, currency)} {currency}"
 
 
 def _pdf_text(value: str) -> str:

@@ -23,10 +23,12 @@ site (another integration on the same Dodo account): it is ignored.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marketplace_core.payments.providers import (
     EventKind,
+    InvalidWebhookEvent,
     WebhookEvent,
     WebhookVerificationError,
 )
@@ -52,7 +54,10 @@ def parse_event(payload: Any) -> WebhookEvent:
     """The normalized event of a verified Dodo payload.
 
     Raises :class:`WebhookVerificationError` for a body that is not a Dodo
-    event, or a handled event without the ids it needs.
+    event, and :class:`InvalidWebhookEvent` for a handled event without the
+    ids it needs or with a field of the wrong JSON type (an amount that is not
+    an integer or a string of ASCII digits, a currency that is not a string).
+    Core then checks the values themselves (``validate_event``).
     """
     if not isinstance(payload, dict):
         raise WebhookVerificationError("body is not a JSON object")
@@ -63,10 +68,13 @@ def parse_event(payload: Any) -> WebhookEvent:
     kind = EVENT_KINDS.get(event_type, EventKind.IGNORED)
     if kind == EventKind.IGNORED:
         return WebhookEvent(kind=kind, event_type=event_type)
-    payment_id = _required(data, "payment_id", event_type)
+    fields = _Fields(data, event_type)
+    payment_id = fields.required("payment_id")
     raw_metadata = data.get("metadata")
     metadata = raw_metadata if isinstance(raw_metadata, dict) else {}
-    reference = _text(metadata.get(ORDER_REFERENCE_KEY)) or None
+    # Metadata is the merchant's own free-form data: anything but text is no reference.
+    reference = metadata.get(ORDER_REFERENCE_KEY)
+    reference = reference if isinstance(reference, str) and reference else None
     if kind in _PAYMENT_KINDS:
         if reference is None:
             return WebhookEvent(kind=EventKind.IGNORED, event_type=event_type,
@@ -77,9 +85,9 @@ def parse_event(payload: Any) -> WebhookEvent:
             event_type=event_type,
             order_reference=reference,
             provider_payment_id=payment_id,
-            amount=_int(data.get("total_amount")),
-            currency=_text(data.get("currency")),
-            reason=_text(data.get("error_message")) or _text(data.get("error_code"))
+            amount=fields.amount("total_amount"),
+            currency=fields.text("currency"),
+            reason=fields.text("error_message") or fields.text("error_code")
             or ("cancelled" if event_type == "payment.cancelled" else ""),
         )
     if kind == EventKind.REFUND_SUCCEEDED:
@@ -88,43 +96,63 @@ def parse_event(payload: Any) -> WebhookEvent:
             event_type=event_type,
             order_reference=reference,
             provider_payment_id=payment_id,
-            provider_refund_id=_required(data, "refund_id", event_type),
-            amount=_int(data.get("amount")),
-            currency=_text(data.get("currency")),
-            reason=_text(data.get("reason")),
+            provider_refund_id=fields.required("refund_id"),
+            amount=fields.amount("amount"),
+            currency=fields.text("currency"),
+            reason=fields.text("reason"),
         )
-    status = _text(data.get("dispute_status")).removeprefix("dispute_")
+    status = fields.text("dispute_status").removeprefix("dispute_")
     return WebhookEvent(
         kind=kind,
         event_type=event_type,
         order_reference=reference,
         provider_payment_id=payment_id,
-        provider_dispute_id=_required(data, "dispute_id", event_type),
+        provider_dispute_id=fields.required("dispute_id"),
         dispute_status=status or event_type.removeprefix("dispute."),
         # Dodo sends dispute amounts as strings of minor units ("400").
-        amount=_int(data.get("amount")),
-        currency=_text(data.get("currency")),
-        reason=_text(data.get("reason")) or _text(data.get("remarks")),
+        amount=fields.amount("amount", digits=True),
+        currency=fields.text("currency"),
+        reason=fields.text("reason") or fields.text("remarks"),
     )
 
 
-def _required(data: dict[str, Any], name: str, event_type: str) -> str:
-    value = _text(data.get(name))
-    if not value:
-        raise WebhookVerificationError(f"{event_type} needs data.{name}")
-    return value
+#: An amount Dodo sends as a string: ASCII digits, no more than fit a 64-bit integer.
+_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+class _Fields:
+    """Typed reads of an event's ``data``; a wrong JSON type is an invalid event."""
 
+    def __init__(self, data: dict[str, Any], event_type: str) -> None:
+        self.data = data
+        self.event_type = event_type
 
-def _int(value: Any) -> int | None:
-    """An amount in minor units: a JSON integer, or a string of digits."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
+    def _refuse(self, name: str, problem: str) -> InvalidWebhookEvent:
+        return InvalidWebhookEvent(f"{self.event_type}: data.{name} {problem}")
+
+    def required(self, name: str) -> str:
+        value = self.data.get(name)
+        if not isinstance(value, str) or not value:
+            raise self._refuse(name, "is missing or not a string")
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
+
+    def text(self, name: str) -> str:
+        """A string field Dodo may leave out or send as ``null`` (then ``""``)."""
+        value = self.data.get(name)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise self._refuse(name, f"is a {type(value).__name__}, not a string")
+        return value
+
+    def amount(self, name: str, *, digits: bool = False) -> int | None:
+        """Minor units as a JSON integer (or, with ``digits``, a string of digits
+        as Dodo sends dispute amounts); ``None`` when absent."""
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if digits and isinstance(value, str) and _DIGITS.fullmatch(value):
+            return int(value)
+        raise self._refuse(name, f"{str(value)[:40]!r} is not an amount in minor units")
