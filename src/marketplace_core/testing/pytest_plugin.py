@@ -5,7 +5,8 @@
   its settings, and ``DATABASE_URL`` points at it. Test settings must read
   ``DATABASE_URL`` (``dj_database_url.config()``).
 - ``MARKETPLACE_TEST_RUN_DIR`` is set to a fresh folder for the run, shared
-  with subprocesses (servers, Celery workers) the tests start.
+  with subprocesses (servers, Celery workers) the tests start; each
+  pytest-xdist worker gets a folder of its own inside it.
 - Fixtures: ``redis_server``, ``marketplace_db_vendor``, and the factories.
 - Markers (registered here, so core's and every plugin's suite share them):
   ``by_database`` for tests whose behaviour differs by database, ``smoke`` for
@@ -60,7 +61,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
                                   args: list[str]) -> None:
-    os.environ.setdefault("MARKETPLACE_TEST_RUN_DIR", tempfile.mkdtemp(prefix="mp-run-"))
+    run_dir = os.environ.setdefault("MARKETPLACE_TEST_RUN_DIR", tempfile.mkdtemp(prefix="mp-run-"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        # A pytest-xdist worker: its own folder inside the run's (SQLite file, product
+        # files), so that tests listing files never see another worker's.
+        own = os.path.join(run_dir, worker)
+        os.makedirs(own, exist_ok=True)
+        os.environ["MARKETPLACE_TEST_RUN_DIR"] = own
     vendor = getattr(early_config.known_args_namespace, "marketplace_db", "sqlite")
     if vendor == "postgres" and "DATABASE_URL" not in os.environ:
         server = PostgresServer().start()
