@@ -267,6 +267,7 @@ def test_tracing_stays_off_unless_asked(
     assert "resolve_home_url" not in capfd.readouterr().err
 
 
+@pytest.mark.django_db
 def test_trace_covers_hooks_core_calls_one_plugin_at_a_time(
     monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
