@@ -68,8 +68,8 @@ def demo(argv: list[str]) -> None:
     run(PYTHON, *manage, "migrate", "--noinput")
     run(PYTHON, *manage, "seed_demo")
     address = argv[0] if argv else "127.0.0.1:8000"
-    print(f"\nDemo: http://{address}/  (log in as buyer@example.com or seller@example.com, "
-          "password: demo-password)\n", flush=True)
+    print(f"\nDemo: http://{address}/  (log in as buyer@example.com, seller@example.com or "
+          "staff@example.com (staff, admin at /admin/), password: demo-password)\n", flush=True)
     run(PYTHON, *manage, "runserver", address)
 
 

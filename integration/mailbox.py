@@ -1,13 +1,16 @@
 """A real SMTP server (aiosmtpd) for tests, and a Celery worker that sends mail to it.
 
 ``smtp_mailbox`` starts the server on a free loopback port and collects every
-message it accepts; ``mail_worker`` starts the example site's Celery worker with
-``EMAIL_HOST``/``EMAIL_PORT`` pointing at it, the way a deployment configures SMTP.
+message it accepts (:meth:`SmtpMailbox.stall_next` holds one delivery unanswered,
+for tests that kill its sender mid-way); ``mail_worker`` starts the example
+site's Celery worker with ``EMAIL_HOST``/``EMAIL_PORT`` pointing at it, the way a
+deployment configures SMTP.
 Test modules import both fixtures.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import re
@@ -52,12 +55,39 @@ class ReceivedEmail:
         return base_url + text_links.pop()
 
 
+class StalledDelivery:
+    """A delivery the mailbox holds after its data arrived, without answering."""
+
+    #: How long the server holds it before answering "try again later" (451).
+    LIMIT = 120.0
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        #: The client's (host, port), once the data arrived.
+        self.peer: tuple[str, int] | None = None
+
+    def wait(self, timeout: float = 60.0) -> tuple[str, int]:
+        """The client's address once the held delivery's data arrived."""
+        assert self.arrived.wait(timeout), f"no delivery to hold within {timeout:.0f}s"
+        assert self.peer is not None
+        return self.peer
+
+
 class _Collector:
     def __init__(self) -> None:
         self.received: list[ReceivedEmail] = []
         self.arrived = threading.Condition()
+        self.stall: StalledDelivery | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.arrived:
+            stall, self.stall = self.stall, None
+        if stall is not None:
+            stall.peer = session.peer
+            stall.arrived.set()
+            # aiosmtpd cancels this when the client's connection drops: nothing accepted.
+            await asyncio.sleep(stall.LIMIT)
+            return "451 4.3.0 Held by the test; try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.arrived:
             self.received.append(ReceivedEmail(envelope.mail_from, tuple(envelope.rcpt_tos),
@@ -81,6 +111,15 @@ class SmtpMailbox:
 
     def stop(self) -> None:
         self._controller.stop()
+
+    def stall_next(self) -> StalledDelivery:
+        """Hold the next delivery once its data arrived, before the server accepts it
+        (no "250"), until its client goes away: a sender that dies meanwhile has
+        delivered nothing, as with a real server."""
+        stall = StalledDelivery()
+        with self._collector.arrived:
+            self._collector.stall = stall
+        return stall
 
     @property
     def received(self) -> list[ReceivedEmail]:

@@ -6,6 +6,9 @@ settings module (Redis broker, the test database). Fixtures use it in
 sub-suites (``integration/dodo``, ``integration/telegram``), which run in pytests
 of their own but still import this module.
 
+``example_site_server`` serves the example site from gunicorn worker processes
+on the test database, the way a deployment does.
+
 ``clean_env``, ``manage`` and ``run_sub_suite`` run ``manage.py`` and the
 sub-suites' own pytests from an environment without the test process's site
 configuration.
@@ -13,9 +16,11 @@ configuration.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,31 +29,73 @@ from pathlib import Path
 
 import pytest
 
+from marketplace_core.testing.servers import free_port, wait_for_port
 from marketplace_core.testing.workers import CeleryWorker, database_url_for_test_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def site_env(settings_module: str, **env: str) -> dict[str, str]:
+    """What a process of the example site needs to run ``settings_module`` on the
+    test database (and whatever else ``env`` says)."""
+    return {
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "DATABASE_URL": database_url_for_test_db(),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
+        **env,
+    }
+
+
 @contextmanager
-def example_site_worker(settings_module: str, **env: str) -> Iterator[CeleryWorker]:
+def example_site_worker(settings_module: str, *, pool: str = "threads", concurrency: int = 2,
+                        **env: str) -> Iterator[CeleryWorker]:
     """A real Celery worker of the example site with ``DJANGO_SETTINGS_MODULE`` set to
     ``settings_module`` and ``env`` added to its environment, on the test database;
     stopped on leaving the block. Use it from fixtures that depend on
-    ``transactional_db`` and ``live_server``, so that the worker sees committed data."""
-    worker = CeleryWorker(
-        "example_site",
-        env={
-            "DJANGO_SETTINGS_MODULE": settings_module,
-            "DATABASE_URL": database_url_for_test_db(),
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
-            **env,
-        },
-        cwd=ROOT,
-    ).start()
+    ``transactional_db`` and ``live_server``, so that the worker sees committed data.
+    ``pool="prefork"`` runs tasks in child processes, as deployments do."""
+    worker = CeleryWorker("example_site", env=site_env(settings_module, **env), cwd=ROOT,
+                          pool=pool, concurrency=concurrency).start()
     try:
         yield worker
     finally:
         worker.stop()
+
+
+@dataclass(frozen=True)
+class WebServer:
+    """A running web server: its address, its process and its log."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@contextmanager
+def example_site_server(settings_module: str, *, workers: int = 2,
+                        **env: str) -> Iterator[WebServer]:
+    """gunicorn serving the example site with ``workers`` worker processes on the test
+    database (``settings_module``, ``env`` as for :func:`example_site_worker`); stopped on
+    leaving the block. Needs committed data (``transactional_db``)."""
+    port = free_port()
+    log = Path(tempfile.mkstemp(prefix="mp-web-", suffix=".log")[1])
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+             f"127.0.0.1:{port}", "--graceful-timeout", "10", "example_site.wsgi:application"],
+            env={**os.environ, **site_env(settings_module, **env)}, cwd=ROOT / "example_site",
+            stdout=handle, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port, process=process, timeout=60, what=f"gunicorn (log: {log})")
+        yield WebServer(f"http://127.0.0.1:{port}", process, log)
+    finally:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(20)
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
 
 
 #: Environment variables that configure the example site or its services; a child

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from integration.processes import manage
+from marketplace_core.accounts.models import User
 from marketplace_core.catalog.models import Product
 from marketplace_core.ownership.models import PurchasedProduct
 
@@ -46,12 +47,16 @@ def test_seed_demo_is_idempotent_with_real_files() -> None:
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     assert "40 products (40 new)" in out.getvalue()
+    assert "staff user staff@example.com" in out.getvalue()
+    staff = User.objects.get(email="staff@example.com")
+    assert staff.is_staff and staff.is_superuser and staff.check_password("demo-password")
     products = Product.objects.count()
     purchases = PurchasedProduct.objects.count()
     assert products == 40
     assert purchases == 3
     call_command("seed_demo", stdout=out)
     assert "40 products (0 new)" in out.getvalue()
+    assert User.objects.filter(is_staff=True).count() == 1
     assert Product.objects.count() == products
     assert PurchasedProduct.objects.count() == purchases
     for product in Product.objects.all()[:5]:

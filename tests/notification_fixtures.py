@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
+from django.test import override_settings
 
 from tests.celery import app as celery_app
 from tests.webhook_channel import NAME, WebhookInbox, installed_webhook_channel
@@ -43,11 +44,11 @@ def inbox(inbox_server: WebhookInbox, settings: Any) -> Iterator[WebhookInbox]:
 def worker_thread() -> Iterator[None]:
     """A Celery worker with two threads (the in-memory broker of ``tests.celery``)
     for the module; tasks are not eager meanwhile."""
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    try:
-        with start_worker(celery_app, pool="threads", concurrency=2, perform_ping_check=False,
-                          shutdown_timeout=10):
-            yield
-    finally:
-        celery_app.conf.task_always_eager = saved
+    # Through Django's setting: before Celery 5.7, app.conf.task_always_eager = False
+    # does not override CELERY_TASK_ALWAYS_EAGER read from the settings.
+    with (
+        override_settings(CELERY_TASK_ALWAYS_EAGER=False),
+        start_worker(celery_app, pool="threads", concurrency=2, perform_ping_check=False,
+                     shutdown_timeout=10),
+    ):
+        yield

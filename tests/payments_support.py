@@ -39,7 +39,7 @@ def fake_plugins(*modules: types.ModuleType) -> Iterator[None]:
     saved = (manager._manager, manager._enabled)
     pm = manager.build_plugin_manager(())
     for module in modules:
-        pm.register(module, name=module.__name__)
+        manager.register(pm, module, module.__name__)
     pm.check_pending()
     manager._manager = pm
     registry.clear()

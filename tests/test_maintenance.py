@@ -1,28 +1,30 @@
 """Maintenance mode (seed §10): the whole site answers 503 except what must not.
 
 Switched on by ``MARKETPLACE["MAINTENANCE_MODE"]`` or at run time by
-``manage.py maintenance on``. Staff, the secret bypass parameter (and the
-signed cookie it sets), webhooks, static files, the health endpoint and
-plugins' ``resolve_maintenance_bypass`` pass. With maintenance off the
-middleware costs no database query.
+``manage.py maintenance on`` (or the admin), stored in the database. Staff, the
+sign-in pages, the secret bypass parameter (and the signed cookie it sets),
+webhooks, static files, the health endpoint and plugins'
+``resolve_maintenance_bypass`` pass. With maintenance off the middleware costs
+no database query while a process remembers the switch (a second).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from io import StringIO
 
 import pytest
 from django.contrib.staticfiles.views import serve as serve_static
-from django.core.cache import cache
 from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import include, path, re_path
 
 from marketplace_core.maintenance.middleware import BYPASS_COOKIE, UnderConstructionMiddleware
-from marketplace_core.maintenance.state import CACHE_KEY
+from marketplace_core.maintenance.models import MaintenanceState
+from marketplace_core.maintenance.state import RUNTIME_FLAG_TTL, forget_runtime_flag
 from marketplace_core.plugins import manager
+from marketplace_core.testing.contracts import wait_until
+from marketplace_core.testing.factories import DEFAULT_PASSWORD
 from tests import fake_hook_plugin
 
 pytestmark = pytest.mark.django_db
@@ -44,13 +46,6 @@ urlpatterns = [
     re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
     path("", include("tests.urls")),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _no_runtime_flag() -> Iterator[None]:
-    cache.delete(CACHE_KEY)
-    yield
-    cache.delete(CACHE_KEY)
 
 
 @pytest.fixture
@@ -79,8 +74,8 @@ def _site_pages(product) -> list[str]:
         product.get_absolute_url(),
         f"/products/{product.slug}/buy/",
         f"/products/{product.slug}/download/",
-        "/accounts/login/",
         "/accounts/register/",
+        "/accounts/password-reset/",
         "/account/products/",
         "/seller/",
         "/admin/",
@@ -106,7 +101,7 @@ def test_post_gets_maintenance_page_not_csrf_failure(maintenance_setting, make_u
     """A form posted during maintenance is told why, not refused for its CSRF token."""
     user = make_user()
     csrf_client = Client(enforce_csrf_checks=True)
-    response = csrf_client.post("/accounts/login/", {"username": user.email, "password": "x"})
+    response = csrf_client.post("/accounts/password-reset/", {"email": user.email})
     _assert_maintenance_page(response)
 
 
@@ -305,8 +300,8 @@ def test_maintenance_page_is_not_logged_as_a_server_error(maintenance_setting, c
 
 @pytest.mark.urls(__name__)
 def test_unreachable_cache_does_not_take_the_site_down(settings, client, caplog):
-    """The run-time flag lives in the cache; when that is down, pages still answer
-    (only the setting counts) and the health endpoint names the cache."""
+    """The maintenance switch is not in the cache: when that is down, pages still
+    answer and the health endpoint names the cache."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -315,7 +310,7 @@ def test_unreachable_cache_does_not_take_the_site_down(settings, client, caplog)
     }
     with caplog.at_level("WARNING", logger="marketplace_core.maintenance"):
         assert client.get("/ping/").content == b"pong"
-    assert "assuming off" in caplog.text
+    assert "maintenance" not in caplog.text  # the switch is not in the cache
     health = client.get("/healthz")
     assert health.status_code == 200  # pages work without the cache: degraded, not down
     assert health.json() == {"status": "degraded", "failing": ["cache"], "maintenance": False}
@@ -324,17 +319,170 @@ def test_unreachable_cache_does_not_take_the_site_down(settings, client, caplog)
     _assert_maintenance_page(client.get("/ping/"), retry_after="3600")
 
 
-@pytest.mark.django_db
-def test_flag_switched_by_another_process_reaches_this_one_within_the_ttl(client):
-    """Another process writes only the shared cache; this one notices within a second."""
-    import time
+@pytest.mark.urls(__name__)
+def test_the_switch_works_while_the_cache_is_down(settings, client):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    call_command("maintenance", "on", stdout=StringIO())
+    _assert_maintenance_page(client.get("/ping/"), retry_after="3600")
+    call_command("maintenance", "off", stdout=StringIO())
+    assert client.get("/ping/").content == b"pong"
 
-    from marketplace_core.maintenance.state import RUNTIME_FLAG_TTL
 
+def test_switch_written_by_another_process_is_followed_within_the_ttl(client):
+    """Another process writes only the database row; this one follows within a second."""
+    forget_runtime_flag()  # read the switch on the clock, as a site does
     assert client.get("/products/").status_code == 200  # remembers "off" for a moment
-    cache.set(CACHE_KEY, True, timeout=None)  # what `maintenance on` elsewhere writes
-    time.sleep(RUNTIME_FLAG_TTL + 0.1)
+    MaintenanceState.objects.create(pk=MaintenanceState.SINGLETON_PK, enabled=True)
+    wait_until(lambda: client.get("/products/").status_code == 503,
+               timeout=RUNTIME_FLAG_TTL + 5, what="the maintenance page")
     _assert_maintenance_page(client.get("/products/"), retry_after="3600")
-    cache.delete(CACHE_KEY)
-    time.sleep(RUNTIME_FLAG_TTL + 0.1)
-    assert client.get("/products/").status_code == 200
+    MaintenanceState.objects.filter(pk=MaintenanceState.SINGLETON_PK).update(enabled=False)
+    wait_until(lambda: client.get("/products/").status_code == 200,
+               timeout=RUNTIME_FLAG_TTL + 5, what="the catalog again")
+
+
+def _login_form_and_token(client: Client, url: str) -> str:
+    page = client.get(url)
+    assert page.status_code == 200, page
+    return page.cookies["csrftoken"].value
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_sign_in_pages_stay_reachable(maintenance_setting, url):
+    page = Client().get(url)
+    assert page.status_code == 200
+    assert 'name="password"' in page.content.decode()
+    assert "Retry-After" not in page
+
+
+def test_staff_signs_in_during_maintenance(maintenance_setting, make_user, make_product):
+    """Signing in through the site's own form, CSRF checked, then the site is open to them."""
+    product = make_product(title="Staff Sign-in Guide")
+    staff = make_user(email="staff@example.com", is_staff=True)
+    client = Client(enforce_csrf_checks=True)
+    token = _login_form_and_token(client, "/accounts/login/")
+    response = client.post("/accounts/login/", {
+        "username": staff.email, "password": DEFAULT_PASSWORD, "csrfmiddlewaretoken": token,
+    })
+    assert response.status_code == 302
+    page = client.get(product.get_absolute_url())
+    assert page.status_code == 200
+    assert "Staff Sign-in Guide" in page.content.decode()
+    assert "Maintenance mode is on" in page.content.decode()
+
+
+def test_staff_signs_in_to_the_admin_during_maintenance(maintenance_setting, make_user):
+    staff = make_user(email="admin@example.com", is_staff=True, is_superuser=True)
+    client = Client(enforce_csrf_checks=True)
+    token = _login_form_and_token(client, "/admin/login/")
+    response = client.post("/admin/login/?next=/admin/", {
+        "username": staff.email, "password": DEFAULT_PASSWORD, "csrfmiddlewaretoken": token,
+        "next": "/admin/",
+    })
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_customer_who_signs_in_still_gets_the_maintenance_page(maintenance_setting, make_user):
+    customer = make_user(email="customer@example.com")
+    client = Client(enforce_csrf_checks=True)
+    token = _login_form_and_token(client, "/accounts/login/")
+    response = client.post("/accounts/login/", {
+        "username": customer.email, "password": DEFAULT_PASSWORD, "csrfmiddlewaretoken": token,
+    })
+    assert response.status_code == 302
+    _assert_maintenance_page(client.get(response["Location"]))
+    _assert_maintenance_page(client.get("/account/products/"))
+    # Not staff: the admin's login form refuses them, and the admin stays closed.
+    admin = client.post("/admin/login/", {
+        "username": customer.email, "password": DEFAULT_PASSWORD,
+        "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+    })
+    assert admin.status_code == 200
+    assert "staff account" in admin.content.decode()
+    _assert_maintenance_page(client.get("/admin/"))
+
+
+def test_other_account_pages_stay_closed(maintenance_setting):
+    for url in ("/accounts/register/", "/accounts/password-reset/", "/admin/password_change/",
+                "/accounts/login/extra/"):
+        _assert_maintenance_page(Client().get(url))
+
+
+def test_command_records_who_when_and_a_message_shown_on_the_page(bypass_secret, client):
+    out = StringIO()
+    call_command("maintenance", "on", "--by", "ops-alice",
+                 "--message", "Back at 18:00 UTC <b>sharp</b>", stdout=out)
+    text = out.getvalue()
+    assert "Maintenance mode is on." in text
+    assert "Switched on by ops-alice at " in text
+    assert "Message: Back at 18:00 UTC <b>sharp</b>" in text
+    assert "Running processes follow within 1 s." in text
+
+    page = client.get("/products/")
+    _assert_maintenance_page(page, retry_after="3600")
+    html = page.content.decode()
+    assert "Back at 18:00 UTC &lt;b&gt;sharp&lt;/b&gt;" in html  # shown as text, never markup
+
+    status = StringIO()
+    call_command("maintenance", "status", stdout=status)
+    assert "Maintenance mode is on." in status.getvalue()
+    assert "Switched on by ops-alice" in status.getvalue()
+
+    # Off keeps the message for the next time unless told otherwise; '' clears it.
+    call_command("maintenance", "off", stdout=StringIO())
+    row = MaintenanceState.objects.get()
+    assert (row.enabled, row.message) == (False, "Back at 18:00 UTC <b>sharp</b>")
+    assert row.changed_by.endswith("(manage.py)")
+    call_command("maintenance", "on", "--message", "", stdout=StringIO())
+    page = client.get("/products/")
+    assert "Back at 18:00" not in page.content.decode()
+
+
+def test_command_refuses_an_overlong_message():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="longer than 1000 characters"):
+        call_command("maintenance", "on", "--message", "x" * 1001, stdout=StringIO())
+    assert not MaintenanceState.objects.exists()
+
+
+def test_admin_switches_maintenance_and_records_who(make_user, make_product):
+    product = make_product(title="Admin Switch Guide")
+    staff = make_user(email="root@example.com", is_staff=True, is_superuser=True)
+    admin = Client()
+    admin.force_login(staff)
+    opened = admin.get("/admin/marketplace_core/maintenancestate/")
+    assert opened.status_code == 302
+    change_url = opened["Location"]
+    assert change_url == "/admin/marketplace_core/maintenancestate/1/change/"
+    response = admin.post(change_url, {"enabled": "on", "message": "Moving to a new server."})
+    assert response.status_code == 302
+
+    row = MaintenanceState.objects.get()
+    assert row.enabled
+    assert row.changed_by == "root@example.com (admin)"
+    assert row.changed_at is not None
+    visitor = Client().get(product.get_absolute_url())
+    _assert_maintenance_page(visitor, retry_after="3600")
+    assert "Moving to a new server." in visitor.content.decode()
+    assert admin.get(product.get_absolute_url()).status_code == 200  # staff pass
+
+    admin.post(change_url, {"message": ""})  # unticked: off
+    assert Client().get(product.get_absolute_url()).status_code == 200
+
+
+def test_admin_switch_needs_permission(make_user):
+    clerk = make_user(email="clerk@example.com", is_staff=True)  # staff, no permissions
+    client = Client()
+    client.force_login(clerk)
+    assert client.get("/admin/marketplace_core/maintenancestate/").status_code == 403
+    assert client.post("/admin/marketplace_core/maintenancestate/1/change/",
+                       {"enabled": "on"}).status_code == 403
+    assert not MaintenanceState.objects.filter(enabled=True).exists()

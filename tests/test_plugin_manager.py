@@ -267,22 +267,28 @@ def test_tracing_stays_off_unless_asked(
     assert "resolve_home_url" not in capfd.readouterr().err
 
 
-@pytest.mark.django_db
-def test_trace_covers_hooks_core_calls_one_plugin_at_a_time(
-    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """Registrations and checks are called per implementation; they are traced too."""
-    from django.core.checks import run_checks
+def test_a_hook_module_is_registered_once(site: FakeSite) -> None:
+    """Two plugins naming the same hooks module would run every hook twice."""
+    pkg = site.add_plugin("fakealpha")
+    site.add_plugin("fakecopy", plugin_module=f"""
+from marketplace_core import PluginInfo
 
-    from marketplace_core.plugins import registry
+plugin = PluginInfo(name="fakecopy", verbose_name="Copy", version="0.1",
+                    compatibility="marketplace-core>=0.1,<0.2", app="{pkg}.apps.FakeConfig",
+                    hooks="{pkg}.hooks")
+""")
 
-    monkeypatch.setenv(TRACE_ENV_VAR, "1")
-    registry.clear()
-    capfd.readouterr()
-    assert "dummy" in registry.payment_providers()
-    run_checks()
-    err = capfd.readouterr().err
-    assert f"register_payment_providers([]) -> [{CORE_PLUGIN_NAME}]" in err
-    assert "returned [<class 'marketplace_core.payments.dummy.DummyProvider'>]" in err
-    assert "check_configuration" not in err  # core itself implements no check_configuration
-    registry.clear()
+    with pytest.raises(PluginError, match=r"'fakealpha'.*already registered as plugin 'fakecopy'"):
+        build_plugin_manager(load_plugins(["fakealpha", "fakecopy"]))
+
+
+def test_call_refuses_a_plugin_registered_behind_the_managers_back(site: FakeSite) -> None:
+    """Its failures could not be isolated nor its answers attributed: say so."""
+    from marketplace_core.plugins.manager import call
+
+    answering_plugin(site, "fakealpha", "/alpha/")
+    pm = install(load_plugins([]))
+    pm.register(site.module("fakealpha"), name="fakealpha")
+
+    with pytest.raises(PluginError, match=r"'fakealpha' was registered with pm\.register"):
+        call("nav_items", {"request": RequestFactory().get("/"), "area": "main"})

@@ -1,4 +1,4 @@
-"""The test kit's pytest plugin in runs of its own: xdist workers and the database markers.
+"""The test kit's pytest plugin in runs of its own: the database markers.
 
 Each case runs pytest in a subprocess on a small generated test file (without
 pytest-django: these tests need no settings), as a plugin's suite would run.
@@ -20,27 +20,6 @@ def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
          "-c", os.devnull, "--rootdir", str(folder), *args, str(folder)],
         cwd=folder, env=env, capture_output=True, text=True, check=False, timeout=280,
     )
-
-
-def test_each_xdist_worker_has_a_run_folder_of_its_own(tmp_path: Path) -> None:
-    """Tests that list product files (or open the SQLite file) never meet another
-    worker's: the run's folder holds one folder per worker."""
-    (tmp_path / "test_where.py").write_text(
-        "import os, pathlib\n"
-        "def test_where(tmp_path_factory):\n"
-        "    worker = os.environ['PYTEST_XDIST_WORKER']\n"
-        f"    pathlib.Path({str(tmp_path)!r}, worker + '.txt').write_text(\n"
-        "        os.environ['MARKETPLACE_TEST_RUN_DIR'])\n"
-    )
-
-    result = run_pytest(tmp_path, "-n", "2", "--dist", "each")
-
-    assert result.returncode == 0, result.stdout + result.stderr
-    folders = {Path((tmp_path / f"gw{n}.txt").read_text()) for n in (0, 1)}
-    assert len(folders) == 2
-    assert {folder.name for folder in folders} == {"gw0", "gw1"}
-    assert all(folder.is_dir() for folder in folders)
-    assert len({folder.parent for folder in folders}) == 1  # inside the run's folder
 
 
 def test_postgres_only_tests_are_deselected_on_sqlite(tmp_path: Path) -> None:

@@ -10,26 +10,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 
 import pytest
 import time_machine
-from celery import current_app
 from celery.signals import before_task_publish
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from marketplace_core.catalog.models import Product
 from marketplace_core.catalog.tasks import DELETE_FILE_TASK, delete_product_file
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership import services
+from marketplace_core.panels.seller_products import UNREADABLE_UPLOAD_MESSAGE
 from marketplace_core.storage.backends import (
     LocalStorageBackend,
     StorageBackend,
     download_link_ttl,
     product_storage,
 )
+from marketplace_core.testing.contracts import csrf_token
+from marketplace_core.testing.contracts_storage import attachment_name, buy
 from tests.panels_support import data_values, logged_in, refund, sell, text_of
 from tests.payments_support import fake_plugins, plugin_module
 
@@ -354,12 +358,12 @@ def published_tasks():
         published.append((headers["task"], list(body[0]), headers.get("eta")))
 
     before_task_publish.connect(record)
-    eager = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = False
+    # Through Django's setting: before Celery 5.7, app.conf.task_always_eager = False
+    # does not override CELERY_TASK_ALWAYS_EAGER read from the settings.
     try:
-        yield published
+        with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+            yield published
     finally:
-        current_app.conf.task_always_eager = eager
         before_task_publish.disconnect(record)
 
 
@@ -569,9 +573,99 @@ def test_an_accepted_upload_is_stored_by_the_configured_backend(client, picky_st
     ("<script>.js", "script.js"),
     ("...", "file"),
     ("Übersicht.pdf", "Übersicht.pdf"),
+    ("U\u0308bersicht.pdf", "Übersicht.pdf"),  # decomposed umlaut, composed
+    ("😀.zip", "file.zip"),
+    ("é" * 130 + ".pdf", "é" * 125 + ".pdf"),  # 264 bytes cut to 254
 ])
 def test_core_sanitizes_upload_names(sent, stored):
     assert StorageBackend().validate_upload(ContentFile(b"data", name=sent)) == stored
+
+
+def stored_name(product: Product) -> str:
+    """The last part of the product's storage key."""
+    return product.file.name.rsplit("/", 1)[1]
+
+
+def test_a_long_non_ascii_name_is_shortened_to_fit_the_store(client):
+    """130 times "é" is 134 characters but 264 bytes, over the 255 bytes a file
+    system (and SeaweedFS) allows a name: once a 500."""
+    sent = "é" * 130 + ".pdf"
+
+    response = client.post(CREATE_URL, {**form_data(action="publish"),
+                                        "file": upload(name=sent)})
+
+    assert response.status_code == 302
+    product = Product.objects.get()
+    assert stored_name(product) == "é" * 125 + ".pdf"
+    assert product.file_name == sent  # what the buyer's browser saves it as
+    with product.file.open("rb") as handle:
+        assert handle.read() == b"%PDF-1.4 the guide"
+
+
+def test_a_name_of_emoji_only_keeps_its_extension_and_the_buyer_gets_the_original(
+    client, make_user, settings
+):
+    settings.DEBUG = True  # local downloads
+    client.post(CREATE_URL, {**form_data(action="publish"), "file": upload(name="😀.zip")})
+    product = Product.objects.get()
+    buyer = make_user()
+    buy(buyer, product)
+
+    link = logged_in(buyer).get(f"/products/{product.slug}/download/")["Location"]
+    download = Client().get(link)
+
+    assert stored_name(product) == "file.zip"  # was "zip"
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 the guide"
+    assert attachment_name(download["Content-Disposition"]) == "😀.zip"
+
+
+def sellers_client(seller) -> Client:
+    """A browser's session: unlike the test client's default, CSRF is checked."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(seller)
+    return client
+
+
+@pytest.mark.parametrize("page", ["create", "edit"])
+def test_a_name_too_long_for_django_to_read_is_a_form_error(seller, make_product, page):
+    """Django refuses a multipart part whose headers pass 1 KiB, so a name of
+    1,000 characters makes the whole body unreadable: once a bare 400 from the
+    CSRF middleware. Now the form comes back with the reason, nothing saved."""
+    product = make_product(seller=seller, file_name="current.pdf")
+    before = (product.file.name, product.file_name, product.updated_at)
+    files_before = stored_files()
+    url = CREATE_URL if page == "create" else edit_url(product)
+    client = sellers_client(seller)
+    token = csrf_token(client.get(url).content.decode())
+
+    response = client.post(url, {**form_data(action="publish", title="Renamed"),
+                                 "csrfmiddlewaretoken": token,
+                                 "file": ContentFile(b"data", name="q" * 1000 + ".pdf")})
+
+    assert response.status_code == 400
+    page_html = response.content.decode()
+    assert [unescape(e) for e in field_errors(page_html, "file")] == [
+        UNREADABLE_UPLOAD_MESSAGE]
+    assert 'class="form product-form"' in page_html and "<nav" in page_html  # the site's page
+    assert Product.objects.count() == 1
+    product.refresh_from_db()
+    assert (product.file.name, product.file_name, product.updated_at) == before
+    # (Other xdist workers share the storage root: look for this upload only.)
+    assert not [name for name in stored_files() - files_before if "/qqqqqqqq" in name]
+
+
+def test_the_product_form_still_checks_csrf(seller):
+    client = sellers_client(seller)
+
+    refused = client.post(CREATE_URL, {**form_data(action="publish"), "file": upload()})
+
+    assert refused.status_code == 403
+    assert not Product.objects.exists()
+    token = csrf_token(client.get(CREATE_URL).content.decode())
+    accepted = client.post(CREATE_URL, {**form_data(action="publish"),
+                                        "csrfmiddlewaretoken": token, "file": upload()})
+    assert accepted.status_code == 302
+    assert Product.objects.get().file_name == "guide.pdf"
 
 
 def test_core_refuses_empty_uploads():

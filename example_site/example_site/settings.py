@@ -182,8 +182,8 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Tasks are acknowledged late and handed back when their worker dies: core's
+# defaults (marketplace_core.celery_app), so nothing to set here.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # beat remembers when each periodic task last ran here (losing it only restarts the intervals).
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -222,6 +222,8 @@ _SMTP = {
     "username": env("EMAIL_HOST_USER"),
     "password": env("EMAIL_HOST_PASSWORD"),
     "use_tls": env_bool("EMAIL_USE_TLS", True),
+    # Bounds a stalled SMTP exchange (core's email tasks hold a transaction meanwhile).
+    "timeout": int(env("EMAIL_TIMEOUT", "30")),
 }
 _EMAIL_BACKEND = "django.core.mail.backends." + ("smtp" if _SMTP["host"] else "console") + \
     ".EmailBackend"
@@ -236,6 +238,7 @@ else:
     EMAIL_HOST_USER = _SMTP["username"]
     EMAIL_HOST_PASSWORD = _SMTP["password"]
     EMAIL_USE_TLS = _SMTP["use_tls"]
+    EMAIL_TIMEOUT = _SMTP["timeout"]
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Marketplace <noreply@localhost>")
 
 # --- production hardening (manage.py check --deploy is clean with DJANGO_ENV=production) --

@@ -18,6 +18,7 @@ from marketplace_core.models import (
     Product,
     PurchasedProduct,
     Refund,
+    SentEmail,
     User,
     WebhookDelivery,
 )
@@ -104,3 +105,13 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 @admin.register(Download)
 class DownloadAdmin(ReadOnlyAdmin):
     list_display = ("purchase", "created_at", "ip_address")
+
+
+@admin.register(SentEmail)
+class SentEmailAdmin(ReadOnlyAdmin):
+    list_display = ("key", "sent_at")
+    search_fields = ("key",)
+
+
+# The maintenance switch registers its own admin (one row, saved through its service).
+import marketplace_core.maintenance.admin  # noqa: E402, F401

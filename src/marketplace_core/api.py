@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Router, Schema
 from ninja.errors import HttpError
 
 from marketplace_core import __version__
+from marketplace_core.plugins.manager import get_plugin_manager
 
 _lock = threading.Lock()
 _api: NinjaAPI | None = None
@@ -44,8 +45,6 @@ def get_api() -> NinjaAPI:
     global _api
     with _lock:
         if _api is None:
-            from marketplace_core.plugins.manager import get_plugin_manager
-
             api = NinjaAPI(title="Marketplace API", version=__version__, urls_namespace="api")
             api.add_router("/core/", _core_router())
             for group in get_plugin_manager().hook.register_api_routers():

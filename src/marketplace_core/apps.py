@@ -32,15 +32,13 @@ class MarketplaceCoreConfig(AppConfig):
 
 def _on_setting_changed(setting: str, **kwargs: Any) -> None:
     """Keep cached plugin state in step with ``override_settings`` in tests."""
-    if setting in ("CACHES", "MARKETPLACE"):
-        from marketplace_core.maintenance.state import forget_runtime_flag
-
-        forget_runtime_flag()
     if setting != "MARKETPLACE":
         return
     from marketplace_core.conf import conf
     from marketplace_core.plugins import manager, registry
     from marketplace_core.plugins.loading import load_plugins
+    from marketplace_core.storage.backends import reset_product_storage
 
     manager.install(load_plugins(conf.raw.get("PLUGINS", [])))
     registry.clear()
+    reset_product_storage()  # STORAGE_BACKEND may name another backend now

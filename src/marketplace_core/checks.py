@@ -238,22 +238,17 @@ def check_notifications(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
 @register(Tags.compatibility, Tags.security)
 def check_plugin_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Collect ``check_configuration`` results from every enabled plugin."""
-    from marketplace_core.plugins.manager import call_impl, implementations
+    from marketplace_core.plugins.manager import call
 
-    messages: list[CheckMessage] = []
-    # One implementation at a time, so a crashing check is reported against its
-    # plugin instead of aborting `manage.py check` with a traceback.
-    for impl in implementations("check_configuration"):
-        try:
-            messages.extend(
-                call_impl(impl, "check_configuration", {"app_configs": app_configs}) or []
-            )
-        except Exception as exc:
-            messages.append(
-                Error(
-                    f"Plugin {impl.plugin_name!r}: its configuration check crashed: "
-                    f"{type(exc).__name__}: {exc}",
-                    id="marketplace_core.E009",
-                )
-            )
+    # Failures isolated, so a crashing check is reported against its plugin
+    # instead of aborting `manage.py check` with a traceback.
+    checked = call("check_configuration", {"app_configs": app_configs}, isolate=True)
+    messages: list[CheckMessage] = [message for group in checked.result for message in group]
+    messages.extend(
+        Error(
+            f"Plugin {plugin!r}: its configuration check crashed: {type(exc).__name__}: {exc}",
+            id="marketplace_core.E009",
+        )
+        for plugin, exc in checked.failures
+    )
     return messages

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from marketplace_core.conf import conf
+from marketplace_core.plugins.manager import get_plugin_manager
 from marketplace_core.plugins.types import NavItem
 
 
@@ -21,8 +22,6 @@ class Navigation:
         if area.startswith("_"):
             raise AttributeError(area)
         if area not in self._cache:
-            from marketplace_core.plugins.manager import get_plugin_manager
-
             groups = get_plugin_manager().hook.nav_items(request=self._request, area=area)
             items = [item for group in groups for item in (group or [])]
             self._cache[area] = sorted(items, key=lambda item: (item.order, item.label))

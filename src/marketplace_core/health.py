@@ -5,7 +5,8 @@ part cannot be reached); the body names every failing part in ``failing``:
 
 - ``{"status": "ok", "failing": []}`` with 200: every part answers;
 - ``"degraded"`` with 200: only parts the pages can do without fail (the cache:
-  pages, logins and redirects still answer, with per-process rate limits);
+  pages, logins and redirects still answer, with per-process rate limits; the
+  file store: only uploads and downloads are refused, with a clear message);
 - ``"unhealthy"`` with 503: an :data:`ESSENTIAL` part fails (the database), so
   a load balancer should stop sending requests here.
 """
@@ -21,6 +22,7 @@ from django.views.decorators.cache import never_cache
 
 from marketplace_core.maintenance.decorators import maintenance_exempt
 from marketplace_core.maintenance.state import is_enabled
+from marketplace_core.plugins.registry import storage_backend
 
 
 def _database() -> None:
@@ -32,8 +34,15 @@ def _cache() -> None:
     cache.get("marketplace_core:health")
 
 
+def _storage() -> None:
+    # The backend keeps it cheap: StorageBackend.check_health caches network answers.
+    storage_backend().check_health()
+
+
 #: Part name -> probe, in the order they are reported.
-PROBES: dict[str, Callable[[], None]] = {"database": _database, "cache": _cache}
+PROBES: dict[str, Callable[[], None]] = {
+    "database": _database, "cache": _cache, "storage": _storage,
+}
 
 #: Parts without which no page works: when one fails the answer is 503.
 ESSENTIAL = frozenset({"database"})

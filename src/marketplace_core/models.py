@@ -1,7 +1,9 @@
 """Model registry of the ``marketplace_core`` app: the models live in subpackages."""
 
 from marketplace_core.accounts.models import Role, User
+from marketplace_core.accounts.sent_emails import SentEmail
 from marketplace_core.catalog.models import Category, Product
+from marketplace_core.maintenance.models import MaintenanceState
 from marketplace_core.ownership.models import (
     Dispute,
     Download,
@@ -16,12 +18,14 @@ __all__ = [
     "Category",
     "Dispute",
     "Download",
+    "MaintenanceState",
     "Order",
     "Payment",
     "Product",
     "PurchasedProduct",
     "Refund",
     "Role",
+    "SentEmail",
     "User",
     "WebhookDelivery",
 ]

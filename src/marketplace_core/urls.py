@@ -22,6 +22,7 @@ from marketplace_core.health import health
 from marketplace_core.panels import urls as panel_urls
 from marketplace_core.payments import dummy_views
 from marketplace_core.payments import views as payment_views
+from marketplace_core.plugins.manager import call, enabled_plugins
 from marketplace_core.storage import views as storage_views
 
 app_patterns: list[URLPattern | URLResolver] = [
@@ -76,22 +77,16 @@ def plugin_urlpatterns() -> list[URLResolver]:
     Plugins are mounted in settings order under ``<url_prefix>/`` (the site root
     when ``url_prefix`` is ``""``), with the plugin's name as URL namespace.
     """
-    from marketplace_core.plugins.manager import call_impl, enabled_plugins, implementations
-
     prefixes = {info.name: info.mount_prefix for info in enabled_plugins()}
     resolvers: list[URLResolver] = []
-    for impl in implementations("register_urlpatterns"):
-        patterns = cast(
-            "list[URLPattern | URLResolver]", call_impl(impl, "register_urlpatterns", {}) or []
-        )
+    for plugin, answer in call("register_urlpatterns", {}).answers:
+        patterns = cast("list[URLPattern | URLResolver]", answer or [])
         if not patterns:
             continue
-        prefix = prefixes.get(impl.plugin_name, impl.plugin_name)
+        prefix = prefixes.get(plugin, plugin)
         # An empty prefix mounts at the site root ("" not "/", which would give "//page").
         route = f"{prefix}/" if prefix else ""
-        resolvers.append(
-            path(route, include((patterns, impl.plugin_name), namespace=impl.plugin_name))
-        )
+        resolvers.append(path(route, include((patterns, plugin), namespace=plugin)))
     return resolvers
 
 

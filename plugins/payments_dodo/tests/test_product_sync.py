@@ -13,8 +13,8 @@ import html
 from collections.abc import Iterator
 
 import pytest
-from celery import current_app
 from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 from marketplace_payments_dodo.models import DodoProduct
 from marketplace_payments_dodo.sync import sync_status, sync_statuses
@@ -28,11 +28,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.by_database]
 @pytest.fixture
 def eager_retries() -> Iterator[None]:
     """Let an in-process task retry (Celery re-raises the retry when eager errors propagate)."""
-    conf = current_app.conf
-    saved = conf.task_eager_propagates
-    conf.task_eager_propagates = False
-    yield
-    conf.task_eager_propagates = saved
+    # Through Django's setting: before Celery 5.7, app.conf.task_eager_propagates = False
+    # does not override CELERY_TASK_EAGER_PROPAGATES read from the settings.
+    with override_settings(CELERY_TASK_EAGER_PROPAGATES=False):
+        yield
 
 
 def save_as_seller(product, *, created: bool = False, capture=None) -> None:

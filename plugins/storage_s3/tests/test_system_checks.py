@@ -159,6 +159,27 @@ def test_e014_accepts_one_to_thirty_two():
         assert ids_with(UPLOAD_CONCURRENCY=concurrency) == set()
 
 
+@pytest.mark.parametrize(("key", "value"), [
+    ("CONNECT_TIMEOUT", 0), ("CONNECT_TIMEOUT", -1), ("CONNECT_TIMEOUT", "5"),
+    ("READ_TIMEOUT", 301), ("READ_TIMEOUT", True), ("READ_TIMEOUT", 0.0),
+])
+def test_e015_timeouts_are_seconds_up_to_five_minutes(key, value):
+    assert ids_with(**{key: value}) == {"storage_s3.E015"}
+
+
+def test_e015_accepts_whole_and_fractional_seconds():
+    assert ids_with(CONNECT_TIMEOUT=0.5, READ_TIMEOUT=300) == set()
+
+
+@pytest.mark.parametrize("attempts", [0, 11, "3", 1.5, True])
+def test_e016_max_attempts(attempts):
+    assert ids_with(MAX_ATTEMPTS=attempts) == {"storage_s3.E016"}
+
+
+def test_e016_accepts_one_to_ten():
+    assert ids_with(MAX_ATTEMPTS=1) == ids_with(MAX_ATTEMPTS=10) == set()
+
+
 def test_w001_no_credentials_anywhere(monkeypatch, tmp_path):
     assert "storage_s3.W001" not in ids_with()  # the test server's keys are in the environment
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):

@@ -13,7 +13,7 @@ from marketplace_support.models import SupportRequest
 from marketplace_core import hookimpl
 from marketplace_core.celery_app import create_celery_app
 from marketplace_core.ownership.models import PurchasedProduct
-from marketplace_core.plugins.manager import get_plugin_manager
+from marketplace_core.plugins.manager import get_plugin_manager, register
 from tests.helpers import buy
 
 create_celery_app("tests")
@@ -95,7 +95,7 @@ class EventListener:
 def listener() -> Iterator[EventListener]:
     pm = get_plugin_manager()
     recorder = EventListener()
-    pm.register(recorder, name="test_listener")
+    register(pm, recorder, "test_listener")
     try:
         yield recorder
     finally:

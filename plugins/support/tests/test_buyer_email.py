@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import django
 import pytest
 from django.urls import reverse
 from marketplace_support.models import SupportRequest
 from marketplace_support.tasks import email_buyer
+
+from marketplace_core.testing.settings import use_email_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -99,25 +100,14 @@ def test_the_email_task_sends_once_however_often_it_runs(
     assert len(mailoutbox) == 1
 
 
-def use_mailer(settings: Any, backend: str, **options: Any) -> None:
-    """Switch the default email backend: ``MAILERS`` from Django 6.1, else ``EMAIL_*``."""
-    path = f"django.core.mail.backends.{backend}.EmailBackend"
-    if django.VERSION >= (6, 1):
-        settings.MAILERS = {"default": {"BACKEND": path, "OPTIONS": options}}
-        return
-    settings.EMAIL_BACKEND = path
-    for name, value in options.items():
-        setattr(settings, f"EMAIL_{name.upper()}", value)
-
-
 def test_a_failed_send_is_retried_and_then_sent(
     open_request: Any, mailoutbox: Any, settings: Any
 ) -> None:
     support_request = open_request("in_progress", version=1)
-    use_mailer(settings, "smtp", host="127.0.0.1", port=9)  # nothing listens: refused
+    use_email_backend(settings, "smtp", host="127.0.0.1", port=9)  # nothing listens: refused
     with pytest.raises(OSError):
         email_buyer.run(support_request.pk, 1, "")
     assert SupportRequest.objects.get(pk=support_request.pk).notified_version == 0
-    use_mailer(settings, "locmem")
+    use_email_backend(settings, "locmem")
     assert email_buyer.run(support_request.pk, 1, "") is True
     assert len(mailoutbox) == 1

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from marketplace_core.plugins.manager import get_plugin_manager
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
@@ -15,8 +17,6 @@ if TYPE_CHECKING:
 
 def home_url(user: User) -> str:
     """The landing page for ``user`` as decided by the ``resolve_home_url`` hook."""
-    from marketplace_core.plugins.manager import get_plugin_manager
-
     url = get_plugin_manager().hook.resolve_home_url(user=user)
     return url or reverse("marketplace:home")
 

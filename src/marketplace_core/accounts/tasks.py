@@ -1,9 +1,11 @@
 """Celery tasks that send account emails.
 
 Each is enqueued on commit by :mod:`.services` and looks everything up again
-when they run, so they are safe to run late or twice: a verified address gets no
-verification email, and a delivery that already went out is not repeated when
-the broker redelivers the task. Temporary SMTP failures are retried with backoff.
+when it runs, so they are safe to run late or twice: a verified address gets no
+verification email, and each task sends its email once
+(:func:`~marketplace_core.accounts.sent_emails.send_once`), also when the broker
+delivers it again because its worker died. Temporary SMTP failures are retried
+with backoff.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from __future__ import annotations
 import smtplib
 
 from celery import shared_task
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from marketplace_core.accounts.emails import absolute_url, send_account_email
 from marketplace_core.accounts.models import User, UserManager
+from marketplace_core.accounts.sent_emails import send_once, task_key
 from marketplace_core.accounts.tokens import (
     email_verification_tokens,
     password_reset_tokens,
@@ -26,16 +28,6 @@ from marketplace_core.accounts.tokens import (
 )
 
 _RETRY_ON = (smtplib.SMTPException, ConnectionError, TimeoutError)
-_SENT_TTL = 24 * 3600
-
-
-def _already_sent(task_id: str | None) -> bool:
-    return bool(task_id) and cache.get(f"marketplace:account-email-sent:{task_id}") is not None
-
-
-def _mark_sent(task_id: str | None) -> None:
-    if task_id:
-        cache.set(f"marketplace:account-email-sent:{task_id}", 1, timeout=_SENT_TTL)
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=_RETRY_ON, retry_backoff=True,
@@ -43,16 +35,15 @@ def _mark_sent(task_id: str | None) -> None:
 def send_verification_email(self, user_id: int, base_url: str) -> bool:  # type: ignore[no-untyped-def]
     """Email ``user_id`` a fresh verification link; ``False`` when nothing was sent."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or user.email_verified or _already_sent(self.request.id):
+    if user is None or user.email_verified:
         return False
     token = email_verification_tokens.make(user)
     link = absolute_url(base_url, reverse("marketplace:verify_email", kwargs={"token": token}))
-    send_account_email("verify_email", user.email, {
-        "user": user, "link": link, "base_url": base_url,
-        "valid_hours": verification_link_hours(),
-    })
-    _mark_sent(self.request.id)
-    return True
+    return send_once(task_key(self.name, self.request.id), lambda: send_account_email(
+        "verify_email", user.email, {
+            "user": user, "link": link, "base_url": base_url,
+            "valid_hours": verification_link_hours(),
+        }))
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=_RETRY_ON, retry_backoff=True,
@@ -64,18 +55,17 @@ def send_password_reset_email(self, email: str, base_url: str) -> bool:  # type:
     exists; only this task looks it up.
     """
     user = User.objects.filter(email=UserManager.normalize_email(email), is_active=True).first()
-    if user is None or not user.has_usable_password() or _already_sent(self.request.id):
+    if user is None or not user.has_usable_password():
         return False
     path = reverse("marketplace:password_reset_confirm", kwargs={
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": password_reset_tokens.make_token(user),
     })
-    send_account_email("password_reset", user.email, {
-        "user": user, "link": absolute_url(base_url, path), "base_url": base_url,
-        "valid_minutes": reset_link_minutes(),
-    })
-    _mark_sent(self.request.id)
-    return True
+    return send_once(task_key(self.name, self.request.id), lambda: send_account_email(
+        "password_reset", user.email, {
+            "user": user, "link": absolute_url(base_url, path), "base_url": base_url,
+            "valid_minutes": reset_link_minutes(),
+        }))
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=_RETRY_ON, retry_backoff=True,
@@ -89,12 +79,11 @@ def send_registration_attempt_email(self, email: str, base_url: str) -> bool:  #
     # iexact: registration also treats rows stored before emails were lowercased as taken.
     user = User.objects.filter(email__iexact=UserManager.normalize_email(email),
                                is_active=True).first()
-    if user is None or _already_sent(self.request.id):
+    if user is None:
         return False
-    send_account_email("registration_attempt", user.email, {
-        "user": user, "base_url": base_url,
-        "login_link": absolute_url(base_url, reverse("marketplace:login")),
-        "reset_link": absolute_url(base_url, reverse("marketplace:password_reset")),
-    })
-    _mark_sent(self.request.id)
-    return True
+    return send_once(task_key(self.name, self.request.id), lambda: send_account_email(
+        "registration_attempt", user.email, {
+            "user": user, "base_url": base_url,
+            "login_link": absolute_url(base_url, reverse("marketplace:login")),
+            "reset_link": absolute_url(base_url, reverse("marketplace:password_reset")),
+        }))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from marketplace_core.analytics.months import month_label
 from marketplace_core.analytics.sales import SellerSummary
 from marketplace_core.money import to_decimal
+from marketplace_core.plugins.manager import call_each
 from marketplace_core.plugins.types import DashboardSeries, SeriesPoint
 
 if TYPE_CHECKING:
@@ -54,11 +55,9 @@ def sales_series(summary: SellerSummary) -> DashboardSeries:
 
 def plugin_series(seller: User, period: str) -> list[DashboardSeries]:
     """Series from every plugin's ``dashboard_series``, in plugin order; failures left out."""
-    from marketplace_core.plugins.manager import call_each
-
     answers = call_each("dashboard_series", {"seller": seller, "period": period},
                         logger=logger, failing="to give dashboard series")
-    return [series for answer in answers.results for series in answer or []]
+    return [series for answer in answers.result for series in answer]
 
 
 def dashboard_series(

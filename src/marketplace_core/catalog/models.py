@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-import uuid
 from pathlib import PurePath
 from typing import Any
 
@@ -14,11 +13,16 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.money import CURRENCY_RE, format_money, validate_currency
-from marketplace_core.storage.backends import product_storage
+from marketplace_core.storage.backends import product_file_key, product_storage
+from marketplace_core.storage.uploads import truncate_utf8, utf8_length
+
+#: A buyer's file name travels percent-encoded in Content-Disposition (and, for
+#: presigned links, encoded once more in the redirect's Location): this bound
+#: keeps that header within the 4 KiB a proxy buffers by default.
+MAX_DISPLAY_NAME_BYTES = 300
 
 
 class Category(models.Model):
@@ -50,22 +54,24 @@ class Category(models.Model):
 def display_file_name(name: str) -> str:
     """The name a buyer's browser saves the file under: the seller's own file
     name (spaces, accents and brackets kept), without any folder, control
-    characters or surrounding blanks, in NFC, at most 200 characters."""
+    characters or surrounding blanks, in NFC, at most 200 characters and
+    :data:`MAX_DISPLAY_NAME_BYTES` UTF-8 bytes, keeping an extension of up to 16."""
     base = PurePath(name.replace("\\", "/")).name
     cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     cleaned = unicodedata.normalize("NFC", cleaned).strip().strip(".") or "file"
-    if len(cleaned) > 200:
+    if len(cleaned) > 200 or utf8_length(cleaned) > MAX_DISPLAY_NAME_BYTES:
         stem, dot, extension = cleaned.rpartition(".")
-        keep = extension if dot and len(extension) <= 16 else ""
-        cleaned = (stem if keep else cleaned)[: 200 - len(keep) - 1].rstrip() + (
-            f".{keep}" if keep else "")
+        suffix = f".{extension}" if dot and len(extension) <= 16 else ""
+        body = (stem if suffix else cleaned)[: 200 - len(suffix)]
+        budget = MAX_DISPLAY_NAME_BYTES - utf8_length(suffix)
+        cleaned = truncate_utf8(body, budget).rstrip() + suffix
     return cleaned
 
 
 def product_file_path(instance: Product, filename: str) -> str:
-    """An unguessable storage key that keeps a sanitized original file name."""
-    name = get_valid_filename(PurePath(filename).name) or "file"
-    return f"products/{uuid.uuid4().hex}/{name}"
+    """An unguessable storage key that keeps a sanitized original file name,
+    short enough for the configured store (:func:`product_file_key`)."""
+    return product_file_key(filename)
 
 
 class ProductQuerySet(models.QuerySet["Product"]):
@@ -119,7 +125,8 @@ class Product(models.Model):
     file_updated_at = models.DateTimeField(null=True, blank=True)
     cover_image = models.FileField(_("cover image"), upload_to="covers/", blank=True)
     #: The names of the product's categories, one per line: denormalized so that the
-    #: full-text index covers them (kept current by ``catalog.search_document``).
+    #: full-text index covers them (kept current by ``catalog.search_document``; see
+    #: :func:`category_names_by_product`).
     category_names = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -139,9 +146,8 @@ class Product(models.Model):
         update_fields = kwargs.get("update_fields")
         writes_names = update_fields is None or "category_names" in update_fields
         if writes_names and not self._state.adding and self.pk is not None:
-            from marketplace_core.catalog.search_document import category_names_of
-
-            self.category_names = category_names_of(self.pk, using=kwargs.get("using"))
+            using = kwargs.get("using")
+            self.category_names = category_names_by_product(self.pk, using=using)[self.pk]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -170,3 +176,23 @@ class Product(models.Model):
         self.file_name = display_file_name(original_name or getattr(uploaded, "name", "") or "")
         self.file_size = getattr(uploaded, "size", None)
         self.file_updated_at = timezone.now()
+
+
+#: Between two category names in ``Product.category_names``.
+CATEGORY_NAMES_SEPARATOR = "\n"
+
+
+def category_names_by_product(*product_ids: int, using: str | None = None) -> dict[int, str]:
+    """``{product id: its category names as Product.category_names stores them}``
+    for each id, in one query (names sorted, one per line)."""
+    ids = set(product_ids)
+    names: dict[int, list[str]] = {pk: [] for pk in ids}
+    rows = (
+        Product.categories.through.objects.using(using or "default")
+        .filter(product_id__in=ids)
+        .order_by("category__name", "category_id")
+        .values_list("product_id", "category__name")
+    )
+    for product_id, name in rows:
+        names[product_id].append(name)
+    return {pk: CATEGORY_NAMES_SEPARATOR.join(values) for pk, values in names.items()}

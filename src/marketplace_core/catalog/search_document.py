@@ -18,54 +18,25 @@ from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-SEPARATOR = "\n"
-
-
-def _models() -> tuple[Any, Any, Any]:
-    from marketplace_core.catalog.models import Category, Product
-
-    return Product, Category, Product.categories.through
-
-
-def category_names_of(product_id: int, *, using: str | None = None) -> str:
-    """The stored form of ``product_id``'s category names (one query)."""
-    return names_by_product([product_id], using=using)[product_id]
-
-
-def names_by_product(product_ids: Iterable[int], *, using: str | None = None) -> dict[int, str]:
-    """``{product id: category names}`` for each id, in one query."""
-    _, _, through = _models()
-    ids = set(product_ids)
-    names: dict[int, list[str]] = {pk: [] for pk in ids}
-    rows = (
-        through.objects.using(using or "default")
-        .filter(product_id__in=ids)
-        .order_by("category__name", "category_id")
-        .values_list("product_id", "category__name")
-    )
-    for product_id, name in rows:
-        names[product_id].append(name)
-    return {pk: SEPARATOR.join(values) for pk, values in names.items()}
+from marketplace_core.catalog.models import Category, Product, category_names_by_product
 
 
 def refresh_category_names(product_ids: Iterable[int], *, using: str | None = None) -> None:
     """Rewrite ``category_names`` of the given products from their categories (two queries)."""
-    product_model, _, _ = _models()
     ids = {pk for pk in product_ids if pk is not None}
     if not ids:
         return
     db = using or "default"
     updated = [
-        product_model(pk=pk, category_names=names)
-        for pk, names in names_by_product(ids, using=db).items()
+        Product(pk=pk, category_names=names)
+        for pk, names in category_names_by_product(*ids, using=db).items()
     ]
-    product_model.objects.using(db).bulk_update(updated, ["category_names"])
+    Product.objects.using(db).bulk_update(updated, ["category_names"])
 
 
 def _product_ids_of_category(category: Any, using: str) -> list[int]:
-    _, _, through = _models()
     return list(
-        through.objects.using(using).filter(category_id=category.pk)
+        Product.categories.through.objects.using(using).filter(category_id=category.pk)
         .values_list("product_id", flat=True)
     )
 
@@ -81,9 +52,8 @@ def _on_categories_changed(sender: Any, instance: Any, action: str, reverse: boo
     if not reverse:
         if action != "post_clear" and not pk_set:
             return  # nothing was added or removed
-        product_model, _, _ = _models()
-        names = category_names_of(instance.pk, using=using)
-        product_model.objects.using(using).filter(pk=instance.pk).update(category_names=names)
+        names = category_names_by_product(instance.pk, using=using)[instance.pk]
+        Product.objects.using(using).filter(pk=instance.pk).update(category_names=names)
         # Keep the caller's instance current too (a later save() re-reads anyway).
         instance.category_names = names
     elif action == "post_clear":
@@ -114,14 +84,13 @@ def _after_category_deleted(sender: Any, instance: Any, using: str, **kwargs: An
 
 def connect_signals() -> None:
     """Connect the receivers (idempotent: each has a ``dispatch_uid``)."""
-    _, category_model, through = _models()
-    m2m_changed.connect(_on_categories_changed, sender=through,
+    m2m_changed.connect(_on_categories_changed, sender=Product.categories.through,
                         dispatch_uid="marketplace_core.catalog.category_names.m2m")
-    post_save.connect(_on_category_saved, sender=category_model,
+    post_save.connect(_on_category_saved, sender=Category,
                       dispatch_uid="marketplace_core.catalog.category_names.saved")
-    pre_delete.connect(_before_category_deleted, sender=category_model,
+    pre_delete.connect(_before_category_deleted, sender=Category,
                        dispatch_uid="marketplace_core.catalog.category_names.pre_delete")
-    post_delete.connect(_after_category_deleted, sender=category_model,
+    post_delete.connect(_after_category_deleted, sender=Category,
                         dispatch_uid="marketplace_core.catalog.category_names.post_delete")
     _connect_sqlite_index_repair()
 

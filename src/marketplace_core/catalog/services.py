@@ -33,7 +33,11 @@ from marketplace_core.catalog.models import Category, Product
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.models import Order, PurchasedProduct
 from marketplace_core.plugins.events import emit
-from marketplace_core.storage.backends import download_link_ttl, product_storage
+from marketplace_core.storage.backends import (
+    StorageUnavailable,
+    download_link_ttl,
+    product_storage,
+)
 
 if TYPE_CHECKING:
     from marketplace_core.accounts.models import User
@@ -41,6 +45,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger("marketplace_core.catalog")
 
 _SLUG_MAX = Product._meta.get_field("slug").max_length or 220
+
+#: What ``Product.set_file`` changes.
+_FILE_FIELDS = ("file", "file_name", "file_size", "file_updated_at")
+
+STORAGE_UNAVAILABLE_MESSAGE = (
+    "The file store cannot be reached right now, so nothing was saved. "
+    "Please try again in a minute (choose the file again)."
+)
 
 
 # -------------------------------------------------------------------------
@@ -145,7 +157,8 @@ def save_product(
     ``File``) replaces its deliverable when given, stored under
     ``upload.name``. An empty slug is made from the title. Raises
     :class:`Rejected` (``not_owner``, ``foreign_category``, ``file_required``,
-    ``slug_taken``); nothing is changed then.
+    ``slug_taken``, and ``storage_unavailable`` when the file store cannot be
+    reached); nothing is changed then: no row, no stored file.
     """
     created = product._state.adding
     if created:
@@ -160,6 +173,7 @@ def save_product(
         product.slug = unique_product_slug(product.title, exclude_pk=product.pk)
     product.status = Product.Status.PUBLISHED if publish else Product.Status.DRAFT
     replaced = product.file.name if (upload is not None and product.file) else None
+    current_file = {field: getattr(product, field) for field in _FILE_FIELDS}
     try:
         with transaction.atomic():
             if upload is not None:
@@ -186,11 +200,18 @@ def save_product(
             _discard(stored)
         if created:  # the row was rolled back: keep the instance unsaved
             _forget_unsaved(product)
+        else:  # the page shown next names the file buyers still get
+            for field, value in current_file.items():
+                setattr(product, field, value)
         if isinstance(exc, IntegrityError) and (
             Product.objects.filter(slug=product.slug).exclude(pk=product.pk).exists()
         ):
             raise Rejected("Another product already uses this address.",
                            code="slug_taken") from exc
+        if isinstance(exc, StorageUnavailable):
+            logger.warning("File store unreachable; product %s not saved: %s",
+                           product.slug, exc)
+            raise Rejected(STORAGE_UNAVAILABLE_MESSAGE, code="storage_unavailable") from exc
         raise
     return product
 

@@ -1,14 +1,19 @@
 """``UnderConstructionMiddleware``: serve a maintenance page while the site is down.
 
 Place it after ``AuthenticationMiddleware`` (staff users pass). When off it
-costs one cache read per request and never a database query: it touches
-neither the session nor ``request.user``.
+costs no cache read and at most one database query per process per second
+(:mod:`~marketplace_core.maintenance.state`); it touches neither the session
+nor ``request.user``.
 
 When on, a request passes if
 
 - it is for a static file (a path under ``STATIC_URL``),
 - it resolves to a view marked ``@maintenance_exempt`` (payment webhooks, the
   health endpoint),
+- it resolves to a sign-in page: core's ``marketplace:login`` or the login of
+  any admin site, so staff can sign in while the site is closed (anyone may see
+  and post the form; a user who is not staff still gets the maintenance page
+  on every other URL afterwards),
 - it carries the secret ``?maintenance_bypass=<secret>`` (compared in constant
   time); the response then sets a signed cookie so the following pages pass,
 - it carries that cookie, signed for the *current* secret (rotating the secret
@@ -18,7 +23,8 @@ When on, a request passes if
 
 Everyone else gets the maintenance page with status 503 and ``Retry-After``,
 whatever the URL: the decision is taken before the view (and before CSRF
-checks, unknown URLs or login redirects) could answer differently.
+checks, unknown URLs or login redirects) could answer differently. The page
+shows the message stored with the run-time switch, if any.
 """
 
 from __future__ import annotations
@@ -31,16 +37,19 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, ResolverMatch, resolve
 
 from marketplace_core.conf import conf
-from marketplace_core.maintenance.state import is_enabled
+from marketplace_core.maintenance.state import is_enabled, runtime_state
 
 BYPASS_PARAM = "maintenance_bypass"
 BYPASS_COOKIE = "marketplace_maintenance_bypass"
 BYPASS_SALT = "marketplace_core.maintenance_bypass"
 #: How long a bypass cookie lets its holder through, in seconds.
 BYPASS_COOKIE_AGE = 12 * 3600
+#: Apps whose ``login`` URL stays reachable, so staff can sign in: core's and
+#: every ``AdminSite``'s (their app name is always ``admin``).
+SIGN_IN_APPS = (["marketplace"], ["admin"])
 
 
 class UnderConstructionMiddleware:
@@ -96,7 +105,11 @@ def _is_exempt_view(request: HttpRequest) -> bool:
         match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
     except Resolver404:
         return False
-    return bool(getattr(match.func, "maintenance_exempt", False))
+    return bool(getattr(match.func, "maintenance_exempt", False)) or _is_sign_in(match)
+
+
+def _is_sign_in(match: ResolverMatch) -> bool:
+    return match.url_name == "login" and match.app_names in SIGN_IN_APPS
 
 
 def _secret_matches(given: str) -> bool:
@@ -126,7 +139,9 @@ def _cookie_value() -> str:
 def maintenance_response(request: HttpRequest) -> HttpResponse:
     """The 503 maintenance page, with ``Retry-After`` and never cached."""
     html = render_to_string(
-        "marketplace_core/maintenance.html", {"site_name": conf.SITE_NAME}, request=None
+        "marketplace_core/maintenance.html",
+        {"site_name": conf.SITE_NAME, "message": runtime_state().message},
+        request=None,
     )
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(conf.MAINTENANCE_RETRY_AFTER)

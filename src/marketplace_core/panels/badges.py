@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from marketplace_core.plugins.manager import call_each
 from marketplace_core.plugins.types import ProductBadge
 
 if TYPE_CHECKING:
@@ -49,15 +50,13 @@ def seller_product_badges(request: HttpRequest, products: Sequence[Product]
     One call per plugin for the whole page. A plugin that raises is logged and
     left out; badges naming a product not on the page are dropped.
     """
-    from marketplace_core.plugins.manager import call_each
-
     by_product: dict[int, list[ProductBadge]] = {product.pk: [] for product in products}
     if not by_product:
         return by_product
     kwargs = {"request": request, "products": list(products)}
     answers = call_each("seller_product_badges", kwargs, logger=logger,
                         failing="to give product badges")
-    for badges in answers.results:
+    for badges in answers.result:
         for badge in badges or []:
             if badge.product_id in by_product:
                 by_product[badge.product_id].append(badge)

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from marketplace_core.panels.badges import is_recently_updated
+from marketplace_core.plugins.manager import call_each
 from marketplace_core.plugins.types import ProductAction
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
-    from pluggy import HookImpl
 
     from marketplace_core.catalog.models import Product
     from marketplace_core.ownership.models import PurchasedProduct
@@ -38,21 +38,17 @@ class OwnedProduct:
         return self.purchase.product
 
 
-def product_actions(request: HttpRequest, purchase: PurchasedProduct, *,
-                    impls: Iterable[HookImpl] | None = None) -> list[ProductAction]:
+def product_actions(request: HttpRequest, purchase: PurchasedProduct) -> list[ProductAction]:
     """Every plugin's ``product_actions`` for ``purchase``, sorted by ``order`` then label.
 
-    ``impls`` are the hook's implementations when the caller looked them up
-    already (once for a whole page). A plugin that raises is logged and left
-    out: the buyer still sees the product and its Download button.
+    A plugin that raises is logged and left out: the buyer still sees the
+    product and its Download button.
     """
-    from marketplace_core.plugins.manager import call_each
-
     kwargs = {"request": request, "product": purchase.product, "purchase": purchase}
     answers = call_each("product_actions", kwargs, logger=logger,
-                        failing="to give product actions", impls=impls)
+                        failing="to give product actions")
     actions: list[ProductAction] = []
-    for answer in answers.results:
+    for answer in answers.result:
         if isinstance(answer, list | tuple):
             actions.extend(answer)
         elif answer is not None:  # a plugin's bug must not break the buyer's page
@@ -63,16 +59,13 @@ def product_actions(request: HttpRequest, purchase: PurchasedProduct, *,
 def owned_products(request: HttpRequest, purchases: Iterable[PurchasedProduct], *,
                    now: dt.datetime | None = None) -> list[OwnedProduct]:
     """``purchases`` (with ``product`` selected) as rows of My Products."""
-    from marketplace_core.plugins.manager import implementations
-
     now = now or timezone.now()
-    impls = implementations("product_actions")  # once for the page, not per row
     return [
         OwnedProduct(
             purchase=purchase,
             updated=is_recently_updated(purchase.product.file_updated_at,
                                         since=purchase.granted_at, now=now),
-            actions=product_actions(request, purchase, impls=impls),
+            actions=product_actions(request, purchase),
         )
         for purchase in purchases
     ]

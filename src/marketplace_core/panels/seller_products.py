@@ -7,16 +7,21 @@ a 404. Saving, unpublishing and deleting go through
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import CreateView, ListView, UpdateView
 from django.views.generic.edit import ModelFormMixin
 
@@ -27,12 +32,22 @@ from marketplace_core.exceptions import Rejected
 from marketplace_core.panels.badges import is_recently_updated, seller_product_badges
 from marketplace_core.panels.mixins import SellerOwnedMixin, SellerPanelMixin
 
+logger = logging.getLogger("marketplace_core.catalog")
+
 #: Which form field a service refusal belongs to (others are shown above the form).
 _ERROR_FIELDS = {
     "slug_taken": "slug",
     "file_required": "file",
     "foreign_category": "categories",
+    "storage_unavailable": "file",
 }
+#: Refusals that are the site's fault, not the seller's: the form comes back with 503.
+_UNAVAILABLE = {"storage_unavailable"}
+
+UNREADABLE_UPLOAD_MESSAGE = (
+    "The upload could not be read, most likely because the file's name is too long. "
+    "Nothing was saved: rename the file to a shorter name and choose it again."
+)
 
 
 def _products_url() -> str:
@@ -95,9 +110,51 @@ class _ProductFormMixin(ModelFormMixin):
     form_class = ProductForm
     panel_nav_key = "seller-products"
 
+    #: Set when the POST body could not be parsed (see :meth:`dispatch`).
+    unreadable_upload = False
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        """The view, exempt from ``CsrfViewMiddleware``: :meth:`dispatch` reads
+        the body first and then makes the middleware's own check (``csrf_protect``)."""
+        return csrf_exempt(super().as_view(**initkwargs))  # type: ignore[misc]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Read the upload, then check CSRF and handle the request.
+
+        Django refuses a multipart body whose part headers pass 1 KiB
+        (``MAX_TOTAL_HEADER_SIZE``): a file name of about 900 bytes does it, and
+        the CSRF middleware, the first to read the body, would answer a bare
+        400. Read here instead, that becomes the form again with an error on
+        the file field (400, nothing saved); no CSRF check is needed to show a
+        form, and everything else goes through ``csrf_protect`` as before.
+        """
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018  (parses the body, files included)
+            except MultiPartParserError as exc:
+                logger.info("Unreadable product upload from seller %s: %s", request.user.pk, exc)
+                self.unreadable_upload = True
+                response = self.get(request, *args, **kwargs)  # type: ignore[attr-defined]
+                response.status_code = 400
+                return response
+        return csrf_protect(super().dispatch)(request, *args, **kwargs)  # type: ignore[misc]
+
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "seller": self.request.user,
-                "publish": _publishing(self.request)}
+        kwargs = {**super().get_form_kwargs(), "seller": self.request.user,
+                  "publish": _publishing(self.request)}
+        if self.unreadable_upload:
+            kwargs.pop("data", None)
+            kwargs.pop("files", None)
+        return kwargs
+
+    def get_form(self, form_class: type[ModelForm[Any]] | None = None) -> ModelForm[Any]:
+        form = super().get_form(form_class)
+        if self.unreadable_upload:
+            form.cleaned_data = {}  # add_error expects it; an unbound form has none
+            form.add_error("file", ValidationError(UNREADABLE_UPLOAD_MESSAGE,
+                                                   code="upload_unreadable"))
+        return form
 
     def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
         assert isinstance(form, ProductForm)
@@ -112,7 +169,10 @@ class _ProductFormMixin(ModelFormMixin):
             )
         except Rejected as exc:
             form.add_error(_ERROR_FIELDS.get(exc.code), exc.message)
-            return self.form_invalid(form)
+            response = self.form_invalid(form)
+            if exc.code in _UNAVAILABLE:
+                response.status_code = 503
+            return response
         state = "published" if publish else "saved as a draft"
         messages.success(self.request, f"“{product.title}” is {state}.")
         return HttpResponseRedirect(_products_url())

@@ -12,8 +12,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from marketplace_core.panels.api import build_router
+from marketplace_core.payments.dummy import DummyProvider
 from marketplace_core.plugins.markers import hookimpl
+from marketplace_core.plugins.registry import storage_backend
 from marketplace_core.plugins.types import ApiRouter, DownloadTarget, NavArea, NavItem
+from marketplace_core.storage.backends import LocalStorageBackend
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -26,22 +30,16 @@ if TYPE_CHECKING:
 
 @hookimpl
 def register_payment_providers() -> list[type[PaymentProvider]]:
-    from marketplace_core.payments.dummy import DummyProvider
-
     return [DummyProvider]
 
 
 @hookimpl
 def register_storage_backends() -> list[type[StorageBackend]]:
-    from marketplace_core.storage.backends import LocalStorageBackend
-
     return [LocalStorageBackend]
 
 
 @hookimpl
 def resolve_download(request: HttpRequest, purchase: PurchasedProduct) -> DownloadTarget:
-    from marketplace_core.plugins.registry import storage_backend
-
     return storage_backend().download_target(request, purchase)
 
 
@@ -103,7 +101,5 @@ def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
 
 @hookimpl
 def register_api_routers() -> list[ApiRouter]:
-    from marketplace_core.panels.api import build_router
-
     # SellerDashboardAPI: /api/seller/dashboard
     return [ApiRouter(prefix="seller", build=build_router, tags=["seller"])]

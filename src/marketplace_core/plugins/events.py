@@ -1,10 +1,11 @@
 """Event hooks: delivered after commit, each implementation isolated.
 
 Core services call :func:`emit` inside their transaction. Nothing is delivered
-if the transaction rolls back; once it commits, every implementation of the
-event hook is called in plugin order, and an exception in one is logged (with
-the plugin's name) without stopping the others. Deliveries are at-most-once per
-commit in-process; implementations that need durability enqueue a Celery task.
+if the transaction rolls back; once it commits, the event hook is called through
+``pm.hook`` (hook wrappers and tracing see it), every implementation in plugin
+order, and an exception in one is logged (with the plugin's name) without
+stopping the others. Deliveries are at-most-once per commit in-process;
+implementations that need durability enqueue a Celery task.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def emit(hook_name: str, *, using: str | None = None, **kwargs: Any) -> None:
 
 
 def deliver(hook_name: str, kwargs: dict[str, Any]) -> list[str]:
-    """Call every implementation of ``hook_name`` now, isolating failures.
+    """Call event hook ``hook_name`` now, each implementation isolated.
 
     Returns the names of the plugins whose implementation raised.
     """

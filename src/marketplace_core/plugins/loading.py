@@ -9,7 +9,7 @@ Django settings are configured, because ``settings.py`` calls
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint
 from typing import Any
@@ -91,47 +91,70 @@ def _raise_missing(missing_names: Iterable[str]) -> None:
     )
 
 
+def _load_failure(name: str, target: str, exc: BaseException) -> PluginLoadError:
+    return PluginLoadError(
+        f"Plugin {name!r} failed to load from {target!r}: {type(exc).__name__}: {exc}"
+    )
+
+
 def _raise_load_failure(manager: Any, entry_point: EntryPoint, exc: BaseException) -> None:
-    if isinstance(exc, PluginLoadError):
-        raise exc
-    raise PluginLoadError(
-        f"Plugin {entry_point.name!r} failed to load from {entry_point.value!r}: "
-        f"{type(exc).__name__}: {exc}"
-    ) from exc
+    """stevedore's ``on_load_failure_callback``: fail loudly, naming the plugin."""
+    raise _load_failure(entry_point.name, entry_point.value, exc) from exc
 
 
 class _PluginExtensionManager(NamedExtensionManager[PluginInfo]):
-    """stevedore's named manager, fed with entry points read just now.
+    """stevedore's named manager for one enabled plugin, fed with entry points read just now.
 
     stevedore caches a group's entry points for the life of the process (a
     class attribute keyed only by the group) and on disk under
     ``~/.cache/python-entrypoints``, keyed by ``sys.path`` mtimes rounded to
     32-bit floats (about two minutes). Both hide a plugin installed or
-    reinstalled (``pip install -e``) in the meantime, so the list is passed in.
+    reinstalled (``pip install -e``) in the meantime, so the list is passed in
+    (``list_entry_points`` is stevedore's public way to say which to load).
+    A failing import reaches ``on_load_failure_callback`` and a missing name
+    ``on_missing_entrypoints_callback``.
     """
 
-    def __init__(self, entry_points: list[EntryPoint], names: list[str]) -> None:
+    def __init__(self, entry_points: list[EntryPoint], name: str,
+                 on_missing: Callable[[Iterable[str]], None]) -> None:
         self._given_entry_points = entry_points
         super().__init__(
             namespace=ENTRY_POINT_GROUP,
-            names=names,
-            name_order=True,
+            names=[name],
             invoke_on_load=False,
             on_load_failure_callback=_raise_load_failure,
-            on_missing_entrypoints_callback=_raise_missing,
+            on_missing_entrypoints_callback=on_missing,
         )
 
     def list_entry_points(self) -> list[EntryPoint]:
         return self._given_entry_points
 
-    def _load_one_plugin(
-        self, ep: EntryPoint, invoke_on_load: bool, invoke_args: Any, invoke_kwds: Any
-    ) -> Any:
-        try:
-            return super()._load_one_plugin(ep, invoke_on_load, invoke_args, invoke_kwds)
-        except AssertionError as exc:
-            # stevedore re-raises AssertionError bare, without the plugin's name.
-            _raise_load_failure(self, ep, exc)
+
+def _load_one(entry_points: list[EntryPoint], name: str, missing: list[str]) -> PluginInfo | None:
+    """The ``PluginInfo`` of plugin ``name``, or ``None`` (and ``name`` added to
+    ``missing``) when no entry point declares it."""
+    try:
+        manager = _PluginExtensionManager(entry_points, name, missing.extend)
+    except AssertionError as exc:
+        # stevedore hands every other import failure to on_load_failure_callback but
+        # re-raises an AssertionError bare; one manager per name tells whose it is.
+        target = next(ep.value for ep in entry_points if ep.name == name)
+        raise _load_failure(name, target, exc) from exc
+    if not manager.extensions:
+        return None
+    [ext] = manager.extensions
+    info = ext.plugin
+    if not isinstance(info, PluginInfo):
+        raise PluginLoadError(
+            f"Plugin {name!r}: entry point {ext.entry_point.value!r} must point at a "
+            f"marketplace_core.PluginInfo, not {type(info).__name__}."
+        )
+    if info.name != name:
+        raise PluginLoadError(
+            f"Plugin {name!r}: its PluginInfo is named {info.name!r}; the entry-point "
+            "name and PluginInfo.name must be the same."
+        )
+    return info
 
 
 def load_plugins(names: Sequence[str]) -> list[PluginInfo]:
@@ -168,21 +191,15 @@ def load_plugins(names: Sequence[str]) -> list[PluginInfo]:
                 f"Plugin {name!r} is declared by more than one installed distribution: "
                 f"{claims}. Uninstall all but one."
             )
-    manager = _PluginExtensionManager([eps[0] for eps in found.values()], names)
+    entry_points = [eps[0] for eps in found.values()]
+    missing: list[str] = []
     infos: list[PluginInfo] = []
-    for ext in manager.extensions:
-        info = ext.plugin
-        if not isinstance(info, PluginInfo):
-            raise PluginLoadError(
-                f"Plugin {ext.name!r}: entry point {ext.entry_point.value!r} must point at a "
-                f"marketplace_core.PluginInfo, not {type(info).__name__}."
-            )
-        if info.name != ext.name:
-            raise PluginLoadError(
-                f"Plugin {ext.name!r}: its PluginInfo is named {info.name!r}; the entry-point "
-                "name and PluginInfo.name must be the same."
-            )
-        infos.append(info)
+    for name in names:
+        info = _load_one(entry_points, name, missing)
+        if info is not None:
+            infos.append(info)
+    if missing:
+        _raise_missing(missing)
     return infos
 
 

@@ -5,6 +5,11 @@ time. Core's own default implementations are registered first and the enabled
 plugins after them in reverse settings order; pluggy calls the last registered
 first, so the first plugin listed in ``MARKETPLACE["PLUGINS"]`` runs first and
 core's defaults run last.
+
+Every hook is called through ``pm.hook.<name>(...)``, so hook wrappers and
+tracing see every call. :func:`call` and :func:`call_each` call a hook that way
+and also say which plugin gave which answer, or which plugin failed (see
+:mod:`marketplace_core.plugins.isolation`).
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pluggy
@@ -24,6 +29,7 @@ from pluggy import HookImpl
 
 from marketplace_core.exceptions import PluginError
 from marketplace_core.plugins import hookspecs
+from marketplace_core.plugins.isolation import AdaptedPlugin, adapt, recording
 from marketplace_core.plugins.markers import PROJECT_NAME
 from marketplace_core.plugins.metadata import PluginInfo
 
@@ -66,14 +72,9 @@ def build_plugin_manager(enabled: Sequence[PluginInfo]) -> pluggy.PluginManager:
                 pm.add_hookspecs(module)
             except ValueError as exc:  # no hookspec found in the module
                 raise PluginError(f"Plugin {info.name!r}: {exc}") from exc
-    pm.register(importlib.import_module(DEFAULTS_MODULE), name=CORE_PLUGIN_NAME)
+    register(pm, importlib.import_module(DEFAULTS_MODULE), CORE_PLUGIN_NAME)
     for info in reversed(enabled):
-        module = _import(info.hooks, info.name, "hooks")
-        try:
-            pm.register(module, name=info.name)
-        except (pluggy.PluginValidationError, ValueError) as exc:
-            # ValueError: the module is already registered under another name.
-            raise PluginError(f"Plugin {info.name!r}: {exc}") from exc
+        register(pm, _import(info.hooks, info.name, "hooks"), info.name)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
@@ -82,6 +83,30 @@ def build_plugin_manager(enabled: Sequence[PluginInfo]) -> pluggy.PluginManager:
     if tracing_enabled():
         enable_tracing(pm)
     return pm
+
+
+def register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    """Register the hook implementations of ``plugin`` (a hook module or an object)
+    with ``pm`` as plugin ``name``.
+
+    The way to add a plugin to a marketplace manager (rather than
+    ``pm.register``): the implementations are adapted
+    (:func:`~marketplace_core.plugins.isolation.adapt`) so that :func:`call` can
+    tell whose answer is whose and isolate failures. Raises :class:`PluginError`
+    naming the plugin when an implementation does not match its specification
+    or ``plugin`` is registered already.
+    """
+    for other in pm.get_plugins():
+        if isinstance(other, AdaptedPlugin) and other.plugin is plugin:
+            raise PluginError(
+                f"Plugin {name!r}: {plugin!r} is already registered as plugin "
+                f"{pm.get_name(other)!r}."
+            )
+    try:
+        pm.register(adapt(pm, plugin, name), name=name)
+    except (pluggy.PluginValidationError, ValueError) as exc:
+        # ValueError: the name is taken.
+        raise PluginError(f"Plugin {name!r}: {exc}") from exc
 
 
 def enable_tracing(pm: pluggy.PluginManager) -> None:
@@ -109,63 +134,57 @@ def tracing_enabled() -> bool:
     return os.environ.get(TRACE_ENV_VAR, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
-def implementations(hook_name: str) -> list[HookImpl]:
-    """The implementations of ``hook_name`` in call order (wrappers left out).
-
-    For callers that must call plugins one at a time (to know which plugin
-    answered, or to isolate failures); call each with :func:`call_impl`, or
-    all of them with :func:`call_each`.
-    """
-    caller = getattr(get_plugin_manager().hook, hook_name)
-    # get_hookimpls() lists in reverse call order (pluggy calls the last first).
-    return [
-        impl for impl in reversed(caller.get_hookimpls()) if not (impl.hookwrapper or impl.wrapper)
-    ]
-
-
-def call_impl(impl: HookImpl, hook_name: str, kwargs: Mapping[str, Any]) -> Any:
-    """Call one implementation with the arguments it accepts, traced like a hook call."""
-    trace = tracing_enabled()
-    if trace:
-        sys.stderr.write(f"[marketplace hook] {hook_name}({sorted(kwargs)}) -> "
-                         f"[{impl.plugin_name}]\n")
-    try:
-        result = impl.function(**{name: kwargs[name] for name in impl.argnames})
-    except Exception as exc:
-        if trace:
-            sys.stderr.write(f"[marketplace hook] {hook_name} raised {exc!r}\n")
-        raise
-    if trace:
-        sys.stderr.write(f"[marketplace hook] {hook_name} returned {result!r}\n")
-    return result
-
-
 @dataclass(frozen=True)
-class Answers:
-    """What :func:`call_each` got from the implementations of a hook."""
+class HookCall:
+    """What one call of a hook through ``pm.hook`` gave (see :func:`call`)."""
 
-    #: Each implementation's return value (``None`` included), in call order.
-    results: list[Any] = field(default_factory=list)
-    #: The names of the plugins whose implementation raised, in call order.
-    failed: list[str] = field(default_factory=list)
+    #: What ``pm.hook.<name>(...)`` returned, after any hook wrappers: the list of
+    #: the non-``None`` answers in call order (one value for a ``firstresult`` hook).
+    result: Any
+    #: ``(plugin name, answer)`` of each implementation that answered, in call order.
+    answers: list[tuple[str, Any]]
+    #: ``(plugin name, exception)`` of each implementation that raised (isolated calls).
+    failures: list[tuple[str, Exception]]
+
+    @property
+    def failed(self) -> list[str]:
+        """The names of the plugins whose implementation raised, in call order."""
+        return [plugin for plugin, _ in self.failures]
+
+
+def call(hook_name: str, kwargs: Mapping[str, Any], *, isolate: bool = False) -> HookCall:
+    """Call ``pm.hook.<hook_name>(**kwargs)`` and note whose answer is whose.
+
+    With ``isolate``, an implementation that raises is skipped (noted in
+    :attr:`HookCall.failures`) and the others are still called; without it, the
+    exception propagates as from any hook call. Hook wrappers and tracing see
+    the call either way.
+    """
+    caller = getattr(hook(), hook_name)
+    for impl in caller.get_hookimpls():
+        if not (impl.wrapper or impl.hookwrapper or isinstance(impl.plugin, AdaptedPlugin)):
+            raise PluginError(
+                f"Plugin {impl.plugin_name!r} was registered with pm.register(); register it "
+                "with marketplace_core.plugins.manager.register() so that core can isolate "
+                f"its failures and tell its answers to {hook_name!r} apart."
+            )
+    with recording(hook_name, isolate=isolate) as record:
+        result = caller(**kwargs)
+    if record.failures and tracing_enabled():
+        for plugin, exc in record.failures:
+            sys.stderr.write(f"[marketplace hook] {hook_name}: {plugin} raised {exc!r} "
+                             "(isolated)\n")
+    return HookCall(result, record.answers, record.failures)
 
 
 def call_each(hook_name: str, kwargs: Mapping[str, Any], *, logger: logging.Logger,
-              failing: str, impls: Iterable[HookImpl] | None = None) -> Answers:
-    """Call each implementation of ``hook_name`` (or of ``impls``, looked up once by
-    the caller with :func:`implementations`) with :func:`call_impl`.
-
-    One that raises is logged on ``logger`` with its traceback, as "Plugin
-    'name' failed <failing>", and skipped; the others are still called.
-    """
-    answers = Answers()
-    for impl in implementations(hook_name) if impls is None else impls:
-        try:
-            answers.results.append(call_impl(impl, hook_name, kwargs))
-        except Exception:
-            answers.failed.append(impl.plugin_name)
-            logger.exception("Plugin %r failed %s", impl.plugin_name, failing)
-    return answers
+              failing: str) -> HookCall:
+    """:func:`call` ``hook_name`` isolating failures, each logged on ``logger`` with
+    its traceback as "Plugin 'name' failed <failing>"."""
+    called = call(hook_name, kwargs, isolate=True)
+    for plugin, exc in called.failures:
+        logger.error("Plugin %r failed %s", plugin, failing, exc_info=exc)
+    return called
 
 
 def install(enabled: Sequence[PluginInfo]) -> pluggy.PluginManager:
@@ -179,9 +198,6 @@ def install(enabled: Sequence[PluginInfo]) -> pluggy.PluginManager:
         if _manager is None or key != _enabled:
             _manager = build_plugin_manager(enabled)
             _enabled = key
-            from marketplace_core.plugins import registry
-
-            registry.clear()
         return _manager
 
 

@@ -1,7 +1,8 @@
 """Payment providers, storage backends and notification channels, by identifier.
 
 Collected from the ``register_*`` hooks the first time they are needed and kept
-until the plugin manager is rebuilt or ``MARKETPLACE`` changes.
+until the plugin manager is rebuilt or :func:`clear` is called (core calls it
+when ``MARKETPLACE`` changes).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 
 from marketplace_core.conf import conf
-from marketplace_core.plugins.manager import call_impl, implementations
+from marketplace_core.plugins.manager import call, get_plugin_manager
 
 if TYPE_CHECKING:
     from marketplace_core.notifications.channels import NotificationChannel
@@ -23,32 +24,36 @@ T = TypeVar("T")
 
 _lock = threading.Lock()
 _cache: dict[str, dict[str, Any]] = {}
+#: The plugin manager the cache was collected from: a new manager starts afresh.
+_collected_from: object = None
 
 
 def clear() -> None:
-    """Forget collected registries (after the manager or settings change)."""
+    """Forget collected registries (after the settings change)."""
     with _lock:
         _cache.clear()
-    from marketplace_core.storage.backends import reset_product_storage
-
-    reset_product_storage()
 
 
 def _collect(hook_name: str, kind: str) -> dict[str, Any]:
+    global _collected_from
+    pm = get_plugin_manager()
     with _lock:
+        if _collected_from is not pm:
+            _cache.clear()
+            _collected_from = pm
         if hook_name in _cache:
             return _cache[hook_name]
         found: dict[str, Any] = {}
-        for impl in implementations(hook_name):
-            for cls in call_impl(impl, hook_name, {}) or []:
+        for plugin, classes in call(hook_name, {}).answers:
+            for cls in classes or []:
                 identifier = getattr(cls, "identifier", None)
                 if not identifier:
                     raise ImproperlyConfigured(
-                        f"Plugin {impl.plugin_name!r} registered a {kind} without an identifier."
+                        f"Plugin {plugin!r} registered a {kind} without an identifier."
                     )
                 if identifier in found:
                     raise ImproperlyConfigured(
-                        f"Plugin {impl.plugin_name!r} registered {kind} {identifier!r}, "
+                        f"Plugin {plugin!r} registered {kind} {identifier!r}, "
                         "which another plugin already registered."
                     )
                 found[identifier] = cls()

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, Storage
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.conf import MAX_DOWNLOAD_LINK_TTL, conf
+from marketplace_core.plugins.registry import storage_backend
 from marketplace_core.plugins.types import DownloadTarget
+from marketplace_core.storage.uploads import (
+    check_upload,
+    clean_file_name,
+    name_budget,
+    new_product_key,
+)
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -36,6 +40,14 @@ def download_link_ttl() -> int:
     return max(1, min(conf.DOWNLOAD_LINK_TTL, MAX_DOWNLOAD_LINK_TTL))
 
 
+class StorageUnavailable(Exception):
+    """The file store could not be reached (refused, timed out, answered 5xx).
+
+    Raised by a backend's storage instead of its client library's errors, so
+    core can tell the seller to try again instead of answering 500.
+    """
+
+
 class StorageBackend:
     """Base class of product file storage backends.
 
@@ -48,10 +60,18 @@ class StorageBackend:
       expire within :func:`download_link_ttl` seconds and make the browser save
       the file under ``purchase.product.file_name``.
     - Never log or render the returned URL.
+    - When the store cannot be reached, storage calls raise
+      :class:`StorageUnavailable` (the seller is told to try again; nothing is
+      saved), and :meth:`check_health` raises.
     """
 
     identifier: ClassVar[str]
     verbose_name: ClassVar[str]
+    #: The longest key the store accepts, in UTF-8 bytes (S3's limit).
+    max_key_bytes: ClassVar[int] = 1024
+    #: The longest part of a key between slashes, in UTF-8 bytes (a file name
+    #: on local file systems; SeaweedFS and MinIO hold keys the same way).
+    max_segment_bytes: ClassVar[int] = 255
 
     def get_storage(self) -> Storage:
         """The Django storage product files are uploaded to."""
@@ -67,18 +87,32 @@ class StorageBackend:
         The seller's product form calls this for every new deliverable and
         shows a ``django.core.exceptions.ValidationError`` next to the file
         field. Must not read the file's content (it may be gigabytes spooled to
-        disk). Core's rule: a file must not be empty (code ``file_empty``);
-        the name loses any directory part and every character but letters,
-        digits, ``-``, ``_`` and ``.`` (``"file"`` when nothing is left).
+        disk). Core's rule (:func:`~marketplace_core.storage.uploads.check_upload`):
+        a file must not be empty (code ``file_empty``); the name loses any
+        directory part, control characters and every character but letters,
+        digits, ``-``, ``_`` and ``.``, keeps its extension (``😀.zip`` →
+        ``file.zip``) and is shortened to :meth:`name_budget` UTF-8 bytes.
         Backends add their own rules (size caps, allowed extensions) by
         overriding it.
         """
-        if getattr(uploaded, "size", None) == 0:
-            raise ValidationError(_("The file is empty."), code="file_empty")
-        # Old browsers send "C:\Users\me\guide.pdf": drop both kinds of directory part.
-        base = re.split(r"[/\\]", str(getattr(uploaded, "name", "") or ""))[-1]
-        name = re.sub(r"(?u)[^-\w.]", "", base.strip().replace(" ", "_")).lstrip(".")
-        return name if name.strip("._-") else "file"
+        return check_upload(uploaded, max_name_bytes=self.name_budget())
+
+    def name_budget(self) -> int:
+        """How many UTF-8 bytes a stored file name may take: what is left of
+        :attr:`max_key_bytes` after ``products/<uuid>/``, at most
+        :attr:`max_segment_bytes`."""
+        return name_budget(max_key_bytes=self.max_key_bytes,
+                           max_segment_bytes=self.max_segment_bytes)
+
+    def check_health(self) -> None:
+        """Raise (preferably :class:`StorageUnavailable`) when the store cannot
+        be reached; ``/healthz`` reports the ``storage`` part failing then.
+
+        Called on every health probe, so it must be cheap and end within a few
+        seconds (short timeouts, no retries; cache the answer for a few seconds
+        if it needs the network). The default does nothing: a backend whose
+        store is this process's own disk has nothing to ask.
+        """
 
 
 class LocalStorageBackend(StorageBackend):
@@ -126,11 +160,13 @@ class ProductStorage(Storage):
     def __init__(self) -> None:
         self._storage: Storage | None = None
 
+    def backend(self) -> StorageBackend:
+        """The configured backend (``MARKETPLACE["STORAGE_BACKEND"]``)."""
+        return storage_backend()
+
     def _target(self) -> Storage:
         if self._storage is None:
-            from marketplace_core.plugins.registry import storage_backend
-
-            self._storage = storage_backend().get_storage()
+            self._storage = self.backend().get_storage()
         return self._storage
 
     def reset(self) -> None:
@@ -176,6 +212,14 @@ _product_storage = ProductStorage()
 def product_storage() -> ProductStorage:
     """Callable used as ``Product.file``'s storage (kept by reference in migrations)."""
     return _product_storage
+
+
+def product_file_key(filename: str) -> str:
+    """A new key for a product file the seller called ``filename``: cleaned and
+    shortened to the configured backend's :meth:`~StorageBackend.name_budget`
+    (``Product.file``'s ``upload_to``, so every way of saving a file gets it)."""
+    budget = _product_storage.backend().name_budget()
+    return new_product_key(clean_file_name(filename, budget))
 
 
 def reset_product_storage() -> None:

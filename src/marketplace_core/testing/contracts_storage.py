@@ -5,7 +5,11 @@ nobody can guess, only active owners are sent to a link (by core's
 ``ProductDownloadView``), that link returns the exact bytes as an attachment
 under the product's original file name, expires, and is refused when tampered
 with, a replaced file is served in place of the old one, and
-``validate_upload`` refuses empty files. It must pass with real links fetched
+``validate_upload`` refuses empty files. Names are held to core's rules
+whatever the store: a name long in UTF-8 bytes (``"é" * 130``), one of emoji
+only (``😀.zip``) or of 1,000 characters is stored under a key that fits the
+backend's ``max_key_bytes`` and ``max_segment_bytes``, keeps its extension,
+and still reaches the buyer under the seller's own name. It must pass with real links fetched
 from wherever the backend serves them (a real S3-compatible server, the site's
 own download view, ...), never from a mock.
 
@@ -48,6 +52,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.shortcuts import resolve_url
 from django.test import Client, RequestFactory
@@ -57,10 +62,12 @@ from django.utils import timezone
 from marketplace_core.catalog.models import Product
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Download, PurchasedProduct
+from marketplace_core.storage.uploads import KEY_OVERHEAD_BYTES
 from marketplace_core.testing.factories import buy, logged_in, refund
 
 __all__ = [
     "CONTENT",
+    "MAX_LINK_BYTES",
     "UNGUESSABLE",
     "Fetched",
     "StorageBackendContract",
@@ -77,6 +84,9 @@ __all__ = [
 CONTENT = b"%PDF-1.7\n" + bytes(range(256)) * 64 + b"\n%%EOF\n"
 #: A random segment of at least 128 bits in the storage key (a uuid4 in hex).
 UNGUESSABLE = re.compile(r"(?:^|/)[0-9a-f]{32}(?:/|$)")
+#: The longest link the download redirect may carry: with the response's other
+#: headers it stays within the 4 KiB of headers a proxy buffers by default (nginx).
+MAX_LINK_BYTES = 3072
 
 
 @dataclass(frozen=True)
@@ -196,6 +206,7 @@ class StorageBackendContract:
         assert response["Referrer-Policy"] == "no-referrer"
         location = str(response["Location"])
         harness.check_link(location)
+        assert len(location.encode()) <= MAX_LINK_BYTES, len(location.encode())
         return location
 
     # --- uploads -------------------------------------------------------------
@@ -243,6 +254,26 @@ class StorageBackendContract:
         assert name and "/" not in name and "\\" not in name, name
         assert not name.startswith("."), name
         assert name.endswith(".pdf"), name
+
+    @pytest.mark.parametrize(("sent_name", "extension"), [
+        pytest.param("é" * 130 + ".pdf", ".pdf", id="264-bytes"),
+        pytest.param("😀.zip", ".zip", id="emoji-only"),
+        pytest.param("a" * 1000 + ".pdf", ".pdf", id="1000-characters"),
+        pytest.param("ж" * 300 + ".tar.gz", ".tar.gz", id="cyrillic-tar-gz"),
+        pytest.param("😀" * 200, "", id="emoji-no-extension"),
+    ])
+    def test_validate_upload_fits_any_name_into_the_stores_keys(
+        self, backend: Any, sent_name: str, extension: str
+    ) -> None:
+        # ContentFile keeps the whole name (an UploadedFile cuts it to 255 characters).
+        name = backend.validate_upload(ContentFile(b"some bytes", name=sent_name))
+        size = len(name.encode("utf-8"))
+
+        assert size <= backend.name_budget(), (name, size)
+        assert size <= backend.max_segment_bytes
+        assert KEY_OVERHEAD_BYTES + size <= backend.max_key_bytes
+        assert name.endswith(extension) and len(name) > len(extension), name
+        assert "/" not in name and not name.startswith("."), name
 
     # --- who gets a link -----------------------------------------------------
 
@@ -339,6 +370,12 @@ class StorageBackendContract:
         ("Übersicht résumé.pdf", "Übersicht résumé.pdf"),
         ('Season "One"; part 2.zip', 'Season "One"; part 2.zip'),
         ("C:\\Users\\me\\guide\r\n.pdf", "guide.pdf"),
+        pytest.param("é" * 130 + ".pdf", "é" * 130 + ".pdf", id="264-bytes"),
+        pytest.param("😀.zip", "😀.zip", id="emoji-only"),
+        # The buyer's name is kept to 200 characters and 300 bytes (Product.file_name).
+        pytest.param("a" * 1000 + ".pdf", "a" * 196 + ".pdf", id="1000-characters"),
+        pytest.param("😀" * 300 + ".zip", "😀" * 74 + ".zip", id="300-emoji"),
+        pytest.param("é" * 300 + ".pdf", "é" * 148 + ".pdf", id="long-key-and-name"),
     ])
     def test_the_link_returns_the_exact_bytes_as_an_attachment_under_the_original_name(
         self, harness: StorageHarness, backend: Any, make_user: Callable[..., Any],
@@ -353,6 +390,11 @@ class StorageBackendContract:
         assert fetched.status == 200
         assert fetched.body == CONTENT
         assert product.file_name == saved_as
+        key = str(product.file.name)
+        assert len(key.encode("utf-8")) <= backend.max_key_bytes, key
+        assert max(len(part.encode("utf-8")) for part in key.split("/")) <= (
+            backend.max_segment_bytes), key
+        assert key.endswith(saved_as[saved_as.rindex("."):]), key
         disposition = fetched.headers["Content-Disposition"]
         assert attachment_name(disposition) == saved_as
         if saved_as.isascii() and '"' not in saved_as:

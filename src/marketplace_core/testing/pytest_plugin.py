@@ -5,8 +5,7 @@
   its settings, and ``DATABASE_URL`` points at it. Test settings must read
   ``DATABASE_URL`` (``dj_database_url.config()``).
 - ``MARKETPLACE_TEST_RUN_DIR`` is set to a fresh folder for the run, shared
-  with subprocesses (servers, Celery workers) the tests start; each
-  pytest-xdist worker gets a folder of its own inside it.
+  with subprocesses (servers, Celery workers) the tests start.
 - Fixtures: ``redis_server``, ``marketplace_db_vendor``, and the factories.
 - Markers (registered here, so core's and every plugin's suite share them):
   ``by_database`` for tests whose behaviour differs by database, ``smoke`` for
@@ -61,14 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
                                   args: list[str]) -> None:
-    run_dir = os.environ.setdefault("MARKETPLACE_TEST_RUN_DIR", tempfile.mkdtemp(prefix="mp-run-"))
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker:
-        # A pytest-xdist worker: its own folder inside the run's (SQLite file, product
-        # files), so that tests listing files never see another worker's.
-        own = os.path.join(run_dir, worker)
-        os.makedirs(own, exist_ok=True)
-        os.environ["MARKETPLACE_TEST_RUN_DIR"] = own
+    os.environ.setdefault("MARKETPLACE_TEST_RUN_DIR", tempfile.mkdtemp(prefix="mp-run-"))
     vendor = getattr(early_config.known_args_namespace, "marketplace_db", "sqlite")
     if vendor == "postgres" and "DATABASE_URL" not in os.environ:
         server = PostgresServer().start()
@@ -194,15 +186,22 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def _marketplace_fresh_maintenance_flag() -> Iterator[None]:
-    """Each test reads the maintenance run-time flag from the cache afresh
-    (processes otherwise remember it for a second)."""
+    """Each test starts with the maintenance switch off and held in this process.
+
+    Processes read the switch from the database once a second; held, it is read
+    only after the test itself switches it (``manage.py maintenance``,
+    ``set_runtime_flag``), so a query count never depends on the clock. A test
+    of the timed read calls ``forget_runtime_flag()`` first.
+    """
     from django.conf import settings
 
     if not settings.configured:
         yield
         return
-    from marketplace_core.maintenance.state import forget_runtime_flag
+    import math
 
-    forget_runtime_flag()
+    from marketplace_core.maintenance.state import OFF, forget_runtime_flag, remember
+
+    remember(OFF, math.inf)
     yield
     forget_runtime_flag()

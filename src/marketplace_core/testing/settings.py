@@ -70,6 +70,9 @@ def settings_for_tests(*, plugins: Sequence[str] = (), name: str = "core",
     shared run folder. Returns a new dict each call; change it freely.
     """
     folder = run_dir()
+    # pytest-xdist workers share the run folder; files are kept apart per worker (the
+    # servers and workers a test starts inherit PYTEST_XDIST_WORKER, so they agree).
+    files = folder / os.environ.get("PYTEST_XDIST_WORKER", "main")
     broker = os.environ.get("CELERY_BROKER_URL", "memory://")
     redis_url = os.environ.get("REDIS_URL")
     return {
@@ -120,7 +123,7 @@ def settings_for_tests(*, plugins: Sequence[str] = (), name: str = "core",
         "AUTH_USER_MODEL": "marketplace_core.User",
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
         "STATIC_URL": "/static/",
-        "MEDIA_ROOT": folder / "media",
+        "MEDIA_ROOT": files / "media",
         "CACHES": {
             "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                         "LOCATION": redis_url}
@@ -135,5 +138,23 @@ def settings_for_tests(*, plugins: Sequence[str] = (), name: str = "core",
         "CELERY_TASK_EAGER_PROPAGATES": True,
         "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
         "LOGIN_URL": "marketplace:login",
-        "MARKETPLACE": {"PLUGINS": list(plugins), "LOCAL_STORAGE_ROOT": str(folder / "private")},
+        "MARKETPLACE": {"PLUGINS": list(plugins), "LOCAL_STORAGE_ROOT": str(files / "private")},
     }
+
+
+def use_email_backend(settings: Any, backend: str, **options: Any) -> None:
+    """Switch the default email backend of the ``settings`` fixture for one test.
+
+    ``backend`` is one of Django's (``"smtp"``, ``"locmem"``...) or a dotted path;
+    ``options`` are its options (``host``, ``port``...). Django 6.1 reads
+    ``MAILERS``; earlier versions ``EMAIL_BACKEND`` and ``EMAIL_<OPTION>``.
+    """
+    import django
+
+    path = backend if "." in backend else f"django.core.mail.backends.{backend}.EmailBackend"
+    if django.VERSION >= (6, 1):
+        settings.MAILERS = {"default": {"BACKEND": path, "OPTIONS": options}}
+        return
+    settings.EMAIL_BACKEND = path
+    for name, value in options.items():
+        setattr(settings, f"EMAIL_{name.upper()}", value)

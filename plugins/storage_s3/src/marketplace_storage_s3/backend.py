@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+import time
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils import timezone
 
 from marketplace_core.plugins.types import DownloadTarget
-from marketplace_core.storage.backends import StorageBackend
+from marketplace_core.storage.backends import StorageBackend, StorageUnavailable
 from marketplace_storage_s3.conf import link_ttl
 from marketplace_storage_s3.storage import S3ProductStorage
 from marketplace_storage_s3.validation import (
-    PreparedUpload,
+    MAX_KEY_BYTES,
+    MAX_SEGMENT_BYTES,
     UploadRules,
-    check_rules,
-    shorten_name,
+    validate_upload,
 )
 
 if TYPE_CHECKING:
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 
     from marketplace_core.ownership.models import PurchasedProduct
 
+logger = logging.getLogger("marketplace_storage_s3")
 
 class S3StorageBackend(StorageBackend):
     """Product files in ``MARKETPLACE["storage_s3"]["BUCKET"]``.
@@ -37,10 +41,21 @@ class S3StorageBackend(StorageBackend):
       No network call is made.
     - :meth:`validate_upload` is for the seller's product form: call it before
       ``product.set_file(...)``.
+    - :meth:`check_health` asks the bucket (``HEAD``, one short attempt) at
+      most once per :attr:`health_cache_seconds` per process.
     """
 
     identifier = "s3"
     verbose_name = "Amazon S3 (or S3-compatible) bucket"
+    max_key_bytes = MAX_KEY_BYTES
+    max_segment_bytes = MAX_SEGMENT_BYTES
+    #: How long :meth:`check_health` reuses its last answer, in seconds.
+    health_cache_seconds: ClassVar[float] = 5.0
+
+    def __init__(self) -> None:
+        self._health_lock = threading.Lock()
+        #: When the bucket was last asked, and what was wrong then (``None``: nothing).
+        self._health: tuple[float, str | None] | None = None
 
     def get_storage(self) -> S3ProductStorage:
         return S3ProductStorage.from_settings()
@@ -56,12 +71,27 @@ class S3StorageBackend(StorageBackend):
         return DownloadTarget(url=url, expires_at=timezone.now() + dt.timedelta(seconds=ttl))
 
     def validate_upload(self, uploaded: Any, rules: UploadRules | None = None) -> str:
-        """Core's check (``file_empty``, name cleaning), then this plugin's:
-        NFC and control characters before it, the name-length cap after it, and
-        ``rules`` (default: ``MAX_UPLOAD_SIZE`` and ``ALLOWED_EXTENSIONS``).
-        Raises ``django.core.exceptions.ValidationError`` (see
-        :mod:`marketplace_storage_s3.validation`)."""
-        prepared = PreparedUpload.of(uploaded)
-        name = shorten_name(super().validate_upload(prepared))
-        check_rules(name, prepared.size, UploadRules.from_settings() if rules is None else rules)
-        return name
+        """Core's check (``file_empty``, the name cleaned to fit
+        :meth:`name_budget`), then ``rules`` (default: ``MAX_UPLOAD_SIZE`` and
+        ``ALLOWED_EXTENSIONS``). Raises ``django.core.exceptions.ValidationError``
+        (see :mod:`marketplace_storage_s3.validation`)."""
+        return validate_upload(uploaded, rules)
+
+    def check_health(self) -> None:
+        """Raise :class:`StorageUnavailable` unless the bucket answered its last
+        ``HEAD`` (made at most every :attr:`health_cache_seconds`, with the
+        ``probe`` client's short timeout and no retry), so ``/healthz`` cannot flood the store.
+        A change between reachable and unreachable is logged."""
+        with self._health_lock:
+            now = time.monotonic()
+            if self._health is None or now - self._health[0] >= self.health_cache_seconds:
+                problem = self.get_storage().probe()
+                previous = self._health
+                if problem is not None and (previous is None or previous[1] is None):
+                    logger.warning("The S3 bucket cannot be reached: %s", problem)
+                elif problem is None and previous is not None and previous[1] is not None:
+                    logger.info("The S3 bucket can be reached again.")
+                self._health = (now, problem)
+            problem = self._health[1]
+        if problem is not None:
+            raise StorageUnavailable(problem)

@@ -17,6 +17,8 @@ id                      problem
 ``storage_s3.E012``     ``MARKETPLACE["storage_s3"]`` is not a dict
 ``storage_s3.E013``     ``UPLOAD_CHUNK_SIZE`` is under S3's 5 MiB part minimum
 ``storage_s3.E014``     ``UPLOAD_CONCURRENCY`` is not a whole number from 1 to 32
+``storage_s3.E015``     ``CONNECT_TIMEOUT`` or ``READ_TIMEOUT`` is not seconds in (0, 300]
+``storage_s3.E016``     ``MAX_ATTEMPTS`` is not a whole number from 1 to 10
 ``storage_s3.W001``     boto3 finds no credentials (outside instance/container roles)
 ``storage_s3.W002``     download links use plain ``http://`` while ``DEBUG`` is off
 ``storage_s3.W003``     unknown keys (typos such as ``BUCKET_NAME``)
@@ -34,7 +36,14 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from marketplace_core.conf import MAX_DOWNLOAD_LINK_TTL
-from marketplace_storage_s3.conf import ADDRESSING_STYLES, KNOWN_KEYS, MIN_CHUNK_SIZE, NAME
+from marketplace_storage_s3.conf import (
+    ADDRESSING_STYLES,
+    KNOWN_KEYS,
+    MAX_MAX_ATTEMPTS,
+    MAX_TIMEOUT,
+    MIN_CHUNK_SIZE,
+    NAME,
+)
 
 _SETTING = f"MARKETPLACE[{NAME!r}]"
 # AWS bucket naming rules (the strictest S3-compatible servers follow them).
@@ -64,6 +73,7 @@ def check_settings() -> list[CheckMessage]:
     messages += _check_endpoints(options)
     messages += _check_region(options)
     messages += _check_numbers(options)
+    messages += _check_time_bounds(options)
     messages += _check_extensions(options)
     unknown = sorted(
         str(k) for k in options if k not in KNOWN_KEYS and not _is_credential_key(k)
@@ -226,6 +236,32 @@ def _check_numbers(options: dict[str, Any]) -> list[CheckMessage]:
             f"from 1 to {MAX_UPLOAD_CONCURRENCY}.",
             hint="Each parallel part may be held in memory: memory ~ concurrency x chunk size.",
             id="storage_s3.E014",
+        ))
+    return messages
+
+
+def _check_time_bounds(options: dict[str, Any]) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for key in ("CONNECT_TIMEOUT", "READ_TIMEOUT"):
+        value = options.get(key)
+        if value is None:
+            continue
+        if (not isinstance(value, (int, float)) or isinstance(value, bool)
+                or not 0 < value <= MAX_TIMEOUT):
+            messages.append(Error(
+                f"{_SETTING}[{key!r}] is {value!r}; it must be a number of seconds over 0 and "
+                f"at most {MAX_TIMEOUT}.",
+                hint="Leave it unset for 5 s to connect and 20 s of silence; a store that "
+                     "hangs holds a request for MAX_ATTEMPTS x (CONNECT_TIMEOUT + READ_TIMEOUT).",
+                id="storage_s3.E015",
+            ))
+    attempts = options.get("MAX_ATTEMPTS")
+    if attempts is not None and (not _is_int(attempts)
+                                 or not 1 <= attempts <= MAX_MAX_ATTEMPTS):
+        messages.append(Error(
+            f"{_SETTING}['MAX_ATTEMPTS'] is {attempts!r}; it must be a whole number from 1 to "
+            f"{MAX_MAX_ATTEMPTS} (attempts per call, the first included).",
+            hint="Leave it unset for 3.", id="storage_s3.E016",
         ))
     return messages
 

@@ -4,7 +4,12 @@ Two clients per configuration: ``api`` talks to the store from the web process
 (``ENDPOINT_URL``), ``presign`` only signs links for browsers and uses
 ``PUBLIC_ENDPOINT_URL`` when the browser reaches the store by another host
 (SigV4 signs the host, so a link signed for ``minio:9000`` fails at
-``files.example.com``). Presigning makes no network call.
+``files.example.com``). Presigning makes no network call. A third, ``probe``,
+asks whether the store answers: one attempt, :data:`PROBE_TIMEOUT` seconds.
+
+Every call to the store is bounded: ``CONNECT_TIMEOUT`` and ``READ_TIMEOUT``
+per attempt, ``MAX_ATTEMPTS`` attempts (botocore's ``standard`` retry mode,
+with backoff), so a store that hangs cannot hold a request for minutes.
 
 Credentials are never passed in: boto3 resolves them from the environment or
 its default chain, and refreshes temporary ones by itself.
@@ -22,22 +27,28 @@ from botocore.config import Config
 
 from marketplace_storage_s3.conf import ConnectionOptions
 
+#: Connect and read timeout of the ``probe`` client (seconds).
+PROBE_TIMEOUT = 2.0
+
 
 @dataclass(frozen=True)
 class S3Clients:
     api: Any
     presign: Any
+    probe: Any
 
 
-def _config(options: ConnectionOptions) -> Config:
+def _config(options: ConnectionOptions, *, timeout: float | None = None,
+            attempts: int | None = None) -> Config:
     return Config(
         # SigV4 always: boto3 would presign SigV2 links for us-east-1, which
         # many S3-compatible servers refuse and which cannot carry a 7-day cap.
         signature_version="s3v4",
         s3={"addressing_style": options.addressing_style},
-        retries={"mode": "standard", "max_attempts": 5},
-        connect_timeout=10,
-        read_timeout=60,
+        retries={"mode": "standard",
+                 "total_max_attempts": attempts or options.max_attempts},
+        connect_timeout=timeout or options.connect_timeout,
+        read_timeout=timeout or options.read_timeout,
     )
 
 
@@ -57,7 +68,11 @@ def clients_for(options: ConnectionOptions) -> S3Clients:
         )
     else:
         presign = api
-    return S3Clients(api=api, presign=presign)
+    probe = session.client(
+        "s3", region_name=options.region, endpoint_url=options.endpoint_url,
+        config=_config(options, timeout=PROBE_TIMEOUT, attempts=1),
+    )
+    return S3Clients(api=api, presign=presign, probe=probe)
 
 
 @functools.lru_cache(maxsize=8)

@@ -15,6 +15,9 @@ Example::
         "LINK_TTL": None,              # seconds; default: core's DOWNLOAD_LINK_TTL
         "MAX_UPLOAD_SIZE": 2 * 1024**3,
         "ALLOWED_EXTENSIONS": ["pdf", "zip", "epub"],
+        "CONNECT_TIMEOUT": 5,          # seconds per attempt to connect
+        "READ_TIMEOUT": 20,            # seconds the store may stay silent
+        "MAX_ATTEMPTS": 3,             # attempts per call, the first included
     }
 
 Values are validated by :mod:`marketplace_storage_s3.checks`; the accessors
@@ -42,11 +45,21 @@ DEFAULT_MAX_UPLOAD_SIZE = 2 * 1024 * MiB
 DEFAULT_UPLOAD_CHUNK_SIZE = 8 * MiB
 DEFAULT_UPLOAD_CONCURRENCY = 4
 ADDRESSING_STYLES = ("auto", "path", "virtual")
+#: Defaults of the time a call may spend on a store that does not answer: at
+#: most MAX_ATTEMPTS x (CONNECT_TIMEOUT + READ_TIMEOUT) plus a few seconds of
+#: backoff between attempts, instead of botocore's 5 x (60 + 60).
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 20.0
+DEFAULT_MAX_ATTEMPTS = 3
+#: Largest accepted CONNECT_TIMEOUT or READ_TIMEOUT, and MAX_ATTEMPTS (checks E015, E016).
+MAX_TIMEOUT = 300
+MAX_MAX_ATTEMPTS = 10
 
 #: Every key ``MARKETPLACE["storage_s3"]`` understands (others get a warning).
 KNOWN_KEYS = frozenset({
     "BUCKET", "REGION", "ENDPOINT_URL", "PUBLIC_ENDPOINT_URL", "ADDRESSING_STYLE", "LINK_TTL",
     "MAX_UPLOAD_SIZE", "ALLOWED_EXTENSIONS", "UPLOAD_CHUNK_SIZE", "UPLOAD_CONCURRENCY",
+    "CONNECT_TIMEOUT", "READ_TIMEOUT", "MAX_ATTEMPTS",
 })
 
 
@@ -59,6 +72,9 @@ class ConnectionOptions:
     endpoint_url: str | None
     public_endpoint_url: str | None
     addressing_style: str
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
 
 
 class S3Settings:
@@ -129,6 +145,22 @@ class S3Settings:
         """Parts sent in parallel (and, for plain streams, held in memory at once)."""
         return int(self.raw.get("UPLOAD_CONCURRENCY") or DEFAULT_UPLOAD_CONCURRENCY)
 
+    @property
+    def CONNECT_TIMEOUT(self) -> float:
+        """Seconds each attempt may take to connect to the store."""
+        return float(self.raw.get("CONNECT_TIMEOUT") or DEFAULT_CONNECT_TIMEOUT)
+
+    @property
+    def READ_TIMEOUT(self) -> float:
+        """Seconds the store may stay silent on an open connection before the attempt fails."""
+        return float(self.raw.get("READ_TIMEOUT") or DEFAULT_READ_TIMEOUT)
+
+    @property
+    def MAX_ATTEMPTS(self) -> int:
+        """Attempts per call to the store, the first included (botocore's
+        ``total_max_attempts``, retried with backoff in its ``standard`` mode)."""
+        return int(self.raw.get("MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+
     def connection(self) -> ConnectionOptions:
         return ConnectionOptions(
             bucket=self.BUCKET,
@@ -136,6 +168,9 @@ class S3Settings:
             endpoint_url=self.ENDPOINT_URL,
             public_endpoint_url=self.PUBLIC_ENDPOINT_URL,
             addressing_style=self.ADDRESSING_STYLE,
+            connect_timeout=self.CONNECT_TIMEOUT,
+            read_timeout=self.READ_TIMEOUT,
+            max_attempts=self.MAX_ATTEMPTS,
         )
 
 

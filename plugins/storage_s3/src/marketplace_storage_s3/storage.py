@@ -13,6 +13,12 @@ Contract:
 - :meth:`presigned_get_url` is the only way to read an object from outside;
   :meth:`url` returns the object's plain, unsigned address (refused by the
   store) so it can never leak access when some template renders it.
+- A store that cannot be reached (refused, timed out, answering 5xx after the
+  client's bounded retries) raises core's ``StorageUnavailable``, never a
+  botocore error. An upload that fails leaves no object behind: s3transfer
+  aborts a multipart upload, and the key is deleted in case the store kept a
+  single ``PUT`` whose answer was lost (both best effort while it is down: a
+  bucket lifecycle rule that aborts incomplete multipart uploads catches the rest).
 """
 
 from __future__ import annotations
@@ -20,24 +26,49 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import logging
 import mimetypes
 import tempfile
+from collections.abc import Iterator
 from typing import Any
 
+from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import Storage
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
+from marketplace_core.storage.backends import StorageUnavailable
 from marketplace_storage_s3.client import S3Clients, clients_for, unsigned_client_for
 from marketplace_storage_s3.conf import ConnectionOptions, conf
-from marketplace_storage_s3.disposition import attachment
 
 #: Downloads through :meth:`S3ProductStorage.open` spill to disk above this size.
 SPOOL_MAX_MEMORY = 8 * 1024 * 1024
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+#: botocore's errors for a store that did not answer (refused, timed out, cut off).
+_NO_ANSWER = (BotocoreConnectionError, HTTPClientError)
+
+logger = logging.getLogger("marketplace_storage_s3")
+
+
+@contextlib.contextmanager
+def reaching_the_store() -> Iterator[None]:
+    """Turn "the store cannot be reached" into core's :class:`StorageUnavailable`:
+    no answer at all, or a 5xx (also inside s3transfer's ``S3UploadFailedError``)
+    after the client's retries. Other errors (403, 404, ...) pass unchanged."""
+    try:
+        yield
+    except _NO_ANSWER as exc:
+        raise StorageUnavailable(f"The S3 store did not answer: {exc}") from exc
+    except (ClientError, S3UploadFailedError) as exc:
+        cause = exc if isinstance(exc, ClientError) else exc.__context__
+        if isinstance(cause, ClientError) and _status(cause) >= 500:
+            raise StorageUnavailable(f"The S3 store failed: {exc}") from exc
+        raise
 
 
 class S3ProductStorage(Storage):
@@ -80,6 +111,15 @@ class S3ProductStorage(Storage):
 
     def _save(self, name: str, content: Any) -> str:
         key = _key(name)
+        try:
+            with reaching_the_store():
+                self._upload(key, content)
+        except BaseException:
+            self._forget_partial(key)
+            raise
+        return key
+
+    def _upload(self, key: str, content: Any) -> None:
         extra = {"ContentType": mimetypes.guess_type(key)[0] or "application/octet-stream"}
         temporary_path = getattr(content, "temporary_file_path", None)
         if callable(temporary_path):
@@ -88,15 +128,33 @@ class S3ProductStorage(Storage):
             self.clients.api.upload_file(
                 temporary_path(), self.bucket, key, ExtraArgs=extra, Config=self.transfer_config()
             )
-            return key
+            return
         _rewind(content)
         self.clients.api.upload_fileobj(
             content, self.bucket, key, ExtraArgs=extra, Config=self.transfer_config()
         )
-        return key
+
+    def _forget_partial(self, key: str) -> None:
+        """Delete ``key`` after a failed upload (one short attempt; its name is
+        new and unguessable, so it belongs to nothing else)."""
+        try:
+            self.clients.probe.delete_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:  # the store is probably still down
+            logger.warning("Could not delete %r after a failed upload: %s", key, exc)
 
     def delete(self, name: str) -> None:
-        self.clients.api.delete_object(Bucket=self.bucket, Key=_key(name))
+        with reaching_the_store():
+            self.clients.api.delete_object(Bucket=self.bucket, Key=_key(name))
+
+    def probe(self) -> str | None:
+        """What keeps the bucket from answering a ``HEAD`` right now (one short
+        attempt with the ``probe`` client), or ``None`` when it answers."""
+        try:
+            with reaching_the_store():
+                self.clients.probe.head_bucket(Bucket=self.bucket)
+        except (StorageUnavailable, ClientError, BotoCoreError) as exc:  # no credentials too
+            return str(exc)
+        return None
 
     # -- reading ----------------------------------------------------------
 
@@ -109,18 +167,23 @@ class S3ProductStorage(Storage):
             raise ValueError(f"S3 product files open read-only, not with mode {mode!r}.")
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)  # noqa: SIM115
         try:
-            self.clients.api.download_fileobj(self.bucket, _key(name), spool)
+            with reaching_the_store():
+                self.clients.api.download_fileobj(self.bucket, _key(name), spool)
         except ClientError as exc:
             spool.close()
             if _is_not_found(exc):
                 raise FileNotFoundError(name) from exc
+            raise
+        except BaseException:
+            spool.close()
             raise
         spool.seek(0)
         return File(spool, name=name)
 
     def _head(self, name: str) -> dict[str, Any]:
         try:
-            return dict(self.clients.api.head_object(Bucket=self.bucket, Key=_key(name)))
+            with reaching_the_store():
+                return dict(self.clients.api.head_object(Bucket=self.bucket, Key=_key(name)))
         except ClientError as exc:
             if _is_not_found(exc):
                 raise FileNotFoundError(name) from exc
@@ -149,10 +212,11 @@ class S3ProductStorage(Storage):
         directories: list[str] = []
         files: list[str] = []
         paginator = self.clients.api.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
-            directories += [p["Prefix"][len(prefix):].rstrip("/")
-                            for p in page.get("CommonPrefixes", [])]
-            files += [o["Key"][len(prefix):] for o in page.get("Contents", [])]
+        with reaching_the_store():
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+                directories += [p["Prefix"][len(prefix):].rstrip("/")
+                                for p in page.get("CommonPrefixes", [])]
+                files += [o["Key"][len(prefix):] for o in page.get("Contents", [])]
         return directories, files
 
     # -- links ------------------------------------------------------------
@@ -168,7 +232,8 @@ class S3ProductStorage(Storage):
             Params={
                 "Bucket": self.bucket,
                 "Key": _key(name),
-                "ResponseContentDisposition": attachment(download_name),
+                "ResponseContentDisposition": content_disposition_header(
+                    as_attachment=True, filename=download_name),
             },
             ExpiresIn=expires_in,
         ))
@@ -187,6 +252,10 @@ def _key(name: str) -> str:
 
 def _is_not_found(exc: ClientError) -> bool:
     return str(exc.response.get("Error", {}).get("Code")) in _NOT_FOUND
+
+
+def _status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
 
 
 def _rewind(content: Any) -> None:

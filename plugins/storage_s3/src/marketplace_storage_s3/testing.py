@@ -26,6 +26,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -71,8 +72,11 @@ class S3TestServer:
     """SeaweedFS with its S3 gateway on 127.0.0.1, one identity, one bucket.
 
     ``start()`` returns once the bucket exists; ``stop()`` ends the process and
-    removes its data. Attributes: ``endpoint_url``, ``bucket``, ``region``,
-    ``access_key``, ``secret_key``.
+    removes its data. Faults for tests: ``crash()`` kills the process but keeps
+    its data and ports, so ``start()`` brings the same store back; ``freeze()``
+    and ``thaw()`` stop and continue it (connections are accepted, nothing
+    answers: a hung store). Attributes: ``endpoint_url``, ``bucket``,
+    ``region``, ``access_key``, ``secret_key``.
     """
 
     startup_timeout = 60.0
@@ -104,11 +108,13 @@ class S3TestServer:
         }]}))
         p = self.ports
         data = self.directory / "data"
-        data.mkdir()
+        data.mkdir(exist_ok=True)  # kept by crash(), for start() again
         return [
             self.binary, "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             f"-master.port={p['master']}", f"-master.port.grpc={p['master.grpc']}",
             "-master.telemetry=false", "-master.volumeSizeLimitMB=1024",
+            # A single master: elect it at once when crash() is followed by start().
+            "-master.electionTimeout=1s",
             f"-volume.port={p['volume']}", f"-volume.port.grpc={p['volume.grpc']}",
             "-volume.max=16", "-volume.preStopSeconds=0",
             "-filer", f"-filer.port={p['filer']}", f"-filer.port.grpc={p['filer.grpc']}",
@@ -144,7 +150,14 @@ class S3TestServer:
         client = self.client()
         while True:
             try:
-                client.create_bucket(Bucket=self.bucket)
+                try:
+                    client.create_bucket(Bucket=self.bucket)
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") not in (
+                            "BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                        raise
+                    # Started again after crash(): ready once the bucket answers.
+                    client.head_bucket(Bucket=self.bucket)
                 return
             except (ClientError, BotoCoreError) as exc:
                 if time.monotonic() > deadline:
@@ -155,6 +168,22 @@ class S3TestServer:
                         f"weed exited with status {self.process.returncode}"
                     ) from exc
                 time.sleep(0.2)
+
+    def crash(self) -> None:
+        """Kill the server as a power cut would; its data and ports stay for ``start()``."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def freeze(self) -> None:
+        """Stop the server process (SIGSTOP): it accepts connections and never answers."""
+        assert self.process is not None and self.process.poll() is None, "not running"
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let a frozen server go on (SIGCONT)."""
+        assert self.process is not None and self.process.poll() is None, "not running"
+        self.process.send_signal(signal.SIGCONT)
 
     def client(self, *, endpoint_url: str | None = None) -> Any:
         """A boto3 S3 client with the server's credentials (path-style, SigV4)."""

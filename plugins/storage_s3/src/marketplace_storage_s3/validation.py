@@ -1,20 +1,20 @@
 """Checks a seller's upload must pass before it is stored: size, extension, name.
 
-Core's :meth:`~marketplace_core.storage.backends.StorageBackend.validate_upload`
-refuses empty files and cleans the name (base name only; letters, digits,
-``-``, ``_`` and ``.``; no leading dot; ``"file"`` when nothing is left).
-:meth:`marketplace_storage_s3.backend.S3StorageBackend.validate_upload` calls it
-and adds only what core lacks: NFC normalization and control-character
-removal before core's cleaning (so a decomposed ``"U\u0308"`` stays ``"Ü"``), a
-:data:`MAX_NAME_LENGTH` cap after it, and the :class:`UploadRules` (size cap,
+Core's :func:`~marketplace_core.storage.uploads.check_upload` refuses empty
+files and cleans the name (base name only, NFC, no control characters;
+letters, digits, ``-``, ``_`` and ``.``; no leading dot; the extension kept;
+at most :data:`NAME_BUDGET` UTF-8 bytes, so ``products/<uuid>/<name>`` fits the
+store's key limits). This module adds the :class:`UploadRules` (size cap,
 allowed extensions). Every refusal is Django's ``ValidationError`` with a
 stable ``code`` so a form shows the message next to its file field.
+
+:meth:`marketplace_storage_s3.backend.S3StorageBackend.validate_upload` is
+:func:`validate_upload` with the settings' rules; this module never imports the
+backend (an import-linter contract keeps it so).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,25 +22,16 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-#: Longest file name kept (characters); keys stay far below S3's 1024-byte limit.
-MAX_NAME_LENGTH = 150
+from marketplace_core.storage.uploads import check_upload, clean_file_name, name_budget
+from marketplace_storage_s3.conf import conf
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-@dataclass(frozen=True)
-class PreparedUpload:
-    """What core's ``validate_upload`` reads of an upload (``name`` and ``size``),
-    with the name already NFC-normalized and free of control characters."""
-
-    name: str
-    size: int | None
-
-    @classmethod
-    def of(cls, uploaded: Any) -> PreparedUpload:
-        name = str(getattr(uploaded, "name", "") or "")
-        return cls(name=unicodedata.normalize("NFC", _CONTROL.sub("", name)),
-                   size=upload_size(uploaded))
+#: S3's limit on a key, in UTF-8 bytes.
+MAX_KEY_BYTES = 1024
+#: The limit on a part of a key between slashes in SeaweedFS and MinIO (they
+#: keep keys as paths), which AWS does not have: names fit every S3-compatible store.
+MAX_SEGMENT_BYTES = 255
+#: How many UTF-8 bytes a stored file name may take.
+NAME_BUDGET = name_budget(max_key_bytes=MAX_KEY_BYTES, max_segment_bytes=MAX_SEGMENT_BYTES)
 
 
 def upload_size(uploaded: Any) -> int | None:
@@ -52,22 +43,10 @@ def upload_size(uploaded: Any) -> int | None:
     return size
 
 
-def shorten_name(name: str) -> str:
-    """``name`` with its stem shortened so the whole has at most
-    :data:`MAX_NAME_LENGTH` characters (an extension of up to 16 is kept)."""
-    if len(name) <= MAX_NAME_LENGTH:
-        return name
-    stem, dot, ext = name.rpartition(".")
-    if dot and 0 < len(ext) <= 16:
-        return stem[: MAX_NAME_LENGTH - len(ext) - 1] + "." + ext
-    return name[:MAX_NAME_LENGTH]
-
-
 def sanitize_file_name(name: str) -> str:
-    """The name :func:`validate_upload` stores ``name`` (as a browser sent it) under:
-    core's cleaning plus this plugin's NFC, control-character and length rules.
-    Never empty: ``"file"`` is the last resort."""
-    return validate_upload(PreparedUpload(name=name, size=None), UploadRules())
+    """The name :func:`validate_upload` stores ``name`` (as a browser sent it)
+    under. Never empty: ``"file"`` is the last resort."""
+    return clean_file_name(name, NAME_BUDGET)
 
 
 @dataclass(frozen=True)
@@ -81,8 +60,6 @@ class UploadRules:
     @classmethod
     def from_settings(cls) -> UploadRules:
         """``MAX_UPLOAD_SIZE`` and ``ALLOWED_EXTENSIONS`` of ``MARKETPLACE["storage_s3"]``."""
-        from marketplace_storage_s3.conf import conf
-
         return cls(max_size=conf.MAX_UPLOAD_SIZE, allowed_extensions=conf.ALLOWED_EXTENSIONS)
 
 
@@ -118,14 +95,13 @@ def check_rules(name: str, size: int | None, rules: UploadRules) -> None:
 
 
 def validate_upload(uploaded: Any, rules: UploadRules | None = None) -> str:
-    """Validate ``uploaded`` (a Django ``File``/``UploadedFile``) against ``rules``
-    (default: the settings) and return its sanitized file name.
+    """Validate ``uploaded`` (a Django ``File``/``UploadedFile``) against core's
+    rules, then ``rules`` (default: the settings); return its sanitized file name.
 
-    The same check as :meth:`~marketplace_storage_s3.backend.S3StorageBackend.validate_upload`
-    (core's rules first), without a configured backend. Raises
-    ``ValidationError`` with code ``file_empty`` (0 bytes, core's rule),
+    Raises ``ValidationError`` with code ``file_empty`` (0 bytes, core's rule),
     ``file_size_unknown``, ``file_too_large`` or ``file_extension``.
     """
-    from marketplace_storage_s3.backend import S3StorageBackend
-
-    return S3StorageBackend().validate_upload(uploaded, rules)
+    name = check_upload(uploaded, max_name_bytes=NAME_BUDGET)
+    check_rules(name, upload_size(uploaded), UploadRules.from_settings() if rules is None
+                else rules)
+    return name

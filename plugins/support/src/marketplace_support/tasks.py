@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import transaction
 
 from marketplace_support.emails import send_status_email
 from marketplace_support.models import SupportRequest
@@ -25,9 +26,16 @@ logger = logging.getLogger("support")
 def email_buyer(support_request_id: int, version: int, site_url: str) -> bool:
     """Email the buyer the request's current state, unless it was already emailed.
 
-    Idempotent: the row records the last version emailed, claimed before
-    sending, so a redelivered or an older task sends nothing. Returns whether
-    an email was sent.
+    Idempotent, and nothing is lost when the worker dies: in one transaction the
+    row's ``notified_version`` is claimed (a conditional update, which locks the
+    row), the email is sent, and the claim commits. A redelivered or an older
+    task finds the version claimed and sends nothing; a task running at the same
+    time waits for the row and then finds it claimed; a send that raises, or a
+    process that dies mid-send, rolls the claim back, so the retry or the
+    redelivered task sends. The buyer gets a second copy only if the process
+    dies between the mail server's acceptance and the commit. While it sends, the
+    seller's next change to the request waits for the row. Returns whether an
+    email was sent.
     """
     support_request = (
         SupportRequest.objects.select_related("purchase__product", "purchase__buyer")
@@ -35,20 +43,14 @@ def email_buyer(support_request_id: int, version: int, site_url: str) -> bool:
     )
     if support_request is None or support_request.notified_version >= version:
         return False
-    previous = support_request.notified_version
-    claimed = SupportRequest.objects.filter(
-        pk=support_request.pk, version=support_request.version, notified_version=previous
-    ).update(notified_version=support_request.version)
-    if not claimed:
-        return False  # changed meanwhile: the task of the newer change emails it
-    try:
+    with transaction.atomic():
+        claimed = SupportRequest.objects.filter(
+            pk=support_request.pk, version=support_request.version,
+            notified_version=support_request.notified_version,
+        ).update(notified_version=support_request.version)
+        if not claimed:
+            return False  # changed or emailed meanwhile: that task emails (or emailed) it
         send_status_email(support_request, site_url)
-    except Exception:
-        # Give the claim back so the retry (or the next change) sends it.
-        SupportRequest.objects.filter(
-            pk=support_request.pk, notified_version=support_request.version
-        ).update(notified_version=previous)
-        raise
     logger.info("Emailed the buyer about support request %s (version %s)",
                 support_request.pk, support_request.version)
     return True

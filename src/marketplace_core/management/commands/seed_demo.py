@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: sellers, customers, categories and ~40 products with files.
+"""``manage.py seed_demo``: sellers, customers, a staff user, categories and ~40 products.
 
 Idempotent: running it again finds what exists (by email and slug) and adds
 only what is missing. Every product gets a real downloadable file, and the
@@ -29,6 +29,8 @@ SELLERS = [
     ("studio@example.com", "Pixel Studio", ["Fonts", "Photos", "Audio"]),
 ]
 CUSTOMERS = [("buyer@example.com", "Bea Buyer"), ("customer@example.com", "Cal Customer")]
+#: Staff and superuser: the admin, and signing in while maintenance mode is on.
+STAFF = ("staff@example.com", "Stella Staff")
 TOPICS = [
     "Notion budget planner", "Landing page kit", "Resume template", "Pitch deck", "Invoice pack",
     "Python crash course", "SQL field guide", "Design systems primer", "Remote work handbook",
@@ -91,6 +93,7 @@ class Command(BaseCommand):
         count = max(0, min(options["products"], len(TOPICS)))
         sellers = [self._user(email, name, Role.SELLER) for email, name, _ in SELLERS]
         customers = [self._user(email, name, Role.CUSTOMER) for email, name in CUSTOMERS]
+        self._staff(*STAFF)
         categories = {
             seller.pk: [self._category(seller, name) for name in names]
             for seller, (_, _, names) in zip(sellers, SELLERS, strict=True)
@@ -105,7 +108,8 @@ class Command(BaseCommand):
             self._purchase(buyer, product)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(sellers)} sellers, {len(customers)} customers, "
-            f"{count} products ({created} new). Password for every demo user: {DEMO_PASSWORD}"
+            f"{count} products ({created} new), staff user {STAFF[0]}. "
+            f"Password for every demo user: {DEMO_PASSWORD}"
         ))
 
     def _progress(self, done: int, total: int) -> None:
@@ -126,6 +130,13 @@ class Command(BaseCommand):
         if user is None:
             user = User.objects.create_user(email, DEMO_PASSWORD, name=name, role=role,
                                             email_verified=True)
+        return user
+
+    def _staff(self, email: str, name: str) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_superuser(email, DEMO_PASSWORD, name=name,
+                                                 email_verified=True)
         return user
 
     def _category(self, seller: User, name: str) -> Category:
