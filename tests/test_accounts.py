@@ -38,6 +38,7 @@ def _login(client: Client, email: str, password: str = DEFAULT_PASSWORD, **extra
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize(
     "typed", ["buyer@example.com", "BUYER@Example.com", "Buyer@EXAMPLE.COM", "  buyer@example.com "]
 )
@@ -163,6 +164,7 @@ def test_logout_ends_the_session(client, make_user):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.by_database
 def test_emails_are_stored_lowercased():
     user = User.objects.create_user("Mixed.Case@Example.COM", "pw")
     assert user.email == "mixed.case@example.com"
@@ -172,6 +174,7 @@ def test_emails_are_stored_lowercased():
     assert user.email == "another@example.com"
 
 
+@pytest.mark.by_database
 def test_database_refuses_emails_differing_only_by_case():
     User.objects.create_user("twin@example.com", "pw")
     # bulk_create skips save(), so only the database constraint stands in the way.

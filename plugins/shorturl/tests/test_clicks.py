@@ -13,6 +13,8 @@ from marketplace_shorturl.clicks import buffer
 from marketplace_shorturl.flush import apply_pending
 from marketplace_shorturl.tasks import flush_clicks
 
+pytestmark = pytest.mark.by_database
+
 
 def clicks(link) -> int:
     link.refresh_from_db()

@@ -134,6 +134,7 @@ def test_create_with_a_chosen_slug(seller_client, seller):
     assert ShortURL.objects.get(seller=seller).slug == "summer-sale"
 
 
+@pytest.mark.by_database
 def test_a_taken_slug_is_refused(seller_client, make_link):
     make_link(factories.make_seller(), slug="taken")
     response = seller_client.post(CREATE, _form(slug="TAKEN"))
@@ -218,6 +219,7 @@ def test_switching_off_is_seen_by_the_next_redirect(seller_client, make_link):
     assert Client().get("/s/promo").status_code == 410
 
 
+@pytest.mark.by_database
 def test_changing_the_slug_frees_the_old_one(seller_client, make_link):
     link = make_link(slug="old-name")
     Client().get("/s/old-name")
@@ -282,6 +284,7 @@ def test_list_shows_clicks_after_a_flush(seller_client, make_link):
     assert re.search(r'<td class="clicks">3</td>', page)
 
 
+@pytest.mark.by_database
 def test_list_search_by_slug_or_destination(seller_client, make_link):
     make_link(slug="spring", destination="https://example.com/flowers")
     make_link(slug="winter", destination="https://shop.example.net/coats")
@@ -292,6 +295,7 @@ def test_list_search_by_slug_or_destination(seller_client, make_link):
     assert "No short links match" in seller_client.get(LIST, {"q": "zzz"}).content.decode()
 
 
+@pytest.mark.by_database
 def test_list_is_paginated_newest_first(seller_client, make_link, settings):
     settings.MARKETPLACE = {**settings.MARKETPLACE, "shorturl": {"PAGE_SIZE": 2}}
     for name in ("one", "two", "three"):
@@ -324,6 +328,7 @@ def _list_queries(client) -> int:
 LIST_QUERIES = 4
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize("rows", [1, 20, 45])
 def test_list_makes_the_same_queries_for_one_row_and_many(seller_client, make_link, rows):
     for n in range(rows):

@@ -24,7 +24,7 @@ from marketplace_shorturl.tasks import flush_clicks
 from tests.redistools import commands_sent
 from tests.servers import PLUGIN_DIR, WorkerServer, is_running, running
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.by_database]
 PUSH_INTERVAL = "0.2"
 
 

@@ -27,6 +27,7 @@ def _get(client, path, middleware, **extra):
         return client.get(path, **extra)
 
 
+@pytest.mark.smoke
 @both_paths
 def test_redirects_with_302_not_301(client, make_link, middleware):
     make_link(slug="promo", destination="https://example.com/sale?utm=x")
@@ -36,6 +37,7 @@ def test_redirects_with_302_not_301(client, make_link, middleware):
     assert response["Cache-Control"] == "no-store"
 
 
+@pytest.mark.by_database
 @both_paths
 def test_cache_hit_makes_no_database_query(client, make_link, middleware,
                                            django_assert_num_queries):
@@ -58,6 +60,7 @@ def test_cache_hit_from_another_process_makes_no_query(client, make_link,
         assert client.get("/s/promo").status_code == 302
 
 
+@pytest.mark.by_database
 def test_slugs_are_case_insensitive_and_accept_a_trailing_slash(client, make_link):
     make_link(slug="spring-sale")
     assert client.get("/s/Spring-Sale")["Location"] == "https://example.com/landing"

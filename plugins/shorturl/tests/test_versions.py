@@ -77,6 +77,7 @@ def test_a_version_written_by_an_older_release_is_read(redis_cache, promo):
     assert Client().get("/s/promo")["Location"] == SECOND
 
 
+@pytest.mark.by_database
 def test_a_change_through_the_services_is_seen_at_once(redis_cache, promo, seller_client):
     from django.urls import reverse
 
