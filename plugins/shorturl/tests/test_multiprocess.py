@@ -21,7 +21,6 @@ from django.db import connection
 from django.urls import reverse
 from marketplace_shorturl.tasks import flush_clicks
 
-from tests.redistools import commands_sent
 from tests.servers import PLUGIN_DIR, WorkerServer, is_running, running
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,18 +86,6 @@ def test_a_change_is_seen_at_once_by_another_process(redis_cache, make_link, sel
         seller_client.post(reverse("shorturl:delete", args=[link.pk]))
         assert two.get("/s/promo")[0] == 404
         assert one.get("/s/promo")[0] == 404
-
-
-def test_a_server_answers_repeat_redirects_without_asking_redis(redis_cache, make_link):
-    """The version of a link the process has seen is kept in its memory; Redis tells the
-    process when it changes (see the test above), so the redirect asks Redis nothing."""
-    make_link(slug="promo", destination="https://example.com/landing")
-    with running(1, redis_url=redis_cache) as (server,):
-        assert server.get("/s/promo") == (302, "https://example.com/landing")
-        with commands_sent(redis_cache) as commands:
-            answers = [server.get("/s/promo") for _ in range(30)]
-    assert answers == [(302, "https://example.com/landing")] * 30
-    assert [c for c in commands if "shorturl:link" in c] == []
 
 
 def test_a_process_exiting_normally_pushes_its_last_clicks(redis_cache, make_link):
