@@ -21,6 +21,7 @@ from django.db import connection
 from django.urls import reverse
 from marketplace_shorturl.tasks import flush_clicks
 
+from marketplace_core.testing.contracts import wait_until
 from tests.servers import PLUGIN_DIR, WorkerServer, is_running, running
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,28 +40,34 @@ def test_clicks_served_by_several_processes_are_counted_exactly(redis_cache, mak
 
     def flush_meanwhile() -> None:
         # Flushes race with pushes from every process during the load.
-        while not stop_flushing.is_set():
-            flush_clicks()
-            time.sleep(0.05)
-        connection.close()
+        try:
+            while not stop_flushing.is_set():
+                flush_clicks()
+                time.sleep(0.05)
+        finally:
+            connection.close()
 
     with running(server_count, redis_url=redis_cache,
                  env={"SHORTURL_PUSH_INTERVAL": PUSH_INTERVAL}) as servers:
         flusher = threading.Thread(target=flush_meanwhile)
         flusher.start()
-        targets = itertools.islice(itertools.cycle(servers), clicks_per_server * server_count)
-        with ThreadPoolExecutor(max_workers=24) as pool:
-            answers = list(pool.map(lambda server: server.get("/s/promo"), targets))
-        stop_flushing.set()
-        flusher.join()
+        try:
+            targets = itertools.islice(itertools.cycle(servers),
+                                       clicks_per_server * server_count)
+            with ThreadPoolExecutor(max_workers=24) as pool:
+                answers = list(pool.map(lambda server: server.get("/s/promo"), targets))
+        finally:  # never leave the thread using the database after the test
+            stop_flushing.set()
+            flusher.join()
         served = sum(1 for status, location in answers
                      if status == 302 and location == "https://example.com/landing")
         assert served == clicks_per_server * server_count
 
-        deadline = time.monotonic() + 20
-        while stored_clicks(link) < served and time.monotonic() < deadline:
+        def all_stored() -> bool:
             flush_clicks()  # the processes push every PUSH_INTERVAL seconds
-            time.sleep(0.1)
+            return stored_clicks(link) >= served
+
+        wait_until(all_stored, timeout=60, what="every click pushed and flushed")
         assert stored_clicks(link) == served
         time.sleep(3 * float(PUSH_INTERVAL))
         flush_clicks()
@@ -127,10 +134,8 @@ def test_sigterm_to_a_worker_loses_no_clicks(redis_cache, make_link, server_name
         assert flush_clicks() == 0  # all of them are still in the worker's memory
 
         os.kill(worker, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while is_running(worker) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not is_running(worker), f"the {server_name} worker ignored SIGTERM"
+        wait_until(lambda: not is_running(worker), timeout=60,
+                   what=f"the {server_name} worker to exit on SIGTERM")
 
         assert flush_clicks() == clicks
         assert stored_clicks(link) == clicks
