@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import parse_qs
 
 import pytest
 from django.test import Client
@@ -307,12 +309,27 @@ def test_list_is_paginated_newest_first(seller_client, make_link, settings):
     assert "/s/one" in second and "/s/three" not in second
 
 
-def test_list_search_keeps_the_query_across_pages(seller_client, make_link, settings):
+def _page_link(page: str, rel: str) -> str:
+    """The href of the pagination link ``rel`` ("next"/"prev"), unescaped."""
+    match = re.search(rf'<a href="([^"]*)" rel="{rel}">', page)
+    assert match is not None, f"no {rel} link"
+    return html.unescape(match.group(1))
+
+
+def test_list_pages_keep_the_search_and_other_parameters(seller_client, make_link, settings):
+    """Previous/Next keep every GET parameter (core's pagination partial)."""
     settings.MARKETPLACE = {**settings.MARKETPLACE, "shorturl": {"PAGE_SIZE": 1}}
     make_link(slug="sale-a")
     make_link(slug="sale-b")
-    page = seller_client.get(LIST, {"q": "sale"}).content.decode()
-    assert 'href="?q=sale&page=2"' in page
+    make_link(slug="other")
+    first = seller_client.get(LIST, {"q": "sale", "utm": "mail"}).content.decode()
+    assert "/s/sale-b" in first and "Page 1 of 2" in first
+    following = _page_link(first, "next")
+    assert parse_qs(following.lstrip("?")) == {"q": ["sale"], "utm": ["mail"], "page": ["2"]}
+    second = seller_client.get(LIST + following).content.decode()
+    assert "/s/sale-a" in second and "/s/other" not in second and "Page 2 of 2" in second
+    assert parse_qs(_page_link(second, "prev").lstrip("?")) == {
+        "q": ["sale"], "utm": ["mail"], "page": ["1"]}
 
 
 def _list_queries(client) -> int:
