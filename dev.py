@@ -2,7 +2,8 @@
 """Developer entry point; needs only Python 3.11+ and git.
 
     python3 dev.py demo   # example site with demo data on http://127.0.0.1:8000
-    python3 dev.py test   # the whole test suite (every tox environment)
+    python3 dev.py test   # the whole test suite (every tox environment, side by side)
+    python3 dev.py test -e core-sqlite -- -k search   # arguments go to `tox run`
 
 Creates ``.venv/`` on first use and installs what the command needs into it.
 The tests also start PostgreSQL, Redis and Chromium from the machine's own
@@ -18,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -132,12 +134,35 @@ def ensure_services() -> None:
     )
 
 
+def parallel_jobs() -> int:
+    """How many tox environments run at once: one per CPU, plus one.
+
+    Core's suites use a pytest-xdist worker per CPU; the integration and plugin
+    suites spend much of their time waiting on servers, workers and a browser,
+    which the extra environment fills. ``TOX_PARALLEL`` overrides it.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return int(os.environ.get("TOX_PARALLEL") or (cpus or 1) + 1)
+
+
 def test(argv: list[str]) -> None:
     ensure_services()
     ensure_venv()
     install("tox>=4.20", "tox-uv>=1.11")
     env = {**os.environ, "PATH": path_with_pythons(os.environ.get("PATH", ""))}
-    run(BIN / "tox", "run", *argv, env=env)
+    if argv:
+        run(BIN / "tox", "run", *argv, env=env)
+        return
+    # Each environment's output is printed when it ends (a failing one's included),
+    # then tox's summary: the result and time of every environment.
+    started = time.monotonic()
+    try:
+        run(BIN / "tox", "run-parallel", "--parallel", str(parallel_jobs()), env=env)
+    finally:
+        minutes, seconds = divmod(round(time.monotonic() - started), 60)
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+        print(f"dev.py test: {minutes} min {seconds} s for every environment "
+              f"(load average now {load})", flush=True)
 
 
 def main() -> None:

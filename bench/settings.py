@@ -8,9 +8,7 @@ is first removed wherever it is and then added back, once, only where wanted:
   ``SecurityMiddleware`` (how docs/shorturl.md says to enable it);
 - ``view-only``: the example site's stack without ``ShortURLMiddleware`` (short
   links served by the view);
-- ``no-maintenance``: ``fast-path`` without ``UnderConstructionMiddleware``;
-- ``no-tracking``: ``fast-path`` with ``CLIENT_TRACKING`` off, so every redirect
-  reads its link's version from Redis (one round trip per redirect).
+- ``no-maintenance``: ``fast-path`` without ``UnderConstructionMiddleware``.
 """
 
 import os
@@ -20,7 +18,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "example_site"))
 
 from example_site.settings import *  # noqa: F403
-from example_site.settings import MARKETPLACE as _SITE_MARKETPLACE
 from example_site.settings import MIDDLEWARE as _SITE_MIDDLEWARE
 
 DEBUG = False
@@ -35,7 +32,7 @@ _FAST_PATH = "marketplace_shorturl.middleware.ShortURLMiddleware"
 _MAINTENANCE = "marketplace_core.maintenance.middleware.UnderConstructionMiddleware"
 _SECURITY = "django.middleware.security.SecurityMiddleware"
 VARIANT = os.environ.get("BENCH_VARIANT", "fast-path")
-if VARIANT not in ("fast-path", "view-only", "no-maintenance", "no-tracking"):
+if VARIANT not in ("fast-path", "view-only", "no-maintenance"):
     raise RuntimeError(f"Unknown BENCH_VARIANT {VARIANT!r}")
 
 MIDDLEWARE = [m for m in _SITE_MIDDLEWARE if m != _FAST_PATH]
@@ -43,9 +40,6 @@ if VARIANT != "view-only":
     MIDDLEWARE.insert(MIDDLEWARE.index(_SECURITY) + 1, _FAST_PATH)
 if VARIANT == "no-maintenance":
     MIDDLEWARE.remove(_MAINTENANCE)
-if VARIANT == "no-tracking":
-    MARKETPLACE = {**_SITE_MARKETPLACE, "shorturl": {**_SITE_MARKETPLACE.get("shorturl", {}),
-                                                     "CLIENT_TRACKING": False}}
 if MIDDLEWARE.count(_FAST_PATH) != (VARIANT != "view-only"):
     raise RuntimeError(f"{VARIANT}: ShortURLMiddleware is listed "
                        f"{MIDDLEWARE.count(_FAST_PATH)} times")

@@ -21,8 +21,9 @@ What it does:
    middleware costs each request, the Redis commands per request (from the
    server's ``total_commands_processed``) and the load average around the run;
 5. before the HTTP rounds, times in one process (best of 5, pinned like the
-   server) the maintenance middleware around a trivial view and one link lookup,
-   with and without client tracking: figures the machine's load barely moves.
+   server) the maintenance middleware around a trivial view and one link lookup
+   (with Redis: one round trip for the link's version): figures the machine's
+   load barely moves.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from pathlib import Path
 from marketplace_core.testing.servers import RedisServer, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("fast-path", "view-only", "no-maintenance", "no-tracking")
+VARIANTS = ("fast-path", "view-only", "no-maintenance")
 URLS = {"shorturl": "/s/bench", "bare": "/bench/bare"}
 #: In-process timings (µs per call, best of 5), run in a process with the bench settings.
 MICRO = """
@@ -210,12 +211,10 @@ def run(args: argparse.Namespace) -> dict[str, Measurement]:
         redis_url = redis.url if redis else None
         env = _environment(Path(tmp), redis_url)
         _prepare(env)
-        for variant in ("fast-path", "no-tracking") if redis else ("fast-path",):
-            micro = _micro(env, variant, args.server_cpu)
-            args.micro[variant] = micro
-            print(f"  in process ({variant}): maintenance middleware "
-                  f"{micro['maintenance_middleware_us']:.2f} µs per call, link lookup "
-                  f"{micro['link_lookup_us']:.2f} µs", flush=True)
+        micro = _micro(env, "fast-path", args.server_cpu)
+        args.micro["fast-path"] = micro
+        print(f"  in process: maintenance middleware {micro['maintenance_middleware_us']:.2f} µs "
+              f"per call, link lookup {micro['link_lookup_us']:.2f} µs", flush=True)
         ports = {variant: stack.enter_context(_granian(env, variant, args.server_cpu))
                  for variant in args.variants}
         pairs = [(variant, endpoint) for variant in args.variants for endpoint in URLS]
@@ -278,11 +277,6 @@ def report(results: dict[str, Measurement]) -> dict[str, float]:
         gain = rps("fast-path/shorturl") / rps("view-only/shorturl")
         summary["fast_path_gain"] = gain
         print(f"\nfast-path middleware: short links x{gain:.2f} faster than through the view")
-    if {"fast-path/shorturl", "no-tracking/shorturl"} <= results.keys():
-        gain = rps("fast-path/shorturl") / rps("no-tracking/shorturl")
-        summary["tracking_gain"] = gain
-        print(f"client tracking: short links x{gain:.2f} faster than reading the version "
-              "from Redis per redirect")
     if {"fast-path/bare", "no-maintenance/bare"} <= results.keys():
         with_m, without_m = rps("fast-path/bare"), rps("no-maintenance/bare")
         cost_us = (1 / with_m - 1 / without_m) * 1e6

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from uv import find_uv_bin  # build[uv]: isolated builds and installs with uv, not pip
 
 PLUGINS = ["payments_dodo", "storage_s3", "notify_telegram", "support", "shorturl"]
 
@@ -46,11 +47,12 @@ SDIST_FILES = {"pyproject.toml", "PKG-INFO", "README.md", "LICENSE", ".gitignore
 
 @pytest.fixture(scope="module")
 def dist(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Each distribution's sdist, and its wheel built from that sdist (``python -m build``)."""
+    """Each distribution's sdist, and its wheel built from that sdist (``python -m build``,
+    its isolated build environments made by uv)."""
     out = tmp_path_factory.mktemp("dist")
     for project in [repo_root] + [repo_root / "plugins" / name for name in PLUGINS]:
-        subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(project)],
-                       check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(out),
+                        str(project)], check=True, capture_output=True)
     return out
 
 
@@ -99,10 +101,10 @@ def test_wheels_install_and_entry_points_resolve(dist: Path, tmp_path: Path) -> 
     assert len(wheels) == 6, [w.name for w in wheels]
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", *map(str, wheels)],
-                   check=True, capture_output=True)
+    subprocess.run([find_uv_bin(), "pip", "install", "--quiet", "--python", str(python),
+                    *map(str, wheels)], check=True, capture_output=True)
     out = subprocess.run([str(python), "-c", CHECK], check=True, capture_output=True, text=True,
                          cwd=tmp_path)
     report = json.loads(out.stdout)

@@ -39,6 +39,7 @@ def _login(client: Client, email: str, password: str = DEFAULT_PASSWORD, **extra
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize(
     "typed", ["buyer@example.com", "BUYER@Example.com", "Buyer@EXAMPLE.COM", "  buyer@example.com "]
 )
@@ -165,6 +166,7 @@ def test_logout_ends_the_session(client, make_user):
 
 
 @core_user_only
+@pytest.mark.by_database
 def test_emails_are_stored_lowercased():
     user = User.objects.create_user("Mixed.Case@Example.COM", "pw")
     assert user.email == "mixed.case@example.com"
@@ -175,6 +177,7 @@ def test_emails_are_stored_lowercased():
 
 
 @core_user_only
+@pytest.mark.by_database
 def test_database_refuses_emails_differing_only_by_case():
     User.objects.create_user("twin@example.com", "pw")
     # bulk_create skips save(), so only the database constraint stands in the way.

@@ -91,6 +91,7 @@ def test_the_link_elsewhere_only_verifies(client, django_capture_on_commit_callb
     assert elsewhere.get(response["Location"])["Location"].startswith("/accounts/login/")
 
 
+@pytest.mark.by_database
 def test_registration_emails_nothing_before_the_transaction_commits(
     client, django_capture_on_commit_callbacks
 ):
@@ -101,6 +102,7 @@ def test_registration_emails_nothing_before_the_transaction_commits(
     assert [m.to for m in mail.outbox] == [["fresh@example.com"]]
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize("again", ["taken@example.com", "TAKEN@example.com", " Taken@Example.Com"])
 def test_a_taken_address_gets_the_same_answer_as_a_new_one(
     make_user, django_capture_on_commit_callbacks, again
@@ -166,6 +168,7 @@ def test_a_disabled_account_gets_no_email(make_user, django_capture_on_commit_ca
     assert mail.outbox == []
 
 
+@pytest.mark.by_database
 def test_registration_sees_a_legacy_mixed_case_email(django_capture_on_commit_callbacks):
     """A row stored before emails were lowercased still counts as taken (no 500)."""
     legacy = "Legacy@Example.com"

@@ -43,7 +43,7 @@ from marketplace_core.plugins.types import DashboardSeries, SeriesPoint
 from tests.panels_support import fail, refund, sell
 from tests.payments_support import fake_plugins, plugin_module
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.by_database]
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

@@ -19,6 +19,7 @@ def url(reference) -> str:
     return f"/api/core/orders/{reference}/status"
 
 
+@pytest.mark.smoke
 def test_buyer_reads_own_order_status(client, order):
     client.force_login(order.buyer)
     response = client.get(url(order.reference))
@@ -40,6 +41,7 @@ def test_another_users_order_is_404_like_a_missing_one(client, order, make_user)
     assert other.json() == missing.json() == {"detail": "No such order."}
 
 
+@pytest.mark.by_database
 def test_malformed_reference_is_a_4xx_json_error(client, order):
     client.force_login(order.buyer)
     response = client.get(url("not-a-uuid"))

@@ -46,6 +46,7 @@ def shelf(make_seller, make_product):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_list_shows_only_published_active_products(client, shelf):
     html = client.get("/products/").content.decode()
     assert sorted(titles(html)) == ["Python Cheatsheet", "Watercolour Basics"]
@@ -58,6 +59,7 @@ def test_list_hides_drafts_even_from_their_seller(shelf):
     assert sorted(titles(html)) == ["Python Cheatsheet", "Watercolour Basics"]
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize(
     ("q", "expected"),
     [
@@ -85,6 +87,7 @@ def test_search_box_keeps_the_query_escaped(client, shelf):
     assert 'value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in html
 
 
+@pytest.mark.by_database
 def test_list_is_paginated_and_keeps_the_query(client, make_seller, make_product):
     seller = make_seller()
     for i in range(30):
@@ -133,6 +136,7 @@ def test_detail_for_logged_in_non_owner_offers_buy(shelf, make_user):
     assert "Log in to buy" not in html
 
 
+@pytest.mark.smoke
 def test_detail_for_owner_offers_download(shelf, make_user):
     product = shelf["published"]
     buyer = make_user()
@@ -295,16 +299,19 @@ def category_choices(html: str) -> list[str]:
     return re.findall(r'<input type="checkbox" name="category" value="([^"]+)"', html)
 
 
+@pytest.mark.by_database
 def test_search_covers_category_names(client, design_shelf):
     html = client.get("/products/", {"q": "typograph"}).content.decode()
     assert sorted(titles(html)) == ["Grotesk Family", "Spacing Primer"]
 
 
+@pytest.mark.by_database
 def test_search_needs_every_word(client, design_shelf):
     html = client.get("/products/", {"q": "fonts sans"}).content.decode()
     assert titles(html) == ["Grotesk Family"]
 
 
+@pytest.mark.by_database
 def test_title_matches_rank_before_description_matches(client, make_product):
     make_product(title="Watercolour Basics", description="Paint with water.")
     make_product(title="Brush Care", description="Cleaning brushes after watercolour work.")
@@ -318,6 +325,7 @@ def test_title_matches_rank_before_description_matches(client, make_product):
     ]
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize(
     "q", ['"', "'", 'OR "NEAR(', "a* -b:", "((", "NOT", "ä ö ü", "\\", "%_", "x" * 500]
 )
@@ -336,6 +344,7 @@ def test_one_category_slug_covers_every_sellers_category(client, design_shelf):
     assert sorted(titles(html)) == ["Grotesk Family", "Serif Collection"]
 
 
+@pytest.mark.by_database
 def test_categories_and_search_combine(client, design_shelf):
     html = client.get("/products/", {"category": ["fonts", "icons"], "q": "glyphs"}).content
     assert titles(html.decode()) == ["Line Glyphs"]
@@ -347,6 +356,7 @@ def test_unknown_or_malformed_categories_match_nothing(client, design_shelf):
     assert "<script>" not in html
 
 
+@pytest.mark.by_database
 def test_category_choices_list_only_categories_with_buyable_products(client, design_shelf):
     html = client.get("/products/").content.decode()
     # "Fonts" of both sellers is one choice; "Sketches" holds only a draft.
@@ -440,6 +450,7 @@ def _fill(make_seller, make_product, make_category, count: int) -> None:
                      description="Printable poster").categories.add(category)
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize(
     ("params", "headers", "logged_in_queries", "anonymous_queries"),
     [

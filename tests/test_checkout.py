@@ -132,6 +132,7 @@ def test_invalid_billing_details_are_shown_and_create_no_order(
     assert not Order.objects.exists()
 
 
+@pytest.mark.by_database
 def test_valid_billing_creates_the_order_then_redirects_to_the_hosted_checkout(
     buyer_client, buyer, product
 ):
@@ -152,6 +153,7 @@ def test_valid_billing_creates_the_order_then_redirects_to_the_hosted_checkout(
     assert not PurchasedProduct.objects.exists()
 
 
+@pytest.mark.by_database
 def test_posting_again_reuses_the_pending_order(buyer_client, product):
     first = buyer_client.post(buy_url(product), BILLING)
     second = buyer_client.post(buy_url(product), {**BILLING, "country": "FR"})
@@ -356,6 +358,7 @@ def test_hosted_page_of_a_paid_order_takes_no_second_payment(buyer_client, produ
         assert response["Location"].startswith("/payments/success/")
 
 
+@pytest.mark.smoke
 @pytest.mark.django_db(transaction=True)
 def test_failed_payment_then_retry_over_http(live_server, buyer, product):
     """Fail on the hosted page → the webhook fails the order → retry → pay → owned."""

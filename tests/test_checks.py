@@ -22,6 +22,10 @@ from marketplace_core.plugins.loading import load_plugins
 from marketplace_core.plugins.manager import install
 from tests.fakeplugins import FakeSite, fake_site, preserved_plugin_manager
 
+# Since Django 6.1, run_checks() without databases checks every database (JSONField
+# support), as manage.py check does: each test may open the connection.
+pytestmark = pytest.mark.django_db
+
 
 def marketplace(**options: Any) -> dict[str, Any]:
     """The test suite's ``MARKETPLACE`` with ``options`` changed."""

@@ -14,7 +14,7 @@ from marketplace_core.ownership.models import Dispute, Order, PurchasedProduct
 from marketplace_core.payments.dummy import build_delivery
 from tests.payments_support import post_webhook
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.by_database]
 
 
 @pytest.fixture

@@ -78,6 +78,7 @@ def owned(db, debug, make_user, make_product):
 OWNER, OTHER_BUYER, REFUNDED_OWNER = "owner", "other buyer", "refunded owner"
 
 
+@pytest.mark.smoke
 @pytest.mark.django_db
 def test_authorization_matrix(debug, make_user, make_product):
     """3 users x 3 products: for each product one user owns it, one bought
@@ -386,6 +387,7 @@ def test_url_level_traversal_is_404(owned):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.by_database
 @pytest.mark.django_db
 def test_download_is_logged_once_per_double_click(owned):
     purchase, _, client = owned
@@ -410,6 +412,7 @@ def test_failed_attempts_and_file_fetches_are_not_logged(owned, make_user):
     assert Download.objects.count() == 1
 
 
+@pytest.mark.by_database
 @pytest.mark.django_db
 def test_unusable_client_address_is_stored_empty(owned):
     purchase, _, client = owned
@@ -418,6 +421,7 @@ def test_unusable_client_address_is_stored_empty(owned):
     assert Download.objects.get(purchase=purchase).ip_address is None
 
 
+@pytest.mark.by_database
 @pytest.mark.django_db(transaction=True)
 def test_parallel_double_click_is_logged_once(settings, make_user, make_product):
     settings.DEBUG = True
@@ -531,6 +535,7 @@ def test_if_range_with_a_stale_validator_gives_the_whole_file(owned):
     assert (response.status_code, body) == (200, data)
 
 
+@pytest.mark.smoke
 @pytest.mark.django_db(transaction=True)
 def test_resumed_download_over_http(live_server, settings, make_user, make_product):
     """A real HTTP client fetching the file in two ranges gets the exact bytes."""
@@ -577,6 +582,7 @@ def test_hook_tracing_never_prints_the_download_link(owned, monkeypatch, capfd):
     assert LOCAL_PREFIX not in err
 
 
+@pytest.mark.by_database
 def test_download_log_records_the_client_behind_trusted_proxies(owned, settings):
     from marketplace_core.ownership.models import Download
 

@@ -16,7 +16,7 @@ from marketplace_core.plugins.loading import load_plugins
 from marketplace_core.plugins.manager import call_each, install
 from tests.fakeplugins import FakeSite, fake_site, preserved_plugin_manager
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.by_database]
 
 
 def recording_hooks(site: FakeSite, name: str, *, fail: bool = False) -> str:

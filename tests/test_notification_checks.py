@@ -17,6 +17,8 @@ from django.test.utils import override_settings
 
 from tests.webhook_channel import NAME, OTHER_NAME, installed_webhook_channel
 
+# run_checks() may open the connection (Django 6.1 checks every database by default).
+pytestmark = pytest.mark.django_db
 W004 = "marketplace_core.W004"
 
 

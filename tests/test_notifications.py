@@ -109,6 +109,7 @@ def test_backoff_doubles_up_to_its_cap() -> None:
 # -------------------------------------------------------------------------
 
 
+@pytest.mark.by_database
 @pytest.mark.django_db(transaction=True)
 def test_notify_sends_nothing_until_the_transaction_commits(inbox: WebhookInbox) -> None:  # noqa: F811
     with transaction.atomic():
@@ -117,12 +118,14 @@ def test_notify_sends_nothing_until_the_transaction_commits(inbox: WebhookInbox)
     assert inbox.texts == ["Committed\n\nBody"]
 
 
+@pytest.mark.by_database
 @pytest.mark.django_db(transaction=True)
 def test_notify_outside_a_transaction_queues_at_once(inbox: WebhookInbox) -> None:  # noqa: F811
     notify(note("Autocommit"))
     assert inbox.texts == ["Autocommit\n\nBody"]
 
 
+@pytest.mark.by_database
 @pytest.mark.django_db(transaction=True)
 def test_notify_queues_nothing_when_the_transaction_rolls_back(
     inbox: WebhookInbox,  # noqa: F811
@@ -133,6 +136,7 @@ def test_notify_queues_nothing_when_the_transaction_rolls_back(
     assert inbox.attempts == []
 
 
+@pytest.mark.by_database
 @pytest.mark.django_db(transaction=True)
 def test_each_accepting_channel_gets_one_task(inbox: WebhookInbox,  # noqa: F811
                                               other_inbox: WebhookInbox) -> None:
@@ -148,6 +152,7 @@ def test_channels_that_do_not_accept_get_no_task(inbox: WebhookInbox) -> None:  
     assert inbox.texts == ["Only one\n\nBody"]
 
 
+@pytest.mark.by_database
 @pytest.mark.django_db
 def test_a_core_event_hook_can_notify(inbox: WebhookInbox, make_user: Any,  # noqa: F811
                                       make_product: Any,

@@ -107,6 +107,7 @@ def test_dashboard_api_matrix(world, who, status):
         assert response.json()["total_customers"] == expected
 
 
+@pytest.mark.smoke
 def test_customer_pages_show_only_the_visitors_own_rows(world, make_user):
     stranger = logged_in(make_user())
     for name in CUSTOMER_PAGES:
@@ -115,6 +116,7 @@ def test_customer_pages_show_only_the_visitors_own_rows(world, make_user):
             url(name)).content.decode()
 
 
+@pytest.mark.smoke
 def test_a_seller_sees_what_they_bought_in_the_seller_panel(world, make_product):
     owner = world["owner"]
     bought = make_product(title="Bought From Another Seller")

@@ -115,6 +115,7 @@ def test_receipt_links_come_from_the_provider(make_user, make_product):
     ]
 
 
+@pytest.mark.by_database
 def test_order_history_is_paginated(make_user, make_product):
     buyer = make_user()
     product = make_product()
@@ -131,6 +132,7 @@ def test_order_history_is_paginated(make_user, make_product):
     assert "Page 2 of 2" in second
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize(("url", "role"), ORDER_HISTORY_PAGES)
 @pytest.mark.parametrize("orders", [1, 25])
 def test_order_history_query_count_does_not_grow(
@@ -166,6 +168,7 @@ def replace_file(product, *, when: dt.datetime) -> None:
         )
 
 
+@pytest.mark.smoke
 def test_my_products_shows_download_and_the_updated_badge_for_three_days(
     make_user, make_product
 ):
@@ -253,6 +256,7 @@ def test_a_failing_action_plugin_does_not_hide_the_product(failure, make_user, m
     assert data_values(html, "action") == ["download"]
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize(("url", "role"), MY_PRODUCTS_PAGES)
 @pytest.mark.parametrize("owned", [1, 25])
 def test_my_products_query_count_does_not_grow(

@@ -20,7 +20,7 @@ from marketplace_core.catalog.models import Category, Product
 from marketplace_core.catalog.search import search_terms
 from tests.people import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.by_database]
 
 migration = importlib.import_module("marketplace_core.migrations.0003_product_search")
 

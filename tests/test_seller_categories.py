@@ -32,6 +32,7 @@ def name_errors(html: str) -> list[str]:
     return [text_of(part) for part in block.split("</p>") if text_of(part)]
 
 
+@pytest.mark.by_database
 def test_create_then_list_with_product_counts(client, seller, make_product):
     response = client.post(CREATE_URL, {"name": "  Watercolour  "}, follow=True)
 
@@ -46,6 +47,7 @@ def test_create_then_list_with_product_counts(client, seller, make_product):
     assert text_of(row).startswith("Watercolour 1")
 
 
+@pytest.mark.by_database
 def test_names_are_unique_per_seller_in_any_letter_case(client, seller, make_category):
     make_category(seller=seller, name="Brushes")
     make_category(name="Paper")  # another seller's
@@ -105,6 +107,7 @@ def test_other_sellers_categories_are_not_found(client, make_category):
     assert "Not Yours" not in client.get(LIST_URL).content.decode()
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize(("count", "page", "shown"), [(1, 1, 1), (50, 1, 50), (53, 2, 3)])
 def test_list_query_count_does_not_grow(count, page, shown, client, seller, make_category,
                                         make_product, django_assert_num_queries):

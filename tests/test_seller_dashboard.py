@@ -44,6 +44,7 @@ def shop(make_seller, make_user, make_product):
     return seller
 
 
+@pytest.mark.by_database
 def test_dashboard_shows_customers_revenue_per_currency_and_latest_buyers(shop):
     html = logged_in(shop).get(DASHBOARD_URL).content.decode()
 
@@ -105,6 +106,7 @@ def test_static_files_collect_with_the_manifest_storage(tmp_path, settings):
     assert list(tmp_path.glob("marketplace_core/charts/dashboard.*.js"))
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize(("url", "queries"), [
     # session, user, the person's seller/verified rows, customers, revenue, refunds,
     # latest buyers, latest products
@@ -133,6 +135,7 @@ def test_dashboard_query_count_does_not_grow(sales, url, queries, make_seller, m
         assert all(buyer.email in text for buyer in buyers[-10:])  # latest buyers listed
 
 
+@pytest.mark.by_database
 def test_api_gives_the_chart_series(shop):
     data = logged_in(shop).get(API_URL).json()
 

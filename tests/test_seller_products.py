@@ -106,6 +106,7 @@ def saved_events():
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.by_database
 def test_list_shows_own_products_with_status_and_search(client, seller, make_product):
     make_product(seller=seller, title="Watercolour Basics")
     make_product(seller=seller, title="Oil Draft", status=Product.Status.DRAFT)
@@ -163,6 +164,7 @@ def test_the_first_upload_is_not_an_update(client, seller):
     assert "badge-updated" in row.split("</tr>")[0]
 
 
+@pytest.mark.by_database
 def test_list_is_paginated_and_keeps_the_search(client, seller, make_product):
     for i in range(23):
         make_product(seller=seller, title=f"Brush {i}")
@@ -175,6 +177,7 @@ def test_list_is_paginated_and_keeps_the_search(client, seller, make_product):
     assert 'href="?q=brush&amp;page=2"' in first
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize("count", [1, 25])
 def test_list_query_count_does_not_grow(count, client, seller, make_product, make_category,
                                         make_user, django_assert_num_queries):
@@ -221,6 +224,7 @@ def test_publish_needs_a_file(client):
     assert not Product.objects.exists()
 
 
+@pytest.mark.smoke
 def test_publish_with_a_file_puts_it_in_the_shop(client, seller, make_category,
                                                  saved_events,
                                                  django_capture_on_commit_callbacks):
@@ -279,6 +283,7 @@ def test_prices_are_stored_in_the_currencys_minor_unit(client, price, currency, 
     assert shown in client.get("/seller/products/").content.decode()
 
 
+@pytest.mark.by_database
 def test_an_address_in_use_is_refused_and_an_empty_one_is_made_unique(
     client, make_product
 ):
@@ -363,6 +368,7 @@ def published_tasks():
         before_task_publish.disconnect(record)
 
 
+@pytest.mark.by_database
 def test_a_replaced_file_is_deleted_only_after_issued_links_expire(
     client, seller, make_product, make_user, published_tasks,
     django_capture_on_commit_callbacks,
@@ -410,6 +416,7 @@ def test_the_deletion_task_keeps_a_file_a_product_still_uses(seller, make_produc
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.by_database
 def test_deleting_an_unsold_product_removes_it_and_its_file(
     client, seller, make_product, django_capture_on_commit_callbacks
 ):
@@ -427,6 +434,7 @@ def test_deleting_an_unsold_product_removes_it_and_its_file(
     assert not product_storage().exists(name)
 
 
+@pytest.mark.by_database
 def test_a_sold_product_is_not_deleted_and_unpublishing_is_offered(
     client, seller, make_product, make_user
 ):
@@ -468,6 +476,7 @@ def test_a_refunded_sale_still_blocks_deletion(client, seller, make_product, mak
     assert Product.objects.filter(pk=product.pk).exists()
 
 
+@pytest.mark.by_database
 def test_a_product_with_orders_is_kept_for_accounting(client, seller, make_product, make_user):
     product = make_product(seller=seller, title="Abandoned Checkout")
     services.start_checkout(buyer=make_user(), product=product, provider="dummy")
@@ -691,6 +700,7 @@ def test_the_service_refuses_another_sellers_product_and_categories(
     assert info.value.code == "not_owner"
 
 
+@pytest.mark.by_database
 def test_a_failed_save_leaves_no_file_behind(seller, make_product):
     from marketplace_core.catalog import services as catalog_services
 

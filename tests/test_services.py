@@ -22,7 +22,7 @@ from marketplace_core.ownership.services import Outcome
 from marketplace_core.testing.contracts import table_counts
 from tests.payments_support import EventRecorder, fake_plugins
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.by_database]
 
 PROVIDER = "dummy"
 

@@ -15,7 +15,7 @@ import requests
 from marketplace_core.ownership.models import Order, PurchasedProduct
 from marketplace_core.testing.factories import DEFAULT_PASSWORD
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.smoke]
 
 FILE_BYTES = b"%PDF-1.4\n" + bytes(range(256)) * 40
 

@@ -22,7 +22,7 @@ from marketplace_core.payments.signing import sign
 from marketplace_core.testing.contracts import table_counts
 from tests.payments_support import post_webhook
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.by_database]
 
 
 @pytest.fixture

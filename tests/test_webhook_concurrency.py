@@ -28,7 +28,7 @@ from marketplace_core.testing.contracts import (
 )
 from tests.payments_support import WEBHOOK_URL, csrf_token, logged_in_session
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.by_database]
 
 
 @pytest.fixture

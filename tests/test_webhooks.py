@@ -77,6 +77,7 @@ def owned(order: Order) -> bool:
 # -------------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_valid_delivery_grants_ownership(client, order):
     body, headers = build_delivery("payment.succeeded", payment_data(order))
 
@@ -94,6 +95,7 @@ def test_valid_delivery_grants_ownership(client, order):
     assert delivery.outcome == "confirmed"
 
 
+@pytest.mark.by_database
 def test_replayed_delivery_is_a_no_op(client, order):
     body, headers = build_delivery("payment.succeeded", payment_data(order))
     assert post_webhook(client, body, headers).json()["status"] == "ok"
@@ -108,6 +110,7 @@ def test_replayed_delivery_is_a_no_op(client, order):
     assert WebhookDelivery.objects.count() == 1
 
 
+@pytest.mark.by_database
 def test_same_payment_under_a_new_delivery_id_grants_once(client, order):
     """Providers re-send an event with a new message id; the payment id de-duplicates."""
     data = payment_data(order)
@@ -329,6 +332,7 @@ def test_signed_event_without_its_ids_is_rejected(client, order, event_type, mis
     assert table_counts()["deliveries"] == table_counts()["payments"] == 0
 
 
+@pytest.mark.by_database
 def test_rejected_delivery_can_be_retried_once_fixed(client, order):
     """A 400 records nothing, so the same webhook id is applied when it verifies."""
     body, headers = _forged(order)
@@ -339,6 +343,7 @@ def test_rejected_delivery_can_be_retried_once_fixed(client, order):
     assert owned(order)
 
 
+@pytest.mark.by_database
 def test_unknown_order_is_acknowledged_and_grants_nothing(client, order):
     data = payment_data(order, order_reference=str(uuid.uuid4()))
     response = post_webhook(client, *build_delivery("payment.succeeded", data))

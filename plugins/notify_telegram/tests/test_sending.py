@@ -74,6 +74,7 @@ def test_the_same_notification_is_sent_once(fake_bot: Any) -> None:
     assert [m.text.split("\n")[0] for m in fake_bot.messages] == ["Once", "Other"]
 
 
+@pytest.mark.by_database
 @pytest.mark.django_db
 def test_a_new_purchase_is_announced(fake_bot: Any, make_user: Any, make_product: Any,
                                      django_capture_on_commit_callbacks: Any) -> None:
@@ -89,6 +90,7 @@ def test_a_new_purchase_is_announced(fake_bot: Any, make_user: Any, make_product
     assert "19.99" in message.text
 
 
+@pytest.mark.by_database
 @pytest.mark.django_db
 def test_nothing_is_queued_without_a_token(fake_bot: Any, settings: Any, make_user: Any,
                                            make_product: Any,

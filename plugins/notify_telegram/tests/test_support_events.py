@@ -18,7 +18,7 @@ import pytest
 
 from marketplace_core.plugins.manager import get_plugin_manager
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.by_database]
 
 STATUS_LABELS = {"pending": "Pending", "in_progress": "In progress",
                  "completed": "Completed", "cancelled": "Cancelled"}

@@ -18,7 +18,7 @@ from marketplace_core.ownership.models import Order
 from marketplace_core.payments.providers import MAX_AMOUNT
 from marketplace_core.testing.contracts import table_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.by_database]
 
 URL = "/payments/webhooks/dodo/"
 

@@ -67,6 +67,7 @@ def test_country_must_be_an_iso_code(buyer_client, product, dodo):
     assert dodo.exchanges == []
 
 
+@pytest.mark.smoke
 def test_checkout_creates_a_dodo_session_for_the_order(buyer_client, buyer, product, dodo):
     response = checkout(buyer_client, product)
 

@@ -147,6 +147,7 @@ def test_untrustworthy_delivery_is_refused_and_leaves_no_trace(client, dodo, ord
     assert order.status == Order.Status.PENDING
 
 
+@pytest.mark.by_database
 def test_replayed_payment_after_a_refund_grants_nothing(client, dodo, order):
     payment = signed(dodo, payment_body(dodo, order))
     assert post(client, payment).status_code == 200

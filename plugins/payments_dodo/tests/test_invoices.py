@@ -117,6 +117,7 @@ def test_order_history_links_the_invoice_of_a_paid_order_only(
             pk=order.pk)) is None
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize("orders", [1, 3])
 def test_receipt_links_cost_no_query_per_order(
     orders: int, dodo: FakeDodo, buyer: Any, make_product: Any, django_assert_num_queries: Any
@@ -133,6 +134,7 @@ def test_receipt_links_cost_no_query_per_order(
     assert sorted(receipt_links(html)) == sorted(invoice_url(o) for o in paid)
 
 
+@pytest.mark.by_database
 def test_receipt_url_reads_only_the_prefetched_payments(
     dodo: FakeDodo, buyer: Any, product: Any, django_assert_num_queries: Any
 ) -> None:
@@ -151,6 +153,7 @@ def test_receipt_url_reads_only_the_prefetched_payments(
 # -------------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_the_buyer_downloads_the_invoice_pdf(dodo: FakeDodo, buyer: Any, product: Any) -> None:
     order = pay(dodo, buyer, product)
     payment_id = payment_id_of(order)

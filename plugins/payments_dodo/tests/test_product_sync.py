@@ -22,7 +22,7 @@ from marketplace_payments_dodo.tasks import sync_product
 
 from marketplace_core.plugins.events import emit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.by_database]
 
 
 @pytest.fixture

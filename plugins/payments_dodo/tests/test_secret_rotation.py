@@ -65,6 +65,7 @@ def test_the_old_secret_is_refused_once_removed(client, dodo, settings, make_use
     assert services.owns(order.buyer, order.product)
 
 
+@pytest.mark.smoke
 @pytest.mark.django_db(transaction=True)
 def test_deliveries_keep_flowing_when_dodo_switches_secrets(live_server, dodo, settings,
                                                            make_user, make_product):

@@ -25,7 +25,7 @@ from marketplace_core.ownership.models import (
 from marketplace_core.testing.contracts import accept_many_connections, browser_session
 from tests.conftest import configure_secrets
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.by_database]
 
 GENERIC = "/payments/webhooks/dodo/"
 

@@ -9,11 +9,17 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
+from hypothesis import HealthCheck, settings
 
 from marketplace_core.celery_app import create_celery_app
 from marketplace_core.testing import factories
 
 create_celery_app("tests")
+
+# The property tests assert behaviour, never speed: no per-example deadline and no
+# "too slow" health check, which a loaded machine (stress-ng) trips at random.
+settings.register_profile("shorturl", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shorturl")
 
 
 @pytest.fixture(autouse=True)

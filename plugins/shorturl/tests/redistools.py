@@ -1,4 +1,5 @@
-"""Watching a real Redis from tests: which commands did the code under test send?"""
+"""A real Redis in tests: which commands did the code under test send? And an outage:
+a redis-server of the test's own, stopped and started again on the same port."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import uuid
 from collections.abc import Iterator
 
 import redis
+
+from marketplace_core.testing.servers import RedisServer
 
 
 @contextlib.contextmanager
@@ -44,3 +47,21 @@ def kill_clients(url: str, name: str) -> int:
         return killed
     finally:
         client.close()
+
+
+class RestartableRedis(RedisServer):
+    """A ``redis-server`` of one test's own, which the test stops and starts again on
+    the same port and data directory (:meth:`start` again), as in an outage."""
+
+    def halt(self, *, keep_data: bool) -> None:
+        """Stop the server. ``keep_data`` saves the data first (``SHUTDOWN SAVE``), so
+        the restart loads it as a Redis with persistence would; otherwise it is lost
+        (SIGTERM to a server without persistence)."""
+        assert self.process is not None
+        if keep_data:
+            client = redis.Redis.from_url(self.url)
+            client.shutdown(save=True)
+            client.close()
+        else:
+            self.process.terminate()
+        self.process.wait(30)

@@ -24,6 +24,10 @@ from marketplace_core.testing.servers import ServiceUnavailable, free_port, wait
 from marketplace_core.testing.workers import database_url_for_test_db
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent
+#: Seconds a server may take to start or to answer one request. Generous: on a loaded
+#: machine (the suite must pass under ``stress-ng --cpu 2``) a Python process can take
+#: tens of seconds to import Django, and the first request of a fresh worker waits for it.
+PATIENCE = 120.0
 
 
 def server_environment(redis_url: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -57,12 +61,13 @@ class ServerProcess:
                 self.command(), cwd=PLUGIN_DIR, env=self.env, stdout=handle,
                 stderr=subprocess.STDOUT,
             )
-        wait_for_port(self.port, process=self.process, what=f"server (log: {self.log})")
+        wait_for_port(self.port, timeout=PATIENCE, process=self.process,
+                      what=f"server (log: {self.log})")
         return self
 
     def get(self, path: str) -> tuple[int, str | None]:
         """Status and ``Location`` of ``GET path`` (redirects are not followed)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=PATIENCE)
         try:
             connection.request("GET", path, headers={"Host": "shop.example.com"})
             response = connection.getresponse()
@@ -97,13 +102,15 @@ class WorkerServer(ServerProcess):
 
     def command(self) -> list[str]:
         if self.server == "gunicorn":
+            # --timeout: the master must not kill a worker that is slow to boot under load.
             return [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind",
-                    f"127.0.0.1:{self.port}", "--graceful-timeout", "20", "tests.wsgi:application"]
+                    f"127.0.0.1:{self.port}", "--graceful-timeout", "20",
+                    "--timeout", str(int(PATIENCE)), "tests.wsgi:application"]
         return [sys.executable, "-m", "granian", "--interface", "wsgi", "--workers", "1",
                 "--host", "127.0.0.1", "--port", str(self.port), "--workers-kill-timeout", "20",
                 "tests.wsgi:application"]
 
-    def worker_pid(self, timeout: float = 30.0) -> int:
+    def worker_pid(self, timeout: float = PATIENCE) -> int:
         """The pid of the one worker (the master's only child process)."""
         assert self.process is not None
         deadline = time.monotonic() + timeout

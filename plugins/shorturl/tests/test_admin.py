@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from marketplace_shorturl.models import ShortURL
@@ -36,6 +37,7 @@ def test_admin_refuses_unsafe_destinations(make_link, seller):
     assert link.destination == "https://example.com/landing"
 
 
+@pytest.mark.by_database
 def test_admin_search_finds_links_by_seller_email(make_link, seller):
     make_link(slug="promo")
     page = staff_client().get(reverse("admin:shorturl_shorturl_changelist"),

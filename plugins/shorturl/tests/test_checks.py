@@ -29,8 +29,7 @@ def _shared_cache(settings):
 def test_sound_configuration_has_no_messages(settings):
     configure(settings, SHORT_DOMAIN="go.example.com", ALLOWED_DOMAINS=["example.com"],
               RESERVED_SLUGS=["pricing"], SLUG_LENGTH=8, PUSH_INTERVAL=0.5,
-              FLUSH_INTERVAL=30, CACHE_TIMEOUT=600, LOCAL_CACHE_SIZE=100, PAGE_SIZE=50,
-              CLIENT_TRACKING=False)
+              FLUSH_INTERVAL=30, CACHE_TIMEOUT=600, LOCAL_CACHE_SIZE=100, PAGE_SIZE=50)
     assert shorturl_ids() == []
 
 
@@ -78,12 +77,6 @@ def test_e004_reserved_slugs(settings, value):
 def test_e005_to_e010_numbers(settings, option, value, check_id):
     configure(settings, **{option: value})
     assert shorturl_ids() == [check_id]
-
-
-@pytest.mark.parametrize("value", ["no", 0, "False"])
-def test_e012_client_tracking(settings, value):
-    configure(settings, CLIENT_TRACKING=value)
-    assert shorturl_ids() == ["shorturl.E012"]
 
 
 def test_e011_dummy_cache(settings):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.core.cache import cache
@@ -12,6 +11,10 @@ from marketplace_shorturl import journal
 from marketplace_shorturl.clicks import buffer
 from marketplace_shorturl.flush import apply_pending
 from marketplace_shorturl.tasks import flush_clicks
+
+from marketplace_core.testing.contracts import wait_until
+
+pytestmark = pytest.mark.by_database
 
 
 def clicks(link) -> int:
@@ -132,8 +135,6 @@ def test_pusher_thread_moves_clicks_without_being_asked(make_link, settings):
     link = make_link(slug="promo")
     for _ in range(3):
         Client().get("/s/promo")
-    deadline = time.monotonic() + 10
-    while clicks(link) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: clicks(link) >= 3, timeout=30, what="the pusher thread's flush")
     assert clicks(link) == 3
     assert buffer.pending() == 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import parse_qs
 
 import pytest
 from django.test import Client
@@ -134,6 +136,7 @@ def test_create_with_a_chosen_slug(seller_client, seller):
     assert ShortURL.objects.get(seller=seller).slug == "summer-sale"
 
 
+@pytest.mark.by_database
 def test_a_taken_slug_is_refused(seller_client, make_link):
     make_link(factories.make_seller(), slug="taken")
     response = seller_client.post(CREATE, _form(slug="TAKEN"))
@@ -218,6 +221,7 @@ def test_switching_off_is_seen_by_the_next_redirect(seller_client, make_link):
     assert Client().get("/s/promo").status_code == 410
 
 
+@pytest.mark.by_database
 def test_changing_the_slug_frees_the_old_one(seller_client, make_link):
     link = make_link(slug="old-name")
     Client().get("/s/old-name")
@@ -282,6 +286,7 @@ def test_list_shows_clicks_after_a_flush(seller_client, make_link):
     assert re.search(r'<td class="clicks">3</td>', page)
 
 
+@pytest.mark.by_database
 def test_list_search_by_slug_or_destination(seller_client, make_link):
     make_link(slug="spring", destination="https://example.com/flowers")
     make_link(slug="winter", destination="https://shop.example.net/coats")
@@ -292,6 +297,7 @@ def test_list_search_by_slug_or_destination(seller_client, make_link):
     assert "No short links match" in seller_client.get(LIST, {"q": "zzz"}).content.decode()
 
 
+@pytest.mark.by_database
 def test_list_is_paginated_newest_first(seller_client, make_link, settings):
     settings.MARKETPLACE = {**settings.MARKETPLACE, "shorturl": {"PAGE_SIZE": 2}}
     for name in ("one", "two", "three"):
@@ -303,12 +309,27 @@ def test_list_is_paginated_newest_first(seller_client, make_link, settings):
     assert "/s/one" in second and "/s/three" not in second
 
 
-def test_list_search_keeps_the_query_across_pages(seller_client, make_link, settings):
+def _page_link(page: str, rel: str) -> str:
+    """The href of the pagination link ``rel`` ("next"/"prev"), unescaped."""
+    match = re.search(rf'<a href="([^"]*)" rel="{rel}">', page)
+    assert match is not None, f"no {rel} link"
+    return html.unescape(match.group(1))
+
+
+def test_list_pages_keep_the_search_and_other_parameters(seller_client, make_link, settings):
+    """Previous/Next keep every GET parameter (core's pagination partial)."""
     settings.MARKETPLACE = {**settings.MARKETPLACE, "shorturl": {"PAGE_SIZE": 1}}
     make_link(slug="sale-a")
     make_link(slug="sale-b")
-    page = seller_client.get(LIST, {"q": "sale"}).content.decode()
-    assert 'href="?q=sale&page=2"' in page
+    make_link(slug="other")
+    first = seller_client.get(LIST, {"q": "sale", "utm": "mail"}).content.decode()
+    assert "/s/sale-b" in first and "Page 1 of 2" in first
+    following = _page_link(first, "next")
+    assert parse_qs(following.lstrip("?")) == {"q": ["sale"], "utm": ["mail"], "page": ["2"]}
+    second = seller_client.get(LIST + following).content.decode()
+    assert "/s/sale-a" in second and "/s/other" not in second and "Page 2 of 2" in second
+    assert parse_qs(_page_link(second, "prev").lstrip("?")) == {
+        "q": ["sale"], "utm": ["mail"], "page": ["1"]}
 
 
 def _list_queries(client) -> int:
@@ -324,6 +345,7 @@ def _list_queries(client) -> int:
 LIST_QUERIES = 4
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize("rows", [1, 20, 45])
 def test_list_makes_the_same_queries_for_one_row_and_many(seller_client, make_link, rows):
     for n in range(rows):

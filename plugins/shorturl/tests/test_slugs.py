@@ -41,6 +41,7 @@ def _sequence(seed: int, count: int, length: int = 7) -> list[str]:
     return [slugs.generate(length, rng) for _ in range(count)]
 
 
+@pytest.mark.by_database
 def test_collision_is_retried_with_another_slug(seller, make_link):
     first, second = _sequence(42, 2)
     make_link(slug=first)  # the first candidate is already taken
@@ -49,6 +50,7 @@ def test_collision_is_retried_with_another_slug(seller, make_link):
     assert ShortURL.objects.count() == 2
 
 
+@pytest.mark.by_database
 def test_repeated_collisions_grow_the_slug(seller, make_link):
     half = GENERATE_ATTEMPTS // 2
     rng = random.Random(7)
@@ -59,6 +61,7 @@ def test_repeated_collisions_grow_the_slug(seller, make_link):
     assert len(link.slug) == 8
 
 
+@pytest.mark.by_database
 def test_gives_up_when_every_candidate_collides(seller, make_link):
     rng = random.Random(3)
     half = GENERATE_ATTEMPTS // 2
@@ -69,6 +72,7 @@ def test_gives_up_when_every_candidate_collides(seller, make_link):
         create_link(seller, LANDING, rng=random.Random(3))
 
 
+@pytest.mark.by_database
 def test_chosen_slug_in_use_raises(seller, make_link):
     make_link(slug="taken")
     with pytest.raises(SlugTaken):

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from marketplace_shorturl.validators import LOCAL_SUFFIXES, clean_destination
 
@@ -226,7 +226,7 @@ def _assert_safe(result: str) -> None:
 @given(scheme=schemes, host=unsafe_hosts, path=paths)
 @example(scheme="http", host="127.0.0.1", path="/")
 @example(scheme="http", host="0x7f.0.0.1", path="")
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400)
 def test_no_private_loopback_or_local_host_is_accepted(scheme, host, path):
     with pytest.raises(ValidationError):
         clean_destination(f"{scheme}://{host}/{path}")
@@ -281,7 +281,7 @@ url_pieces = st.one_of(
        pieces=st.lists(url_pieces, min_size=1, max_size=8))
 @example(start="http://", pieces=["0x", "7f", ".", "1"])
 @example(start="https://", pieces=["example.com", "\u3002", "127"])
-@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600)
 def test_whatever_is_accepted_is_a_safe_public_url(start, pieces):
     """Random assemblies of URL fragments: every accepted result is safe."""
     candidate = start + "".join(pieces)

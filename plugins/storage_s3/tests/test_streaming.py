@@ -151,6 +151,7 @@ def test_an_upload_django_spooled_to_disk_is_sent_from_the_file(s3, tmp_path):
     assert rss_growth < size / MiB / 4, f"resident peak grew {rss_growth:.1f} MiB"
 
 
+@pytest.mark.smoke
 def test_a_large_product_file_downloads_intact_through_the_presigned_link(s3, tmp_path):
     """Upload from a file on disk through the model, then download as the owner."""
     from marketplace_core.testing.factories import make_product, make_user

@@ -116,6 +116,7 @@ def _product_form(**fields: object) -> dict[str, object]:
             "price": "9.99", "currency": "USD", "action": "publish", **fields}
 
 
+@pytest.mark.smoke
 @pytest.mark.django_db
 def test_seller_upload_through_the_product_form_lands_privately_in_the_bucket(s3):
     """6 MiB: above Django's in-memory limit, so the form gets a temporary file."""

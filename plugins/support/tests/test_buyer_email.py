@@ -24,6 +24,7 @@ def _update(client: Any, support_request: SupportRequest, capture: Any, **data: 
     assert response.status_code == 302, response.text
 
 
+@pytest.mark.by_database
 def test_status_change_emails_the_buyer_with_the_meeting_link(
     seller_client: Any, open_request: Any, mailoutbox: Any, buyer: Any,
     django_capture_on_commit_callbacks: Any, settings: Any
@@ -83,6 +84,7 @@ def test_buyer_actions_send_the_buyer_no_email(buyer_client: Any, open_request: 
     assert mailoutbox == []
 
 
+@pytest.mark.by_database
 def test_the_email_task_sends_once_however_often_it_runs(
     seller_client: Any, open_request: Any, mailoutbox: Any,
     django_capture_on_commit_callbacks: Any

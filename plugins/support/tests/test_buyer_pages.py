@@ -13,6 +13,7 @@ from marketplace_support.models import SupportRequest
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.by_database
 def test_buyer_opens_a_request_and_the_hook_fires_after_commit(
     buyer_client: Any, purchase: Any, listener: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -95,6 +96,7 @@ def test_cancel_and_complete_need_the_csrf_token(buyer: Any, open_request: Any) 
     assert SupportRequest.objects.get(pk=support_request.pk).status == "cancelled"
 
 
+@pytest.mark.by_database
 def test_buyer_cancels_then_can_open_a_new_request(buyer_client: Any, purchase: Any,
                                                    open_request: Any, listener: Any,
                                                    django_capture_on_commit_callbacks: Any) -> None:

@@ -39,6 +39,7 @@ def _actions(request: Any, purchases: list[PurchasedProduct]) -> list[list[Any]]
     ]
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize("products", [1, 30])
 def test_the_hook_makes_one_query_for_all_products(products: int, buyer: Any,
                                                    make_product: Any,
@@ -80,6 +81,7 @@ def _page_queries(client: Any) -> tuple[int, str]:
     return len(queries), response.text
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize("products", [1, 25])
 def test_my_products_page_query_count_is_exact(products: int, buyer: Any, buyer_client: Any,
                                                make_product: Any,

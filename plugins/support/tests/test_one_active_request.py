@@ -13,6 +13,8 @@ from django.urls import reverse
 from marketplace_support import services
 from marketplace_support.models import SupportRequest
 
+pytestmark = pytest.mark.by_database
+
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("first", ["pending", "in_progress"])

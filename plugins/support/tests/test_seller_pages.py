@@ -27,6 +27,7 @@ def _requests_from_buyers(n: int, product: Any, make_user: Any, status: str = "p
     ]
 
 
+@pytest.mark.by_database
 def test_incoming_filters_by_status(seller_client: Any, product: Any, make_user: Any) -> None:
     _requests_from_buyers(2, product, make_user, "pending")
     _requests_from_buyers(1, product, make_user, "completed")
@@ -40,6 +41,7 @@ def test_incoming_filters_by_status(seller_client: Any, product: Any, make_user:
     assert len(bogus.context["support_requests"]) == 3  # unknown filter: everything
 
 
+@pytest.mark.by_database
 def test_incoming_is_paginated_and_keeps_the_filter(seller_client: Any, product: Any,
                                                     make_user: Any, settings: Any) -> None:
     settings.MARKETPLACE = {**settings.MARKETPLACE, "support": {"PAGE_SIZE": 2}}
@@ -58,6 +60,7 @@ SIZES = [1, 25]
 PAGE_SIZE = 20
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize("rows", SIZES)
 def test_incoming_query_count_is_exact_at_one_and_many_rows(
     rows: int, seller_client: Any, product: Any, make_user: Any,
@@ -73,6 +76,7 @@ def test_incoming_query_count_is_exact_at_one_and_many_rows(
     assert f"All ({rows})" in response.text
 
 
+@pytest.mark.by_database
 @pytest.mark.parametrize("rows", SIZES)
 @pytest.mark.parametrize("name", ["support:my_requests", "support:seller_my_requests"])
 def test_my_support_query_count_is_exact_at_one_and_many_rows(
@@ -97,6 +101,7 @@ def test_my_support_query_count_is_exact_at_one_and_many_rows(
     assert response.context["panel_area"] == expected_area
 
 
+@pytest.mark.smoke
 def test_seller_sets_a_meeting_link_and_starts_the_request(
     seller_client: Any, open_request: Any, listener: Any, mailoutbox: Any,
     django_capture_on_commit_callbacks: Any
@@ -171,6 +176,7 @@ def test_finished_requests_are_locked(status: str, seller_client: Any, open_requ
     assert listener.events == [] and mailoutbox == []
 
 
+@pytest.mark.by_database
 def test_a_request_finished_while_the_seller_edits_is_refused(
     seller_client: Any, open_request: Any, django_capture_on_commit_callbacks: Any,
     buyer_client: Any

@@ -573,6 +573,7 @@ class PaymentProviderContract:
         assert not owns(order)
         assert Payment.objects.count() == 0
 
+    @pytest.mark.smoke
     @pytest.mark.django_db(transaction=True)
     def test_paying_at_the_hosted_page_puts_the_product_in_my_products(
         self, live_server: Any, client: Client, harness: ProviderHarness, buyer: Any,
@@ -624,6 +625,7 @@ class PaymentProviderContract:
 
     # --- verified deliveries -------------------------------------------------
 
+    @pytest.mark.smoke
     def test_valid_delivery_grants_ownership_once(
         self, client: Client, harness: ProviderHarness, order: Order
     ) -> None:
@@ -678,6 +680,7 @@ class PaymentProviderContract:
         assert self.deliver(client, harness, harness.delivery(event)).status_code == 200
         assert owns(order)
 
+    @pytest.mark.by_database
     def test_replayed_delivery_is_a_no_op(
         self, client: Client, harness: ProviderHarness, order: Order
     ) -> None:
@@ -696,6 +699,7 @@ class PaymentProviderContract:
         assert order.status == Order.Status.REFUNDED
         assert not owns(order)
 
+    @pytest.mark.by_database
     @pytest.mark.django_db(transaction=True)
     def test_50_concurrent_copies_of_a_delivery_grant_once(
         self, live_server: Any, harness: ProviderHarness, order: Order
@@ -788,6 +792,7 @@ class PaymentProviderContract:
                                  f"expected {expected[0]}, owned={expected[1]}")
         assert wrong == []
 
+    @pytest.mark.by_database
     def test_disputes_are_recorded_and_only_move_forward(
         self, client: Client, harness: ProviderHarness, order: Order
     ) -> None:
@@ -850,6 +855,7 @@ class PaymentProviderContract:
 
     # --- bodies that are signed but malformed ---------------------------------
 
+    @pytest.mark.by_database
     @pytest.mark.parametrize(("kind", "amount"), [
         (EventKind.PAYMENT_SUCCEEDED, MAX_AMOUNT + 1),
         (EventKind.PAYMENT_SUCCEEDED, 2**63),
@@ -880,6 +886,7 @@ class PaymentProviderContract:
 
         assert_refused(response, before, "100,000 nested arrays")
 
+    @pytest.mark.by_database
     def test_no_signed_body_is_answered_with_a_5xx(
         self, harness: ProviderHarness, order: Order
     ) -> None:

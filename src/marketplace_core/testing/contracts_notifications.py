@@ -244,6 +244,7 @@ class NotificationChannelContract:
 
     # --- through core's notify() ------------------------------------------
 
+    @pytest.mark.by_database
     @pytest.mark.django_db(transaction=True)
     def test_notify_queues_one_task_per_channel_after_commit(
         self, harness: ChannelHarness, eager_celery: None
@@ -264,6 +265,7 @@ class NotificationChannelContract:
         [text] = harness.delivered()
         assert note.title in text
 
+    @pytest.mark.by_database
     @pytest.mark.django_db(transaction=True)
     def test_notify_queues_nothing_on_rollback(
         self, harness: ChannelHarness, eager_celery: None

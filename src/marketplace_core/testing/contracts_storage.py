@@ -277,6 +277,7 @@ class StorageBackendContract:
 
     # --- who gets a link -----------------------------------------------------
 
+    @pytest.mark.smoke
     def test_only_active_owners_get_a_link(
         self, harness: StorageHarness, backend: Any, make_user: Callable[..., Any],
         make_seller: Callable[..., Any], make_product: Callable[..., Any],
@@ -363,6 +364,7 @@ class StorageBackendContract:
 
     # --- the link ------------------------------------------------------------
 
+    @pytest.mark.smoke
     @pytest.mark.parametrize(("sent_name", "saved_as"), [
         ("Field Guide.pdf", "Field Guide.pdf"),
         ("Übersicht résumé.pdf", "Übersicht résumé.pdf"),

@@ -7,6 +7,11 @@
 - ``MARKETPLACE_TEST_RUN_DIR`` is set to a fresh folder for the run, shared
   with subprocesses (servers, Celery workers) the tests start.
 - Fixtures: ``redis_server``, ``marketplace_db_vendor``, and the factories.
+- Markers (registered here, so core's and every plugin's suite share them):
+  ``by_database`` for tests whose behaviour differs by database, ``smoke`` for
+  a handful of end-to-end flows, ``postgres_only`` (deselected on SQLite) and
+  ``browser``. The PostgreSQL environments run ``-m "by_database or smoke or
+  postgres_only"``; everything runs on SQLite.
 
 Nothing here imports Django models at import time.
 """
@@ -23,6 +28,17 @@ import pytest
 from marketplace_core.testing.servers import PostgresServer, RedisServer
 
 _DB_CHOICES = ("sqlite", "postgres")
+
+#: The markers of the test kit, for ``--strict-markers`` in any suite using it.
+MARKERS = {
+    "by_database": "behaves differently by database (locking, concurrency, constraints, "
+                   "full-text search, date functions, migrations, JSON, raw SQL, "
+                   "transactions and on_commit, ordering and collation, query counts): "
+                   "run on PostgreSQL as well as SQLite",
+    "smoke": "an end-to-end flow (buy, webhook, download, panels) run on every database",
+    "postgres_only": "needs PostgreSQL: deselected when the run uses SQLite",
+    "browser": "drives headless Chromium through Playwright",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -70,6 +86,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if redis is not None:
         redis.stop()
         os.environ.pop("REDIS_URL", None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, meaning in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {meaning}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect ``postgres_only`` tests on SQLite (reported as deselected, not skipped)."""
+    if config.getoption("marketplace_db") == "postgres":
+        return
+    keep = [item for item in items if item.get_closest_marker("postgres_only") is None]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+        items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> str:

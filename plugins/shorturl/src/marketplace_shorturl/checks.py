@@ -48,7 +48,6 @@ def check_settings() -> list[CheckMessage]:
     errors += _check_domains(raw.get("ALLOWED_DOMAINS"))
     errors += _check_reserved(raw.get("RESERVED_SLUGS"))
     errors += _check_numbers(raw)
-    errors += _check_client_tracking(raw.get("CLIENT_TRACKING"))
     errors += _check_push_interval(raw.get("PUSH_INTERVAL"))
     errors += _check_cache()
     errors += _check_middleware()
@@ -125,13 +124,6 @@ def _check_numbers(raw: dict[str, Any]) -> list[CheckMessage]:
             errors.append(Error(f"{_key(name)} must be {kind} from {low} to {high}; "
                                 f"it is {value!r}.", id=check_id))
     return errors
-
-
-def _check_client_tracking(value: Any) -> list[CheckMessage]:
-    if value is None or isinstance(value, bool):
-        return []
-    return [Error(f"{_key('CLIENT_TRACKING')} must be True or False; it is {value!r}.",
-                  id="shorturl.E012")]
 
 
 def _check_push_interval(value: Any) -> list[CheckMessage]:

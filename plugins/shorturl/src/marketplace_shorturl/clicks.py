@@ -15,7 +15,11 @@ first click in the process (a forked child starts with none).
 
 What a hard crash (SIGKILL, power loss) of a web process can lose: the clicks it
 served since its last push, at most ``PUSH_INTERVAL`` seconds of its traffic.
-A push that fails (cache unreachable) keeps the counts for the next attempt.
+A push that fails (cache unreachable) keeps the counts for the next attempt, so
+while the shared cache is down the counts wait in the process's memory (one
+warning per outage) and are pushed by the first push after it answers again.
+A process that exits before then cannot hand them over: it logs an error with
+the number of clicks lost.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class ClickBuffer:
         self._pusher: threading.Thread | None = None
         self._stop = threading.Event()
         self._exit_push: multiprocessing.util.Finalize | None = None
+        self._push_failing = False  # so an outage is logged once, not every interval
 
     def record(self, link_id: int) -> None:
         """Count one click. Never touches the network or the database."""
@@ -97,15 +102,25 @@ class ClickBuffer:
 
     def _run(self, interval: float) -> None:
         while not self._stop.wait(interval):
-            self._push_logged()
-            if conf.FLUSH_IN_WEB_PROCESS:
+            if self._push_logged() and conf.FLUSH_IN_WEB_PROCESS:
                 self._flush_logged()
 
-    def _push_logged(self) -> None:
+    def _push_logged(self) -> bool:
+        """Push; on failure keep the counts, log (once until a push works again) and
+        return False."""
         try:
             self.push()
-        except Exception:
-            logger.exception("shorturl: pushing clicks failed; will retry")
+        except Exception as error:
+            if not self._push_failing:
+                logger.warning("shorturl: pushing clicks to the shared cache failed (%s); "
+                               "this process keeps them and pushes them when it answers",
+                               error, exc_info=error)
+            self._push_failing = True
+            return False
+        if self._push_failing:
+            logger.info("shorturl: pushing clicks works again")
+        self._push_failing = False
+        return True
 
     def _flush_logged(self) -> None:
         from marketplace_shorturl.flush import apply_pending
@@ -137,6 +152,7 @@ class ClickBuffer:
         self._counts = Counter()
         self._pusher = None
         self._stop = threading.Event()
+        self._push_failing = False
 
 
 buffer = ClickBuffer()
@@ -146,5 +162,7 @@ os.register_at_fork(after_in_child=buffer.reset)
 @atexit.register
 def _push_at_exit() -> None:
     """Push what this process still holds (runs at most usefully once: then nothing is left)."""
-    if buffer.pending():
-        buffer._push_logged()
+    pending = buffer.pending()
+    if pending and not buffer._push_logged():
+        logger.error("shorturl: exiting with %d clicks that could not be pushed (the shared "
+                     "cache is unreachable); they are lost", pending)

@@ -40,10 +40,6 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_TIMEOUT": 24 * 3600,
     # Links each web process keeps in memory in front of the shared cache.
     "LOCAL_CACHE_SIZE": 10_000,
-    # With Redis as the cache: keep link versions in process memory, invalidated by
-    # Redis (CLIENT TRACKING), so a redirect makes no round trip. False reads the
-    # version on every redirect (one round trip; see marketplace_shorturl.versions).
-    "CLIENT_TRACKING": True,
     # Seconds between pushes of a web process's click counts to the shared cache;
     # 0 pushes only when a flush runs in that process or the process exits.
     "PUSH_INTERVAL": 1.0,
@@ -91,10 +87,6 @@ class ShorturlSettings:
     @property
     def LOCAL_CACHE_SIZE(self) -> int:
         return int(self._get("LOCAL_CACHE_SIZE"))
-
-    @property
-    def CLIENT_TRACKING(self) -> bool:
-        return bool(self._get("CLIENT_TRACKING"))
 
     @property
     def PUSH_INTERVAL(self) -> float:

@@ -38,9 +38,10 @@ def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
 @hookimpl
 def register_periodic_tasks() -> list[PeriodicTask]:
     from marketplace_shorturl.conf import conf
-    from marketplace_shorturl.tasks import FLUSH_TASK
+    from marketplace_shorturl.tasks import FLUSH_TASK, REPLAY_TASK
 
-    return [PeriodicTask(name=FLUSH_TASK, task=FLUSH_TASK, every_seconds=conf.FLUSH_INTERVAL)]
+    return [PeriodicTask(name=task, task=task, every_seconds=conf.FLUSH_INTERVAL)
+            for task in (FLUSH_TASK, REPLAY_TASK)]
 
 
 @hookimpl

@@ -85,3 +85,20 @@ class ClickFlushState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.epoch}/{self.seq}"
+
+
+class MissedInvalidation(models.Model):
+    """A link change whose cache invalidation could not reach the shared cache.
+
+    Written after the change committed while the cache was unreachable; replayed
+    (the slug gets a new version, then the row is deleted) by the first lookup
+    of each process that noticed the outage once the cache answers again, and
+    by the periodic ``shorturl.replay_invalidations`` task. So a change saved
+    during an outage is not hidden by a link the cache kept from before it.
+    """
+
+    slug = models.CharField(max_length=SLUG_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.slug

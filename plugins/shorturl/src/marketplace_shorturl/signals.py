@@ -14,16 +14,17 @@ from marketplace_shorturl.models import ShortURL
 
 def invalidate(*slug_values: str | None) -> None:
     """Invalidate now and after commit: a reader that loaded the old row in between
-    cached it under a version nobody asks for once the second bump lands."""
+    cached it under a version nobody asks for once the second bump lands.
+
+    With the shared cache unreachable the change still saves: the bump after the
+    commit, the one that counts, is then recorded as a ``MissedInvalidation`` and
+    replayed when the cache answers again (:mod:`marketplace_shorturl.linkcache`).
+    """
     slugs = {s for s in slug_values if s}
-    for slug in slugs:
-        links.invalidate(slug)
-
-    def again() -> None:
-        for slug in slugs:
-            links.invalidate(slug)
-
-    transaction.on_commit(again)
+    if not slugs:
+        return
+    links.invalidate_or_record(slugs, record_missed=False)
+    transaction.on_commit(lambda: links.invalidate_or_record(slugs, record_missed=True))
 
 
 @receiver(post_save, sender=ShortURL, dispatch_uid="shorturl.saved")

@@ -1,4 +1,4 @@
-"""Celery task: the periodic click flush."""
+"""Celery tasks: the periodic click flush and the replay of missed invalidations."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from celery import shared_task
 
 from marketplace_shorturl.clicks import buffer
 from marketplace_shorturl.flush import apply_pending
+from marketplace_shorturl.linkcache import replay_missed
 
 FLUSH_TASK = "shorturl.flush_clicks"
+REPLAY_TASK = "shorturl.replay_invalidations"
 
 
 @shared_task(name=FLUSH_TASK, ignore_result=True)
@@ -20,3 +22,14 @@ def flush_clicks() -> int:
     """
     buffer.push()
     return apply_pending()
+
+
+@shared_task(name=REPLAY_TASK, ignore_result=True)
+def replay_invalidations() -> int:
+    """Tell the shared cache about link changes saved while it was unreachable; return
+    how many were replayed (see :func:`~marketplace_shorturl.linkcache.replay_missed`).
+
+    Web processes that noticed the outage replay them on their first lookup after
+    it; this task covers the rest. Idempotent; raises while the cache is still down.
+    """
+    return replay_missed()

