@@ -1,6 +1,21 @@
 """Settings for core's own tests: no plugin enabled, SQLite or PostgreSQL
-(see :mod:`marketplace_core.testing.settings`)."""
+(see :mod:`marketplace_core.testing.settings`).
+
+``MARKETPLACE_TEST_USER_MODEL`` runs the suite with another user model than
+core's ``User``: ``custom_user.Member`` installs the test app
+:mod:`tests.custom_user` (tox environment ``core-custom-user``).
+"""
+
+import os
 
 from marketplace_core.testing.settings import settings_for_tests
 
-globals().update(settings_for_tests(plugins=[], name="core"))
+_user_model = os.environ.get("MARKETPLACE_TEST_USER_MODEL", "")
+# A SQLite file of its own per user model: the tables differ.
+_settings = settings_for_tests(plugins=[], name="core-custom-user" if _user_model else "core")
+if _user_model:
+    if _user_model.startswith("custom_user."):
+        _settings["INSTALLED_APPS"] = [*_settings["INSTALLED_APPS"], "tests.custom_user"]
+    _settings["AUTH_USER_MODEL"] = _user_model
+
+globals().update(_settings)

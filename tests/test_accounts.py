@@ -10,10 +10,11 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.test import Client
 
-from marketplace_core.accounts.models import Role, User
+from marketplace_core.roles import Role
 from marketplace_core.testing.factories import DEFAULT_PASSWORD
 from tests import fake_hook_plugin
 from tests.account_support import logged_in_as
+from tests.people import User, core_user_only
 
 pytestmark = pytest.mark.django_db
 
@@ -164,6 +165,7 @@ def test_logout_ends_the_session(client, make_user):
 # ---------------------------------------------------------------------------
 
 
+@core_user_only
 @pytest.mark.by_database
 def test_emails_are_stored_lowercased():
     user = User.objects.create_user("Mixed.Case@Example.COM", "pw")
@@ -174,6 +176,7 @@ def test_emails_are_stored_lowercased():
     assert user.email == "another@example.com"
 
 
+@core_user_only
 @pytest.mark.by_database
 def test_database_refuses_emails_differing_only_by_case():
     User.objects.create_user("twin@example.com", "pw")
@@ -183,6 +186,7 @@ def test_database_refuses_emails_differing_only_by_case():
     assert User.objects.filter(email__iexact="twin@example.com").count() == 1
 
 
+@core_user_only
 def test_manager_rejects_an_empty_email():
     with pytest.raises(ValueError, match="email address is required"):
         User.objects.create_user("", "pw")

@@ -10,10 +10,12 @@ from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.test import Client
 
-from marketplace_core.accounts.models import Role, User
+from marketplace_core.people.users import find_by_email, users_with_email
+from marketplace_core.roles import is_seller
 from marketplace_core.testing.factories import DEFAULT_PASSWORD
 from tests.account_mail import link_in, only_email_to
 from tests.account_support import fresh_limits, logged_in_as
+from tests.people import User, name_of, verified
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 __all__ = ["fresh_limits"]
@@ -46,11 +48,11 @@ def test_registration_creates_a_customer_and_asks_to_confirm_the_address(
     response = _register_and_send(client, django_capture_on_commit_callbacks,
                                   "New.Person@Example.COM")
     assert (response.status_code, response["Location"]) == (302, SENT)
-    user = User.objects.get()
+    user = User._default_manager.get()
     assert user.email == "new.person@example.com"
-    assert user.role == Role.CUSTOMER
-    assert user.name == "Ada Lovelace"
-    assert user.is_active and not user.is_staff and not user.email_verified
+    assert not is_seller(user)
+    assert name_of(user) == "Ada Lovelace"
+    assert user.is_active and not user.is_staff and not verified(user)
     assert user.check_password(NEW_PASSWORD)
     assert logged_in_as(client) is None  # a taken address could not be logged in either
 
@@ -70,8 +72,8 @@ def test_the_link_in_the_registering_browser_verifies_and_logs_in(
     assert message.subject == "Confirm your email address for Marketplace"
     response = client.get(link_in(message))
     assert (response.status_code, response["Location"]) == (302, "/account/products/")
-    user = User.objects.get(email="fresh@example.com")
-    assert user.email_verified
+    user = find_by_email("fresh@example.com")
+    assert verified(user)
     assert logged_in_as(client) == user.pk
     page = client.get("/account/products/").content.decode()
     assert "Thank you: fresh@example.com is verified." in page
@@ -84,7 +86,7 @@ def test_the_link_elsewhere_only_verifies(client, django_capture_on_commit_callb
     elsewhere = Client()
     response = elsewhere.get(link_in(only_email_to("fresh@example.com")))
     assert response.status_code == 302
-    assert User.objects.get(email="fresh@example.com").email_verified
+    assert verified(find_by_email("fresh@example.com"))
     assert logged_in_as(elsewhere) is None
     assert elsewhere.get(response["Location"])["Location"].startswith("/accounts/login/")
 
@@ -117,9 +119,9 @@ def test_a_taken_address_gets_the_same_answer_as_a_new_one(
     taken_page = _without_csrf_tokens(taken_client.get(SENT).content.decode())
     assert taken_page == new_page.replace("fresh@example.com", "taken@example.com")
     # Nothing changed about the existing account, and nobody is logged in.
-    assert User.objects.filter(email__iexact="taken@example.com").count() == 1
+    assert users_with_email("taken@example.com").count() == 1
     owner.refresh_from_db()
-    assert owner.check_password(DEFAULT_PASSWORD) and owner.name == "Grace Hopper"
+    assert owner.check_password(DEFAULT_PASSWORD) and name_of(owner) == "Grace Hopper"
     assert logged_in_as(taken_client) is None
 
 
@@ -169,11 +171,13 @@ def test_a_disabled_account_gets_no_email(make_user, django_capture_on_commit_ca
 @pytest.mark.by_database
 def test_registration_sees_a_legacy_mixed_case_email(django_capture_on_commit_callbacks):
     """A row stored before emails were lowercased still counts as taken (no 500)."""
-    User.objects.bulk_create([User(email="Legacy@Example.com", name="Old")])
+    legacy = "Legacy@Example.com"
+    User._default_manager.bulk_create([
+        User(**{User.USERNAME_FIELD: legacy, User.get_email_field_name(): legacy})])
     response = _register_and_send(Client(), django_capture_on_commit_callbacks,
                                   "legacy@example.com")
     assert response["Location"] == SENT
-    assert User.objects.count() == 1
+    assert User._default_manager.count() == 1
     assert [m.subject for m in mail.outbox] == [
         "Someone tried to register with your address at Marketplace"
     ]
@@ -222,7 +226,7 @@ def test_registration_runs_django_password_validators(client, settings):
         assert response.status_code == 200, password
         errors = " ".join(response.context["form"].errors["password1"])
         assert message in errors, (password, errors)
-    assert not User.objects.exists()
+    assert not User._default_manager.exists()
     assert _register(client, "ada.lovelace@example.com").status_code == 302
 
 
@@ -233,7 +237,7 @@ def test_registration_rejects_mismatched_passwords(client):
     )
     assert response.status_code == 200
     assert response.context["form"].errors["password2"] == ["The two passwords differ."]
-    assert not User.objects.exists()
+    assert not User._default_manager.exists()
 
 
 def test_registration_honours_only_a_safe_next(django_capture_on_commit_callbacks):

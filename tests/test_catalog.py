@@ -454,8 +454,9 @@ def _fill(make_seller, make_product, make_category, count: int) -> None:
 @pytest.mark.parametrize(
     ("params", "headers", "logged_in_queries", "anonymous_queries"),
     [
-        ({}, {}, 5, 3),  # count, page, category choices (+ session and user)
-        ({"q": "poster", "category": "shelf-1"}, {}, 5, 3),
+        # count, page, category choices (+ session, user and the person's rows)
+        ({}, {}, 6, 3),
+        ({"q": "poster", "category": "shelf-1"}, {}, 6, 3),
         # A fragment has no category choices and never touches the session.
         ({"q": "poster"}, HTMX, 2, 2),
     ],

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, run_checks
+from django.core.checks import Error, Warning, run_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test.utils import override_settings
@@ -172,13 +172,6 @@ def test_e005_storage_backend_must_exist() -> None:
 def test_e006_download_link_ttl_must_be_seconds_up_to_seven_days(ttl: Any, wrong: bool) -> None:
     with override_settings(MARKETPLACE=marketplace(DOWNLOAD_LINK_TTL=ttl)):
         assert ("marketplace_core.E006" in ids()) is wrong
-
-
-def test_e007_auth_user_model_must_be_cores() -> None:
-    # Only our checks: Django's own model checks cannot run with a swapped user model.
-    with override_settings(AUTH_USER_MODEL="auth.User"):
-        assert "marketplace_core.E007" in ids([Tags.compatibility])
-    assert "marketplace_core.E007" not in ids()
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,13 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
-from marketplace_core.accounts.models import Role, User
 from marketplace_core.accounts.tasks import send_verification_email
 from marketplace_core.accounts.tokens import email_verification_tokens
+from marketplace_core.people.records import mark_email_verified
+from marketplace_core.roles import Role
 from marketplace_core.testing.factories import logged_in
 from tests.account_mail import link_in, only_email_to
+from tests.people import User, verified
 
 pytestmark = pytest.mark.django_db
 
@@ -36,11 +38,6 @@ def unverified(make_user):
 def ask_for_link(client: Client, capture) -> object:
     with capture(execute=True):
         return client.post(SEND, follow=True)
-
-
-def verified(user: User) -> bool:
-    user.refresh_from_db()
-    return user.email_verified
 
 
 def test_asking_for_a_link_emails_one_that_verifies(unverified,
@@ -128,7 +125,7 @@ def test_a_link_expires_after_24_hours(unverified):
 
 def test_a_link_for_an_address_since_changed_is_refused(unverified):
     token = email_verification_tokens.make(unverified)
-    User.objects.filter(pk=unverified.pk).update(email="other@example.com")
+    User._default_manager.filter(pk=unverified.pk).update(email="other@example.com")
     assert Client().get(f"{SEND}{token}/").status_code == 400
     assert not verified(unverified)
 
@@ -166,7 +163,7 @@ def test_the_send_page_needs_a_login_and_shows_the_state(client, unverified, mak
 
 
 def test_the_task_sends_nothing_to_a_verified_address(unverified):
-    User.objects.filter(pk=unverified.pk).update(email_verified=True)
+    mark_email_verified(unverified)
     assert send_verification_email.apply(args=(unverified.pk, "https://shop.example")).get() \
         is False
     assert mail.outbox == []

@@ -15,10 +15,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 
-from marketplace_core.accounts.models import User
 from marketplace_core.catalog import search_sqlite
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.catalog.search import search_terms
+from tests.people import User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.by_database]
 
@@ -240,14 +240,24 @@ def scratch_sqlite(tmp_path: Path):
         editor.create_model(User)
         editor.create_model(Category)
         editor.create_model(Product)
-    with wrapper.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO marketplace_core_user (id, password, email, name, role, "
-            "email_verified, is_active, is_staff, is_superuser, date_joined) "
-            "VALUES (1, '', 'seller@example.com', 'Seller', 'seller', 1, 1, 0, 0, '2026-01-01')"
-        )
+    _scratch_user(wrapper, pk=1)
     yield wrapper
     wrapper.close()
+
+
+def _scratch_user(db: SQLiteWrapper, pk: int) -> None:
+    """A row of the user model (whichever it is), each column at its default."""
+    columns, values = ["id"], [pk]
+    for field in User._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        value = field.get_default()
+        columns.append(field.column)
+        values.append(field.get_db_prep_save(value, connection=db))
+    sql = (f"INSERT INTO {User._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 (our names)
+           f"VALUES ({', '.join(['%s'] * len(values))})")
+    with db.cursor() as cursor:
+        cursor.execute(sql, values)
 
 
 def _scratch_insert(db: SQLiteWrapper, pk: int, title: str) -> None:

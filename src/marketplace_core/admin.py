@@ -22,23 +22,40 @@ from marketplace_core.models import (
     User,
     WebhookDelivery,
 )
+from marketplace_core.people import admin as _people_admin  # noqa: F401  (sellers, accounts)
+from marketplace_core.people.admin import make_sellers, revoke_sellers
+from marketplace_core.people.records import ACCOUNT, SELLER, is_email_verified
+from marketplace_core.roles import is_seller
 
 
-@admin.register(User)
+@admin.register(User)  # ignored by Django when another AUTH_USER_MODEL swaps it out
 class UserAdmin(BaseUserAdmin):
+    """Core's own User; seller status and the verified address are shown from
+    the people rows (one join per page, not a query per row)."""
+
     ordering = ("email",)
-    list_display = ("email", "name", "role", "email_verified", "is_active", "is_staff")
-    list_filter = ("role", "email_verified", "is_active", "is_staff")
+    list_display = ("email", "name", "seller", "verified", "is_active", "is_staff")
+    list_filter = ("is_active", "is_staff")
+    list_select_related = (ACCOUNT, SELLER)
     search_fields = ("email", "name")
+    actions = [make_sellers, revoke_sellers]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("name", "role", "email_verified")}),
+        ("Profile", {"fields": ("name",)}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups",
                                     "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",),
-                             "fields": ("email", "name", "role", "password1", "password2")}),)
+                             "fields": ("email", "name", "password1", "password2")}),)
+
+    @admin.display(boolean=True, description="seller")
+    def seller(self, user: User) -> bool:
+        return is_seller(user)
+
+    @admin.display(boolean=True, description="email verified")
+    def verified(self, user: User) -> bool:
+        return is_email_verified(user)
 
 
 @admin.register(Category)

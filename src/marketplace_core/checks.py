@@ -17,6 +17,9 @@ from packaging.utils import canonicalize_name
 from marketplace_core.accounts import checks as _account_checks  # noqa: F401
 from marketplace_core.conf import DEFAULTS, MAX_DOWNLOAD_LINK_TTL, conf
 
+# Any user model: what it (or LOGIN_URL) leaves out (E040-E044, W040-W041).
+from marketplace_core.people import checks as _people_checks  # noqa: F401
+
 CORE_DISTRIBUTION = "marketplace-core"
 
 
@@ -30,14 +33,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             Error("MARKETPLACE must be a dict.", id="marketplace_core.E001",
                   hint="MARKETPLACE = {'PLUGINS': [...]}"),
         ]
-    if settings.AUTH_USER_MODEL != "marketplace_core.User":
-        errors.append(
-            Error(
-                "AUTH_USER_MODEL must be 'marketplace_core.User'.",
-                hint="Marketplace logs users in by email and stores their role on that model.",
-                id="marketplace_core.E007",
-            )
-        )
     plugin_names = set(conf.PLUGINS)
     unknown = sorted(k for k in raw if k not in DEFAULTS and k not in plugin_names)
     if unknown:

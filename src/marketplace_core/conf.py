@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
         "password_resets": "10/h",
         "verification_emails": "10/h",
     },
+    # Core's email login, registration, verification and password pages; off when the
+    # project has its own (Django's auth views, django-allauth): LOGIN_URL names them.
+    "ACCOUNT_PAGES": True,
 }
 
 MAX_DOWNLOAD_LINK_TTL = 7 * 24 * 3600
@@ -163,6 +166,11 @@ class MarketplaceSettings:
         """The site's per-address rates (``"20/15m"``) by action; missing ones use defaults."""
         value = self.raw.get("ADDRESS_RATE_LIMITS")
         return {**DEFAULTS["ADDRESS_RATE_LIMITS"], **(value if isinstance(value, dict) else {})}
+
+    @property
+    def ACCOUNT_PAGES(self) -> bool:
+        """Whether core's own login, registration and password pages answer."""
+        return self._get("ACCOUNT_PAGES") is not False
 
 
     def plugin(self, name: str) -> dict[str, Any]:

@@ -29,4 +29,6 @@ class Navigation:
 
 
 def marketplace(request: HttpRequest) -> dict[str, Any]:
-    return {"nav": Navigation(request), "site_name": conf.SITE_NAME}
+    # account_pages: whether core's login/registration pages answer (links to them).
+    return {"nav": Navigation(request), "site_name": conf.SITE_NAME,
+            "account_pages": conf.ACCOUNT_PAGES}

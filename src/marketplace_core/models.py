@@ -1,6 +1,6 @@
 """Model registry of the ``marketplace_core`` app: the models live in subpackages."""
 
-from marketplace_core.accounts.models import Role, User
+from marketplace_core.accounts.models import User
 from marketplace_core.accounts.sent_emails import SentEmail
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.maintenance.models import MaintenanceState
@@ -13,8 +13,10 @@ from marketplace_core.ownership.models import (
     Refund,
     WebhookDelivery,
 )
+from marketplace_core.people.models import Account, SellerProfile
 
 __all__ = [
+    "Account",
     "Category",
     "Dispute",
     "Download",
@@ -24,7 +26,7 @@ __all__ = [
     "Product",
     "PurchasedProduct",
     "Refund",
-    "Role",
+    "SellerProfile",
     "SentEmail",
     "User",
     "WebhookDelivery",

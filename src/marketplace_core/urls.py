@@ -14,7 +14,8 @@ from typing import cast
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from marketplace_core.accounts import email_views, password_views, profile_views
+from marketplace_core.accounts import profile_views
+from marketplace_core.accounts import urls as account_urls
 from marketplace_core.accounts import views as account_views
 from marketplace_core.api import get_api
 from marketplace_core.catalog import views as catalog_views
@@ -44,28 +45,12 @@ app_patterns: list[URLPattern | URLResolver] = [
          name="payment_webhook"),
     path("payments/dummy/checkout/<str:token>/", dummy_views.DummyCheckoutView.as_view(),
          name="dummy_checkout"),
-    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
-    path("accounts/register/", account_views.RegistrationView.as_view(), name="register"),
-    path("accounts/register/sent/", account_views.RegistrationDoneView.as_view(),
-         name="register_done"),
-    path("accounts/verify-email/", email_views.SendVerifyEmailView.as_view(),
-         name="send_verify_email"),
-    path("accounts/verify-email/<str:token>/", email_views.VerifyEmailView.as_view(),
-         name="verify_email"),
-    path("accounts/password-reset/", password_views.CustomPasswordResetView.as_view(),
-         name="password_reset"),
-    path("accounts/password-reset/sent/", password_views.PasswordResetDoneView.as_view(),
-         name="password_reset_done"),
-    path("accounts/password-reset/<uidb64>/<token>/",
-         password_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    # Optional: answer 404 with MARKETPLACE["ACCOUNT_PAGES"] off (marketplace_core.accounts.urls).
+    *account_urls.urlpatterns,
     path("account/profile/", profile_views.CustomerProfileView.as_view(),
          name="customer_profile"),
-    path("account/password/", password_views.CustomerPasswordChangeView.as_view(),
-         name="customer_password_change"),
     path("seller/profile/", profile_views.SellerProfileView.as_view(), name="seller_profile"),
-    path("seller/password/", password_views.SellerPasswordChangeView.as_view(),
-         name="seller_password_change"),
     *panel_urls.urlpatterns,
     path("healthz", health, name="health"),
 ]

@@ -24,13 +24,11 @@ STATUS_LABELS = {"pending": "Pending", "in_progress": "In progress",
                  "completed": "Completed", "cancelled": "Cancelled"}
 
 
-@dataclass
-class Person:
-    name: str
-    email: str
+def bea() -> Any:
+    """The buyer: a real user of the configured user model (any model works)."""
+    from marketplace_core.testing.factories import make_user
 
-    def get_full_name(self) -> str:
-        return self.name
+    return make_user(name="Bea & Co", email="bea@example.com")
 
 
 @dataclass
@@ -49,7 +47,7 @@ class StandInSupportRequest:
     meeting_link: str = ""
     admin_notes: str = "PRIVATE seller notes"
     product: Product = field(default_factory=lambda: Product("Brush Set <Pro>"))
-    buyer: Person = field(default_factory=lambda: Person("Bea & Co", "bea@example.com"))
+    buyer: Any = field(default_factory=bea)
 
     def get_status_display(self) -> str:
         return STATUS_LABELS[self.status]

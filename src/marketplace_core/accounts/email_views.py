@@ -23,6 +23,8 @@ from marketplace_core.accounts.services import (
 from marketplace_core.accounts.throttling import RateLimit, minutes, too_many_requests
 from marketplace_core.accounts.tokens import TokenStatus, verification_link_hours
 from marketplace_core.accounts.views import login_after_registration
+from marketplace_core.people.records import is_email_verified
+from marketplace_core.people.users import email_of
 
 
 class SendVerifyEmailView(LoginRequiredMixin, TemplateView):
@@ -44,7 +46,7 @@ class SendVerifyEmailView(LoginRequiredMixin, TemplateView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if not user.email_verified:  # type: ignore[union-attr]
+        if not is_email_verified(user):
             usage = RateLimit.per_address("verification_emails").hit(request)
             if usage.exceeded:
                 messages.error(request, _(
@@ -53,6 +55,9 @@ class SendVerifyEmailView(LoginRequiredMixin, TemplateView):
                 ) % {"minutes": minutes(usage.retry_after)})
                 return too_many_requests(self.get(request), usage.retry_after)
         outcome = request_verification_email(user, site_url(request))  # type: ignore[arg-type]
+        if outcome.result is VerificationRequest.NO_ADDRESS:
+            messages.error(request, _("Your account has no email address to verify."))
+            return HttpResponseRedirect(home_url(user))  # type: ignore[arg-type]
         if outcome.result is VerificationRequest.ALREADY_VERIFIED:
             messages.info(request, _("Your email address is already verified."))
             return HttpResponseRedirect(home_url(user))  # type: ignore[arg-type]
@@ -67,7 +72,7 @@ class SendVerifyEmailView(LoginRequiredMixin, TemplateView):
             ) % {"minutes": wait})
         else:
             messages.success(request, _("We sent a new link to %(email)s.")
-                             % {"email": user.email})  # type: ignore[union-attr]
+                             % {"email": email_of(user)})
         return HttpResponseRedirect(reverse("marketplace:send_verify_email"))
 
 
@@ -88,7 +93,7 @@ class VerifyEmailView(View):
         if check.status is TokenStatus.VALID and check.user is not None:
             next_url = login_after_registration(request, check.user) or home_url(check.user)
             messages.success(request, _("Thank you: %(email)s is verified.")
-                             % {"email": check.user.email})
+                             % {"email": check.email})
             return HttpResponseRedirect(next_url)
         return render(request, self.invalid_template_name, {
             "reason": check.status.value,

@@ -1,21 +1,33 @@
-"""Forms for logging in and registering with an email address."""
+"""Forms for logging in and registering with an email address, for any user model
+whose email field is its login or which has an email field besides a username."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from marketplace_core.accounts.models import User, UserManager
 from marketplace_core.accounts.throttling import LoginThrottle, Refusal, minutes
+from marketplace_core.people.users import (
+    find_by_email,
+    is_active,
+    normalize_email,
+    unsaved_user,
+)
 
 
 class EmailAuthenticationForm(AuthenticationForm):
     """Django's login form, labelled for email, refusing inactive users clearly and
     limited by :class:`LoginThrottle`: per (email, client address) and per address.
+
+    The address is looked up in the user model's email field and the user is
+    authenticated with its own login name (``get_username()``), so a
+    username-based user model logs in by email too. An address several accounts
+    share matches none of them.
 
     A refused attempt is refused before the password is checked, with the same
     message whether or not the account exists; :attr:`refusal` says for how long.
@@ -38,6 +50,8 @@ class EmailAuthenticationForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Email address")
+        # An address, whatever the length of the user model's login field.
+        self.fields["username"].max_length = 254  # type: ignore[attr-defined]
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
         self.throttle: LoginThrottle | None = None
         self.refusal: Refusal | None = None
@@ -55,15 +69,29 @@ class EmailAuthenticationForm(AuthenticationForm):
                 raise forms.ValidationError(self.error_messages[code], code=code,
                                             params={"minutes": minutes(self.refusal.retry_after)})
         try:
+            person = find_by_email(username)
             # ModelBackend refuses inactive users silently; say why instead.
-            user = User.objects.filter(email=UserManager.normalize_email(username)).first()
-            if user is not None and not user.is_active and user.check_password(password):
+            if person is not None and not is_active(person) and person.check_password(password):
                 raise forms.ValidationError(self.error_messages["inactive"], code="inactive")
-            return super().clean()
+            login_name = person.get_username() if person is not None else username
+            self.user_cache = authenticate(self.request, username=login_name, password=password)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+            return self.cleaned_data
         except forms.ValidationError as error:
             if self.throttle is not None and getattr(error, "code", None) == "invalid_login":
                 self.throttle.record_failure()
             raise
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a valid registration form asks for (the password still in clear)."""
+
+    email: str
+    name: str
+    password: str
 
 
 class RegistrationForm(forms.Form):
@@ -75,8 +103,8 @@ class RegistrationForm(forms.Form):
     happens (:class:`~.views.RegistrationView`).
     """
 
-    email = User._meta.get_field("email").formfield()
-    name = User._meta.get_field("name").formfield()
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
     password1 = forms.CharField(
         label=_("Password"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -94,7 +122,7 @@ class RegistrationForm(forms.Form):
         self.fields["name"].widget.attrs.update({"autocomplete": "name"})
 
     def clean_email(self) -> str:
-        return UserManager.normalize_email(self.cleaned_data.get("email"))
+        return normalize_email(self.cleaned_data.get("email"))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -105,26 +133,26 @@ class RegistrationForm(forms.Form):
         elif p1:
             try:
                 password_validation.validate_password(
-                    p1, User(email=cleaned.get("email", ""), name=cleaned.get("name", "")))
+                    p1, unsaved_user(cleaned.get("email", ""), cleaned.get("name", "")))
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
 
-    def unsaved_user(self) -> User:
-        """The account of a valid form, its password hashed (the slow part), not saved."""
-        user = User(email=self.cleaned_data["email"], name=self.cleaned_data["name"])
-        user.set_password(self.cleaned_data["password1"])
-        return user
+    def registration(self) -> Registration:
+        """The cleaned values of a valid form."""
+        data = self.cleaned_data
+        return Registration(email=data["email"], name=data["name"], password=data["password1"])
 
 
-class ProfileForm(forms.ModelForm):
-    """What a user may change about themselves: the name. The email address is
-    not a field, so a forged POST cannot change it."""
+class ProfileForm(forms.Form):
+    """What a user may change about themselves: the name shown in the shop
+    (:func:`marketplace_core.people.records.set_shop_name`). The email address
+    is not a field, so a forged POST cannot change it."""
 
-    class Meta:
-        model = User
-        fields = ("name",)
-        widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}
+    name = forms.CharField(
+        label=_("Name"), max_length=150, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
 
 
 class PasswordResetRequestForm(forms.Form):

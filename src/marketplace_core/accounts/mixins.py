@@ -8,11 +8,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
 
+from marketplace_core.roles import is_seller
+
 
 class SellerRequiredMixin(LoginRequiredMixin):
-    """Anonymous users go to login; logged-in non-sellers get 403."""
+    """Anonymous users go to ``LOGIN_URL``; logged-in non-sellers get 403
+    (:func:`marketplace_core.roles.is_seller`)."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not request.user.is_seller:
+        if request.user.is_authenticated and not is_seller(request.user):
             raise PermissionDenied("Only sellers can use this page.")
         return super().dispatch(request, *args, **kwargs)

@@ -1,4 +1,13 @@
-"""Users: email is the login; a role says whether someone sells."""
+"""Core's own user model: optional, ready-made for new sites (email is the login).
+
+It is *swappable*, like ``django.contrib.auth.models.User``: with
+``AUTH_USER_MODEL = "marketplace_core.User"`` it is the site's user model; with
+any other value it is swapped out (no table, no system checks, migrations skip
+it) and core works with the project's model instead. Nothing else in core or
+the plugins refers to this class for a person's data: seller status, the
+verified address and the shop name of models without a ``name`` field live in
+:mod:`marketplace_core.people`.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +20,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    CUSTOMER = "customer", _("Customer")
-    SELLER = "seller", _("Seller")
+from marketplace_core.people.users import normalize_email
 
 
 class UserManager(BaseUserManager["User"]):
@@ -23,7 +29,7 @@ class UserManager(BaseUserManager["User"]):
     @classmethod
     def normalize_email(cls, email: str | None) -> str:
         """Emails compare case-insensitively, so they are stored lowercased."""
-        return (email or "").strip().lower()
+        return normalize_email(email)
 
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email=self.normalize_email(username))
@@ -42,19 +48,20 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **extra)
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        from marketplace_core.people.records import mark_email_verified
+
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
-        extra.setdefault("email_verified", True)
-        return self._create(email, password, **extra)
+        user = self._create(email, password, **extra)
+        mark_email_verified(user)  # whoever runs createsuperuser owns the address
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person on the site. Sellers can also buy."""
+    """A person on the site, logging in with their email address."""
 
     email = models.EmailField(_("email address"), max_length=254, unique=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
-    role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.CUSTOMER)
-    email_verified = models.BooleanField(_("email verified"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -66,6 +73,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: ClassVar[list[str]] = ["name"]
 
     class Meta:
+        swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
@@ -82,10 +90,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = UserManager.normalize_email(self.email)
         super().save(*args, **kwargs)
-
-    @property
-    def is_seller(self) -> bool:
-        return self.role == Role.SELLER
 
     def get_full_name(self) -> str:
         return self.name or self.email

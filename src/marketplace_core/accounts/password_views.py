@@ -24,7 +24,7 @@ from django.views.generic import FormView, TemplateView
 
 from marketplace_core.accounts.emails import site_url
 from marketplace_core.accounts.forms import PasswordResetRequestForm
-from marketplace_core.accounts.models import User
+from marketplace_core.accounts.redirects import login_url
 from marketplace_core.accounts.services import request_password_reset
 from marketplace_core.accounts.throttling import (
     LoginThrottle,
@@ -34,6 +34,8 @@ from marketplace_core.accounts.throttling import (
 )
 from marketplace_core.accounts.tokens import password_reset_tokens, reset_link_minutes
 from marketplace_core.panels.mixins import CustomerPanelMixin, PanelMixin, SellerPanelMixin
+from marketplace_core.people.records import mark_email_verified
+from marketplace_core.people.users import email_of
 
 
 class CustomPasswordResetView(FormView):
@@ -79,15 +81,16 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     token_generator = password_reset_tokens
     template_name = "marketplace_core/accounts/password_reset_confirm.html"
-    success_url = reverse_lazy("marketplace:login")
     post_reset_login = False
+
+    def get_success_url(self) -> str:
+        return login_url()
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
-        user: User = form.user
-        if not user.email_verified:
-            User.objects.filter(pk=user.pk).update(email_verified=True)
-        LoginThrottle.unlock_account(user.email)
+        user = form.user
+        mark_email_verified(user)  # the link reached this address
+        LoginThrottle.unlock_account(email_of(user))
         messages.success(self.request, _(
             "Your password has been changed and every session of your account has ended. "
             "Log in with the new password."
@@ -121,7 +124,7 @@ class GenericPasswordChangeView(PanelMixin, auth_views.PasswordChangeView):
             "Your password has been changed and you have been logged out everywhere. "
             "Log in with the new password."
         ))
-        return HttpResponseRedirect(reverse("marketplace:login"))
+        return HttpResponseRedirect(login_url())
 
 
 class CustomerPasswordChangeView(CustomerPanelMixin, GenericPasswordChangeView):

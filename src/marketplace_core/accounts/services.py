@@ -14,12 +14,13 @@ import math
 import time
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
 from marketplace_core.accounts.cache_fallback import default_cache
-from marketplace_core.accounts.models import User, UserManager
 from marketplace_core.accounts.tasks import (
     send_password_reset_email,
     send_registration_attempt_email,
@@ -31,6 +32,17 @@ from marketplace_core.accounts.tokens import (
     email_verification_tokens,
 )
 from marketplace_core.conf import conf
+from marketplace_core.people.records import is_email_verified, mark_email_verified
+from marketplace_core.people.users import (
+    create_user,
+    email_of,
+    normalize_email,
+    users_with_email,
+)
+
+if TYPE_CHECKING:
+    from marketplace_core.accounts.forms import Registration
+    from marketplace_core.people.types import User
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +51,7 @@ class VerificationRequest(enum.Enum):
     SENT = "sent"
     ALREADY_VERIFIED = "already_verified"
     TOO_SOON = "too_soon"
+    NO_ADDRESS = "no_address"  # the user has no email address to verify
 
 
 @dataclass(frozen=True)
@@ -59,26 +72,30 @@ def _cooldown(key: str) -> int:
 
 
 def _address_digest(purpose: str, email: str) -> str:
-    return salted_hmac(f"marketplace_core.accounts.{purpose}", UserManager.normalize_email(email),
+    return salted_hmac(f"marketplace_core.accounts.{purpose}", normalize_email(email),
                        algorithm="sha256").hexdigest()[:32]
 
 
-def register_customer(user: User, base_url: str) -> None:
-    """Save the new customer ``user`` and email a verification link, or, when its
-    address already has an account, email that account's owner instead.
+def register_customer(registration: Registration, base_url: str) -> None:
+    """Create a customer account for ``registration`` and email a verification
+    link, or, when its address already has an account, email that account's
+    owner instead.
 
-    The caller cannot tell which happened (and should hash the password first
-    either way): registration must not reveal which addresses have accounts.
+    The caller cannot tell which happened: registration must not reveal which
+    addresses have accounts. Either way the password is hashed once (the slow
+    part) and one email is queued. The user is created through the user
+    model's ``create_user`` (:func:`marketplace_core.people.users.create_user`).
     """
     try:
         with transaction.atomic():
-            taken = User.objects.filter(email__iexact=user.email).exists()
+            taken = users_with_email(registration.email).exists()
             if not taken:
-                user.save()
+                user = create_user(registration.email, registration.password, registration.name)
     except IntegrityError:  # registered by a concurrent request since the check
         taken = True
     if taken:
-        request_registration_attempt_email(user.email, base_url)
+        make_password(registration.password)  # the work create_user would have done
+        request_registration_attempt_email(registration.email, base_url)
     else:
         request_verification_email(user, base_url)
 
@@ -89,12 +106,14 @@ def request_registration_attempt_email(email: str, base_url: str) -> None:
     if _cooldown(f"marketplace:registration-attempt:{_address_digest('registration', email)}"):
         return
     transaction.on_commit(partial(send_registration_attempt_email.delay,
-                                  UserManager.normalize_email(email), base_url), robust=True)
+                                  normalize_email(email), base_url), robust=True)
 
 
 def request_verification_email(user: User, base_url: str) -> VerificationOutcome:
     """Send ``user`` a verification link, unless verified or asked too recently."""
-    if user.email_verified:
+    if not email_of(user):
+        return VerificationOutcome(VerificationRequest.NO_ADDRESS)
+    if is_email_verified(user):
         return VerificationOutcome(VerificationRequest.ALREADY_VERIFIED)
     wait = _cooldown(f"marketplace:verify-email:{user.pk}")
     if wait:
@@ -111,7 +130,7 @@ def request_password_reset(email: str, base_url: str) -> None:
     Whether the account exists is decided by the task, so this does the same
     work (one enqueue, or nothing during the cooldown) for every address.
     """
-    email = UserManager.normalize_email(email)
+    email = normalize_email(email)
     if _cooldown(f"marketplace:password-reset:{_address_digest('password-reset', email)}"):
         return
     transaction.on_commit(partial(send_password_reset_email.delay, email, base_url),
@@ -125,11 +144,7 @@ def confirm_email(token: str) -> TokenCheck:
         return check
     user = check.user
     # Conditional update: of two concurrent clicks, only one verifies.
-    updated = User.objects.filter(pk=user.pk, email=user.email, email_verified=False).update(
-        email_verified=True
-    )
-    user.email_verified = True
-    if not updated:
+    if not mark_email_verified(user, check.email):
         return TokenCheck(TokenStatus.USED, user)
     logger.info("Email address of user %s verified", user.pk)
     return check

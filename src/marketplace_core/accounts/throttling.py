@@ -32,8 +32,8 @@ from django_ratelimit.core import get_usage
 
 from marketplace_core.accounts.cache_fallback import default_cache
 from marketplace_core.accounts.client_ip import rate_limit_key
-from marketplace_core.accounts.models import UserManager
 from marketplace_core.conf import conf
+from marketplace_core.people.users import normalize_email
 
 _PREFIX = "marketplace:login-throttle"
 _SALT = "marketplace_core.accounts.throttling"
@@ -151,7 +151,7 @@ class LoginThrottle:
 
     @classmethod
     def for_attempt(cls, request: HttpRequest, email: str) -> LoginThrottle:
-        return cls(email=UserManager.normalize_email(email), address=rate_limit_key(request))
+        return cls(email=normalize_email(email), address=rate_limit_key(request))
 
     @staticmethod
     def pair_limit() -> RateLimit:
@@ -186,7 +186,7 @@ class LoginThrottle:
     @staticmethod
     def unlock_account(email: str) -> None:
         """Start the counts of ``email`` afresh, from every address (after a password reset)."""
-        _new_generation(_generation_key(UserManager.normalize_email(email)))
+        _new_generation(_generation_key(normalize_email(email)))
 
 
 def _new_generation(key: str) -> None:

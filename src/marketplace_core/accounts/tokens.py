@@ -3,8 +3,8 @@
 Both bind the token to the state it changes, so a token works once:
 
 - email verification: signed (``django.core.signing``) user id plus a keyed hash of
-  the address and its verified flag; expires after ``EMAIL_VERIFICATION_TTL``
-  (at most 24 hours). Verifying flips the flag, which voids the token.
+  the address and whether it is verified; expires after ``EMAIL_VERIFICATION_TTL``
+  (at most 24 hours). Verifying the address voids the token.
 - password reset: Django's token (keyed hash of the password hash, last login and
   email), with ``PASSWORD_RESET_TTL`` (at most an hour) as the lifetime; setting
   the new password voids it.
@@ -16,13 +16,16 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import base36_to_int
 
-from marketplace_core.accounts.models import User
 from marketplace_core.conf import conf
+from marketplace_core.people.records import is_email_verified
+from marketplace_core.people.users import email_of
 
 
 class TokenStatus(enum.Enum):
@@ -35,7 +38,9 @@ class TokenStatus(enum.Enum):
 @dataclass(frozen=True)
 class TokenCheck:
     status: TokenStatus
-    user: User | None = None
+    user: Any = None  # an instance of the user model
+    #: With a valid token: the address it was made for (the user's current one).
+    email: str = ""
 
     @property
     def valid(self) -> bool:
@@ -47,12 +52,13 @@ class EmailVerificationTokens:
 
     salt = "marketplace_core.accounts.email-verification"
 
-    def _state(self, user: User) -> str:
-        value = f"{user.pk}\n{user.email}\n{int(user.email_verified)}"
+    def _state(self, user: Any) -> str:
+        value = f"{user.pk}\n{email_of(user)}\n{int(is_email_verified(user))}"
         return salted_hmac(self.salt, value, algorithm="sha256").hexdigest()[:32]
 
-    def make(self, user: User) -> str:
-        return signing.dumps({"u": user.pk, "s": self._state(user)}, salt=self.salt)
+    def make(self, user: Any) -> str:
+        pk = user.pk if isinstance(user.pk, int) else str(user.pk)  # JSON: a UUID as text
+        return signing.dumps({"u": pk, "s": self._state(user)}, salt=self.salt)
 
     def check(self, token: str) -> TokenCheck:
         try:
@@ -62,15 +68,18 @@ class EmailVerificationTokens:
             return TokenCheck(TokenStatus.EXPIRED)
         except signing.BadSignature:
             return TokenCheck(TokenStatus.INVALID)
-        if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        if not isinstance(data, dict) or not isinstance(data.get("u"), int | str):
             return TokenCheck(TokenStatus.INVALID)
-        user = User.objects.filter(pk=data["u"], is_active=True).first()
-        if user is None:
+        try:
+            user = get_user_model()._default_manager.filter(pk=data["u"]).first()
+        except (TypeError, ValueError, ValidationError):  # signed by us for another user model
+            return TokenCheck(TokenStatus.INVALID)
+        if user is None or not getattr(user, "is_active", True) or not email_of(user):
             return TokenCheck(TokenStatus.INVALID)
         if constant_time_compare(str(data.get("s", "")), self._state(user)):
-            return TokenCheck(TokenStatus.VALID, user)
+            return TokenCheck(TokenStatus.VALID, user, email_of(user))
         # The signature is ours, so the state moved on: verified since, or a new address.
-        status = TokenStatus.USED if user.email_verified else TokenStatus.INVALID
+        status = TokenStatus.USED if is_email_verified(user) else TokenStatus.INVALID
         return TokenCheck(status, user)
 
 

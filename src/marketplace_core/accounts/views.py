@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import login
@@ -16,11 +16,14 @@ from django.views.generic import FormView, TemplateView
 
 from marketplace_core.accounts.emails import site_url
 from marketplace_core.accounts.forms import EmailAuthenticationForm, RegistrationForm
-from marketplace_core.accounts.models import User
 from marketplace_core.accounts.redirects import home_url, requested_next
 from marketplace_core.accounts.services import register_customer
 from marketplace_core.accounts.throttling import RateLimit, minutes, too_many_requests
 from marketplace_core.accounts.tokens import verification_link_hours
+from marketplace_core.people.users import email_of, normalize_email
+
+if TYPE_CHECKING:
+    from marketplace_core.people.types import User
 
 #: Session key: the address this browser registered (and the ``next`` it asked for).
 REGISTRATION_SESSION_KEY = "marketplace_registration"
@@ -110,10 +113,11 @@ class RegistrationView(FormView):
                 "Too many registrations from your network. Try again in %(minutes)s minutes."
             ) % {"minutes": minutes(usage.retry_after)})
             return too_many_requests(self.form_invalid(form), usage.retry_after)
-        user = form.unsaved_user()  # hashes the password, for new and taken addresses alike
-        register_customer(user, site_url(self.request))
+        registration = form.registration()
+        # Hashes the password and queues one email, for new and taken addresses alike.
+        register_customer(registration, site_url(self.request))
         self.request.session[REGISTRATION_SESSION_KEY] = {
-            "email": user.email, "next": requested_next(self.request) or "",
+            "email": registration.email, "next": requested_next(self.request) or "",
         }
         return HttpResponseRedirect(reverse("marketplace:register_done"))
 
@@ -139,7 +143,9 @@ def login_after_registration(request: HttpRequest, user: User) -> str | None:
     a forwarded link) ``None``: the link then only verifies the address.
     """
     registration = request.session.get(REGISTRATION_SESSION_KEY) or {}
-    if request.user.is_authenticated or registration.get("email") != user.email:
+    registered = normalize_email(registration.get("email"))
+    if request.user.is_authenticated or not registered or registered != normalize_email(
+            email_of(user)):
         return None
     next_url = registration.get("next") or home_url(user)
     del request.session[REGISTRATION_SESSION_KEY]

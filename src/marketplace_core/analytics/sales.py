@@ -34,9 +34,12 @@ from marketplace_core.analytics.months import (
 from marketplace_core.money import format_money
 from marketplace_core.ownership.models import Order, Refund
 from marketplace_core.ownership.services import EXTRA_PAYMENT_FLAGS
+from marketplace_core.people.names import display_name
+from marketplace_core.people.records import person_related
+from marketplace_core.people.users import email_of
 
 if TYPE_CHECKING:
-    from marketplace_core.accounts.models import User
+    from marketplace_core.people.types import User
 
 #: Months shown on the dashboard: the current one and the eleven before it.
 DEFAULT_MONTHS = 12
@@ -178,13 +181,13 @@ def latest_buyers(seller: User, *, limit: int = LATEST_BUYERS) -> list[LatestBuy
             purchases=Window(Count("id"), partition_by=[F("buyer_id")]),
         )
         .filter(rank=1)
-        .select_related("buyer", "product")
+        .select_related(*person_related("buyer"), "product")
         .order_by(*newest_first)[:limit]
     )
     return [
         LatestBuyer(
-            buyer_name=order.buyer.get_full_name(),
-            buyer_email=order.buyer.email,
+            buyer_name=display_name(order.buyer),
+            buyer_email=email_of(order.buyer),
             product_title=order.product.title,
             amount=order.amount,
             currency=order.currency,

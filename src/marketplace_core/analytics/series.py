@@ -19,7 +19,7 @@ from marketplace_core.plugins.manager import call_each
 from marketplace_core.plugins.types import DashboardSeries, SeriesPoint
 
 if TYPE_CHECKING:
-    from marketplace_core.accounts.models import User
+    from marketplace_core.people.types import User
 
 logger = logging.getLogger("marketplace_core.analytics")
 

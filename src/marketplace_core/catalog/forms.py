@@ -16,7 +16,7 @@ from marketplace_core.catalog.models import Category, Product
 from marketplace_core.money import exponent, to_decimal, validate_currency
 
 if TYPE_CHECKING:
-    from marketplace_core.accounts.models import User
+    from marketplace_core.people.types import User
 
 #: Largest price in minor units (``Product.price`` is a positive 32-bit integer).
 MAX_PRICE = 2_147_483_647

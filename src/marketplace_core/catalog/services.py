@@ -40,7 +40,7 @@ from marketplace_core.storage.backends import (
 )
 
 if TYPE_CHECKING:
-    from marketplace_core.accounts.models import User
+    from marketplace_core.people.types import User
 
 logger = logging.getLogger("marketplace_core.catalog")
 

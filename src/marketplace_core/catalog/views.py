@@ -16,6 +16,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.conf import conf
 from marketplace_core.ownership.models import PurchasedProduct
+from marketplace_core.people.records import person_related
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class HomePageView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        products = Product.objects.published().select_related("seller")
+        products = Product.objects.published().select_related(*person_related("seller"))
         context["featured_products"] = list(
             products.filter(is_featured=True)[: self.featured_count]
         )
@@ -107,7 +108,7 @@ class ProductListView(ListView):
         return CatalogFilters.from_query(self.request.GET)
 
     def get_queryset(self) -> QuerySet[Product]:
-        queryset = Product.objects.published().select_related("seller")
+        queryset = Product.objects.published().select_related(*person_related("seller"))
         if self.filters.categories:
             # EXISTS rather than a join: no duplicates, no DISTINCT.
             in_category = Product.categories.through.objects.filter(
@@ -179,7 +180,8 @@ class ProductDetailView(DetailView):
     context_object_name = "product"
 
     def get_queryset(self) -> QuerySet[Product]:
-        return Product.objects.select_related("seller").prefetch_related("categories")
+        return (Product.objects.select_related(*person_related("seller"))
+                .prefetch_related("categories"))
 
     def get_object(self, queryset: QuerySet[Product] | None = None) -> Product:
         product: Product = super().get_object(queryset)

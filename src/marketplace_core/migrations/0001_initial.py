@@ -17,8 +17,11 @@ class Migration(migrations.Migration):
 
     initial = True
 
+    # The FKs below point at settings.AUTH_USER_MODEL: with a project's own user
+    # model, its app's migrations must run first (a no-op for core's User).
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -42,6 +45,9 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'user',
                 'verbose_name_plural': 'users',
+                # Core's User is swappable (no schema change): with another
+                # AUTH_USER_MODEL this migration creates no table for it.
+                'swappable': 'AUTH_USER_MODEL',
             },
             managers=[
                 ('objects', marketplace_core.accounts.models.UserManager()),

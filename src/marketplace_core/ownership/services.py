@@ -63,7 +63,7 @@ from marketplace_core.payments.providers import (
 from marketplace_core.plugins.events import emit
 
 if TYPE_CHECKING:
-    from marketplace_core.accounts.models import User
+    from marketplace_core.people.types import User
 
 logger = logging.getLogger("marketplace_core.ownership")
 

@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 
 from marketplace_core.analytics.sales import seller_summary
 from marketplace_core.analytics.series import PERIOD_12_MONTHS, dashboard_series
+from marketplace_core.roles import is_seller
 
 
 class PointOut(Schema):
@@ -65,7 +66,7 @@ def build_router() -> Router:
         # HttpError answers {"detail": ...} with the status on every django-ninja version.
         if not user.is_authenticated:
             raise HttpError(401, "Log in first.")
-        if not user.is_seller:
+        if not is_seller(user):
             raise HttpError(403, "Only sellers have a dashboard.")
         if period != PERIOD_12_MONTHS:
             raise HttpError(400, f"Unknown period {period!r}; use {PERIOD_12_MONTHS!r}.")

@@ -17,6 +17,7 @@ from django.views.generic import ListView
 from marketplace_core.ownership.models import Order, PurchasedProduct
 from marketplace_core.panels.billing import billing_rows
 from marketplace_core.panels.purchases import owned_products
+from marketplace_core.people.records import person_related
 
 
 class GenericOrderHistoryView(LoginRequiredMixin, ListView):
@@ -57,7 +58,7 @@ class GenericMyProductListView(LoginRequiredMixin, ListView):
         return (
             PurchasedProduct.objects.active()
             .filter(buyer_id=self.request.user.pk)
-            .select_related("product", "product__seller")
+            .select_related("product", *person_related("product__seller"))
             .order_by("-granted_at", "-id")
         )
 

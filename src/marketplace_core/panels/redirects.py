@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
+from marketplace_core.roles import is_seller
+
 if TYPE_CHECKING:
-    from marketplace_core.accounts.models import User
+    from marketplace_core.people.types import User
 
 
 def purchases_url(user: User) -> str:
@@ -18,6 +20,6 @@ def purchases_url(user: User) -> str:
     the payment is confirmed. Logging in still goes through ``resolve_home_url``
     (sellers to their dashboard).
     """
-    if getattr(user, "is_seller", False):
+    if is_seller(user):
         return reverse("marketplace:seller_my_products")
     return reverse("marketplace:my_products")

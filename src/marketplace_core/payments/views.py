@@ -36,6 +36,8 @@ from marketplace_core.payments.providers import (
     WebhookDeferred,
     WebhookVerificationError,
 )
+from marketplace_core.people.names import display_name
+from marketplace_core.people.users import email_of
 from marketplace_core.plugins import registry
 
 logger = logging.getLogger("marketplace_core.payments")
@@ -53,7 +55,7 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
     def _form(self, data: Any = None) -> BillingForm:
         provider = registry.payment_provider()
         user = self.request.user
-        initial = {"name": user.get_full_name(), "email": user.email}  # type: ignore[union-attr]
+        initial = {"name": display_name(user), "email": email_of(user)}
         return BillingForm(data, fields=provider.billing_fields, initial=initial)
 
     def _already_owned(self) -> HttpResponse:

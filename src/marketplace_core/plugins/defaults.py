@@ -22,9 +22,9 @@ from marketplace_core.storage.backends import LocalStorageBackend
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from marketplace_core.accounts.models import User
     from marketplace_core.ownership.models import PurchasedProduct
     from marketplace_core.payments.providers import PaymentProvider
+    from marketplace_core.people.types import User
     from marketplace_core.storage.backends import StorageBackend
 
 
@@ -45,7 +45,9 @@ def resolve_download(request: HttpRequest, purchase: PurchasedProduct) -> Downlo
 
 @hookimpl
 def resolve_home_url(user: User) -> str:
-    if user.is_seller:
+    from marketplace_core.roles import is_seller
+
+    if is_seller(user):
         return reverse("marketplace:seller_dashboard")
     return reverse("marketplace:my_products")
 
@@ -73,14 +75,20 @@ _SELLER_NAV = (
 
 
 def _items(entries: tuple[tuple[str, str, int, str], ...]) -> list[NavItem]:
-    return [NavItem(_(label), reverse(name), order, key) for label, name, order, key in entries]
+    from marketplace_core.conf import conf
+
+    # The password pages are core's account pages: gone when the project has its own.
+    return [NavItem(_(label), reverse(name), order, key) for label, name, order, key in entries
+            if conf.ACCOUNT_PAGES or key != "password"]
 
 
 @hookimpl
 def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
+    from marketplace_core.roles import is_seller
+
     user = getattr(request, "user", None)
     authenticated = bool(user and user.is_authenticated)
-    seller = authenticated and bool(getattr(user, "is_seller", False))
+    seller = authenticated and is_seller(user)
     if area == "main":
         return [NavItem(_("Products"), reverse("marketplace:product_list"), 100, "products")]
     if area == "account" and authenticated:

@@ -40,11 +40,11 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
     from django.urls import URLPattern, URLResolver
 
-    from marketplace_core.accounts.models import User
     from marketplace_core.catalog.models import Product
     from marketplace_core.notifications.channels import NotificationChannel
     from marketplace_core.ownership.models import Order, Payment, PurchasedProduct, Refund
     from marketplace_core.payments.providers import PaymentProvider
+    from marketplace_core.people.types import User
     from marketplace_core.plugins.types import (
         ApiRouter,
         DashboardSeries,

@@ -1,6 +1,9 @@
 """Small factories for tests: every object is saved and valid.
 
-Each accepts overrides for any field. Products get a real file on the
+Users are made for whatever ``AUTH_USER_MODEL`` is (core's ``User`` or a
+project's own), through the model's ``create_user``; seller status and the
+verified address go to core's rows, like on a real site. Each factory accepts
+overrides for any field. Products get a real file on the
 configured storage so downloads can be checked byte for byte. :func:`buy` and
 :func:`refund` go through core's ownership services (as a provider's verified
 webhook would); :func:`logged_in` gives a test client signed in as a user.
@@ -16,22 +19,41 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.text import slugify
 
-from marketplace_core.accounts.models import Role, User
+from marketplace_core import roles
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import PurchasedProduct
+from marketplace_core.people.records import mark_email_verified
+from marketplace_core.people.users import create_user
+from marketplace_core.roles import Role
+
+User = Any  # an instance of settings.AUTH_USER_MODEL
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 _counter = itertools.count(1)
 
 
 def make_user(*, email: str | None = None, password: str = DEFAULT_PASSWORD,
-              role: str = Role.CUSTOMER, **fields: Any) -> User:
+              role: str = Role.CUSTOMER, name: str | None = None, email_verified: bool = True,
+              **fields: Any) -> User:
+    """A user of the configured user model, active, with a usable password.
+
+    ``name`` is the shop name (core's ``User.name``, else the account row);
+    ``role=Role.SELLER`` makes a seller; ``email_verified`` records the address
+    as proved. Other ``fields`` are set on the user model (e.g. ``is_active``).
+    """
     n = next(_counter)
-    fields.setdefault("name", f"User {n}")
-    fields.setdefault("email_verified", True)
-    return User.objects.create_user(email or f"user{n}@example.com", password, role=role,
-                                    **fields)
+    user = create_user(email or f"user{n}@example.com", password,
+                       f"User {n}" if name is None else name)
+    if fields:
+        for key, value in fields.items():
+            setattr(user, key, value)
+        user.save(update_fields=list(fields))
+    if email_verified:
+        mark_email_verified(user)
+    if role == Role.SELLER:
+        roles.make_seller(user)
+    return user
 
 
 def make_seller(**fields: Any) -> User:

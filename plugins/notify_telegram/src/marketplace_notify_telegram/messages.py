@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from marketplace_core.accounts.emails import absolute_url
 from marketplace_core.conf import conf as core_conf
 from marketplace_core.notifications.channels import Notification
+from marketplace_core.people.names import display_name
+from marketplace_core.people.users import email_of
 
 if TYPE_CHECKING:
     from marketplace_core.ownership.models import PurchasedProduct
@@ -42,8 +44,8 @@ def _link(path: str) -> str:
 
 
 def _person(user: Any) -> str:
-    name = user.get_full_name() or ""
-    return f"{name} <{user.email}>" if name else str(user.email)
+    name, email = display_name(user), email_of(user)
+    return f"{name} <{email}>" if email and name != email else (email or name)
 
 
 def new_purchase(purchase: PurchasedProduct) -> Notification:

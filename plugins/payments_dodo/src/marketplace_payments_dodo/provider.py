@@ -21,6 +21,8 @@ from marketplace_core.payments.providers import (
     WebhookEvent,
     validate_event,
 )
+from marketplace_core.people.names import display_name
+from marketplace_core.people.users import email_of
 from marketplace_payments_dodo import client, invoices, sync, webhooks
 from marketplace_payments_dodo.client import DodoError, DodoRejected, DodoUnavailable
 from marketplace_payments_dodo.conf import conf
@@ -74,9 +76,8 @@ class DodoProvider(PaymentProvider):
             product_id = sync.ensure_synced(order.product)
             session = client.create_checkout_session(client.CheckoutRequest(
                 product_id=product_id,
-                customer_email=str(billing.get("email") or order.buyer.email),
-                customer_name=str(billing.get("name") or order.buyer.get_full_name()
-                                  or order.buyer.email),
+                customer_email=str(billing.get("email") or email_of(order.buyer)),
+                customer_name=str(billing.get("name") or display_name(order.buyer)),
                 billing=client.BillingAddress(
                     country=str(billing.get("country", "")).upper(),
                     state=str(billing.get("state", "")),

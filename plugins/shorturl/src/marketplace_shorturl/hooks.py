@@ -28,8 +28,9 @@ def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
     """"Short links" for sellers, in the seller and account navigation."""
     if area not in ("seller", "account"):
         return []
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not getattr(user, "is_seller", False):
+    from marketplace_core.roles import is_seller
+
+    if not is_seller(getattr(request, "user", None)):
         return []
     return [NavItem(_("Short links"), reverse("shorturl:list"), order=300, key="shorturl")]
 

@@ -14,7 +14,7 @@ from random import Random
 
 from django.db import IntegrityError, transaction
 
-from marketplace_core.accounts.models import User
+from marketplace_core.people.types import User
 from marketplace_shorturl import slugs
 from marketplace_shorturl.conf import conf
 from marketplace_shorturl.models import ShortURL

@@ -16,7 +16,7 @@ from django.views.generic import DeleteView, FormView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
 from marketplace_core.accounts.mixins import SellerRequiredMixin
-from marketplace_core.accounts.models import User
+from marketplace_core.people.types import User
 from marketplace_shorturl import redirects, services
 from marketplace_shorturl.conf import conf
 from marketplace_shorturl.forms import ShortURLForm

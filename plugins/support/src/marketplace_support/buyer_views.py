@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, ListView
 
-from marketplace_core.accounts.models import User
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.panels.mixins import CustomerPanelMixin, PanelMixin, SellerPanelMixin
+from marketplace_core.people.records import person_related
+from marketplace_core.people.types import User
+from marketplace_core.roles import is_seller
 from marketplace_support import services
 from marketplace_support.conf import conf
 from marketplace_support.forms import SupportRequestForm
@@ -36,7 +38,7 @@ def _user(request: HttpRequest) -> User:
 
 def _panel(user: User) -> dict[str, str]:
     """Sellers see their own requests in the seller panel, everyone else in the customer one."""
-    if user.is_seller:
+    if is_seller(user):
         return {"panel_area": "seller", "panel_nav_key": "seller-my-support"}
     return {"panel_area": "customer", "panel_nav_key": "my-support"}
 
@@ -69,7 +71,8 @@ class SupportRequestCreateView(LoginRequiredMixin, PanelMixin, FormView):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.purchase = get_object_or_404(
-            PurchasedProduct.objects.active().select_related("product", "product__seller"),
+            PurchasedProduct.objects.active().select_related(
+                "product", *person_related("product__seller")),
             pk=kwargs["purchase_pk"], buyer_id=request.user.pk,
         )
         existing = SupportRequest.objects.active().filter(purchase=self.purchase).first()
@@ -119,7 +122,7 @@ class GenericMySupportListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self) -> QuerySet[SupportRequest]:
         return SupportRequest.objects.of_buyer(self.request.user.pk).select_related(
-            "purchase__product", "purchase__product__seller"
+            "purchase__product", *person_related("purchase__product__seller")
         )
 
 

@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 
 from marketplace_core.accounts.emails import absolute_url
 from marketplace_core.conf import conf as core_conf
+from marketplace_core.people.names import short_name
+from marketplace_core.people.users import email_of
 from marketplace_support.models import SupportRequest
 from marketplace_support.urls_for import my_support_url
 
@@ -21,7 +23,7 @@ def send_status_email(support_request: SupportRequest, site_url: str) -> None:
     buyer = support_request.buyer
     context = {
         "site_name": core_conf.SITE_NAME,
-        "buyer_name": buyer.get_short_name(),
+        "buyer_name": short_name(buyer),
         "subject": support_request.subject,
         "product_title": support_request.product.title,
         "status": support_request.get_status_display(),
@@ -33,4 +35,4 @@ def send_status_email(support_request: SupportRequest, site_url: str) -> None:
         render_to_string("support/emails/status_changed_subject.txt", context).split()
     )
     body = render_to_string("support/emails/status_changed.txt", context)
-    EmailMessage(subject=subject, body=body, to=[buyer.email]).send()
+    EmailMessage(subject=subject, body=body, to=[email_of(buyer)]).send()

@@ -38,11 +38,14 @@ def product_actions(request: HttpRequest, product: Product,
 @hookimpl
 def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
     """Sellers: "Support requests" (incoming) and, among their purchases, their own
-    requests; customers: "My support". No database query."""
+    requests; customers: "My support". At most the query core makes anyway for the
+    seller status of ``request.user`` (cached on it)."""
+    from marketplace_core.roles import is_seller
+
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    seller = bool(getattr(user, "is_seller", False))
+    seller = is_seller(user)
     if area == "seller" and seller:
         return [
             NavItem(_("Support requests"), reverse("support:incoming"), 400, "support-incoming"),

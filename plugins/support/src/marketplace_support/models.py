@@ -19,8 +19,8 @@ from marketplace_support.status_machine import Role, Status
 from marketplace_support.validators import validate_https_url
 
 if TYPE_CHECKING:
-    from marketplace_core.accounts.models import User
     from marketplace_core.catalog.models import Product
+    from marketplace_core.people.types import User
 
 
 class SupportRequestQuerySet(models.QuerySet["SupportRequest"]):

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, View
 
 from marketplace_core.accounts.emails import site_url
-from marketplace_core.accounts.models import User
 from marketplace_core.panels.mixins import SellerPanelMixin
+from marketplace_core.people.records import person_related
+from marketplace_core.people.types import User
 from marketplace_support import services
 from marketplace_support.conf import conf
 from marketplace_support.forms import SellerUpdateForm
@@ -44,7 +45,8 @@ class SupportRequestListView(SellerPanelMixin, ListView):
     def get_queryset(self) -> QuerySet[SupportRequest]:
         wanted = self.request.GET.get("status", "")
         self.status = wanted if wanted in Status.values else ""
-        queryset = self._mine().select_related("purchase__product", "purchase__buyer")
+        queryset = self._mine().select_related("purchase__product",
+                                               *person_related("purchase__buyer"))
         return queryset.filter(status=self.status) if self.status else queryset
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -74,7 +76,7 @@ class SupportRequestUpdateView(SellerPanelMixin, View):
     def get_object(self, pk: int) -> SupportRequest:
         return get_object_or_404(
             SupportRequest.objects.of_seller(self.request.user.pk).select_related(
-                "purchase__product", "purchase__buyer"
+                "purchase__product", *person_related("purchase__buyer")
             ),
             pk=pk,
         )

@@ -29,7 +29,7 @@ from marketplace_support.models import SupportRequest, SupportRequestQuerySet
 from marketplace_support.status_machine import Action, Role, Status, TransitionRefused
 
 if TYPE_CHECKING:
-    from marketplace_core.accounts.models import User
+    from marketplace_core.people.types import User
 
 
 class AlreadyActive(Rejected):

@@ -10,17 +10,24 @@ from __future__ import annotations
 import io
 import sys
 import zipfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
-from marketplace_core.accounts.models import Role, User
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.ownership import services
 from marketplace_core.payments.dummy import DummyProvider
+from marketplace_core.people.names import display_name
+from marketplace_core.people.records import mark_email_verified
+from marketplace_core.people.users import create_user, email_of, find_by_email, new_user_fields
+from marketplace_core.roles import Role, make_seller
+
+if TYPE_CHECKING:
+    from marketplace_core.people.types import User
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential
 
@@ -126,17 +133,20 @@ class Command(BaseCommand):
             self.stdout.write(line.strip())
 
     def _user(self, email: str, name: str, role: str) -> User:
-        user = User.objects.filter(email=email).first()
+        user = find_by_email(email)
         if user is None:
-            user = User.objects.create_user(email, DEMO_PASSWORD, name=name, role=role,
-                                            email_verified=True)
+            user = create_user(email, DEMO_PASSWORD, name)
+            mark_email_verified(user)
+            if role == Role.SELLER:
+                make_seller(user)
         return user
 
     def _staff(self, email: str, name: str) -> User:
-        user = User.objects.filter(email=email).first()
+        user = find_by_email(email)
         if user is None:
-            user = User.objects.create_superuser(email, DEMO_PASSWORD, name=name,
-                                                 email_verified=True)
+            manager = get_user_model()._default_manager
+            user = manager.create_superuser(password=DEMO_PASSWORD, **new_user_fields(email, name))
+            mark_email_verified(user)
         return user
 
     def _category(self, seller: User, name: str) -> Category:
@@ -174,7 +184,7 @@ class Command(BaseCommand):
             return
         order = services.start_checkout(
             buyer=buyer, product=product, provider=DummyProvider.identifier,
-            billing={"name": buyer.name, "email": buyer.email, "country": "US"},
+            billing={"name": display_name(buyer), "email": email_of(buyer), "country": "US"},
         )
         services.confirm_payment(
             provider=DummyProvider.identifier,

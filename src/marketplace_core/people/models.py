@@ -1,0 +1,68 @@
+"""Core-owned rows about a person, keyed by ``settings.AUTH_USER_MODEL``.
+
+Both are optional: a user without a row is a customer with an unverified
+address and no marketplace name. Rows are created when something needs them
+(:mod:`.records`, :mod:`marketplace_core.roles`), never required up front, so a
+project's existing users work as they are.
+
+The reverse accessors on the user model carry a ``marketplace_`` prefix so they
+cannot clash with the project's own fields.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Account(models.Model):
+    """The marketplace's record of a person: the address they proved and, when
+    the user model has no name field of its own, the name shown in the shop."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+        related_name="marketplace_account", verbose_name=_("user"),
+    )
+    #: The address the person proved (a verification link, a password reset).
+    #: "Verified" means it equals the user's current address, so an address
+    #: the project changes is unverified again without telling core.
+    verified_email = models.EmailField(_("verified email address"), max_length=254, blank=True)
+    display_name = models.CharField(
+        _("name in the shop"), max_length=150, blank=True,
+        help_text=_("Used when the user model has no name field of its own."),
+    )
+
+    class Meta:
+        verbose_name = _("marketplace account")
+        verbose_name_plural = _("marketplace accounts")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class SellerProfile(models.Model):
+    """A person who sells: one row per seller, made by
+    :func:`marketplace_core.roles.make_seller`.
+
+    Revoking sets ``active`` off instead of deleting the row, so what the seller
+    set up (and what later issues add here: storefront slug, bio, avatar)
+    survives a pause.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+        related_name="marketplace_seller", verbose_name=_("user"),
+    )
+    active = models.BooleanField(
+        _("may sell"), default=True,
+        help_text=_("Off: the seller panel answers 403; products and sales stay."),
+    )
+    created_at = models.DateTimeField(_("seller since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("seller")
+        verbose_name_plural = _("sellers")
+
+    def __str__(self) -> str:
+        return str(self.user)
