@@ -306,3 +306,34 @@ def test_an_unreachable_cache_still_limits_and_warns_once(make_user, settings, c
     assert len(warnings) == 1
     assert "'default' cache cannot be reached" in warnings[0].getMessage()
     assert "count in this process only" in warnings[0].getMessage()
+
+
+# ---------------------------------------------------------------------------
+# Password change: wrong old passwords count against the account
+# ---------------------------------------------------------------------------
+
+
+def test_a_stolen_session_cannot_guess_the_old_password(make_user, settings, still_clock):
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "LOGIN_FAILURE_WINDOW": 600,
+                            "LOGIN_FAILURE_LIMIT": 3}
+    user = make_user(email="owner@example.com")
+    thief = logged_in(user)
+
+    def change(old: str):
+        return thief.post("/account/password/", {
+            "old_password": old, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert [change(f"guess-{i}").status_code for i in range(3)] == [200, 200, 200]
+    refused = change(DEFAULT_PASSWORD)  # the right one, but too late
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 600
+    assert refused.context["form"].non_field_errors() == [
+        f"Too many wrong passwords. Try again in {_minutes(refused)} minutes."]
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)  # unchanged
+    assert logged_in_as(thief) == user.pk
+
+    still_clock.shift(dt.timedelta(minutes=11))
+    assert change(DEFAULT_PASSWORD).status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)

@@ -6,18 +6,21 @@
   every session of the account (Django's session hash changes with it), marks the
   address verified (the link proved it) and lifts any login lock.
 - Change: needs the old password; afterwards the user is logged out of every
-  session, this one included, and told so on the login page.
+  session, this one included, and told so on the login page. Wrong old
+  passwords count against the account like failed logins
+  (``LOGIN_FAILURE_LIMIT`` per ``LOGIN_FAILURE_WINDOW``): beyond, the form
+  answers HTTP 429 without checking, so a stolen session cannot guess it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
@@ -33,6 +36,7 @@ from marketplace_core.accounts.throttling import (
     too_many_requests,
 )
 from marketplace_core.accounts.tokens import password_reset_tokens, reset_link_minutes
+from marketplace_core.conf import conf
 from marketplace_core.panels.mixins import CustomerPanelMixin, PanelMixin, SellerPanelMixin
 from marketplace_core.people.records import mark_email_verified
 from marketplace_core.people.users import email_of
@@ -115,6 +119,32 @@ class GenericPasswordChangeView(PanelMixin, auth_views.PasswordChangeView):
         context = super().get_context_data(**kwargs)
         context["profile_url"] = reverse(f"marketplace:{self.panel_area}_profile")
         return context
+
+    @staticmethod
+    def wrong_old_passwords() -> RateLimit:
+        return RateLimit("marketplace.password_change", conf.LOGIN_FAILURE_LIMIT,
+                         conf.LOGIN_FAILURE_WINDOW)
+
+    def _key(self) -> str:
+        return str(self.request.user.pk)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        usage = self.wrong_old_passwords().usage(self._key(), increment=False)
+        if usage.exhausted:
+            # An unbound form: the old password is not checked at all.
+            form = self.get_form_class()(user=cast(Any, request.user))  # panels need a login
+            form.cleaned_data = {}  # add_error() expects it; nothing was cleaned
+            form.add_error(None, _(
+                "Too many wrong passwords. Try again in %(minutes)s minutes."
+            ) % {"minutes": minutes(usage.retry_after)})
+            return too_many_requests(self.render_to_response(self.get_context_data(form=form)),
+                                     usage.retry_after)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
+        if "old_password" in form.errors:
+            self.wrong_old_passwords().usage(self._key(), increment=True)
+        return super().form_invalid(form)
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         form.save()
