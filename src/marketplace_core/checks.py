@@ -200,14 +200,16 @@ def check_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
 def check_notifications(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """W004: notification channels are registered, but tasks run eagerly with ``DEBUG`` off.
 
-    With ``CELERY_TASK_ALWAYS_EAGER`` core's notification task runs in the
-    request that queued it (after its transaction commits): every page that
-    notifies waits for the channel's service, and failures are never retried.
+    With ``CELERY_TASK_ALWAYS_EAGER`` (or no ``CELERY_BROKER_URL``) core's
+    notification task runs in the request that queued it (after its transaction
+    commits): every page that notifies waits for the channel's service, and
+    failures are never retried.
     Fine in development (``DEBUG`` on); in production, configure a broker.
     """
+    from marketplace_core.celery_app import tasks_run_in_process
     from marketplace_core.plugins.registry import notification_channels
 
-    if settings.DEBUG or not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+    if settings.DEBUG or not tasks_run_in_process():
         return []
     try:
         channels = sorted(notification_channels())
@@ -217,10 +219,10 @@ def check_notifications(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
         return []
     return [
         Warning(
-            f"Notification channels are registered ({', '.join(channels)}), but "
-            "CELERY_TASK_ALWAYS_EAGER is on with DEBUG off: notifications are sent inside "
-            "the request that caused them (after its transaction commits), and failed sends "
-            "are not retried.",
+            f"Notification channels are registered ({', '.join(channels)}), but tasks run "
+            "in process (CELERY_TASK_ALWAYS_EAGER, or no CELERY_BROKER_URL) with DEBUG off: "
+            "notifications are sent inside the request that caused them (after its "
+            "transaction commits), and failed sends are not retried.",
             hint="Configure a Celery broker (CELERY_BROKER_URL, e.g. Redis), set "
             "CELERY_TASK_ALWAYS_EAGER = False and run a worker.",
             id="marketplace_core.W004",
@@ -230,6 +232,34 @@ def check_notifications(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
 
 # Plugins check their secrets and credentials here too (webhook secrets, keys kept out of
 # settings), so `check --tag security` and `check --deploy` run them.
+@register(Tags.compatibility)
+def check_task_broker(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W006: no ``CELERY_BROKER_URL`` with ``DEBUG`` off, so every task runs in process.
+
+    The site works without Celery (:func:`~marketplace_core.celery_app.\
+run_tasks_in_process_without_broker`), but each task runs inside the request
+    that queued it, after its transaction commits: the request waits for emails
+    and providers, failed tasks are not retried, delayed work (deleting a
+    replaced product file after the download link lifetime) happens at once,
+    and periodic tasks never run.
+    """
+    from marketplace_core.celery_app import broker_configured
+
+    if settings.DEBUG or broker_configured():
+        return []
+    return [
+        Warning(
+            "No CELERY_BROKER_URL with DEBUG off: every task (emails, notifications, "
+            "provider syncs) runs in process, inside the request that queued it, after its "
+            "transaction commits; failed tasks are not retried and periodic tasks never run.",
+            hint="Set CELERY_BROKER_URL (e.g. redis://localhost:6379/0), create the site's "
+            "Celery app with marketplace_core.celery_app.create_celery_app and run a worker "
+            "(and beat).",
+            id="marketplace_core.W006",
+        )
+    ]
+
+
 @register(Tags.compatibility, Tags.security)
 def check_plugin_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Collect ``check_configuration`` results from every enabled plugin."""
