@@ -131,6 +131,29 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
     return []
 
 
+@register(Tags.urls)
+def check_url_namespaces(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E011: the project's URLconf includes something else under one of the framework's
+    URL namespaces, which then reverses to the wrong page (or ours to theirs)."""
+    from marketplace_core.urls import foreign_framework_namespaces
+
+    try:
+        clashes = foreign_framework_namespaces()
+    except Exception:  # a broken URLconf is for Django's own URL checks to report
+        return []
+    return [
+        Error(
+            f"The URLconf includes {route!r} under the namespace {namespace!r}, which is the "
+            "framework's own: reverse() cannot tell the two apart.",
+            hint=f"Give that include another namespace; {namespace!r} belongs to "
+            "marketplace_core.urls (core 'marketplace', its API 'marketplace-api', each "
+            "enabled plugin its name).",
+            id="marketplace_core.E011",
+        )
+        for namespace, route in clashes
+    ]
+
+
 @register(Tags.compatibility)
 def check_plugins(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Enabled plugins: installed as apps, compatible with this core."""
