@@ -21,6 +21,7 @@ from marketplace_core.conf import DEFAULTS, MAX_DOWNLOAD_LINK_TTL, conf
 from marketplace_core.people import checks as _people_checks  # noqa: F401
 
 CORE_DISTRIBUTION = "marketplace-core"
+MAINTENANCE_SCOPES = ("marketplace", "site")
 
 
 @register(Tags.compatibility)
@@ -50,6 +51,17 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 f"MARKETPLACE['DOWNLOAD_LINK_TTL'] must be whole seconds between 1 and "
                 f"{MAX_DOWNLOAD_LINK_TTL} (7 days); it is {ttl!r}.",
                 id="marketplace_core.E006",
+            )
+        )
+    scope = raw.get("MAINTENANCE_SCOPE", DEFAULTS["MAINTENANCE_SCOPE"])
+    if scope not in MAINTENANCE_SCOPES:
+        errors.append(
+            Error(
+                f"MARKETPLACE['MAINTENANCE_SCOPE'] must be 'marketplace' or 'site'; it is "
+                f"{scope!r:.60}.",
+                hint="'marketplace': maintenance mode closes only the shop's URLs; 'site': "
+                "every URL of the project. Until fixed, every URL closes.",
+                id="marketplace_core.E012",
             )
         )
     return errors
