@@ -13,7 +13,6 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
@@ -39,6 +38,7 @@ from marketplace_core.people.users import (
     normalize_email,
     users_with_email,
 )
+from marketplace_core.transactions import after_commit
 
 if TYPE_CHECKING:
     from marketplace_core.accounts.forms import Registration
@@ -105,8 +105,7 @@ def request_registration_attempt_email(email: str, base_url: str) -> None:
     once per ``ACCOUNT_EMAIL_COOLDOWN``."""
     if _cooldown(f"marketplace:registration-attempt:{_address_digest('registration', email)}"):
         return
-    transaction.on_commit(partial(send_registration_attempt_email.delay,
-                                  normalize_email(email), base_url), robust=True)
+    after_commit(send_registration_attempt_email.delay, normalize_email(email), base_url)
 
 
 def request_verification_email(user: User, base_url: str) -> VerificationOutcome:
@@ -119,8 +118,7 @@ def request_verification_email(user: User, base_url: str) -> VerificationOutcome
     if wait:
         return VerificationOutcome(VerificationRequest.TOO_SOON, retry_after=wait)
     # robust: a broker outage must not undo a registration; the user can resend.
-    transaction.on_commit(partial(send_verification_email.delay, user.pk, base_url),
-                          robust=True)
+    after_commit(send_verification_email.delay, user.pk, base_url)
     return VerificationOutcome(VerificationRequest.SENT)
 
 
@@ -133,8 +131,7 @@ def request_password_reset(email: str, base_url: str) -> None:
     email = normalize_email(email)
     if _cooldown(f"marketplace:password-reset:{_address_digest('password-reset', email)}"):
         return
-    transaction.on_commit(partial(send_password_reset_email.delay, email, base_url),
-                          robust=True)
+    after_commit(send_password_reset_email.delay, email, base_url)
 
 
 def confirm_email(token: str) -> TokenCheck:

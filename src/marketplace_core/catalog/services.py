@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -38,6 +37,7 @@ from marketplace_core.storage.backends import (
     download_link_ttl,
     product_storage,
 )
+from marketplace_core.transactions import after_commit
 
 if TYPE_CHECKING:
     from marketplace_core.people.types import User
@@ -191,7 +191,7 @@ def save_product(
                 product.categories.set(chosen)
             emit("product_saved", product=product, created=created)
             if replaced and replaced != product.file.name:
-                transaction.on_commit(partial(schedule_file_deletion, replaced), robust=True)
+                after_commit(schedule_file_deletion, replaced)
     except BaseException as exc:
         # The upload is written to storage while the row is saved; the rollback
         # cannot take it back, so remove it here.
@@ -294,8 +294,7 @@ def delete_product(product: Product, *, actor: User) -> None:
         locked.delete()
         if name:
             # Nobody owns it, so no download link was ever issued: delete at once.
-            transaction.on_commit(partial(schedule_file_deletion, name, countdown=0),
-                                  robust=True)
+            after_commit(schedule_file_deletion, name, countdown=0)
 
 
 # -------------------------------------------------------------------------

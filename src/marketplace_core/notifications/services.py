@@ -11,11 +11,9 @@ task.
 from __future__ import annotations
 
 import logging
-from functools import partial
-
-from django.db import transaction
 
 from marketplace_core.notifications.channels import Notification
+from marketplace_core.transactions import after_commit
 
 logger = logging.getLogger("marketplace_core.notifications")
 
@@ -31,7 +29,7 @@ def notify(notification: Notification) -> None:
     raised: the change the notification is about has committed.
     """
     # robust: a failure here must not break the caller's other on_commit callbacks.
-    transaction.on_commit(partial(queue_now, notification), robust=True)
+    after_commit(queue_now, notification)
 
 
 def queue_now(notification: Notification) -> list[str]:

@@ -11,12 +11,10 @@ implementations that need durability enqueue a Celery task.
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
-from django.db import transaction
-
 from marketplace_core.plugins.manager import call_each, get_plugin_manager
+from marketplace_core.transactions import after_commit
 
 logger = logging.getLogger("marketplace_core.events")
 
@@ -43,7 +41,7 @@ def emit(hook_name: str, *, using: str | None = None, **kwargs: Any) -> None:
             f"missing: {missing or 'none'}, unexpected: {unexpected or 'none'}."
         )
     # robust: nothing here may break the caller's other on_commit callbacks.
-    transaction.on_commit(partial(deliver, hook_name, kwargs), using=using, robust=True)
+    after_commit(deliver, hook_name, kwargs, using=using)
 
 
 def deliver(hook_name: str, kwargs: dict[str, Any]) -> list[str]:
