@@ -1,5 +1,8 @@
 """Maintenance mode (seed §10): the whole site answers 503 except what must not.
 
+These tests close the whole site (``MAINTENANCE_SCOPE = "site"``, as the example
+site does); ``test_maintenance_scope`` has the default, the framework's URLs only.
+
 Switched on by ``MARKETPLACE["MAINTENANCE_MODE"]`` or at run time by
 ``manage.py maintenance on`` (or the admin), stored in the database. Staff, the
 sign-in pages, the secret bypass parameter (and the signed cookie it sets),
@@ -46,6 +49,12 @@ urlpatterns = [
     re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
     path("", include("tests.urls")),
 ]
+
+
+@pytest.fixture(autouse=True)
+def whole_site(settings):
+    """Maintenance mode closes every URL, the admin's and unknown ones too."""
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "MAINTENANCE_SCOPE": "site"}
 
 
 @pytest.fixture

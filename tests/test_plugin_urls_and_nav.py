@@ -191,3 +191,16 @@ def test_plugin_urls_are_gone_once_the_fixture_restored_the_urlconf() -> None:
     """Runs after the tests above: their plugins' URLs must not leak into later tests."""
     with pytest.raises(NoReverseMatch):
         reverse("fakeplugin:page")
+
+
+@pytest.mark.django_db
+def test_maintenance_closes_plugin_urls_but_not_the_projects(site: FakeSite,
+                                                              client: Client) -> None:
+    """The default ``MAINTENANCE_SCOPE`` counts every enabled plugin's namespace as
+    the framework's, whatever its prefix."""
+    from marketplace_core.maintenance.state import set_runtime_flag
+
+    set_runtime_flag(True)
+    for url in ["/fakeplugin/page/", "/x-fake/page/", "/fake-root-page/", "/api/fake/ping"]:
+        assert client.get(url).status_code == 503, url
+    assert client.get("/admin/login/").status_code == 200

@@ -171,7 +171,7 @@ def test_api_includes_plugin_series_and_refuses_unknown_periods(shop):
 
 
 def test_api_url_is_reversible():
-    assert reverse("api:seller_dashboard") == API_URL
+    assert reverse("marketplace-api:seller_dashboard") == API_URL
 
 
 # ---------------------------------------------------------------------------

@@ -80,6 +80,8 @@ MARKETPLACE = {
     "LOCAL_STORAGE_ROOT": str(VAR_DIR / "private-media"),
     "MAINTENANCE_MODE": env_bool("MAINTENANCE_MODE"),
     "MAINTENANCE_BYPASS_SECRET": env("MAINTENANCE_BYPASS_SECRET"),
+    # The whole site is the shop: maintenance mode closes every URL, the admin's too.
+    "MAINTENANCE_SCOPE": "site",
     "payments_dodo": {
         "API_KEY": env("DODO_PAYMENTS_API_KEY"),
         "WEBHOOK_SECRETS": env_list("DODO_PAYMENTS_WEBHOOK_SECRET"),

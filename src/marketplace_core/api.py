@@ -12,6 +12,9 @@ from ninja.errors import HttpError
 from marketplace_core import __version__
 from marketplace_core.plugins.manager import get_plugin_manager
 
+#: The API's URL namespace: the framework's own, so a project's ``api`` stays its own.
+API_NAMESPACE = "marketplace-api"
+
 _lock = threading.Lock()
 _api: NinjaAPI | None = None
 
@@ -45,7 +48,8 @@ def get_api() -> NinjaAPI:
     global _api
     with _lock:
         if _api is None:
-            api = NinjaAPI(title="Marketplace API", version=__version__, urls_namespace="api")
+            api = NinjaAPI(title="Marketplace API", version=__version__,
+                           urls_namespace=API_NAMESPACE)
             api.add_router("/core/", _core_router())
             for group in get_plugin_manager().hook.register_api_routers():
                 for spec in group or []:

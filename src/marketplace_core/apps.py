@@ -19,6 +19,7 @@ class MarketplaceCoreConfig(AppConfig):
         no database access)."""
         from marketplace_core import checks  # noqa: F401  (registers system checks)
         from marketplace_core.catalog.search_document import connect_signals
+        from marketplace_core.celery_app import run_tasks_in_process_without_broker
         from marketplace_core.conf import conf
         from marketplace_core.plugins import manager
         from marketplace_core.plugins.loading import load_plugins
@@ -28,10 +29,16 @@ class MarketplaceCoreConfig(AppConfig):
         manager.install(load_plugins(conf.raw.get("PLUGINS", [])))
         setting_changed.connect(_on_setting_changed, dispatch_uid="marketplace_core.settings")
         connect_signals()  # the search document's receivers (idempotent)
+        run_tasks_in_process_without_broker()  # no CELERY_BROKER_URL: no Celery needed
 
 
 def _on_setting_changed(setting: str, **kwargs: Any) -> None:
-    """Keep cached plugin state in step with ``override_settings`` in tests."""
+    """Keep cached plugin state and task eagerness in step with ``override_settings``."""
+    if setting == "CELERY_BROKER_URL":
+        from marketplace_core.celery_app import run_tasks_in_process_without_broker
+
+        run_tasks_in_process_without_broker()
+        return
     if setting != "MARKETPLACE":
         return
     from marketplace_core.conf import conf

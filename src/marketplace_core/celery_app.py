@@ -27,13 +27,22 @@ So every task may run twice, and each one is written to be safe when it does
 (``docs/architecture.md``, "Tasks survive a dead worker"). A task that kills
 its worker every time it runs is delivered again every time: look for
 ``WorkerLostError`` in the worker's log.
+
+Without a broker (no ``CELERY_BROKER_URL``, or an empty one) a site needs no
+Celery app at all: core's app config makes the current app (the site's, or
+Celery's own default) run every task in process, eagerly
+(:func:`run_tasks_in_process_without_broker`). Core and the plugins queue
+their tasks in ``transaction.on_commit``, so they still run only once the
+change that asked for them has committed, and never for a rolled-back one.
+Check ``marketplace_core.W006`` warns about it with ``DEBUG`` off.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from celery import Celery
+from celery import Celery, current_app
+from django.conf import settings
 
 #: Task settings a site gets unless its Django settings name them
 #: (``CELERY_TASK_ACKS_LATE``, ``CELERY_TASK_REJECT_ON_WORKER_LOST``).
@@ -53,7 +62,11 @@ VISIBILITY_TIMEOUT = 15 * 60
 
 
 def create_celery_app(main: str) -> Celery:
-    """A Celery app named ``main``, set as the default app for ``shared_task``."""
+    """A Celery app named ``main``, set as the default app for ``shared_task``.
+
+    Without ``CELERY_BROKER_URL`` it runs every task in process
+    (:func:`run_tasks_in_process_without_broker`).
+    """
     app = Celery(main)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.on_after_configure.connect(_apply_defaults, weak=False)
@@ -63,9 +76,54 @@ def create_celery_app(main: str) -> Celery:
     return app
 
 
+def broker_configured() -> bool:
+    """Whether the Django settings name a Celery broker (``CELERY_BROKER_URL``)."""
+    return bool(getattr(settings, "CELERY_BROKER_URL", None))
+
+
+def tasks_run_in_process() -> bool:
+    """Whether tasks run in the process that queues them: no broker, or
+    ``CELERY_TASK_ALWAYS_EAGER`` on."""
+    return not broker_configured() or bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
+
+
+#: Set on an app whose configuration :func:`run_tasks_in_process_without_broker` changed.
+_FORCED_EAGER = "_marketplace_eager_without_broker"
+_EAGER_WITHOUT_BROKER = {"task_always_eager": True, "broker_url": "memory://"}
+
+
+def run_tasks_in_process_without_broker() -> None:
+    """Make the current Celery app run tasks eagerly when no broker is set.
+
+    Without it a site with no broker (and maybe no Celery app) would send its
+    first task to Celery's default, ``amqp://localhost``, and fail with
+    ``Connection refused``. Exceptions of eager tasks are logged by Celery,
+    not raised, unless ``CELERY_TASK_EAGER_PROPAGATES`` says so; retries and
+    countdowns do not wait (a retried task is not run again). Called when
+    Django is ready and again when ``CELERY_BROKER_URL`` changes (tests): once
+    a broker is set, the app's own ``task_always_eager`` applies again.
+    """
+    _run_in_process_without_broker(current_app._get_current_object())
+
+
+def _run_in_process_without_broker(app: Celery) -> None:
+    forced = getattr(app, _FORCED_EAGER, False)
+    if not broker_configured():
+        if not forced:
+            # memory://: Celery's eager path still takes a producer from the pool, which
+            # would otherwise be one for amqp://localhost (warned about on every task).
+            app.conf.update(_EAGER_WITHOUT_BROKER)
+            setattr(app, _FORCED_EAGER, True)
+    elif forced:
+        for key in _EAGER_WITHOUT_BROKER:
+            app.conf.changes.pop(key, None)
+        setattr(app, _FORCED_EAGER, False)
+
+
 def _apply_defaults(sender: Celery, **kwargs: Any) -> None:
     """Fill in :data:`TASK_DEFAULTS` and :data:`VISIBILITY_TIMEOUT` where the
-    site's settings (or the app's own ``conf``) say nothing."""
+    site's settings (or the app's own ``conf``) say nothing; with no broker,
+    run tasks in process."""
     from django.conf import settings
 
     for key, value in TASK_DEFAULTS.items():
@@ -74,6 +132,8 @@ def _apply_defaults(sender: Celery, **kwargs: Any) -> None:
     options = dict(sender.conf.broker_transport_options or {})
     options.setdefault("visibility_timeout", VISIBILITY_TIMEOUT)
     sender.conf.broker_transport_options = options
+    # An app made after Django was ready (imported late) is not the one ready() saw.
+    _run_in_process_without_broker(sender)
 
 
 def _add_periodic_tasks(sender: Celery, **kwargs: Any) -> None:

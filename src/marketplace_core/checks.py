@@ -21,6 +21,7 @@ from marketplace_core.conf import DEFAULTS, MAX_DOWNLOAD_LINK_TTL, conf
 from marketplace_core.people import checks as _people_checks  # noqa: F401
 
 CORE_DISTRIBUTION = "marketplace-core"
+MAINTENANCE_SCOPES = ("marketplace", "site")
 
 
 @register(Tags.compatibility)
@@ -50,6 +51,17 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 f"MARKETPLACE['DOWNLOAD_LINK_TTL'] must be whole seconds between 1 and "
                 f"{MAX_DOWNLOAD_LINK_TTL} (7 days); it is {ttl!r}.",
                 id="marketplace_core.E006",
+            )
+        )
+    scope = raw.get("MAINTENANCE_SCOPE", DEFAULTS["MAINTENANCE_SCOPE"])
+    if scope not in MAINTENANCE_SCOPES:
+        errors.append(
+            Error(
+                f"MARKETPLACE['MAINTENANCE_SCOPE'] must be 'marketplace' or 'site'; it is "
+                f"{scope!r:.60}.",
+                hint="'marketplace': maintenance mode closes only the shop's URLs; 'site': "
+                "every URL of the project. Until fixed, every URL closes.",
+                id="marketplace_core.E012",
             )
         )
     return errors
@@ -131,6 +143,29 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
     return []
 
 
+@register(Tags.urls)
+def check_url_namespaces(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E011: the project's URLconf includes something else under one of the framework's
+    URL namespaces, which then reverses to the wrong page (or ours to theirs)."""
+    from marketplace_core.urls import foreign_framework_namespaces
+
+    try:
+        clashes = foreign_framework_namespaces()
+    except Exception:  # a broken URLconf is for Django's own URL checks to report
+        return []
+    return [
+        Error(
+            f"The URLconf includes {route!r} under the namespace {namespace!r}, which is the "
+            "framework's own: reverse() cannot tell the two apart.",
+            hint=f"Give that include another namespace; {namespace!r} belongs to "
+            "marketplace_core.urls (core 'marketplace', its API 'marketplace-api', each "
+            "enabled plugin its name).",
+            id="marketplace_core.E011",
+        )
+        for namespace, route in clashes
+    ]
+
+
 @register(Tags.compatibility)
 def check_plugins(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Enabled plugins: installed as apps, compatible with this core."""
@@ -200,14 +235,16 @@ def check_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
 def check_notifications(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """W004: notification channels are registered, but tasks run eagerly with ``DEBUG`` off.
 
-    With ``CELERY_TASK_ALWAYS_EAGER`` core's notification task runs in the
-    request that queued it (after its transaction commits): every page that
-    notifies waits for the channel's service, and failures are never retried.
+    With ``CELERY_TASK_ALWAYS_EAGER`` (or no ``CELERY_BROKER_URL``) core's
+    notification task runs in the request that queued it (after its transaction
+    commits): every page that notifies waits for the channel's service, and
+    failures are never retried.
     Fine in development (``DEBUG`` on); in production, configure a broker.
     """
+    from marketplace_core.celery_app import tasks_run_in_process
     from marketplace_core.plugins.registry import notification_channels
 
-    if settings.DEBUG or not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+    if settings.DEBUG or not tasks_run_in_process():
         return []
     try:
         channels = sorted(notification_channels())
@@ -217,10 +254,10 @@ def check_notifications(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
         return []
     return [
         Warning(
-            f"Notification channels are registered ({', '.join(channels)}), but "
-            "CELERY_TASK_ALWAYS_EAGER is on with DEBUG off: notifications are sent inside "
-            "the request that caused them (after its transaction commits), and failed sends "
-            "are not retried.",
+            f"Notification channels are registered ({', '.join(channels)}), but tasks run "
+            "in process (CELERY_TASK_ALWAYS_EAGER, or no CELERY_BROKER_URL) with DEBUG off: "
+            "notifications are sent inside the request that caused them (after its "
+            "transaction commits), and failed sends are not retried.",
             hint="Configure a Celery broker (CELERY_BROKER_URL, e.g. Redis), set "
             "CELERY_TASK_ALWAYS_EAGER = False and run a worker.",
             id="marketplace_core.W004",
@@ -230,6 +267,34 @@ def check_notifications(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
 
 # Plugins check their secrets and credentials here too (webhook secrets, keys kept out of
 # settings), so `check --tag security` and `check --deploy` run them.
+@register(Tags.compatibility)
+def check_task_broker(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W006: no ``CELERY_BROKER_URL`` with ``DEBUG`` off, so every task runs in process.
+
+    The site works without Celery (:func:`~marketplace_core.celery_app.\
+run_tasks_in_process_without_broker`), but each task runs inside the request
+    that queued it, after its transaction commits: the request waits for emails
+    and providers, failed tasks are not retried, delayed work (deleting a
+    replaced product file after the download link lifetime) happens at once,
+    and periodic tasks never run.
+    """
+    from marketplace_core.celery_app import broker_configured
+
+    if settings.DEBUG or broker_configured():
+        return []
+    return [
+        Warning(
+            "No CELERY_BROKER_URL with DEBUG off: every task (emails, notifications, "
+            "provider syncs) runs in process, inside the request that queued it, after its "
+            "transaction commits; failed tasks are not retried and periodic tasks never run.",
+            hint="Set CELERY_BROKER_URL (e.g. redis://localhost:6379/0), create the site's "
+            "Celery app with marketplace_core.celery_app.create_celery_app and run a worker "
+            "(and beat).",
+            id="marketplace_core.W006",
+        )
+    ]
+
+
 @register(Tags.compatibility, Tags.security)
 def check_plugin_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Collect ``check_configuration`` results from every enabled plugin."""

@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "MAINTENANCE_MODE": False,
     "MAINTENANCE_BYPASS_SECRET": "",
     "MAINTENANCE_RETRY_AFTER": 3600,
+    # Which URLs maintenance mode closes: "marketplace" (the framework's) or "site" (all).
+    "MAINTENANCE_SCOPE": "marketplace",
     "SITE_NAME": "Marketplace",
     # Storefront and accounts (docs/settings.md): marketing quotes on the home page,
     # the site's public address for links in emails, login throttling and email links.
@@ -118,6 +120,11 @@ class MarketplaceSettings:
     @property
     def MAINTENANCE_RETRY_AFTER(self) -> int:
         return int(self._get("MAINTENANCE_RETRY_AFTER"))
+
+    @property
+    def MAINTENANCE_SCOPE(self) -> str:
+        """``"marketplace"`` (the framework's URLs) or ``"site"`` (every URL)."""
+        return str(self._get("MAINTENANCE_SCOPE"))
 
     @property
     def SITE_NAME(self) -> str:

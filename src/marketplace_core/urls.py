@@ -1,23 +1,27 @@
 """Core URLs plus every enabled plugin's URLs, each under its own namespace.
 
-Include it at the site root::
+Include it at the site root, or under any prefix::
 
-    urlpatterns = [path("admin/", admin.site.urls), path("", include("marketplace_core.urls"))]
+    urlpatterns = [path("admin/", admin.site.urls), path("shop/", include("marketplace_core.urls"))]
 
-Core views live in the ``marketplace`` namespace; plugin ``foo`` contributes
-``foo:*`` names under ``/<url_prefix>/``.
+Core views live in the ``marketplace`` namespace, the API in ``marketplace-api``;
+plugin ``foo`` contributes ``foo:*`` names under ``<url_prefix>/``. Those
+namespaces are the framework's own (:func:`framework_namespaces`); check
+``marketplace_core.E011`` reports another include that uses one.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator, Sequence
 from typing import cast
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, get_resolver, include, path
 
 from marketplace_core.accounts import profile_views
 from marketplace_core.accounts import urls as account_urls
 from marketplace_core.accounts import views as account_views
-from marketplace_core.api import get_api
+from marketplace_core.api import API_NAMESPACE, get_api
 from marketplace_core.catalog import views as catalog_views
 from marketplace_core.health import health
 from marketplace_core.panels import urls as panel_urls
@@ -80,3 +84,28 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", get_api().urls),
     *plugin_urlpatterns(),
 ]
+
+
+def framework_namespaces() -> set[str]:
+    """The URL namespaces this URLconf defines: core's, the API's, each enabled plugin's."""
+    return {"marketplace", API_NAMESPACE, *(info.name for info in enabled_plugins())}
+
+
+def foreign_framework_namespaces() -> list[tuple[str, str]]:
+    """``(namespace, route)`` of every include in the root URLconf, outside this
+    module's, that uses one of :func:`framework_namespaces`."""
+    names = framework_namespaces()
+    ours = sys.modules[__name__]
+
+    def walk(patterns: Sequence[URLPattern | URLResolver], prefix: str,
+             inside: bool) -> Iterator[tuple[str, str]]:
+        for pattern in patterns:
+            if not isinstance(pattern, URLResolver):
+                continue
+            route = prefix + str(pattern.pattern)
+            if not inside and pattern.namespace in names:
+                yield cast("str", pattern.namespace), route
+            yield from walk(pattern.url_patterns, route,
+                            inside or pattern.urlconf_module is ours)
+
+    return list(walk(get_resolver().url_patterns, "/", False))

@@ -242,8 +242,9 @@ def test_sync_statuses_for_a_list_page_take_one_query(dodo, make_product, save,
                                                            never.pk: "not_synced"}
 
 
-def test_staff_see_sync_state_in_the_admin_and_can_sync_again(dodo, make_product, make_user,
-                                                             client, save, eager_retries):
+def test_staff_see_sync_state_in_the_admin_and_can_sync_again(
+    dodo, make_product, make_user, client, save, eager_retries, django_capture_on_commit_callbacks
+):
     dodo.fail_next("POST", "/products", 422, message="Dodo said no")
     product = make_product(title="Stubborn Guide")
     save(product, created=True)
@@ -252,12 +253,14 @@ def test_staff_see_sync_state_in_the_admin_and_can_sync_again(dodo, make_product
     url = reverse("admin:payments_dodo_dodoproduct_changelist")
 
     listing = client.get(url)
-    action = client.post(url, {"action": "sync_again",
-                               "_selected_action": [DodoProduct.objects.get().pk]})
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        action = client.post(url, {"action": "sync_again",
+                                   "_selected_action": [DodoProduct.objects.get().pk]})
 
     assert listing.status_code == 200
     assert "Dodo said no" in listing.content.decode()
     assert action.status_code == 302
+    assert len(queued) == 1  # queued once the action's changes have committed
     assert sync_status(product).state == "synced"
 
 

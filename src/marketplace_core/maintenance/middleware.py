@@ -5,8 +5,14 @@ costs no cache read and at most one database query per process per second
 (:mod:`~marketplace_core.maintenance.state`); it touches neither the session
 nor ``request.user``.
 
+``MARKETPLACE["MAINTENANCE_SCOPE"]`` says which URLs close: ``"marketplace"``
+(the default) only the framework's, those resolved in the ``marketplace``,
+``marketplace-api`` or an enabled plugin's namespace, so the rest of a project
+(its blog, its admin) keeps working; ``"site"`` every URL, unknown ones too.
+
 When on, a request passes if
 
+- it is outside the scope (with ``"marketplace"``: not one of the framework's URLs),
 - it is for a static file (a path under ``STATIC_URL``),
 - it resolves to a view marked ``@maintenance_exempt`` (payment webhooks, the
   health endpoint),
@@ -22,7 +28,7 @@ When on, a request passes if
 - a plugin's ``resolve_maintenance_bypass`` returns ``True``.
 
 Everyone else gets the maintenance page with status 503 and ``Retry-After``,
-whatever the URL: the decision is taken before the view (and before CSRF
+whatever the URL within the scope: the decision is taken before the view (and before CSRF
 checks, unknown URLs or login redirects) could answer differently. The page
 shows the message stored with the run-time switch, if any.
 """
@@ -79,7 +85,12 @@ class UnderConstructionMiddleware:
         Cheap checks first; ``request.user`` (a session and a user query) and
         the plugin hook only when nothing else decided.
         """
-        if _is_static(request) or _is_exempt_view(request):
+        if _is_static(request):
+            return True
+        match = _resolve(request)
+        if conf.MAINTENANCE_SCOPE == "marketplace" and not _is_framework_url(match):
+            return True
+        if match is not None and _is_exempt_view(match):
             return True
         if _secret_matches(request.GET.get(BYPASS_PARAM, "")) or _has_bypass_cookie(request):
             return True
@@ -100,11 +111,20 @@ def _is_static(request: HttpRequest) -> bool:
     return prefix != "//" and request.path.startswith(prefix)
 
 
-def _is_exempt_view(request: HttpRequest) -> bool:
+def _resolve(request: HttpRequest) -> ResolverMatch | None:
     try:
-        match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+        return resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
     except Resolver404:
-        return False
+        return None
+
+
+def _is_framework_url(match: ResolverMatch | None) -> bool:
+    from marketplace_core.urls import framework_namespaces
+
+    return match is not None and not framework_namespaces().isdisjoint(match.namespaces)
+
+
+def _is_exempt_view(match: ResolverMatch) -> bool:
     return bool(getattr(match.func, "maintenance_exempt", False)) or _is_sign_in(match)
 
 

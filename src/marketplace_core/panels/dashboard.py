@@ -44,6 +44,6 @@ class SellerDashboardView(SellerPanelMixin, TemplateView):
             ],
             recent_products=Product.objects.filter(seller_id=self.request.user.pk)
             .order_by("-created_at", "-id")[:RECENT_PRODUCTS],
-            dashboard_api_url=reverse("api:seller_dashboard"),
+            dashboard_api_url=reverse("marketplace-api:seller_dashboard"),
         )
         return context

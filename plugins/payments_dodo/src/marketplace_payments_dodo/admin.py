@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -21,6 +24,8 @@ class DodoProductAdmin(ReadOnlyAdmin):
     def sync_again(self, request: HttpRequest, queryset: QuerySet[DodoProduct]) -> None:
         from marketplace_payments_dodo.tasks import sync_product
 
+        # After commit: without a broker the task runs in process (eagerly), and a
+        # project with ATOMIC_REQUESTS must not sync what it may still roll back.
         for link in queryset:
-            sync_product.delay(link.product_id)
+            transaction.on_commit(partial(sync_product.delay, link.product_id))
         self.message_user(request, f"Queued {queryset.count()} product(s).", messages.SUCCESS)

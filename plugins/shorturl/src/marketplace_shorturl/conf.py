@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
 from marketplace_core.conf import conf as core_conf
 
 NAME = "shorturl"
@@ -100,7 +98,10 @@ class ShorturlSettings:
     def FLUSH_IN_WEB_PROCESS(self) -> bool:
         value = self._get("FLUSH_IN_WEB_PROCESS")
         if value is None:
-            return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
+            # No beat runs the flush task when tasks run in process (no broker, or eager).
+            from marketplace_core.celery_app import tasks_run_in_process
+
+            return tasks_run_in_process()
         return bool(value)
 
     @property
