@@ -26,7 +26,6 @@ import re
 import shlex
 import subprocess
 import sys
-import tempfile
 import textwrap
 import urllib.error
 import urllib.parse
@@ -39,10 +38,9 @@ from typing import Any
 import pytest
 from uv import find_uv_bin  # build[uv]: isolated builds and installs with uv, as test_wheels
 
-from integration.processes import clean_env
+from integration.processes import clean_env, web_server
 from marketplace_core.testing.browser import open_page
 from marketplace_core.testing.contracts import wait_until
-from marketplace_core.testing.servers import free_port, wait_for_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
@@ -331,24 +329,13 @@ def follow_the_doc(project: Project, snippets: dict[str, str]) -> None:
 @contextlib.contextmanager
 def project_server(project: Project) -> Iterator[str]:
     """``runserver`` of the project on a free port (its development setup: DEBUG on)."""
-    port = free_port()
-    log = Path(tempfile.mkstemp(prefix="mp-integrating-", suffix=".log")[1])
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            [str(project.python), "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=project.root, env=project_env(DJANGO_SETTINGS_MODULE="mysite.settings"),
-            stdout=handle, stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for_port(port, process=process, timeout=60, what=f"runserver (log: {log})")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(20)
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+    with web_server(
+        lambda port: [str(project.python), "manage.py", "runserver", "--noreload",
+                      f"127.0.0.1:{port}"],
+        env=project_env(DJANGO_SETTINGS_MODULE="mysite.settings"), cwd=project.root,
+        what="runserver",
+    ) as server:
+        yield server.url
 
 
 def status_of(url: str) -> int:
