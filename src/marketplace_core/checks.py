@@ -64,7 +64,33 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="marketplace_core.E012",
             )
         )
+    errors.extend(_base_template_problems(raw.get("BASE_TEMPLATE")))
     return errors
+
+
+def _base_template_problems(name: object) -> list[CheckMessage]:
+    """E013: ``BASE_TEMPLATE`` is set but names no template that loads."""
+    from django.template import TemplateDoesNotExist, TemplateSyntaxError
+    from django.template.loader import get_template
+
+    if name is None:
+        return []
+    hint = ("A template name the project's TEMPLATES find, with blocks title, head and content "
+            "and {% include \"marketplace_core/includes/wiring.html\" %} in its <head>; "
+            "None for core's own layout.")
+    if not isinstance(name, str) or not name:
+        return [Error(f"MARKETPLACE['BASE_TEMPLATE'] must be a template name; it is {name!r:.60}.",
+                      hint=hint, id="marketplace_core.E013")]
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        problem = "does not exist"
+    except TemplateSyntaxError as exc:
+        problem = f"does not compile ({exc})"
+    else:
+        return []
+    return [Error(f"MARKETPLACE['BASE_TEMPLATE'] names the template {name!r}, which {problem}: "
+                  "every shop page would fail.", hint=hint, id="marketplace_core.E013")]
 
 
 @register(Tags.security)

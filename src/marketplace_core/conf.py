@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     # Which URLs maintenance mode closes: "marketplace" (the framework's) or "site" (all).
     "MAINTENANCE_SCOPE": "marketplace",
     "SITE_NAME": "Marketplace",
+    # A project's base template for every shop page (None: core's own layout).
+    "BASE_TEMPLATE": None,
     # Storefront and accounts (docs/settings.md): marketing quotes on the home page,
     # the site's public address for links in emails, login throttling and email links.
     "TESTIMONIALS": [],
@@ -125,6 +127,13 @@ class MarketplaceSettings:
     def MAINTENANCE_SCOPE(self) -> str:
         """``"marketplace"`` (the framework's URLs) or ``"site"`` (every URL)."""
         return str(self._get("MAINTENANCE_SCOPE"))
+
+    @property
+    def BASE_TEMPLATE(self) -> str | None:
+        """The project's base template name that shop pages extend, or ``None`` for
+        core's layout (``marketplace_core/layout.html``)."""
+        value = self._get("BASE_TEMPLATE")
+        return value if isinstance(value, str) and value else None
 
     @property
     def SITE_NAME(self) -> str:

@@ -30,5 +30,7 @@ class Navigation:
 
 def marketplace(request: HttpRequest) -> dict[str, Any]:
     # account_pages: whether core's login/registration pages answer (links to them).
+    # marketplace_base_template: what marketplace_core/base.html extends (None: core's layout).
     return {"nav": Navigation(request), "site_name": conf.SITE_NAME,
-            "account_pages": conf.ACCOUNT_PAGES}
+            "account_pages": conf.ACCOUNT_PAGES,
+            "marketplace_base_template": conf.BASE_TEMPLATE}

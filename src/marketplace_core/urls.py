@@ -104,7 +104,7 @@ def foreign_framework_namespaces() -> list[tuple[str, str]]:
                 continue
             route = prefix + str(pattern.pattern)
             if not inside and pattern.namespace in names:
-                yield cast("str", pattern.namespace), route
+                yield pattern.namespace, route
             yield from walk(pattern.url_patterns, route,
                             inside or pattern.urlconf_module is ours)
 

@@ -115,3 +115,19 @@ def test_e006_options_must_be_a_dict(options: Any) -> None:
         messages = [m for m in run_checks() if m.id.startswith("payments_dodo.")]
     assert [m.id for m in messages] == ["payments_dodo.E006"]
     assert "must be a dict" in messages[0].msg
+
+
+def _e002_hint(**core: str) -> str:
+    marketplace = {"PLUGINS": ["payments_dodo"], **core,
+                   "payments_dodo": {**RIGHT, "WEBHOOK_SECRETS": []}}
+    with override_settings(MARKETPLACE=marketplace):
+        [error] = [m for m in run_checks() if m.id == "payments_dodo.E002"]
+    return str(error.hint)
+
+
+def test_e002_names_the_webhook_url_where_the_shop_is_mounted(settings: Any) -> None:
+    assert "add the webhook https://<your site>/payments/webhooks/dodo/ " in _e002_hint()
+    settings.ROOT_URLCONF = "tests.urls_shop"
+    assert "add the webhook https://<your site>/shop/payments/webhooks/dodo/ " in _e002_hint()
+    assert ("add the webhook https://example.com/shop/payments/webhooks/dodo/ "
+            in _e002_hint(SITE_URL="https://example.com"))

@@ -293,6 +293,22 @@ REQUIRED_IDS: dict[EventKind, str] = {
 }
 
 
+def webhook_url(identifier: str) -> str:
+    """Where provider ``identifier`` delivers its webhooks, for people to copy into
+    the provider's dashboard (check messages, docs): ``SITE_URL`` (or
+    ``https://<your site>`` when unset) and the path of
+    ``marketplace:payment_webhook`` wherever the shop's URLs are mounted.
+
+    Raises ``NoReverseMatch`` when ``marketplace_core.urls`` is not included.
+    """
+    from django.urls import reverse
+
+    from marketplace_core.conf import conf
+
+    path = reverse("marketplace:payment_webhook", kwargs={"provider": identifier})
+    return (conf.SITE_URL or "https://<your site>") + path
+
+
 def text_problem(value: object) -> str | None:
     """Why ``value`` cannot be stored as text on every database, or ``None``.
 

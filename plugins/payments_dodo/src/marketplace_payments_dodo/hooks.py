@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
 from django.db import transaction
-from django.urls import path
+from django.urls import NoReverseMatch, path
 
 from marketplace_core import hookimpl
 from marketplace_core.conf import conf as core_conf
+from marketplace_core.payments.providers import webhook_url
 from marketplace_core.payments.signing import is_valid_secret
 from marketplace_core.plugins.types import ProductBadge
 from marketplace_payments_dodo.conf import ENVIRONMENTS, NAME, conf
@@ -99,7 +100,8 @@ def check_configuration(app_configs: Any) -> list[CheckMessage]:
         errors.append(Error(
             "MARKETPLACE['payments_dodo']['WEBHOOK_SECRETS'] must list one or more "
             "'whsec_...' secrets from the Dodo dashboard.",
-            hint="Several secrets are accepted while rotating.",
+            hint=f"In the Dodo dashboard, add the webhook {_webhook_url()} and copy its "
+            "signing secret here. Several secrets are accepted while rotating.",
             id="payments_dodo.E002",
         ))
     if conf.ENVIRONMENT not in ENVIRONMENTS:
@@ -122,6 +124,14 @@ def check_configuration(app_configs: Any) -> list[CheckMessage]:
             id="payments_dodo.E005",
         ))
     return errors
+
+
+def _webhook_url() -> str:
+    """Core's webhook endpoint for Dodo where the shop is mounted."""
+    try:
+        return webhook_url("dodo")
+    except NoReverseMatch:  # the shop's URLs are not included (yet)
+        return "<shop URL>payments/webhooks/dodo/"
 
 
 def _is_http_url(value: object) -> bool:

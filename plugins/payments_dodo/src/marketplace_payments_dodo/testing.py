@@ -8,7 +8,8 @@ plugin (and so the official SDK) at it with ``BASE_URL``::
         "API_KEY": fake.api_key, "WEBHOOK_SECRETS": [fake.webhook_secret],
         "ENVIRONMENT": "test_mode", "BASE_URL": fake.url,
     }
-    fake.webhook_url = live_server.url + "/payments/webhooks/dodo/"
+    fake.webhook_url = live_server.url + reverse("marketplace:payment_webhook",
+                                                 kwargs={"provider": "dodo"})
 
 It serves, with bearer-token auth and JSON shaped like Dodo's OpenAPI
 description:

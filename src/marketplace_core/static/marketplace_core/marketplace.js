@@ -28,4 +28,16 @@
   }
 
   document.addEventListener("htmx:afterSettle", rememberFieldValues);
+
+  // Every HTMX request carries the CSRF token that marketplace_core/includes/wiring.html
+  // put in the page's <head>: no attribute on <body>, so a project's own base
+  // template needs only that include, and no inline script.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = document.querySelector('meta[name="csrf-token"]');
+    // Only to this site: never hand the token to another origin an hx-get names.
+    var sameOrigin = new URL(event.detail.path, document.baseURI).origin === location.origin;
+    if (token && sameOrigin) {
+      event.detail.headers["X-CSRFToken"] = token.content;
+    }
+  });
 })();
