@@ -38,6 +38,7 @@ from typing import Any
 import pytest
 from uv import find_uv_bin  # build[uv]: isolated builds and installs with uv, as test_wheels
 
+from integration.browser_checks import mark_document, same_document
 from integration.processes import clean_env, web_server
 from marketplace_core.testing.browser import open_page
 from marketplace_core.testing.contracts import wait_until
@@ -55,6 +56,10 @@ SNIPPETS = {"install", "settings", "migrate", "urls", "base-template", "make-sel
 PASSWORD = "a-long-project-password-9"
 FILE_BYTES = b"%PDF-1.4 integrators' handbook\n" + bytes(range(256)) * 16
 SECRET_KEY = "integrating-" + "k" * 50  # check --deploy wants 50+ characters of variety
+
+SHOP_STYLESHEET_APPLIED = """() => Array.from(document.styleSheets).some(
+    sheet => (sheet.href || "").endsWith("/static/marketplace_core/marketplace.css")
+             && sheet.cssRules.length > 0)"""
 
 _MARKED = re.compile(r"<!-- integrating:([\w-]+) -->\n```\w*\n(.*?)\n```", re.DOTALL)
 #: A snippet that is a whole file names it on its first line: ``# path`` or ``{# path #}``.
@@ -484,6 +489,14 @@ def buy_and_download(project: Project, site: str, page: Any) -> None:
     downloads the file."""
     paths = visited_paths(page)
     page.goto(f"{site}/shop/products/")
+    # The wiring include works in the project's base: core's stylesheet is applied and
+    # the live search updates the results in place (htmx), without loading a new page.
+    assert page.evaluate(SHOP_STYLESHEET_APPLIED)
+    mark_document(page)
+    page.get_by_label("Search products").fill("handbook")
+    page.wait_for_url(re.compile(r"/shop/products/\?q=handbook$"))
+    page.get_by_role("status").filter(has_text="1 product for “handbook”").wait_for()
+    assert same_document(page)
     page.get_by_role("link", name="Integrators' Handbook").first.click()
     page.get_by_role("heading", name="Integrators' Handbook").wait_for()
     product_url = page.url
