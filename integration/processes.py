@@ -8,6 +8,8 @@ of their own but still import this module.
 
 ``example_site_server`` serves the example site from gunicorn worker processes
 on the test database, the way a deployment does.
+``web_server`` runs any web server command on a free port (``test_integrating``
+serves an integrator's project with it).
 
 ``clean_env``, ``manage`` and ``run_sub_suite`` run ``manage.py`` and the
 sub-suites' own pytests from an environment without the test process's site
@@ -22,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,17 +79,29 @@ def example_site_server(settings_module: str, *, workers: int = 2,
     """gunicorn serving the example site with ``workers`` worker processes on the test
     database (``settings_module``, ``env`` as for :func:`example_site_worker`); stopped on
     leaving the block. Needs committed data (``transactional_db``)."""
+    with web_server(
+        lambda port: [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+                      f"127.0.0.1:{port}", "--graceful-timeout", "10",
+                      "example_site.wsgi:application"],
+        env={**os.environ, **site_env(settings_module, **env)}, cwd=ROOT / "example_site",
+        what="gunicorn",
+    ) as server:
+        yield server
+
+
+@contextmanager
+def web_server(command: Callable[[int], list[str]], *, env: dict[str, str], cwd: Path,
+               what: str) -> Iterator[WebServer]:
+    """The web server ``command(port)`` starts, on a free port of 127.0.0.1, with
+    ``env`` as its whole environment and its output in a log file; terminated (killed
+    after 20 s) on leaving the block."""
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="mp-web-", suffix=".log")[1])
     with log.open("wb") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-             f"127.0.0.1:{port}", "--graceful-timeout", "10", "example_site.wsgi:application"],
-            env={**os.environ, **site_env(settings_module, **env)}, cwd=ROOT / "example_site",
-            stdout=handle, stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command(port), env=env, cwd=cwd, stdout=handle,
+                                   stderr=subprocess.STDOUT)
     try:
-        wait_for_port(port, process=process, timeout=60, what=f"gunicorn (log: {log})")
+        wait_for_port(port, process=process, timeout=60, what=f"{what} (log: {log})")
         yield WebServer(f"http://127.0.0.1:{port}", process, log)
     finally:
         process.terminate()
