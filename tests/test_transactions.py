@@ -18,11 +18,10 @@ def send_receipt(order: str, calls: list[str]) -> None:
 
 def test_a_failing_callback_is_logged_and_the_others_still_run(caplog):
     calls: list[str] = []
-    with caplog.at_level(logging.ERROR, logger="django.db.backends.base"):
-        with transaction.atomic():
-            after_commit(send_receipt, "order-1", calls)
-            after_commit(calls.append, "notified")
-            assert calls == []  # nothing before the commit
+    with caplog.at_level(logging.ERROR, logger="django.db.backends.base"), transaction.atomic():
+        after_commit(send_receipt, "order-1", calls)
+        after_commit(calls.append, "notified")
+        assert calls == []  # nothing before the commit
     assert calls == ["notified"]
     [record] = [r for r in caplog.records if "on_commit" in r.getMessage()]
     assert "send_receipt" in record.getMessage()
