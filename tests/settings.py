@@ -3,7 +3,7 @@
 
 ``MARKETPLACE_TEST_USER_MODEL`` runs the suite with another user model than
 core's ``User``: ``custom_user.Member`` installs the test app
-:mod:`tests.custom_user` (tox environment ``core-custom-user``).
+:mod:`tests.custom_user` (tox environment ``core-py313-django6``).
 """
 
 import os
