@@ -17,7 +17,7 @@ from marketplace_core.people.models import SellerProfile
 from marketplace_core.roles import is_seller, make_seller, revoke_seller
 from marketplace_core.testing.contracts import send_together
 from marketplace_core.testing.factories import logged_in
-from tests.people import CORE_USER, User, fresh
+from tests.people import CORE_USER, User, core_user_only, fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,7 @@ def test_admin_pauses_and_resumes_sellers(admin_client, make_seller):
     assert is_seller(fresh(seller))
 
 
-@pytest.mark.skipif(not CORE_USER, reason="a project registers its own user admin")
+@core_user_only  # a project registers its own user admin
 def test_core_user_admin_makes_and_stops_sellers(admin_client, make_user):
     users = [make_user() for _ in range(3)]
     url = "/admin/marketplace_core/user/"
