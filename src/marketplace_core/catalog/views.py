@@ -8,12 +8,13 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
-from marketplace_core.catalog.models import Category, Product
+from marketplace_core.catalog import facets
+from marketplace_core.catalog.models import Product
 from marketplace_core.conf import conf
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.people.records import person_related
@@ -118,19 +119,14 @@ class ProductListView(ListView):
         return queryset.search(self.filters.q)
 
     def category_choices(self) -> QuerySet[Any]:
-        """Category slugs with at least one buyable product, and a display name.
+        """Category slugs with at least one buyable product, a display name and how
+        many products (:func:`facets.category_choices`: the kept counts, no join
+        over products).
 
         Sellers' categories with the same slug are one choice. Lazy: a results-only
         response never runs it.
         """
-        return (
-            Category.objects.filter(
-                products__status=Product.Status.PUBLISHED, products__is_active=True
-            )
-            .values("slug")
-            .annotate(label=Min("name"))
-            .order_by("label", "slug")
-        )
+        return facets.category_choices()
 
     def is_results_request(self) -> bool:
         htmx = getattr(self.request, "htmx", None)
