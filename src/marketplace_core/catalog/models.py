@@ -193,6 +193,12 @@ class Product(models.Model):
         return self.status == self.Status.PUBLISHED and self.is_active
 
     @property
+    def category_name_list(self) -> list[str]:
+        """The names of the product's categories, sorted, read from the stored
+        ``category_names`` (no query)."""
+        return [name for name in self.category_names.split(CATEGORY_NAMES_SEPARATOR) if name]
+
+    @property
     def price_display(self) -> str:
         return format_money(self.price, self.currency)
 

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.paginator import Page
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpResponse
 from django.utils.cache import patch_vary_headers
@@ -15,6 +16,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from marketplace_core.catalog import facets
 from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.pagination import WindowPaginator, requested_page
 from marketplace_core.conf import conf
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.people.records import person_related
@@ -104,6 +106,16 @@ class ProductListView(ListView):
     def get_paginate_by(self, queryset: QuerySet[Product]) -> int:
         return conf.PRODUCTS_PER_PAGE
 
+    def paginate_queryset(
+        self, queryset: Any, page_size: int
+    ) -> tuple[WindowPaginator, Page, list[Product], bool]:
+        """One query for the page and its count (:class:`WindowPaginator`); a page
+        number that is not one shows page 1, one past the end the last page."""
+        number = requested_page(self.request.GET.get(self.page_kwarg))
+        paginator = WindowPaginator(queryset, page_size, number=number)
+        page = paginator.fetch(number)
+        return paginator, page, list(page.object_list), page.has_other_pages()
+
     @cached_property
     def filters(self) -> CatalogFilters:
         return CatalogFilters.from_query(self.request.GET)
@@ -176,8 +188,8 @@ class ProductDetailView(DetailView):
     context_object_name = "product"
 
     def get_queryset(self) -> QuerySet[Product]:
-        return (Product.objects.select_related(*person_related("seller"))
-                .prefetch_related("categories"))
+        # The category names come from the product row (category_name_list).
+        return Product.objects.select_related(*person_related("seller"))
 
     def get_object(self, queryset: QuerySet[Product] | None = None) -> Product:
         product: Product = super().get_object(queryset)
