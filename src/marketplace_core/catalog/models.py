@@ -156,11 +156,14 @@ class Product(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The storefront's newest-first lists, read in index order on SQLite
-            # and PostgreSQL (plans in docs/performance.md).
-            models.Index(fields=["status", "is_active", "-created_at", "-id"],
+            # The storefront's newest-first lists, read in index order on SQLite and
+            # PostgreSQL (plans in docs/performance.md). The booleans come after the
+            # order: a filter on a boolean is a bare column to SQLite, not an equality
+            # its planner can seek on, so a leading one would force a sort.
+            models.Index(fields=["status", "-created_at", "-id", "is_active"],
                          name="marketplace_product_newest"),
-            models.Index(fields=["is_featured", "status", "is_active", "-created_at", "-id"],
+            models.Index(fields=["status", "-created_at", "-id", "is_active"],
+                         condition=models.Q(is_featured=True),
                          name="marketplace_product_featured"),
         ]
 

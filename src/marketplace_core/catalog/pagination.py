@@ -17,7 +17,8 @@ from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import IntegerField, QuerySet, Subquery
+from django.db.models import IntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 
 #: The fewest rows a page counts (rounded up to whole pages).
 LEAST_WINDOW = 1000
@@ -27,11 +28,17 @@ PAGES_AHEAD = 10
 MAX_PAGE = 10_000
 
 
-class CountOf(Subquery):
-    """The number of rows of a (sliced) queryset, as a scalar subquery."""
+def count_of(queryset: QuerySet[Any]) -> RawSQL:
+    """The number of rows of a (sliced) queryset, as a scalar subquery.
 
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted_rows)"
-    output_field = IntegerField()
+    Compiled on its own, not as a ``Subquery``: Django would give its tables
+    new aliases, which raw SQL in it (the SQLite search's join) does not follow.
+    Its table names shadow the outer query's, so nothing in it is correlated.
+    """
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    # The compiled SQL of a queryset, its values bound parameters.
+    return RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS counted_rows",  # noqa: S608, S611
+                  params, output_field=IntegerField())
 
 
 def requested_page(value: Any) -> int:
@@ -61,8 +68,8 @@ class WindowPaginator(Paginator):
         self.window = pages * per_page
         self.capped = False
 
-    def _counted(self) -> CountOf:
-        return CountOf(self.queryset.order_by().values("pk")[: self.window + 1])
+    def _counted(self) -> RawSQL:
+        return count_of(self.queryset.order_by().values("pk")[: self.window + 1])
 
     def _note(self, counted: int) -> int:
         self.capped = counted > self.window

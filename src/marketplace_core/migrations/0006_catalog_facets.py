@@ -3,9 +3,9 @@
 
 - ``CategoryFacet``: buyable products per category (kept by ``catalog.facets``),
   filled here for an existing database: one row per category.
-- The newest-first index gains ``id`` (the list's tie-breaker), so both
-  databases read the list in index order without a sort; featured products
-  get one of their own.
+- The newest-first index gains ``id`` (the list's tie-breaker) and moves
+  ``is_active`` after the order, so both databases read the list in index order
+  without a sort; featured products get a partial index of their own.
 """
 
 import django.db.models.deletion
@@ -55,11 +55,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='product',
-            index=models.Index(fields=['status', 'is_active', '-created_at', '-id'], name='marketplace_product_newest'),
+            index=models.Index(fields=['status', '-created_at', '-id', 'is_active'], name='marketplace_product_newest'),
         ),
         migrations.AddIndex(
             model_name='product',
-            index=models.Index(fields=['is_featured', 'status', 'is_active', '-created_at', '-id'], name='marketplace_product_featured'),
+            index=models.Index(condition=models.Q(('is_featured', True)), fields=['status', '-created_at', '-id', 'is_active'], name='marketplace_product_featured'),
         ),
         migrations.RunPython(fill_counts, migrations.RunPython.noop, elidable=True),
     ]
