@@ -28,8 +28,8 @@ PAGES_AHEAD = 10
 MAX_PAGE = 10_000
 
 
-def count_of(queryset: QuerySet[Any]) -> RawSQL:
-    """The number of rows of a (sliced) queryset, as a scalar subquery.
+def subquery(queryset: QuerySet[Any], wrap: str = "%s") -> RawSQL:
+    """``queryset`` as a subquery (``wrap`` places it in more SQL).
 
     Compiled on its own, not as a ``Subquery``: Django would give its tables
     new aliases, which raw SQL in it (the SQLite search's join) does not follow.
@@ -37,8 +37,12 @@ def count_of(queryset: QuerySet[Any]) -> RawSQL:
     """
     sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     # The compiled SQL of a queryset, its values bound parameters.
-    return RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS counted_rows",  # noqa: S608, S611
-                  params, output_field=IntegerField())
+    return RawSQL(wrap % sql, params, output_field=IntegerField())  # noqa: S611
+
+
+def count_of(queryset: QuerySet[Any]) -> RawSQL:
+    """The number of rows of a (sliced) queryset, as a scalar subquery."""
+    return subquery(queryset, "SELECT COUNT(*) FROM (%s) AS counted_rows")
 
 
 def requested_page(value: Any) -> int:
@@ -60,9 +64,14 @@ class WindowPaginator(Paginator):
 
     COUNT_ATTRIBUTE = "_marketplace_window_count"
 
-    def __init__(self, object_list: QuerySet[Any], per_page: int, *, number: int) -> None:
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, number: int,
+                 ids_first: bool = True) -> None:
         super().__init__(object_list, per_page)
         self.queryset = object_list
+        #: A page past the first picks its ids from the index, then reads those rows
+        #: (a deferred join): skipped rows cost an index entry, not a table row.
+        #: Off for a ranked search, whose ranking would then run twice.
+        self.ids_first = ids_first
         pages = max(-(-LEAST_WINDOW // per_page), number + PAGES_AHEAD)
         #: Whole pages, so that "more than" the window is more than its pages too.
         self.window = pages * per_page
@@ -87,10 +96,12 @@ class WindowPaginator(Paginator):
         """Page ``number``, or the last page when the list is shorter (one query;
         three past the end)."""
         bottom = (number - 1) * self.per_page
-        rows = list(
-            self.queryset.annotate(**{self.COUNT_ATTRIBUTE: self._counted()})
-            [bottom: bottom + self.per_page]
-        )
+        page = self.queryset.annotate(**{self.COUNT_ATTRIBUTE: self._counted()})
+        if self.ids_first and bottom:
+            ids = subquery(self.queryset.values("pk")[bottom: bottom + self.per_page])
+            rows = list(page.filter(pk__in=ids))
+        else:
+            rows = list(page[bottom: bottom + self.per_page])
         if rows:
             self._note(getattr(rows[0], self.COUNT_ATTRIBUTE))
             return Page(rows, number, self)

@@ -17,6 +17,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from marketplace_core.catalog import facets
 from marketplace_core.catalog.models import Product
 from marketplace_core.catalog.pagination import WindowPaginator, requested_page
+from marketplace_core.catalog.search import search_terms
 from marketplace_core.conf import conf
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.people.records import person_related
@@ -112,7 +113,9 @@ class ProductListView(ListView):
         """One query for the page and its count (:class:`WindowPaginator`); a page
         number that is not one shows page 1, one past the end the last page."""
         number = requested_page(self.request.GET.get(self.page_kwarg))
-        paginator = WindowPaginator(queryset, page_size, number=number)
+        # A ranked search reads its page in one go (its ranking would run twice).
+        paginator = WindowPaginator(queryset, page_size, number=number,
+                                    ids_first=not search_terms(self.filters.q))
         page = paginator.fetch(number)
         return paginator, page, list(page.object_list), page.has_other_pages()
 
