@@ -51,6 +51,25 @@ class Category(models.Model):
         return self.name
 
 
+class CategoryFacet(models.Model):
+    """How many buyable products a category holds: what the storefront's category
+    filter lists, without a join over products per request.
+
+    Kept exact in the transaction of every change by :mod:`.facets` (a row
+    appears the first time one of the category's products changes); deleted
+    with its category.
+    """
+
+    category = models.OneToOneField(
+        Category, on_delete=models.CASCADE, primary_key=True, related_name="facet"
+    )
+    #: Published, active products in the category.
+    published_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.published_count}"
+
+
 def display_file_name(name: str) -> str:
     """The name a buyer's browser saves the file under: the seller's own file
     name (spaces, accents and brackets kept), without any folder, control
@@ -136,7 +155,17 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "is_active", "-created_at"])]
+        indexes = [
+            # The storefront's newest-first lists, read in index order on SQLite and
+            # PostgreSQL (plans in docs/performance.md). The booleans come after the
+            # order: a filter on a boolean is a bare column to SQLite, not an equality
+            # its planner can seek on, so a leading one would force a sort.
+            models.Index(fields=["status", "-created_at", "-id", "is_active"],
+                         name="marketplace_product_newest"),
+            models.Index(fields=["status", "-created_at", "-id", "is_active"],
+                         condition=models.Q(is_featured=True),
+                         name="marketplace_product_featured"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -165,6 +194,12 @@ class Product(models.Model):
     @property
     def is_buyable(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.is_active
+
+    @property
+    def category_name_list(self) -> list[str]:
+        """The names of the product's categories, sorted, read from the stored
+        ``category_names`` (no query)."""
+        return [name for name in self.category_names.split(CATEGORY_NAMES_SEPARATOR) if name]
 
     @property
     def price_display(self) -> str:

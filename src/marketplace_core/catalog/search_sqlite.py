@@ -17,7 +17,6 @@ from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 
 FTS_TABLE = "marketplace_product_fts"
 PRODUCT_TABLE = "marketplace_core_product"
@@ -58,11 +57,11 @@ END""",
 }
 REBUILD = "INSERT INTO marketplace_product_fts(marketplace_product_fts) VALUES ('rebuild')"
 MATCHING_IDS = "SELECT rowid FROM marketplace_product_fts WHERE marketplace_product_fts MATCH %s"
+#: The index joined once to the product rows it matches (never a MATCH per row).
+JOIN = "marketplace_product_fts.rowid = marketplace_core_product.id"
+MATCH = "marketplace_product_fts MATCH %s"
 #: bm25 with column weights (title 10, categories 4, description 1); lower is better.
-RANK = (
-    "SELECT bm25(marketplace_product_fts, 10.0, 4.0, 1.0) FROM marketplace_product_fts "
-    "WHERE marketplace_product_fts MATCH %s AND rowid = marketplace_core_product.id"
-)
+RANK = "bm25(marketplace_product_fts, 10.0, 4.0, 1.0)"
 
 
 def match_expression(terms: list[str]) -> str:
@@ -75,14 +74,18 @@ def match_expression(terms: list[str]) -> str:
 
 
 def apply(queryset: QuerySet[Any], terms: list[str]) -> QuerySet[Any]:
-    """Filter ``queryset`` (of products) to FTS matches, best bm25 rank first."""
+    """Filter ``queryset`` (of products) to FTS matches, best bm25 rank first.
+
+    The FTS table is joined once, so each match is ranked once; a correlated
+    ``MATCH`` per product row would run the full-text query once per match.
+    ``extra()`` because the ORM has no join to a table without a model.
+    """
     match = match_expression(terms)
     # Constant SQL; the user's words are a bound parameter.
-    matching_ids = RawSQL(MATCHING_IDS, (match,))  # noqa: S611
-    rank = RawSQL(RANK, (match,))  # noqa: S611
-    return queryset.filter(pk__in=matching_ids).annotate(search_rank=rank).order_by(
-        "search_rank", "-created_at", "-id"
-    )
+    return queryset.extra(  # noqa: S610
+        tables=[FTS_TABLE], where=[JOIN, MATCH], params=[match],
+        select={"search_rank": RANK},
+    ).order_by("search_rank", "-created_at", "-id")
 
 
 def missing_triggers(connection: BaseDatabaseWrapper) -> list[str]:

@@ -8,12 +8,16 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.core.paginator import Page
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
-from marketplace_core.catalog.models import Category, Product
+from marketplace_core.catalog import facets
+from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.pagination import WindowPaginator, requested_page
+from marketplace_core.catalog.search import search_terms
 from marketplace_core.conf import conf
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.people.records import person_related
@@ -103,6 +107,18 @@ class ProductListView(ListView):
     def get_paginate_by(self, queryset: QuerySet[Product]) -> int:
         return conf.PRODUCTS_PER_PAGE
 
+    def paginate_queryset(
+        self, queryset: Any, page_size: int
+    ) -> tuple[WindowPaginator, Page, list[Product], bool]:
+        """One query for the page and its count (:class:`WindowPaginator`); a page
+        number that is not one shows page 1, one past the end the last page."""
+        number = requested_page(self.request.GET.get(self.page_kwarg))
+        # A ranked search reads its page in one go (its ranking would run twice).
+        paginator = WindowPaginator(queryset, page_size, number=number,
+                                    ids_first=not search_terms(self.filters.q))
+        page = paginator.fetch(number)
+        return paginator, page, list(page.object_list), page.has_other_pages()
+
     @cached_property
     def filters(self) -> CatalogFilters:
         return CatalogFilters.from_query(self.request.GET)
@@ -118,19 +134,14 @@ class ProductListView(ListView):
         return queryset.search(self.filters.q)
 
     def category_choices(self) -> QuerySet[Any]:
-        """Category slugs with at least one buyable product, and a display name.
+        """Category slugs with at least one buyable product, a display name and how
+        many products (:func:`facets.category_choices`: the kept counts, no join
+        over products).
 
         Sellers' categories with the same slug are one choice. Lazy: a results-only
         response never runs it.
         """
-        return (
-            Category.objects.filter(
-                products__status=Product.Status.PUBLISHED, products__is_active=True
-            )
-            .values("slug")
-            .annotate(label=Min("name"))
-            .order_by("label", "slug")
-        )
+        return facets.category_choices()
 
     def is_results_request(self) -> bool:
         htmx = getattr(self.request, "htmx", None)
@@ -180,8 +191,8 @@ class ProductDetailView(DetailView):
     context_object_name = "product"
 
     def get_queryset(self) -> QuerySet[Product]:
-        return (Product.objects.select_related(*person_related("seller"))
-                .prefetch_related("categories"))
+        # The category names come from the product row (category_name_list).
+        return Product.objects.select_related(*person_related("seller"))
 
     def get_object(self, queryset: QuerySet[Product] | None = None) -> Product:
         product: Product = super().get_object(queryset)
