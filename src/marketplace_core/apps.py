@@ -18,6 +18,7 @@ class MarketplaceCoreConfig(AppConfig):
         """Build the plugin manager, register checks and signal receivers (idempotent,
         no database access)."""
         from marketplace_core import checks  # noqa: F401  (registers system checks)
+        from marketplace_core.catalog import versions
         from marketplace_core.catalog.search_document import connect_signals
         from marketplace_core.conf import conf
         from marketplace_core.plugins import manager
@@ -28,6 +29,7 @@ class MarketplaceCoreConfig(AppConfig):
         manager.install(load_plugins(conf.raw.get("PLUGINS", [])))
         setting_changed.connect(_on_setting_changed, dispatch_uid="marketplace_core.settings")
         connect_signals()  # the search document's receivers (idempotent)
+        versions.connect_signals()  # every catalog change bumps the catalog version
 
 
 def _on_setting_changed(setting: str, **kwargs: Any) -> None:

@@ -14,6 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
 from marketplace_core.catalog.models import Category, Product
+from marketplace_core.catalog.page_cache import CachedStorefrontPage
 from marketplace_core.conf import conf
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.people.records import person_related
@@ -28,7 +29,7 @@ class Testimonial:
     role: str = ""
 
 
-class HomePageView(TemplateView):
+class HomePageView(CachedStorefrontPage, TemplateView):
     """Featured and newest buyable products, and the site's testimonials.
 
     Testimonials are settings, not rows: rendering them costs no query. A site
@@ -81,7 +82,7 @@ class CatalogFilters:
         return urlencode(pairs)
 
 
-class ProductListView(ListView):
+class ProductListView(CachedStorefrontPage, ListView):
     """Published, active products: full-text search ``q``, a multi-select category
     filter (``category=<slug>``, repeated; a product in any of them matches) and
     pagination.
@@ -99,6 +100,7 @@ class ProductListView(ListView):
     results_base_template = "marketplace_core/catalog/_results_only.html"
     results_target = "results"
     context_object_name = "products"
+    page_cache_params = ("q", "category", "page")
 
     def get_paginate_by(self, queryset: QuerySet[Product]) -> int:
         return conf.PRODUCTS_PER_PAGE
@@ -169,7 +171,7 @@ class ProductListView(ListView):
         return response
 
 
-class ProductDetailView(DetailView):
+class ProductDetailView(CachedStorefrontPage, DetailView):
     """A product page that knows whether to offer Buy, Download or Log in.
 
     Drafts and inactive products are 404 for everyone but their seller, who
