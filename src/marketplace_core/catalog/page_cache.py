@@ -205,7 +205,7 @@ class CachedStorefrontPage:
         if not _applies(request):
             return view()
         key = page_key(request, self.page_cache_params)
-        read = shared_cache.run(lambda cache: read_with(cache, key), local=lambda cache: None)
+        read = read_with(key)
         if read is None:  # the shared cache is down
             return view()
         version, values = read

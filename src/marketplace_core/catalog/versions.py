@@ -6,7 +6,8 @@ still the current version, so a change committed by any process is seen on the
 next request by every process that shares the ``default`` cache (local memory
 in the demo, Redis in production).
 
-- :func:`catalog_version` reads the token (one cache round trip). It returns
+- :func:`catalog_version` reads the token (one cache round trip;
+  :func:`read_with` reads entries with it in the same trip). It returns
   ``None`` when the shared cache cannot be reached: callers then compute from
   the database and cache nothing.
 - :func:`bump_catalog_version` replaces it. Writers never call it directly:
@@ -88,11 +89,18 @@ def _read_or_create(cache: Any) -> str:
     return str(version)
 
 
-def read_with(cache: Any, *keys: str) -> tuple[str, dict[str, Any]]:
-    """The version and the values of ``keys`` in one round trip (``get_many``)."""
-    values = cache.get_many([VERSION_KEY, *keys])
-    version = values.pop(VERSION_KEY, None)
-    return (str(version) if version is not None else _read_or_create(cache)), values
+def read_with(*keys: str) -> tuple[str, dict[str, Any]] | None:
+    """The version and the values of ``keys`` under it, in one round trip
+    (``get_many``); ``None`` while the shared cache is unreachable."""
+    if _pending.is_set():
+        bump_catalog_version()
+
+    def read(cache: Any) -> tuple[str, dict[str, Any]]:
+        values = cache.get_many([VERSION_KEY, *keys])
+        version = values.pop(VERSION_KEY, None)
+        return (str(version) if version is not None else _read_or_create(cache)), values
+
+    return shared_cache.run(read, local=lambda cache: None)
 
 
 def bump_catalog_version() -> None:
