@@ -30,6 +30,7 @@ visitor could show them the anonymous header) and the visitor is logged in.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 import weakref
@@ -42,6 +43,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
 from django.template.context import make_context
+from django.template import TemplateDoesNotExist
 from django.template.base import Node, NodeList
 from django.template.base import Template as CompiledTemplate
 from django.template.loader import get_template
@@ -53,9 +55,11 @@ from django.utils.translation import get_language
 
 from marketplace_core.catalog.versions import read_with, shared_cache, version_time
 from marketplace_core.conf import conf
+from marketplace_core.context_processors import Navigation
 from marketplace_core.ownership.models import PurchasedProduct
 
-#: Set in the context while a shell renders: ``user_part`` and ``owned_badge`` leave markers.
+#: In the context while a shell renders (the list of its user parts, which
+#: ``user_part`` fills): ``user_part`` and ``owned_badge`` leave markers.
 SHELL_FLAG = "marketplace_page_shell"
 #: Stands for the CSRF token in cached HTML (letters only: nothing escapes it).
 CSRF_PLACEHOLDER = "MarketplaceCsrfTokenPlaceholderQz"
@@ -65,12 +69,12 @@ VARY_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_HISTORY_RESTORE_RE
 #: Bumped when the entry layout changes: older entries are then misses.
 ENTRY_FORMAT = 1
 
-_PART = re.compile(r"<!--mp-part:([^#>]+)#([\w-]+)-->")
+_PART = re.compile(r"<!--mp-part:(\d+)-->")
 _OWNED = re.compile(r"<!--mp-owned:(\d+)-->")
 
 
-def part_marker(template_name: str, name: str) -> str:
-    return f"<!--mp-part:{template_name}#{name}-->"
+def part_marker(index: int) -> str:
+    return f"<!--mp-part:{index}-->"
 
 
 def owned_marker(product_id: int) -> str:
@@ -133,22 +137,36 @@ class UserPartNode(Node):
         self.nodelist = nodelist
 
     def render(self, context: Any) -> SafeString:
-        if context.get(SHELL_FLAG):
-            return mark_safe(part_marker(self.origin.template_name, self.name))  # noqa: S308
-        return SafeString(self.nodelist.render(context))
+        parts = context.get(SHELL_FLAG)
+        if parts is None:
+            return SafeString(self.nodelist.render(context))
+        # Where to find this block again: the name the template was loaded by and
+        # its origin (a site's template of the same name may extend core's).
+        part = (self.origin.template_name, self.origin.name, self.name)
+        if part not in parts:
+            parts.append(part)
+        return mark_safe(part_marker(parts.index(part)))  # noqa: S308
 
 
-_parts: weakref.WeakKeyDictionary[CompiledTemplate, dict[str, Any]] = weakref.WeakKeyDictionary()
+_nodes: weakref.WeakKeyDictionary[CompiledTemplate, dict[str, UserPartNode]] = (
+    weakref.WeakKeyDictionary())
 
 
-def _part_node(template_name: str, name: str) -> tuple[CompiledTemplate, Any]:
-    """The ``user_part`` block ``name`` of template ``template_name`` (compiled once
-    per process with the cached loader)."""
+def _part_node(template_name: str, origin_name: str,
+               name: str) -> tuple[CompiledTemplate, UserPartNode]:
+    """The ``user_part`` block ``name`` of the template loaded from ``origin_name``
+    (found by ``template_name`` as ``{% extends %}`` finds it; compiled once per
+    process with the cached loader). Raises ``TemplateDoesNotExist`` or
+    ``KeyError`` when the templates changed since the entry was made."""
     compiled: CompiledTemplate = get_template(template_name).template  # type: ignore[attr-defined]
-    nodes = _parts.get(compiled)
+    skipped = []
+    while compiled.origin.name != origin_name:
+        skipped.append(compiled.origin)
+        compiled = compiled.engine.find_template(template_name, skip=skipped)[0]
+    nodes = _nodes.get(compiled)
     if nodes is None:
         nodes = {node.name: node for node in compiled.nodelist.get_nodes_by_type(UserPartNode)}
-        _parts[compiled] = nodes
+        _nodes[compiled] = nodes
     return compiled, nodes[name]
 
 
@@ -168,14 +186,14 @@ def fill(entry: dict[str, Any], request: HttpRequest, *, csrf: str) -> str:
             extra["is_preview"] = False
         extra["csrf_token"] = csrf
         context = make_context(extra, request)
-        rendered: dict[str, str] = {}
-        for template_name, name in entry["parts"]:
-            compiled, node = _part_node(template_name, name)
+        rendered: list[str] = []
+        for template_name, origin_name, name in entry["parts"]:
+            compiled, node = _part_node(template_name, origin_name, name)
             # As Template.render does: processors under the view's values, the
             # template bound for the {% include %} and {% url %} inside a part.
             with context.render_context.push_state(compiled), context.bind_template(compiled):
-                rendered[part_marker(template_name, name)] = node.nodelist.render(context)
-        shell = _PART.sub(lambda m: rendered[m.group(0)], shell)
+                rendered.append(node.nodelist.render(context))
+        shell = _PART.sub(lambda m: rendered[int(m.group(1))], shell)
     return _OWNED.sub(lambda m: OWNED_BADGE if int(m.group(1)) in owned else "", shell)
 
 
@@ -231,12 +249,17 @@ class CachedStorefrontPage:
         kept = {name: context[name] for name in self.page_cache_context if name in context}
         # Outside the user parts a shell must show nobody's state: a template that
         # asks for the user there sees an anonymous visitor, whoever rendered it.
-        response.context_data = {**context, SHELL_FLAG: True, "csrf_token": CSRF_PLACEHOLDER,
-                                 "user": AnonymousUser(), "perms": PermWrapper(AnonymousUser())}
+        anonymous = copy.copy(response._request)
+        anonymous.user = AnonymousUser()  # type: ignore[attr-defined]
+        parts: list[tuple[str, str, str]] = []
+        response.context_data = {
+            **context, SHELL_FLAG: parts, "csrf_token": CSRF_PLACEHOLDER, "request": anonymous,
+            "user": anonymous.user, "perms": PermWrapper(anonymous.user),  # type: ignore[attr-defined]
+            "nav": Navigation(anonymous),
+        }
         response.render()
         shell = response.content.decode(response.charset)
         # The response is not served: the entry is, filled for this request.
-        parts = list(dict.fromkeys(_PART.findall(shell)))
         product_ids = {int(pk) for pk in _OWNED.findall(shell)}
         if "product" in kept:
             product_ids.add(kept["product"].pk)
@@ -262,13 +285,18 @@ class CachedStorefrontPage:
             # Without any user_part the shell cannot be told apart from a page
             # that shows the user some other way: only anonymous visitors get it.
             return None
-        if shared:
-            if entry["anonymous"] is None:
-                entry["anonymous"] = fill(entry, request, csrf=CSRF_PLACEHOLDER)
-                self._store(key, entry)
-            body = entry["anonymous"]
-        else:
-            body = fill(entry, request, csrf=CSRF_PLACEHOLDER)
+        try:
+            if shared:
+                if entry["anonymous"] is None:
+                    entry["anonymous"] = fill(entry, request, csrf=CSRF_PLACEHOLDER)
+                    entry["digest"] = hashlib.blake2b(entry["anonymous"].encode(),
+                                                      digest_size=12).hexdigest()
+                    self._store(key, entry)
+                body = entry["anonymous"]
+            else:
+                body = fill(entry, request, csrf=CSRF_PLACEHOLDER)
+        except (TemplateDoesNotExist, KeyError):
+            return None  # made with templates this process does not have (a deploy)
         if CSRF_PLACEHOLDER in body:
             body = body.replace(CSRF_PLACEHOLDER, get_token(request))
         response = HttpResponse(body, content_type=entry["content_type"])
@@ -280,7 +308,7 @@ class CachedStorefrontPage:
             return response
         # The body depends on the page and on the CSRF secret its token masks.
         secret = request.META.get("CSRF_COOKIE", "")
-        digest = hashlib.blake2b(f"{entry['anonymous']}\x1f{secret}".encode(), digest_size=12)
+        digest = hashlib.blake2b(f"{entry['digest']}\x1f{secret}".encode(), digest_size=12)
         etag = f'W/"{digest.hexdigest()}"'
         last_modified = int(version_time(entry["version"]))
         response["ETag"] = etag

@@ -45,7 +45,7 @@ def user_part(parser: Parser, token: Token) -> UserPartNode:
 
 @register.simple_tag(takes_context=True)
 def owned_badge(context: Any, product: Any) -> str:
-    if context.get(SHELL_FLAG):
+    if context.get(SHELL_FLAG) is not None:
         return mark_safe(owned_marker(int(product.pk)))  # noqa: S308
     request = context.get("request")
     if request is not None and product.pk in owned_product_ids(request):
