@@ -199,7 +199,7 @@ def seed(count: int, webhooks: int) -> World:
                                provider="dummy")
         orders.append((str(order.reference), order.amount, order.currency))
         _progress("orders", n + 1, webhooks)
-    get_user_model().objects.count()  # noqa: B018  (the connection is warm)
+    get_user_model().objects.count()
     return World(category_slugs=sorted({c.slug for cs in categories.values() for c in cs}),
                  product_slugs=slugs[OWNED + webhooks:], buyer_cookie=cookie,
                  webhook_orders=orders, pages=count // 24)
@@ -318,7 +318,7 @@ def measure(server: Server, world: World, args: argparse.Namespace) -> list[Row]
             counter = itertools.count(1)
 
             def request(path_of: Callable[[int], str] = path_of, counter: Any = counter,
-                        cookie: str = cookie) -> tuple[int, bytes]:
+                        cookie: str = cookie, cold: bool = cold) -> tuple[int, bytes]:
                 if cold:
                     clear()
                 return server.get(path_of(next(counter) if cold else 0), cookie)
@@ -389,7 +389,7 @@ def measure_rendering(world: World, args: argparse.Namespace) -> dict[str, float
         view.setup(request, **kwargs)
         response = view.get(request, **kwargs)
         context = dict(response.context_data)
-        for key, value in context.items():  # evaluate the querysets once
+        for value in context.values():  # evaluate the querysets once
             if hasattr(value, "_fetch_all"):
                 value._fetch_all()
         if "page_obj" in context:

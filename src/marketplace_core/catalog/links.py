@@ -14,12 +14,12 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 #: Stands for the slug while reversing (a slug is ``[-a-zA-Z0-9_]``: never quoted).
 _SLOT = "0marketplace0slug0"
-_patterns: dict[tuple[str, object, str], tuple[str, str]] = {}
+_patterns: dict[tuple[str, object, object], tuple[str, str]] = {}
 
 
 def product_url(slug: str) -> str:
     """``reverse("marketplace:product_detail", kwargs={"slug": slug})``, faster."""
-    key = (get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    key = (get_script_prefix(), get_urlconf(), getattr(settings, "ROOT_URLCONF", None))
     pattern = _patterns.get(key)
     if pattern is None:
         before, _, after = reverse("marketplace:product_detail",

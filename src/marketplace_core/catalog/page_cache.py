@@ -42,10 +42,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
-from django.template.context import make_context
 from django.template import TemplateDoesNotExist
 from django.template.base import Node, NodeList
 from django.template.base import Template as CompiledTemplate
+from django.template.context import make_context
 from django.template.loader import get_template
 from django.template.response import TemplateResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -165,7 +165,8 @@ def _part_node(template_name: str, origin_name: str,
         compiled = compiled.engine.find_template(template_name, skip=skipped)[0]
     nodes = _nodes.get(compiled)
     if nodes is None:
-        nodes = {node.name: node for node in compiled.nodelist.get_nodes_by_type(UserPartNode)}
+        nodes = {node.name: node for node in compiled.nodelist.get_nodes_by_type(UserPartNode)
+                 if isinstance(node, UserPartNode)}
         _nodes[compiled] = nodes
     return compiled, nodes[name]
 
@@ -250,11 +251,11 @@ class CachedStorefrontPage:
         # Outside the user parts a shell must show nobody's state: a template that
         # asks for the user there sees an anonymous visitor, whoever rendered it.
         anonymous = copy.copy(response._request)
-        anonymous.user = AnonymousUser()  # type: ignore[attr-defined]
+        anonymous.user = AnonymousUser()
         parts: list[tuple[str, str, str]] = []
         response.context_data = {
             **context, SHELL_FLAG: parts, "csrf_token": CSRF_PLACEHOLDER, "request": anonymous,
-            "user": anonymous.user, "perms": PermWrapper(anonymous.user),  # type: ignore[attr-defined]
+            "user": anonymous.user, "perms": PermWrapper(anonymous.user),
             "nav": Navigation(anonymous),
         }
         response.render()
@@ -268,7 +269,8 @@ class CachedStorefrontPage:
             "parts": parts,
             # A page shows who is looking only in user parts; an HTMX fragment of
             # the results shows nobody (it has no base template).
-            "personal": bool(parts) or bool(context.get("results_only")), "context": kept, "product_ids": sorted(product_ids),
+            "personal": bool(parts) or bool(context.get("results_only")),
+            "context": kept, "product_ids": sorted(product_ids),
             "content_type": response["Content-Type"], "vary": response.get("Vary", ""),
         }
 
@@ -279,7 +281,7 @@ class CachedStorefrontPage:
     def _serve(self, key: str, entry: dict[str, Any],
                request: HttpRequest) -> HttpResponseBase | None:
         """The entry's page for ``request``; ``None`` when it has to be rendered."""
-        anonymous = not request.user.is_authenticated  # type: ignore[attr-defined]
+        anonymous = not request.user.is_authenticated
         shared = anonymous and not _has_messages(request)
         if not shared and not entry["personal"]:
             # Without any user_part the shell cannot be told apart from a page
@@ -288,9 +290,9 @@ class CachedStorefrontPage:
         try:
             if shared:
                 if entry["anonymous"] is None:
-                    entry["anonymous"] = fill(entry, request, csrf=CSRF_PLACEHOLDER)
-                    entry["digest"] = hashlib.blake2b(entry["anonymous"].encode(),
-                                                      digest_size=12).hexdigest()
+                    page = fill(entry, request, csrf=CSRF_PLACEHOLDER)
+                    entry["anonymous"] = page
+                    entry["digest"] = hashlib.blake2b(page.encode(), digest_size=12).hexdigest()
                     self._store(key, entry)
                 body = entry["anonymous"]
             else:

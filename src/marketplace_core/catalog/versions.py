@@ -106,12 +106,12 @@ def read_with(*keys: str) -> tuple[str, dict[str, Any]] | None:
 def bump_catalog_version() -> None:
     """Replace the version now. On a cache failure the bump is remembered and
     retried by this process's next :func:`catalog_version`."""
+    def replace(cache: Any) -> bool:
+        cache.set(VERSION_KEY, new_version(), timeout=None)
+        return True
+
     _pending.clear()
-    done = shared_cache.run(
-        lambda cache: cache.set(VERSION_KEY, new_version(), timeout=None) or True,
-        local=lambda cache: False,
-    )
-    if not done:
+    if not shared_cache.run(replace, local=lambda cache: False):
         _pending.set()
 
 
