@@ -87,14 +87,15 @@ def owned_product_ids(request: HttpRequest, among: Iterable[int] | None = None) 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return frozenset()
-    known: frozenset[int] | None = getattr(request, "_marketplace_owned_ids", None)
-    if known is None:
+    scope = None if among is None else frozenset(among)
+    memo: dict[frozenset[int] | None, frozenset[int]] = request.__dict__.setdefault(
+        "_marketplace_owned_ids", {})
+    if scope not in memo:
         purchases = PurchasedProduct.objects.active().filter(buyer_id=user.pk)
-        if among is not None:
-            purchases = purchases.filter(product_id__in=list(among))
-        known = frozenset(purchases.values_list("product_id", flat=True))
-        request._marketplace_owned_ids = known  # type: ignore[attr-defined]
-    return known
+        if scope is not None:
+            purchases = purchases.filter(product_id__in=scope)
+        memo[scope] = frozenset(purchases.values_list("product_id", flat=True))
+    return memo[scope]
 
 
 # -------------------------------------------------------------------------
@@ -236,6 +237,8 @@ class CachedStorefrontPage:
             if entry is None:
                 return response
             self._store(key, entry)
+        # Rendered again (rarely: a logged-in visitor of a page without user parts,
+        # or an entry from other templates) when the entry cannot serve this visitor.
         return self._serve(key, entry, request) or view()
 
     def _render_shell(self, response: HttpResponseBase, version: str) -> dict[str, Any] | None:
