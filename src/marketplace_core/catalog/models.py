@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.catalog.links import product_url
 from marketplace_core.money import CURRENCY_RE, format_money, validate_currency
 from marketplace_core.storage.backends import product_file_key, product_storage
 from marketplace_core.storage.uploads import truncate_utf8, utf8_length
@@ -180,7 +180,7 @@ class Product(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("marketplace:product_detail", kwargs={"slug": self.slug})
+        return product_url(self.slug)  # reverse() once per site, not per product
 
     def clean(self) -> None:
         """Only a currency in use (so the admin refuses "XXQ" as the seller's form does)."""

@@ -16,6 +16,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from marketplace_core.catalog import facets
 from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.page_cache import CachedStorefrontPage
 from marketplace_core.catalog.pagination import WindowPaginator, requested_page
 from marketplace_core.catalog.search import search_terms
 from marketplace_core.conf import conf
@@ -32,7 +33,7 @@ class Testimonial:
     role: str = ""
 
 
-class HomePageView(TemplateView):
+class HomePageView(CachedStorefrontPage, TemplateView):
     """Featured and newest buyable products, and the site's testimonials.
 
     Testimonials are settings, not rows: rendering them costs no query. A site
@@ -85,7 +86,7 @@ class CatalogFilters:
         return urlencode(pairs)
 
 
-class ProductListView(ListView):
+class ProductListView(CachedStorefrontPage, ListView):
     """Published, active products: full-text search ``q``, a multi-select category
     filter (``category=<slug>``, repeated; a product in any of them matches) and
     pagination.
@@ -103,6 +104,7 @@ class ProductListView(ListView):
     results_base_template = "marketplace_core/catalog/_results_only.html"
     results_target = "results"
     context_object_name = "products"
+    page_cache_params = ("q", "category", "page")
 
     def get_paginate_by(self, queryset: QuerySet[Product]) -> int:
         return conf.PRODUCTS_PER_PAGE
@@ -180,7 +182,7 @@ class ProductListView(ListView):
         return response
 
 
-class ProductDetailView(DetailView):
+class ProductDetailView(CachedStorefrontPage, DetailView):
     """A product page that knows whether to offer Buy, Download or Log in.
 
     Drafts and inactive products are 404 for everyone but their seller, who
