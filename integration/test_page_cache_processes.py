@@ -58,7 +58,7 @@ def _sign_in(server: WebServer, email: str) -> tuple[urllib.request.OpenerDirect
                                    "password": DEFAULT_PASSWORD}).encode()
     with opener.open(server.url + "/accounts/login/", data=data, timeout=30) as response:
         page = response.read().decode()
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
     assert token, page
     return opener, token.group(1)
 

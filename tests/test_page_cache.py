@@ -209,22 +209,43 @@ def test_an_anonymous_visitor_with_a_message_gets_it(client, world, rf):
     assert "Welcome back, sailor." not in _html(client, "/")
 
 
-def test_a_site_base_without_user_parts_is_never_served_to_logged_in_visitors(
+def test_a_project_base_without_user_parts_is_never_served_to_logged_in_visitors(
     settings, tmp_path, world, client
 ):
-    """A site's own base that names the user outside ``user_part`` blocks: its
-    anonymous page is cached, a logged-in visitor gets a page rendered for them,
-    and a shell rendered for a logged-in visitor shows nobody's name."""
-    folder = tmp_path / "marketplace_core"
-    folder.mkdir()
-    (folder / "base.html").write_text(
+    """A project's ``BASE_TEMPLATE`` that names the user outside ``user_part``
+    blocks: its anonymous page is cached, a logged-in visitor gets a page rendered
+    for them, and a shell rendered for a logged-in visitor shows nobody's name.
+    (The shop's own parts inside it, notices and Buy, do not make it safe.)"""
+    (tmp_path / "site_base.html").write_text(
+        "<head>{% include 'marketplace_core/includes/wiring.html' %}</head>"
         "<body>{% if user.is_authenticated %}Hello {{ user.email }}{% else %}Welcome"
         "{% endif %}{% block content %}{% endblock %}</body>")
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "BASE_TEMPLATE": "site_base.html"}
     buyer = logged_in(world["buyer"])
-    assert "Hello buyer@example.com" in _html(buyer, "/")  # rendered first, as the shell
-    assert "Welcome" in _html(client, "/") and "buyer@" not in _html(client, "/")
-    assert "Hello buyer@example.com" in _html(buyer, "/")
+    detail = world["guide"].get_absolute_url()
+    for path in ("/", detail):
+        assert "Hello buyer@example.com" in _html(buyer, path)  # rendered first, as the shell
+        assert "Welcome" in _html(client, path) and "buyer@" not in _html(client, path)
+        assert "Hello buyer@example.com" in _html(buyer, path)
+
+
+def test_a_project_base_with_user_parts_is_served_from_the_cache_to_everyone(
+    settings, tmp_path, world, client, django_assert_num_queries
+):
+    """A ``BASE_TEMPLATE`` that keeps who is looking in ``user_part`` blocks gets
+    the logged-in visitor's page from the cache, with their own parts."""
+    (tmp_path / "site_base.html").write_text(
+        "{% load marketplace_page_cache %}"
+        "<head>{% include 'marketplace_core/includes/wiring.html' %}</head>"
+        "<body>{% user_part 'who' %}{% if user.is_authenticated %}Hello {{ user.email }}"
+        "{% else %}Welcome{% endif %}{% end_user_part %}{% block content %}{% endblock %}</body>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "BASE_TEMPLATE": "site_base.html"}
+    buyer = logged_in(world["buyer"])
+    assert "Welcome" in _html(client, "/")  # the shell
+    with django_assert_num_queries(4):  # session, user, person's rows, owned: no catalog
+        assert "Hello buyer@example.com" in _html(buyer, "/")
 
 
 def test_drafts_previewed_by_their_seller_are_not_cached(client, world, make_product):
@@ -255,7 +276,7 @@ def test_the_cached_page_carries_a_csrf_token_that_works(world):
     browser = Client(enforce_csrf_checks=True)
     _html(browser, "/")
     page = _html(browser, "/")  # from the cache
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
     assert token and "Placeholder" not in token.group(1)
     response = browser.post("/accounts/login/", {
         "csrfmiddlewaretoken": token.group(1), "username": "x@example.com", "password": "x"})
