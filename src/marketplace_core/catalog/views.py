@@ -16,11 +16,10 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from marketplace_core.catalog import facets
 from marketplace_core.catalog.models import Product
-from marketplace_core.catalog.page_cache import CachedStorefrontPage
+from marketplace_core.catalog.page_cache import CachedStorefrontPage, owned_product_ids
 from marketplace_core.catalog.pagination import WindowPaginator, requested_page
 from marketplace_core.catalog.search import search_terms
 from marketplace_core.conf import conf
-from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.people.records import person_related
 
 
@@ -204,14 +203,9 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = self.request.user
         product: Product = self.object
-        purchase = None
-        if user.is_authenticated:
-            purchase = PurchasedProduct.objects.active().filter(buyer=user, product=product).first()
-        context.update(
-            is_preview=not product.is_buyable,
-            purchase=purchase,
-            owns_product=purchase is not None,
-        )
+        # Asked as the page cache asks when it fills the page (same products): one
+        # query per request for both.
+        owned = owned_product_ids(self.request, among=[product.pk])
+        context.update(is_preview=not product.is_buyable, owns_product=product.pk in owned)
         return context
