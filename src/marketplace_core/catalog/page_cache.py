@@ -275,8 +275,8 @@ class CachedStorefrontPage:
         anonymous.user = AnonymousUser()
         shell_parts = ShellParts()
         response.context_data = {
-            **context, SHELL_FLAG: shell_parts, "csrf_token": CSRF_PLACEHOLDER, "request": anonymous,
-            "user": anonymous.user, "perms": PermWrapper(anonymous.user),
+            **context, SHELL_FLAG: shell_parts, "csrf_token": CSRF_PLACEHOLDER,
+            "request": anonymous, "user": anonymous.user, "perms": PermWrapper(anonymous.user),
             "nav": Navigation(anonymous),
         }
         response.render()
