@@ -66,3 +66,16 @@ def test_seed_demo_is_idempotent_with_real_files() -> None:
             head = handle.read(4)
         assert head in (b"%PDF", b"PK\x03\x04")
         assert product.file_name.endswith((".pdf", ".zip"))
+
+
+@pytest.mark.django_db
+def test_pages_carry_the_sites_own_look(client) -> None:
+    """The example site's base (it overrides core's) adds its stylesheet after
+    core's, its brand mark and its footer, on a page from the cache too."""
+    for _ in range(2):  # rendered, then from the page cache
+        html = client.get("/").content.decode()
+        head = html.split("</head>")[0]
+        assert head.index("/static/marketplace_core/marketplace.css") < head.index(
+            "/static/example_site/site.css")
+        assert 'class="brand-mark"' in html
+        assert 'class="footer-brand"' in html
