@@ -135,6 +135,7 @@ def seed(count: int, webhooks: int) -> World:
     from django.test import Client
     from django.utils import timezone
 
+    from marketplace_core.catalog import facets, versions
     from marketplace_core.catalog.models import CATEGORY_NAMES_SEPARATOR, Category, Product
     from marketplace_core.ownership.services import start_checkout
     from marketplace_core.testing.factories import buy, make_seller, make_user
@@ -185,6 +186,9 @@ def seed(count: int, webhooks: int) -> World:
                 for product, picked in zip(created, chosen, strict=True) for category in picked
             )
         _progress("products", min(start + batch, count), count)
+    # Bulk inserts send no signals: count the category facets and retire cached pages.
+    facets.recount_all()
+    versions.bump_after_commit()
     slugs = list(Product.objects.order_by("?").values_list("slug", flat=True)[:2000])
     buyer = make_user(email="buyer@bench.example")
     for slug in slugs[:OWNED]:
