@@ -451,10 +451,10 @@ def _fill(make_seller, make_product, make_category, count: int) -> None:
 @pytest.mark.parametrize(
     ("params", "headers", "logged_in_queries", "anonymous_queries", "logged_in_warm"),
     [
-        # the page with its count, category choices (+ session, user, the person's
-        # rows and what they own among the cards)
-        ({}, {}, 6, 2, 4),
-        ({"q": "poster", "category": "shelf-1"}, {}, 6, 2, 4),
+        # the page with its count, category choices (+ session, the user with the
+        # person's rows, what they own among the cards)
+        ({}, {}, 5, 2, 3),
+        ({"q": "poster", "category": "shelf-1"}, {}, 5, 2, 3),
         # A fragment has no category choices and no header: the person's rows
         # are not read (the owned badges need the session and the user).
         ({"q": "poster"}, HTMX, 4, 1, 3),

@@ -173,13 +173,13 @@ def test_an_owner_never_gets_a_cached_buy_button(client, world, django_assert_nu
 def test_logged_in_pages_reuse_the_cached_page_with_their_own_parts(
     client, world, django_assert_num_queries
 ):
-    """Session, user, the person's rows and what they own: nothing of the catalog."""
+    """Session, the user with the person's rows, what they own: nothing of the catalog."""
     buy(world["buyer"], world["guide"])
     owner = logged_in(world["buyer"])
     detail = world["guide"].get_absolute_url()
     _warm(client, "/", "/products/", detail, django_assert_num_queries=django_assert_num_queries)
     for path in ("/", "/products/", detail):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(3):
             html = _html(owner, path)
         assert "Log out" in html and "Log in" not in html
         assert "data-owned" in html or actions(html) == ["download"]
@@ -244,7 +244,7 @@ def test_a_project_base_with_user_parts_is_served_from_the_cache_to_everyone(
     settings.MARKETPLACE = {**settings.MARKETPLACE, "BASE_TEMPLATE": "site_base.html"}
     buyer = logged_in(world["buyer"])
     assert "Welcome" in _html(client, "/")  # the shell
-    with django_assert_num_queries(4):  # session, user, person's rows, owned: no catalog
+    with django_assert_num_queries(3):  # session, user with the person's rows, owned
         assert "Hello buyer@example.com" in _html(buyer, "/")
 
 
