@@ -38,6 +38,26 @@ def search_query(terms: list[str]) -> SearchQuery:
     return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
 
 
+def best_matches(queryset: QuerySet[Any], terms: list[str], limit: int) -> list[int]:
+    """The newest ``limit`` matches, ranked by ``ts_rank``, best first.
+
+    The GIN index finds the matches; the newest ``limit`` are kept before any is
+    ranked (PostgreSQL evaluates ``ts_rank`` after the sort and limit), and the
+    at most ``limit`` (id, rank) pairs are sorted here (stable: ties stay newest first).
+    """
+    vector = product_search_vector()
+    query = search_query(terms)
+    newest = (
+        queryset.annotate(search_vector=vector)
+        .filter(search_vector=query)
+        .order_by("-created_at", "-id")
+        .annotate(search_rank=SearchRank(vector, query))
+        .values_list("pk", "search_rank")[:limit]
+    )
+    ranked = sorted(newest, key=lambda row: -row[1])
+    return [pk for pk, _rank in ranked]
+
+
 def apply(queryset: QuerySet[Any], terms: list[str]) -> QuerySet[Any]:
     """Filter ``queryset`` to matches and order them by ``ts_rank``, best first."""
     vector = product_search_vector()
