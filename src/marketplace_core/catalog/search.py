@@ -1,6 +1,6 @@
 """Product search with the database's own full-text engine.
 
-- PostgreSQL: a weighted ``SearchVector`` with a GIN index (:mod:`.search_postgres`).
+- PostgreSQL: a stored, weighted ``tsvector`` column with a GIN index (:mod:`.search_postgres`).
 - SQLite: an FTS5 external-content table kept in sync by triggers (:mod:`.search_sqlite`).
 - Other databases: case-insensitive substring matching, unranked.
 
