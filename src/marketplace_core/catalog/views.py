@@ -15,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
 from marketplace_core.catalog import facets
-from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.models import Product, ProductQuerySet
 from marketplace_core.catalog.page_cache import CachedStorefrontPage, owned_product_ids
 from marketplace_core.catalog.pagination import (
     RankedPaginator,
@@ -133,7 +133,7 @@ class ProductListView(CachedStorefrontPage, ListView):
     def filters(self) -> CatalogFilters:
         return CatalogFilters.from_query(self.request.GET)
 
-    def product_rows(self) -> QuerySet[Product]:
+    def product_rows(self) -> ProductQuerySet:
         """Products as a page shows them (with their seller's name)."""
         return Product.objects.select_related(*person_related("seller"))
 
