@@ -25,7 +25,10 @@ What it does:
    in four cases: ``warm`` (anonymous, the page cached), ``cold`` (caches
    cleared before every request, a different category, word, page or product
    each time), ``logged-in`` (the buyer, warm cache) and ``logged-in cold``;
-4. times a valid payment webhook delivery (each one confirms its own order);
+4. times a valid payment webhook delivery (each one confirms its own order; with
+   no broker the example site runs Celery tasks eagerly, so whatever the
+   ``payment_confirmed`` hooks enqueue after the commit runs inside the timed
+   request: 2.2 ms of 54 under cProfile at load 15, with the bench's plugins);
 5. times the template rendering alone of a 24-item catalog page, the home
    page and a product page (the view's context made once, rendered again).
 
@@ -59,6 +62,8 @@ COMMON_WORDS = ("guide", "poster", "template", "course", "pattern")
 RARE_WORDS = tuple(f"zephyr{n:02d}" for n in range(40))
 PRODUCTS_PER_RARE_WORD = 5
 DEEP_PAGE = 200
+#: Products kept aside for webhook orders (a kept database serves several runs).
+MAX_WEBHOOKS = 1500
 CASES = ("warm", "cold", "logged-in", "logged-in cold")
 
 
@@ -119,6 +124,9 @@ class World:
     buyer_cookie: str
     webhook_orders: list[tuple[str, int, str]]
     pages: int
+    #: Products the webhook deliveries buy (a kept database uses the next ones each run).
+    order_slugs: list[str] = field(default_factory=list)
+    orders_used: int = 0
 
 
 def _vocabulary(rng: random.Random, size: int = 3000) -> list[str]:
@@ -129,15 +137,13 @@ def _vocabulary(rng: random.Random, size: int = 3000) -> list[str]:
     return sorted(words)
 
 
-def seed(count: int, webhooks: int) -> World:
-    from django.contrib.auth import get_user_model
+def seed(count: int) -> World:
     from django.db import transaction
     from django.test import Client
     from django.utils import timezone
 
     from marketplace_core.catalog import facets, versions
     from marketplace_core.catalog.models import CATEGORY_NAMES_SEPARATOR, Category, Product
-    from marketplace_core.ownership.services import start_checkout
     from marketplace_core.testing.factories import buy, make_seller, make_user
 
     rng = random.Random(13)
@@ -189,24 +195,40 @@ def seed(count: int, webhooks: int) -> World:
     # Bulk inserts send no signals: count the category facets and retire cached pages.
     facets.recount_all()
     versions.bump_after_commit()
-    slugs = list(Product.objects.order_by("?").values_list("slug", flat=True)[:2000])
+    slugs = list(Product.objects.order_by("?").values_list("slug", flat=True)[:3000])
     buyer = make_user(email="buyer@bench.example")
     for slug in slugs[:OWNED]:
         buy(buyer, Product.objects.get(slug=slug))
     client = Client(HTTP_HOST="localhost")
     client.force_login(buyer)
     cookie = "; ".join(f"{k}={v.value}" for k, v in client.cookies.items())
-    payer = make_user(email="payer@bench.example")
-    orders = []
-    for n, slug in enumerate(slugs[OWNED:OWNED + webhooks]):
+    make_user(email="payer@bench.example")
+    return World(category_slugs=sorted({c.slug for cs in categories.values() for c in cs}),
+                 product_slugs=slugs[OWNED + MAX_WEBHOOKS:], buyer_cookie=cookie,
+                 webhook_orders=[], pages=count // 24,
+                 order_slugs=slugs[OWNED:OWNED + MAX_WEBHOOKS])
+
+
+def seed_orders(world: World, webhooks: int) -> None:
+    """Pending orders for ``webhooks`` deliveries, each for a product not bought
+    before (a kept database takes the next ones on every run)."""
+    from django.contrib.auth import get_user_model
+
+    from marketplace_core.catalog.models import Product
+    from marketplace_core.ownership.services import start_checkout
+
+    payer = get_user_model().objects.get(email="payer@bench.example")
+    slugs = world.order_slugs[world.orders_used:world.orders_used + webhooks]
+    if len(slugs) < webhooks:
+        raise SystemExit("the kept database has no products left for webhook orders: "
+                         "seed a new one")
+    world.orders_used += webhooks
+    world.webhook_orders = []
+    for n, slug in enumerate(slugs):
         order = start_checkout(buyer=payer, product=Product.objects.get(slug=slug),
                                provider="dummy")
-        orders.append((str(order.reference), order.amount, order.currency))
+        world.webhook_orders.append((str(order.reference), order.amount, order.currency))
         _progress("orders", n + 1, webhooks)
-    get_user_model().objects.count()
-    return World(category_slugs=sorted({c.slug for cs in categories.values() for c in cs}),
-                 product_slugs=slugs[OWNED + webhooks:], buyer_cookie=cookie,
-                 webhook_orders=orders, pages=count // 24)
 
 
 # -------------------------------------------------------------------------
@@ -289,6 +311,10 @@ def _stats(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.9) - 1] * 1000
 
 
+def _wanted(name: str, args: argparse.Namespace) -> bool:
+    return not args.pages or any(word in name for word in args.pages)
+
+
 def _pages(world: World) -> dict[str, Callable[[int], str]]:
     """Each page as a function of the request number (cold requests vary it)."""
     cats, prods = world.category_slugs, world.product_slugs
@@ -319,6 +345,8 @@ def measure(server: Server, world: World, args: argparse.Namespace) -> list[Row]
         cold = case.endswith("cold")
         cookie = world.buyer_cookie if case.startswith("logged-in") else browser
         for page, path_of in _pages(world).items():
+            if not _wanted(page, args):
+                continue
             counter = itertools.count(1)
 
             def request(path_of: Callable[[int], str] = path_of, counter: Any = counter,
@@ -429,21 +457,46 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--pages", nargs="+", metavar="WORD",
+                        help="only the pages whose name holds one of these words "
+                             "(e.g. search webhook)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="SQLite: seed into DIR and keep it; a later run with the same "
+                             "DIR and --products reuses it (new webhook orders each run)")
     args = parser.parse_args()
+    if args.keep and args.db != "sqlite":
+        parser.error("--keep works with --db sqlite only (the PostgreSQL cluster is thrown away)")
     print(f"load average before the run: {_load()} ({os.cpu_count()} CPUs); "
           f"{args.products} products on {args.db}, {args.cache} cache", flush=True)
-    with tempfile.TemporaryDirectory(prefix="mp-bench-catalog-") as tmp, \
-            _services(args, Path(tmp)):
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            folder = args.keep.resolve()
+        else:
+            folder = Path(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="mp-bench-catalog-")))
+        kept = folder / f"world-{args.products}.json"
+        if args.keep and not kept.exists() and (folder / "db.sqlite3").exists():
+            raise SystemExit(f"{folder} holds a database seeded with another --products")
+        stack.enter_context(_services(args, folder))
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, skip_checks=True)
-        started = time.monotonic()
-        world = seed(args.products, webhooks=args.requests + 1)
-        print(f"  seeded in {time.monotonic() - started:.0f} s", flush=True)
+        if args.keep and kept.exists():
+            world = World(**json.loads(kept.read_text()))
+            print(f"  reusing the {args.products} products seeded in {folder}", flush=True)
+        else:
+            started = time.monotonic()
+            world = seed(args.products)
+            print(f"  seeded in {time.monotonic() - started:.0f} s", flush=True)
+        seed_orders(world, args.requests + 1)
+        if args.keep:
+            kept.write_text(json.dumps(asdict(world)))
         server = Server()
         rows = measure(server, world, args)
-        rows.append(measure_webhooks(server, world, args))
-        rendering = measure_rendering(world, args)
+        if _wanted("webhook", args):
+            rows.append(measure_webhooks(server, world, args))
+        rendering = measure_rendering(world, args) if _wanted("render", args) else {}
     print(f"load average after the run: {_load()}")
     if args.json:
         args.json.write_text(json.dumps({

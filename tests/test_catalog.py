@@ -454,10 +454,11 @@ def _fill(make_seller, make_product, make_category, count: int) -> None:
         # the page with its count, category choices (+ session, the user with the
         # person's rows, what they own among the cards)
         ({}, {}, 5, 2, 3),
-        ({"q": "poster", "category": "shelf-1"}, {}, 5, 2, 3),
+        # a search: the ranked window's ids, then the page's rows by id
+        ({"q": "poster", "category": "shelf-1"}, {}, 6, 3, 3),
         # A fragment has no category choices and no header: the person's rows
         # are not read (the owned badges need the session and the user).
-        ({"q": "poster"}, HTMX, 4, 1, 3),
+        ({"q": "poster"}, HTMX, 5, 2, 3),
     ],
 )
 def test_query_count_does_not_grow_with_products(

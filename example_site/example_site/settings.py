@@ -163,9 +163,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # Kept open between requests, as PostgreSQL's (conn_max_age above): opening a
-    # SQLite file and running init_command each request cost a logged-in page a
-    # third of its time (docs/performance.md).
+    # Kept open between requests (60 s, as PostgreSQL's): opening the file and running
+    # init_command each request cost a logged-in page a third of its time, and the last
+    # connection to close a WAL database checkpoints it and deletes the WAL (an fsync),
+    # which made every request that wrote pay for one (docs/performance.md).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

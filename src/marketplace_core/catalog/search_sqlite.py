@@ -58,7 +58,11 @@ END""",
 REBUILD = "INSERT INTO marketplace_product_fts(marketplace_product_fts) VALUES ('rebuild')"
 MATCHING_IDS = "SELECT rowid FROM marketplace_product_fts WHERE marketplace_product_fts MATCH %s"
 #: The index joined once to the product rows it matches (never a MATCH per row).
-JOIN = "marketplace_product_fts.rowid = marketplace_core_product.id"
+#: The unary ``+`` keeps SQLite from looking the index up by rowid, so the index's
+#: matches are always the outer loop and each product row is read by its id: the
+#: plan SQLite picks without statistics (no ``ANALYZE``) is the good one. Without
+#: it, SQLite could walk the product table and run the full-text query per row.
+JOIN = "marketplace_core_product.id = +marketplace_product_fts.rowid"
 MATCH = "marketplace_product_fts MATCH %s"
 #: bm25 with column weights (title 10, categories 4, description 1); lower is better.
 RANK = "bm25(marketplace_product_fts, 10.0, 4.0, 1.0)"
@@ -86,6 +90,23 @@ def apply(queryset: QuerySet[Any], terms: list[str]) -> QuerySet[Any]:
         tables=[FTS_TABLE], where=[JOIN, MATCH], params=[match],
         select={"search_rank": RANK},
     ).order_by("search_rank", "-created_at", "-id")
+
+
+def best_matches(queryset: QuerySet[Any], terms: list[str], limit: int) -> list[int]:
+    """The newest ``limit`` matches (by id: FTS5 reads its matches in rowid
+    order, descending without a sort), ranked by bm25, best first.
+
+    bm25 runs for those rows only; the sort of at most ``limit`` (id, rank)
+    pairs is Python's (stable: equal ranks stay newest first).
+    """
+    match = match_expression(terms)
+    # Constant SQL; the user's words are a bound parameter.
+    newest = queryset.extra(  # noqa: S610
+        tables=[FTS_TABLE], where=[JOIN, MATCH], params=[match],
+        select={"search_rank": RANK}, order_by=[f"-{FTS_TABLE}.rowid"],
+    ).values_list("pk", "search_rank")[:limit]
+    ranked = sorted(newest, key=lambda row: row[1])
+    return [pk for pk, _rank in ranked]
 
 
 def missing_triggers(connection: BaseDatabaseWrapper) -> list[str]:

@@ -15,9 +15,13 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
 from marketplace_core.catalog import facets
-from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.models import Product, ProductQuerySet
 from marketplace_core.catalog.page_cache import CachedStorefrontPage, owned_product_ids
-from marketplace_core.catalog.pagination import WindowPaginator, requested_page
+from marketplace_core.catalog.pagination import (
+    RankedPaginator,
+    WindowPaginator,
+    requested_page,
+)
 from marketplace_core.catalog.search import search_terms
 from marketplace_core.conf import conf
 from marketplace_core.people.records import person_related
@@ -111,12 +115,17 @@ class ProductListView(CachedStorefrontPage, ListView):
     def paginate_queryset(
         self, queryset: Any, page_size: int
     ) -> tuple[WindowPaginator, Page, list[Product], bool]:
-        """One query for the page and its count (:class:`WindowPaginator`); a page
-        number that is not one shows page 1, one past the end the last page."""
+        """The page and its count from one query (:class:`WindowPaginator`), or for
+        a search from two (:class:`RankedPaginator`: the best of a window of
+        matches); a page number that is not one shows page 1, one past the end
+        the last page."""
         number = requested_page(self.request.GET.get(self.page_kwarg))
-        # A ranked search reads its page in one go (its ranking would run twice).
-        paginator = WindowPaginator(queryset, page_size, number=number,
-                                    ids_first=not search_terms(self.filters.q))
+        paginator: WindowPaginator
+        if search_terms(self.filters.q):
+            paginator = RankedPaginator(queryset, page_size, number=number, q=self.filters.q,
+                                        rows=self.product_rows())
+        else:
+            paginator = WindowPaginator(queryset, page_size, number=number)
         page = paginator.fetch(number)
         return paginator, page, list(page.object_list), page.has_other_pages()
 
@@ -124,15 +133,21 @@ class ProductListView(CachedStorefrontPage, ListView):
     def filters(self) -> CatalogFilters:
         return CatalogFilters.from_query(self.request.GET)
 
+    def product_rows(self) -> ProductQuerySet:
+        """Products as a page shows them (with their seller's name)."""
+        return Product.objects.select_related(*person_related("seller"))
+
     def get_queryset(self) -> QuerySet[Product]:
-        queryset = Product.objects.published().select_related(*person_related("seller"))
+        """The listed products, newest first; a search narrows and ranks them in
+        :meth:`paginate_queryset`."""
+        queryset = self.product_rows().published()
         if self.filters.categories:
             # EXISTS rather than a join: no duplicates, no DISTINCT.
             in_category = Product.categories.through.objects.filter(
                 product_id=OuterRef("pk"), category__slug__in=self.filters.categories
             )
             queryset = queryset.filter(Exists(in_category))
-        return queryset.search(self.filters.q)
+        return queryset
 
     def category_choices(self) -> QuerySet[Any]:
         """Category slugs with at least one buyable product, a display name and how
