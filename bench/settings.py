@@ -25,6 +25,9 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "bench.urls"
 WSGI_APPLICATION = "bench.wsgi.application"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise wants it)
+# As the example site with Redis: sessions read from the cache (one process here,
+# so the local-memory cache is shared by every request).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGGING = {"version": 1, "disable_existing_loggers": False,
            "root": {"handlers": [], "level": "WARNING"}}
 

@@ -145,8 +145,9 @@ def test_order_history_query_count_does_not_grow(
             refund(order)
     client = logged_in(buyer)
 
-    # session, user, the person's seller/verified rows, count, orders with products, payments
-    with django_assert_num_queries(6):
+    # session, user with the person's seller/verified rows, count, orders with products,
+    # payments
+    with django_assert_num_queries(5):
         response = client.get(url)
 
     html = response.content.decode()
@@ -270,10 +271,10 @@ def test_my_products_query_count_does_not_grow(
         return [ProductAction("Help", f"/help/{product.pk}/", key="help")]
 
     client = logged_in(buyer)
-    # session, user, the person's seller/verified rows, count, purchases with products and
-    # sellers (with the rows their names may come from)
+    # session, user with the person's seller/verified rows, count, purchases with products
+    # and sellers (with the rows their names may come from)
     with (fake_plugins(plugin_module("fake_help", product_actions=product_actions)),
-          django_assert_num_queries(5)):
+          django_assert_num_queries(4)):
         response = client.get(url)
 
     html = response.content.decode()

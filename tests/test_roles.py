@@ -88,12 +88,55 @@ def test_seller_and_verified_state_cost_one_query_per_request(make_user):
     client.get("/products/")  # warm the session and the catalog caches
     with CaptureQueriesContext(connection) as queries:
         html = client.get("/products/").content.decode()
+    # The product list's own query joins its sellers' rows (their names on the cards,
+    # and it runs even when empty: it carries the count); the visitor's are apart.
     people = [q["sql"] for q in queries.captured_queries
-              if "marketplace_core_sellerprofile" in q["sql"]
-              or "marketplace_core_account" in q["sql"]]
+              if ("marketplace_core_sellerprofile" in q["sql"]
+                  or "marketplace_core_account" in q["sql"])
+              and not q["sql"].startswith('SELECT "marketplace_core_product"')]
     assert len(people) == 1, people
     assert 'data-nav="seller-dashboard"' in html  # the seller state was read
     assert "Please confirm your email address" in html  # and the verified state
+
+
+def _visitor_queries(client: Client) -> tuple[list[str], str]:
+    """The queries of a warm catalog page that read the user table, and the page."""
+    client.get("/products/")  # warm the session and the catalog caches
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/products/").content.decode()
+    table = connection.ops.quote_name(User._meta.db_table)
+    return [q["sql"] for q in queries.captured_queries if f"FROM {table}" in q["sql"]], html
+
+
+@pytest.mark.parametrize("seller", [True, False])
+def test_the_person_backend_reads_the_persons_rows_with_the_user(make_user, seller):
+    """PersonModelBackend: the user and their seller/verified rows in one query,
+    also for someone with no rows at all (nothing asked again)."""
+    person = make_user(role="seller" if seller else "customer", email_verified=False)
+    users, html = _visitor_queries(logged_in(person))
+    assert len(users) == 1, users
+    assert "marketplace_core_sellerprofile" in users[0]
+    assert "marketplace_core_account" in users[0]
+    assert ('data-nav="seller-dashboard"' in html) is seller
+    assert "Please confirm your email address" in html
+
+
+def test_with_djangos_model_backend_the_rows_cost_one_more_query(make_user, settings):
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    person = make_user(role="seller", email_verified=False)
+    users, html = _visitor_queries(logged_in(person))
+    assert len(users) == 2, users  # the user, then the person's rows
+    assert 'data-nav="seller-dashboard"' in html
+    assert "Please confirm your email address" in html
+
+
+def test_the_person_backend_logs_out_a_deactivated_user(make_user):
+    person = make_user()
+    client = logged_in(person)
+    assert "Log out" in client.get("/").content.decode()
+    type(person)._default_manager.filter(pk=person.pk).update(is_active=False)
+    html = client.get("/").content.decode()
+    assert "Log out" not in html and "Log in" in html
 
 
 # ---------------------------------------------------------------------------

@@ -108,11 +108,11 @@ def test_static_files_collect_with_the_manifest_storage(tmp_path, settings):
 
 @pytest.mark.by_database
 @pytest.mark.parametrize(("url", "queries"), [
-    # session, user, the person's seller/verified rows, customers, revenue, refunds,
+    # session, user with the person's seller/verified rows, customers, revenue, refunds,
     # latest buyers, latest products
-    (DASHBOARD_URL, 8),
-    # session, user, the person's rows, customers, revenue, refunds: no latest buyers
-    (API_URL, 6),
+    (DASHBOARD_URL, 7),
+    # session, user with the person's rows, customers, revenue, refunds: no latest buyers
+    (API_URL, 5),
 ], ids=["page", "api"])
 @pytest.mark.parametrize("sales", [1, 20])
 def test_dashboard_query_count_does_not_grow(sales, url, queries, make_seller, make_user,

@@ -187,9 +187,9 @@ def test_list_query_count_does_not_grow(count, client, seller, make_product, mak
         product.categories.add(category)
         sell(make_user(), product)
 
-    # session, user, the person's seller/verified rows, count, products with buyer counts,
-    # their categories
-    with django_assert_num_queries(6):
+    # session, user with the person's seller/verified rows, count, products with buyer
+    # counts, their categories
+    with django_assert_num_queries(5):
         response = client.get(LIST_URL)
 
     assert len(data_values(response.content.decode(), "product")) == min(count, 20)

@@ -96,6 +96,24 @@ def test_valid_delivery_grants_ownership(client, order):
 
 
 @pytest.mark.by_database
+@pytest.mark.django_db(transaction=True)  # real transactions: no test savepoints counted
+def test_a_valid_payment_delivery_costs_eight_queries_and_a_replay_one(
+    client, order, django_assert_num_queries,
+):
+    body, headers = build_delivery("payment.succeeded", payment_data(order))
+    # BEGIN, record the delivery, lock the order (reading who owns the product),
+    # insert the payment, mark the order paid, grant, store the delivery's outcome, COMMIT.
+    with django_assert_num_queries(8):
+        response = post_webhook(client, body, headers)
+    assert response.json() == {"status": "ok", "outcome": "confirmed"}
+    assert owned(order)
+    with django_assert_num_queries(3):  # BEGIN, the delivery is known, COMMIT
+        response = post_webhook(client, body, headers)
+    assert response.json()["status"] == "duplicate"
+    assert (Payment.objects.count(), PurchasedProduct.objects.count()) == (1, 1)
+
+
+@pytest.mark.by_database
 def test_replayed_delivery_is_a_no_op(client, order):
     body, headers = build_delivery("payment.succeeded", payment_data(order))
     assert post_webhook(client, body, headers).json()["status"] == "ok"

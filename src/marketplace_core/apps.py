@@ -18,6 +18,7 @@ class MarketplaceCoreConfig(AppConfig):
         """Build the plugin manager, register checks and signal receivers (idempotent,
         no database access)."""
         from marketplace_core import checks  # noqa: F401  (registers system checks)
+        from marketplace_core.catalog import facets, versions
         from marketplace_core.catalog.search_document import connect_signals
         from marketplace_core.celery_app import run_tasks_in_process_without_broker
         from marketplace_core.conf import conf
@@ -29,6 +30,8 @@ class MarketplaceCoreConfig(AppConfig):
         manager.install(load_plugins(conf.raw.get("PLUGINS", [])))
         setting_changed.connect(_on_setting_changed, dispatch_uid="marketplace_core.settings")
         connect_signals()  # the search document's receivers (idempotent)
+        facets.connect_signals()  # after them: the category facets' receivers
+        versions.connect_signals()  # every catalog change bumps the catalog version
         run_tasks_in_process_without_broker()  # no CELERY_BROKER_URL: no Celery needed
 
 

@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "TESTIMONIALS": [],
     "SITE_URL": "",
     "PRODUCTS_PER_PAGE": 24,
+    # Seconds a storefront page stays in the shared cache (0: no page cache);
+    # any catalog change replaces it sooner (docs/performance.md).
+    "PAGE_CACHE_TIMEOUT": 600,
     "LOGIN_FAILURE_LIMIT": 5,
     "LOGIN_FAILURE_WINDOW": 15 * 60,
     "TRUSTED_PROXY_COUNT": 0,
@@ -152,6 +155,10 @@ class MarketplaceSettings:
     @property
     def PRODUCTS_PER_PAGE(self) -> int:
         return int(self._get("PRODUCTS_PER_PAGE"))
+
+    @property
+    def PAGE_CACHE_TIMEOUT(self) -> int:
+        return int(self._get("PAGE_CACHE_TIMEOUT"))
 
     @property
     def LOGIN_FAILURE_LIMIT(self) -> int:

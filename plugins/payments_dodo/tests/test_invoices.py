@@ -126,9 +126,9 @@ def test_receipt_links_cost_no_query_per_order(
             for i in range(orders)]
     client = logged_in(buyer)
 
-    # session, user, the person's seller/verified rows, count, orders with products, their
+    # session, user with the person's seller/verified rows, count, orders with products, their
     # payments: as with any provider
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         html = client.get(ORDERS_URL).content.decode()
 
     assert sorted(receipt_links(html)) == sorted(invoice_url(o) for o in paid)

@@ -341,9 +341,9 @@ def _list_queries(client) -> int:
     return len(queries)
 
 
-#: The list's queries, whatever the number of rows: session, user, the visitor's
-#: seller and verified-address rows (core reads them once per request), count, page.
-LIST_QUERIES = 5
+#: The list's queries, whatever the number of rows: session, user with the visitor's
+#: seller and verified-address rows (core's PersonModelBackend), count, page.
+LIST_QUERIES = 4
 
 
 @pytest.mark.by_database

@@ -87,9 +87,9 @@ def test_my_products_page_query_count_is_exact(products: int, buyer: Any, buyer_
                                                make_product: Any,
                                                django_assert_num_queries: Any) -> None:
     _buy_many(buyer, make_product, products)
-    # session, user, the person's seller/verified rows, count, purchases with products and
+    # session, user with the person's seller/verified rows, count, purchases with products and
     # sellers, this plugin's one query
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = buyer_client.get(reverse("marketplace:my_products"))
     assert response.status_code == 200
     assert response.text.count('data-action="support"') == min(products, 20)

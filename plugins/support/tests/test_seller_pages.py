@@ -67,9 +67,9 @@ def test_incoming_query_count_is_exact_at_one_and_many_rows(
     django_assert_num_queries: Any,
 ) -> None:
     _requests_from_buyers(rows, product, make_user)
-    # session, user, the person's seller/verified rows, count, requests with purchases,
+    # session, user with the person's seller/verified rows, count, requests with purchases,
     # products and buyers, counts per status
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = seller_client.get(reverse("support:incoming"))
     assert response.status_code == 200
     assert len(response.context["support_requests"]) == min(rows, PAGE_SIZE)
@@ -90,9 +90,9 @@ def test_my_support_query_count_is_exact_at_one_and_many_rows(
         SupportRequest.objects.create(purchase=buy(requester, make_product()), subject="?",
                                       message="?")
     client = login(requester)
-    # session, user, the person's seller/verified rows, count, requests with purchases,
+    # session, user with the person's seller/verified rows, count, requests with purchases,
     # products and their sellers
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(reverse(name))
     assert response.status_code == 200
     assert len(response.context["support_requests"]) == min(rows, PAGE_SIZE)

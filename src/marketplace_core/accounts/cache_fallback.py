@@ -43,8 +43,13 @@ T = TypeVar("T")
 class FallbackCache:
     """Runs operations on the cache ``alias``, or on a local cache while it is down."""
 
-    def __init__(self, alias: str = "default") -> None:
+    def __init__(self, alias: str = "default", *, consequence: str = (
+            "account rate limits and email cooldowns count in this process only"),
+                 log: logging.Logger = logger) -> None:
         self.alias = alias
+        self.log = log
+        #: What the outage warning says happens meanwhile.
+        self.consequence = consequence
         self.local = LocMemCache(f"marketplace-fallback-{alias}",
                                  {"OPTIONS": {"MAX_ENTRIES": 10_000}})
         self._lock = threading.Lock()
@@ -86,10 +91,9 @@ class FallbackCache:
             if now - self._warned_at < WARNING_INTERVAL:
                 return
             self._warned_at = now
-        logger.warning(
-            "The %r cache cannot be reached (%s: %s); account rate limits and email "
-            "cooldowns count in this process only until it answers again.",
-            self.alias, type(error).__name__, error,
+        self.log.warning(
+            "The %r cache cannot be reached (%s: %s); %s until it answers again.",
+            self.alias, type(error).__name__, error, self.consequence,
         )
 
     def _recovered(self) -> None:
@@ -98,8 +102,7 @@ class FallbackCache:
                 return
             self._retry_at = 0.0
             self._warned_at = -WARNING_INTERVAL
-        logger.warning("The %r cache answers again; account rate limits are shared again.",
-                       self.alias)
+        self.log.warning("The %r cache answers again.", self.alias)
 
 
 #: The one instance for the default cache.

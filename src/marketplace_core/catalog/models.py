@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.catalog.links import product_url
 from marketplace_core.money import CURRENCY_RE, format_money, validate_currency
 from marketplace_core.storage.backends import product_file_key, product_storage
 from marketplace_core.storage.uploads import truncate_utf8, utf8_length
@@ -49,6 +49,25 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CategoryFacet(models.Model):
+    """How many buyable products a category holds: what the storefront's category
+    filter lists, without a join over products per request.
+
+    Kept exact in the transaction of every change by :mod:`.facets` (a row
+    appears the first time one of the category's products changes); deleted
+    with its category.
+    """
+
+    category = models.OneToOneField(
+        Category, on_delete=models.CASCADE, primary_key=True, related_name="facet"
+    )
+    #: Published, active products in the category.
+    published_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.published_count}"
 
 
 def display_file_name(name: str) -> str:
@@ -136,7 +155,17 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "is_active", "-created_at"])]
+        indexes = [
+            # The storefront's newest-first lists, read in index order on SQLite and
+            # PostgreSQL (plans in docs/performance.md). The booleans come after the
+            # order: a filter on a boolean is a bare column to SQLite, not an equality
+            # its planner can seek on, so a leading one would force a sort.
+            models.Index(fields=["status", "-created_at", "-id", "is_active"],
+                         name="marketplace_product_newest"),
+            models.Index(fields=["status", "-created_at", "-id", "is_active"],
+                         condition=models.Q(is_featured=True),
+                         name="marketplace_product_featured"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -151,7 +180,7 @@ class Product(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("marketplace:product_detail", kwargs={"slug": self.slug})
+        return product_url(self.slug)  # reverse() once per site, not per product
 
     def clean(self) -> None:
         """Only a currency in use (so the admin refuses "XXQ" as the seller's form does)."""
@@ -165,6 +194,12 @@ class Product(models.Model):
     @property
     def is_buyable(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.is_active
+
+    @property
+    def category_name_list(self) -> list[str]:
+        """The names of the product's categories, sorted, read from the stored
+        ``category_names`` (no query)."""
+        return [name for name in self.category_names.split(CATEGORY_NAMES_SEPARATOR) if name]
 
     @property
     def price_display(self) -> str:

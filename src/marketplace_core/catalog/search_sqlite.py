@@ -17,7 +17,6 @@ from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 
 FTS_TABLE = "marketplace_product_fts"
 PRODUCT_TABLE = "marketplace_core_product"
@@ -58,11 +57,15 @@ END""",
 }
 REBUILD = "INSERT INTO marketplace_product_fts(marketplace_product_fts) VALUES ('rebuild')"
 MATCHING_IDS = "SELECT rowid FROM marketplace_product_fts WHERE marketplace_product_fts MATCH %s"
+#: The index joined once to the product rows it matches (never a MATCH per row).
+#: The unary ``+`` keeps SQLite from looking the index up by rowid, so the index's
+#: matches are always the outer loop and each product row is read by its id: the
+#: plan SQLite picks without statistics (no ``ANALYZE``) is the good one. Without
+#: it, SQLite could walk the product table and run the full-text query per row.
+JOIN = "marketplace_core_product.id = +marketplace_product_fts.rowid"
+MATCH = "marketplace_product_fts MATCH %s"
 #: bm25 with column weights (title 10, categories 4, description 1); lower is better.
-RANK = (
-    "SELECT bm25(marketplace_product_fts, 10.0, 4.0, 1.0) FROM marketplace_product_fts "
-    "WHERE marketplace_product_fts MATCH %s AND rowid = marketplace_core_product.id"
-)
+RANK = "bm25(marketplace_product_fts, 10.0, 4.0, 1.0)"
 
 
 def match_expression(terms: list[str]) -> str:
@@ -75,14 +78,35 @@ def match_expression(terms: list[str]) -> str:
 
 
 def apply(queryset: QuerySet[Any], terms: list[str]) -> QuerySet[Any]:
-    """Filter ``queryset`` (of products) to FTS matches, best bm25 rank first."""
+    """Filter ``queryset`` (of products) to FTS matches, best bm25 rank first.
+
+    The FTS table is joined once, so each match is ranked once; a correlated
+    ``MATCH`` per product row would run the full-text query once per match.
+    ``extra()`` because the ORM has no join to a table without a model.
+    """
     match = match_expression(terms)
     # Constant SQL; the user's words are a bound parameter.
-    matching_ids = RawSQL(MATCHING_IDS, (match,))  # noqa: S611
-    rank = RawSQL(RANK, (match,))  # noqa: S611
-    return queryset.filter(pk__in=matching_ids).annotate(search_rank=rank).order_by(
-        "search_rank", "-created_at", "-id"
-    )
+    return queryset.extra(  # noqa: S610
+        tables=[FTS_TABLE], where=[JOIN, MATCH], params=[match],
+        select={"search_rank": RANK},
+    ).order_by("search_rank", "-created_at", "-id")
+
+
+def best_matches(queryset: QuerySet[Any], terms: list[str], limit: int) -> list[int]:
+    """The newest ``limit`` matches (by id: FTS5 reads its matches in rowid
+    order, descending without a sort), ranked by bm25, best first.
+
+    bm25 runs for those rows only; the sort of at most ``limit`` (id, rank)
+    pairs is Python's (stable: equal ranks stay newest first).
+    """
+    match = match_expression(terms)
+    # Constant SQL; the user's words are a bound parameter.
+    newest = queryset.extra(  # noqa: S610
+        tables=[FTS_TABLE], where=[JOIN, MATCH], params=[match],
+        select={"search_rank": RANK}, order_by=[f"-{FTS_TABLE}.rowid"],
+    ).values_list("pk", "search_rank")[:limit]
+    ranked = sorted(newest, key=lambda row: row[1])
+    return [pk for pk, _rank in ranked]
 
 
 def missing_triggers(connection: BaseDatabaseWrapper) -> list[str]:

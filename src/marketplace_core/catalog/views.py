@@ -8,14 +8,22 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.core.paginator import Page
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 
-from marketplace_core.catalog.models import Category, Product
+from marketplace_core.catalog import facets
+from marketplace_core.catalog.models import Product, ProductQuerySet
+from marketplace_core.catalog.page_cache import CachedStorefrontPage, owned_product_ids
+from marketplace_core.catalog.pagination import (
+    RankedPaginator,
+    WindowPaginator,
+    requested_page,
+)
+from marketplace_core.catalog.search import search_terms
 from marketplace_core.conf import conf
-from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.people.records import person_related
 
 
@@ -28,7 +36,7 @@ class Testimonial:
     role: str = ""
 
 
-class HomePageView(TemplateView):
+class HomePageView(CachedStorefrontPage, TemplateView):
     """Featured and newest buyable products, and the site's testimonials.
 
     Testimonials are settings, not rows: rendering them costs no query. A site
@@ -81,7 +89,7 @@ class CatalogFilters:
         return urlencode(pairs)
 
 
-class ProductListView(ListView):
+class ProductListView(CachedStorefrontPage, ListView):
     """Published, active products: full-text search ``q``, a multi-select category
     filter (``category=<slug>``, repeated; a product in any of them matches) and
     pagination.
@@ -99,38 +107,57 @@ class ProductListView(ListView):
     results_base_template = "marketplace_core/catalog/_results_only.html"
     results_target = "results"
     context_object_name = "products"
+    page_cache_params = ("q", "category", "page")
 
     def get_paginate_by(self, queryset: QuerySet[Product]) -> int:
         return conf.PRODUCTS_PER_PAGE
+
+    def paginate_queryset(
+        self, queryset: Any, page_size: int
+    ) -> tuple[WindowPaginator, Page, list[Product], bool]:
+        """The page and its count from one query (:class:`WindowPaginator`), or for
+        a search from two (:class:`RankedPaginator`: the best of a window of
+        matches); a page number that is not one shows page 1, one past the end
+        the last page."""
+        number = requested_page(self.request.GET.get(self.page_kwarg))
+        paginator: WindowPaginator
+        if search_terms(self.filters.q):
+            paginator = RankedPaginator(queryset, page_size, number=number, q=self.filters.q,
+                                        rows=self.product_rows())
+        else:
+            paginator = WindowPaginator(queryset, page_size, number=number)
+        page = paginator.fetch(number)
+        return paginator, page, list(page.object_list), page.has_other_pages()
 
     @cached_property
     def filters(self) -> CatalogFilters:
         return CatalogFilters.from_query(self.request.GET)
 
+    def product_rows(self) -> ProductQuerySet:
+        """Products as a page shows them (with their seller's name)."""
+        return Product.objects.select_related(*person_related("seller"))
+
     def get_queryset(self) -> QuerySet[Product]:
-        queryset = Product.objects.published().select_related(*person_related("seller"))
+        """The listed products, newest first; a search narrows and ranks them in
+        :meth:`paginate_queryset`."""
+        queryset = self.product_rows().published()
         if self.filters.categories:
             # EXISTS rather than a join: no duplicates, no DISTINCT.
             in_category = Product.categories.through.objects.filter(
                 product_id=OuterRef("pk"), category__slug__in=self.filters.categories
             )
             queryset = queryset.filter(Exists(in_category))
-        return queryset.search(self.filters.q)
+        return queryset
 
     def category_choices(self) -> QuerySet[Any]:
-        """Category slugs with at least one buyable product, and a display name.
+        """Category slugs with at least one buyable product, a display name and how
+        many products (:func:`facets.category_choices`: the kept counts, no join
+        over products).
 
         Sellers' categories with the same slug are one choice. Lazy: a results-only
         response never runs it.
         """
-        return (
-            Category.objects.filter(
-                products__status=Product.Status.PUBLISHED, products__is_active=True
-            )
-            .values("slug")
-            .annotate(label=Min("name"))
-            .order_by("label", "slug")
-        )
+        return facets.category_choices()
 
     def is_results_request(self) -> bool:
         htmx = getattr(self.request, "htmx", None)
@@ -169,7 +196,7 @@ class ProductListView(ListView):
         return response
 
 
-class ProductDetailView(DetailView):
+class ProductDetailView(CachedStorefrontPage, DetailView):
     """A product page that knows whether to offer Buy, Download or Log in.
 
     Drafts and inactive products are 404 for everyone but their seller, who
@@ -180,8 +207,8 @@ class ProductDetailView(DetailView):
     context_object_name = "product"
 
     def get_queryset(self) -> QuerySet[Product]:
-        return (Product.objects.select_related(*person_related("seller"))
-                .prefetch_related("categories"))
+        # The category names come from the product row (category_name_list).
+        return Product.objects.select_related(*person_related("seller"))
 
     def get_object(self, queryset: QuerySet[Product] | None = None) -> Product:
         product: Product = super().get_object(queryset)
@@ -191,14 +218,9 @@ class ProductDetailView(DetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = self.request.user
         product: Product = self.object
-        purchase = None
-        if user.is_authenticated:
-            purchase = PurchasedProduct.objects.active().filter(buyer=user, product=product).first()
-        context.update(
-            is_preview=not product.is_buyable,
-            purchase=purchase,
-            owns_product=purchase is not None,
-        )
+        # Asked as the page cache asks when it fills the page (same products): one
+        # query per request for both.
+        owned = owned_product_ids(self.request, among=[product.pk])
+        context.update(is_preview=not product.is_buyable, owns_product=product.pk in owned)
         return context

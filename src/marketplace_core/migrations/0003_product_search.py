@@ -3,7 +3,7 @@
 
 - ``Product.category_names``: the denormalized category part of the search document.
 - PostgreSQL: GIN index ``marketplace_product_search`` on the weighted search vector
-  (the same expression as ``catalog.search_postgres.product_search_vector``).
+  (replaced in ``0007`` by an index on a stored search document).
 - SQLite: FTS5 external-content table ``marketplace_product_fts`` and its triggers
   (the same SQL as ``catalog.search_sqlite``).
 

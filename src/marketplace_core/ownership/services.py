@@ -41,10 +41,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
+from marketplace_core.ownership.inserts import insert_once
 from marketplace_core.ownership.models import (
     Dispute,
     Order,
@@ -153,13 +155,16 @@ def attach_checkout(order: Order, provider_checkout_id: str) -> None:
 # -------------------------------------------------------------------------
 
 
-def _locked_order(reference: str | UUID | None, provider: str) -> Order | None:
+def _locked_order(reference: str | UUID | None, provider: str, *,
+                  with_ownership: bool = False) -> Order | None:
     """The order ``reference`` checked out with ``provider``, locked; else ``None``.
 
     A provider only ever speaks for its own orders: an event naming another
     provider's order is treated like an unknown order, so one provider's
     webhooks (the dummy provider's in a development leftover, say) can never
-    pay or refund orders taken through another.
+    pay or refund orders taken through another. ``with_ownership`` reads in the
+    same query what :func:`_ownership` needs (``granted_here``,
+    ``owned_elsewhere``).
     """
     if not reference:
         return None
@@ -167,7 +172,15 @@ def _locked_order(reference: str | UUID | None, provider: str) -> Order | None:
         ref = UUID(str(reference))
     except ValueError:
         return None
-    order = Order.objects.select_for_update().filter(reference=ref).first()
+    orders = Order.objects.select_for_update()
+    if with_ownership:
+        held = PurchasedProduct.objects.active().filter(
+            buyer_id=OuterRef("buyer_id"), product_id=OuterRef("product_id"))
+        orders = orders.annotate(
+            granted_here=Exists(PurchasedProduct.objects.filter(order_id=OuterRef("pk"))),
+            owned_elsewhere=Exists(held.exclude(order_id=OuterRef("pk"))),
+        )
+    order = orders.filter(reference=ref).first()
     if order is not None and order.provider != provider:
         logger.error("Provider %r sent an event for order %s, which belongs to %r",
                      provider, order.reference, order.provider)
@@ -218,18 +231,20 @@ def _reported_payment(order: Order, provider: str, provider_payment_id: str) -> 
     ).first()
 
 
-def _grant(order: Order) -> PurchasedProduct | None:
-    """Active ownership for a paid order; created at most once per order."""
-    existing = PurchasedProduct.objects.filter(order=order).first()
-    if existing is not None:
-        return existing
-    active = PurchasedProduct.objects.active().filter(buyer=order.buyer, product=order.product)
-    if active.exists():
-        # Owned through another order: two checkouts were open (one failed, then
-        # paid after all) and both were charged. The caller flags the payment.
+def _ownership(order: Order) -> bool | None:
+    """For an order read with ``with_ownership``: ``True`` when its buyer holds the
+    product through another order, ``False`` when this order should grant it,
+    ``None`` when it already did."""
+    if getattr(order, "granted_here", False):
         return None
+    return bool(getattr(order, "owned_elsewhere", False))
+
+
+def _grant(order: Order) -> PurchasedProduct:
+    """Ownership for a paid order (the caller checked :func:`_owned_elsewhere`)."""
     purchase = PurchasedProduct.objects.create(
-        buyer=order.buyer, product=order.product, order=order, granted_at=timezone.now()
+        buyer_id=order.buyer_id, product_id=order.product_id, order=order,
+        granted_at=timezone.now(),
     )
     emit("ownership_granted", purchase=purchase)
     return purchase
@@ -255,64 +270,78 @@ def confirm_payment(
     if not _valid_provider_id(provider_payment_id, "payment"):
         return Outcome.INVALID
     reported_currency = (currency or "").upper()
-    with transaction.atomic():
-        order = _locked_order(order_reference, provider)
+    # Joins apply_delivery's transaction (no savepoint: an error rolls back the
+    # whole delivery, which the provider then retries).
+    with transaction.atomic(savepoint=False):
+        order = _locked_order(order_reference, provider, with_ownership=True)
         if order is None:
             logger.warning(
                 "Payment %s names unknown order %r", provider_payment_id, order_reference
             )
             return Outcome.UNKNOWN_ORDER
-        payment, _ = Payment.objects.get_or_create(
-            provider=provider,
-            provider_payment_id=provider_payment_id,
-            defaults={
-                "order": order,
-                "amount": _storable_amount(amount, 0),
-                "currency": reported_currency[:3],
-            },
+        payment = Payment(
+            order=order, provider=provider, provider_payment_id=provider_payment_id,
+            amount=_storable_amount(amount, 0), currency=reported_currency[:3],
         )
-        if payment.order_id != order.pk:
-            logger.error("Payment %s reported for two orders", provider_payment_id)
-            return Outcome.FLAGGED
-        if payment.status == Payment.Status.SUCCEEDED:
-            return Outcome.ALREADY_CONFIRMED
-        if amount != order.amount or reported_currency != order.currency:
-            payment.status = Payment.Status.FAILED
-            payment.flag = "amount_mismatch"
-            payment.failure_reason = (
-                f"Charged {amount} {reported_currency[:8]}, "
-                f"order is {order.amount} {order.currency}."
-            )[:255]
+        settled = _settle(order, payment, amount, reported_currency)
+        if not insert_once(payment):
+            # Reported before (failed or processing, say): settle the stored one.
+            payment = Payment.objects.get(provider=provider,
+                                          provider_payment_id=provider_payment_id)
+            if payment.order_id != order.pk:
+                logger.error("Payment %s reported for two orders", provider_payment_id)
+                return Outcome.FLAGGED
+            if payment.status == Payment.Status.SUCCEEDED:
+                return Outcome.ALREADY_CONFIRMED
+            settled = _settle(order, payment, amount, reported_currency)
             payment.save()
+        if settled == "mismatch":
             logger.error("Amount mismatch on %s: %s", order, payment.failure_reason)
             return Outcome.FLAGGED
-        now = timezone.now()
-        payment.amount = amount
-        payment.currency = reported_currency
-        payment.status = Payment.Status.SUCCEEDED
-        payment.failure_reason = ""
-        payment.confirmed_at = now
-        if order.status in (Order.Status.PENDING, Order.Status.FAILED):
-            order.status = Order.Status.PAID
-            order.paid_at = now
-            order.save(update_fields=["status", "paid_at", "updated_at"])
-            granted = _grant(order)
-            if granted is None:
-                # The buyer already owns the product through another paid order
-                # (two checkouts were open and both were charged).
-                payment.flag = "already_owned"
-            payment.save()
-            emit("payment_confirmed", order=order, payment=payment)
-            if granted is None:
-                logger.error("Payment %s on %s for a product already owned", payment, order)
-                return Outcome.FLAGGED
-            return Outcome.CONFIRMED
+        if settled == "extra":
+            logger.error("Extra successful payment %s on %s (%s)", payment, order, order.status)
+            return Outcome.FLAGGED
+        order.status = Order.Status.PAID
+        order.paid_at = payment.confirmed_at
+        order.save(update_fields=["status", "paid_at", "updated_at"])
+        if settled == "grant":
+            _grant(order)
+        emit("payment_confirmed", order=order, payment=payment)
+        if settled == "already_owned":
+            logger.error("Payment %s on %s for a product already owned", payment, order)
+            return Outcome.FLAGGED
+        return Outcome.CONFIRMED
+
+
+def _settle(order: Order, payment: Payment, amount: int | None, currency: str) -> str:
+    """Set ``payment``'s fields for a reported success on locked ``order`` and say
+    what follows: ``"mismatch"`` (stored as failed), ``"extra"`` (the order is
+    paid or refunded already: flagged for a human), else the order becomes paid
+    and ``"grant"``, ``"granted"`` (this order granted before) or
+    ``"already_owned"`` (two checkouts were open and both were charged)."""
+    if amount != order.amount or currency != order.currency:
+        payment.status = Payment.Status.FAILED
+        payment.flag = "amount_mismatch"
+        payment.failure_reason = (
+            f"Charged {amount} {currency[:8]}, order is {order.amount} {order.currency}."
+        )[:255]
+        return "mismatch"
+    payment.amount = amount
+    payment.currency = currency
+    payment.status = Payment.Status.SUCCEEDED
+    payment.failure_reason = ""
+    payment.confirmed_at = timezone.now()
+    if order.status not in (Order.Status.PENDING, Order.Status.FAILED):
         # Paid already through another attempt, or refunded before this arrived:
         # the money is recorded for a human to reconcile, ownership is unchanged.
-        payment.flag = "duplicate_payment" if order.status == Order.Status.PAID else "after_refund"
-        payment.save()
-        logger.error("Extra successful payment %s on %s (%s)", payment, order, order.status)
-        return Outcome.FLAGGED
+        payment.flag = ("duplicate_payment" if order.status == Order.Status.PAID
+                        else "after_refund")
+        return "extra"
+    owned_elsewhere = _ownership(order)
+    if owned_elsewhere:
+        payment.flag = "already_owned"
+        return "already_owned"
+    return "granted" if owned_elsewhere is None else "grant"
 
 
 def record_payment_failure(
@@ -649,14 +678,12 @@ def apply_delivery(provider: str, delivery: ParsedDelivery) -> DeliveryResult:
     """
     validate_delivery(delivery)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = WebhookDelivery.objects.create(
-                    provider=provider,
-                    delivery_id=delivery.delivery_id,
-                    event_types=",".join(e.event_type for e in delivery.events)[:255],
-                )
-        except IntegrityError:
+        record = WebhookDelivery(
+            provider=provider,
+            delivery_id=delivery.delivery_id,
+            event_types=",".join(e.event_type for e in delivery.events)[:255],
+        )
+        if not insert_once(record):
             return DeliveryResult(duplicate=True, outcomes=[])
         outcomes = [apply_event(provider, event) for event in delivery.events]
         result = DeliveryResult(duplicate=False, outcomes=outcomes)

@@ -205,3 +205,16 @@ def _marketplace_fresh_maintenance_flag() -> Iterator[None]:
     remember(OFF, math.inf)
     yield
     forget_runtime_flag()
+
+
+@pytest.fixture(autouse=True)
+def _marketplace_fresh_catalog_version() -> None:
+    """Each test starts under a new catalog version: pages another test cached
+    (its rows rolled back without a commit, so without a bump) are not served."""
+    from django.apps import apps
+
+    if not apps.ready:
+        return
+    from marketplace_core.catalog.versions import bump_catalog_version
+
+    bump_catalog_version()

@@ -1,0 +1,183 @@
+"""Storefront pages at catalog scale: forgiving page numbers, a count that stops at a
+window, and a fixed number of queries per page whatever the catalog's size."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from marketplace_core.catalog import facets, versions
+from marketplace_core.catalog.models import Category, Product
+from marketplace_core.testing.factories import buy, logged_in
+from tests.test_catalog import titles
+
+pytestmark = pytest.mark.django_db
+
+
+def bulk_products(seller, count: int, *, category: Category | None = None,
+                  word: str = "Poster") -> list[Product]:
+    """``count`` published products, oldest first, inserted in one go (as a large
+    catalog's import would), then counted into the facets."""
+    start = Product.objects.count()
+    products = Product.objects.bulk_create(
+        Product(seller=seller, title=f"{word} {start + i}", slug=f"bulk-{start + i}",
+                description="Printable", price=100, status=Product.Status.PUBLISHED)
+        for i in range(count)
+    )
+    if category is not None:
+        Product.categories.through.objects.bulk_create(
+            Product.categories.through(product_id=p.pk, category_id=category.pk)
+            for p in products
+        )
+    facets.recount_all()
+    versions.bump_after_commit()  # bulk writes send no signals: the page cache
+    return products
+
+
+def page_line(html: str) -> str:
+    match = re.search(r'<span aria-current="page">([^<]+)</span>', html)
+    return match.group(1) if match else ""
+
+
+def result_count(html: str) -> str:
+    match = re.search(r'<p class="result-count"[^>]*>([^<]+)</p>', html)
+    assert match
+    return match.group(1).strip()
+
+
+# ---------------------------------------------------------------------------
+# page numbers
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def thirty(make_seller) -> list[Product]:
+    return bulk_products(make_seller(), 30)
+
+
+@pytest.mark.parametrize("page", ["abc", "", "0", "-3", "1.5", "9" * 40])
+def test_a_page_number_that_is_not_one_shows_page_one(client, thirty, page):
+    newest_first = [p.title for p in reversed(thirty)]
+    response = client.get("/products/", {"page": page})
+    assert response.status_code == 200
+    html = response.content.decode()
+    if page == "9" * 40:  # a number, far past the end: the last page
+        assert titles(html) == newest_first[24:]
+        assert page_line(html) == "Page 2 of 2"
+    else:
+        assert titles(html) == newest_first[:24]
+        assert page_line(html) == "Page 1 of 2"
+
+
+def test_a_page_past_the_end_shows_the_last_page(client, thirty):
+    html = client.get("/products/", {"page": 9}).content.decode()
+    assert titles(html) == [p.title for p in reversed(thirty)][24:]
+    assert page_line(html) == "Page 2 of 2"
+    assert result_count(html) == "30 products"
+    assert 'rel="prev"' in html and 'rel="next"' not in html
+
+
+def test_an_empty_list_is_one_empty_page(client):
+    response = client.get("/products/", {"page": 5, "q": "nothing"})
+    assert response.status_code == 200
+    assert result_count(response.content.decode()).startswith("0 products")
+
+
+# ---------------------------------------------------------------------------
+# the count stops at a window
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.by_database
+def test_a_long_list_says_more_than_and_deep_pages_work(client, make_seller):
+    products = bulk_products(make_seller(), 1030)
+    newest_first = [p.title for p in reversed(products)]
+    first = client.get("/products/").content.decode()
+    # The count stops at 42 pages of 24 (at least 1,000 products).
+    assert result_count(first) == "More than 1008 products"
+    assert page_line(first) == "Page 1 of more than 42"
+    assert titles(first) == newest_first[:24]
+
+    # Page 40 counts ten pages further: the end is in sight, the count exact.
+    fortieth = client.get("/products/", {"page": 40}).content.decode()
+    assert titles(fortieth) == newest_first[39 * 24: 40 * 24]
+    assert result_count(fortieth) == "1030 products"
+    assert page_line(fortieth) == "Page 40 of 43"
+
+    for page in (43, 44, 500):
+        last = client.get("/products/", {"page": page}).content.decode()
+        assert titles(last) == newest_first[42 * 24:]
+        assert page_line(last) == "Page 43 of 43"
+
+
+@pytest.mark.by_database
+def test_a_long_search_says_more_than(client, make_seller):
+    seller = make_seller()
+    bulk_products(seller, 1010, word="Poster")
+    bulk_products(seller, 5, word="Sticker")
+    html = client.get("/products/", {"q": "poster"}).content.decode()
+    assert result_count(html) == "More than 1008 products for “poster”"
+    assert len(titles(html)) == 24
+    html = client.get("/products/", {"q": "sticker"}).content.decode()
+    assert result_count(html) == "5 products for “sticker”"
+
+
+# ---------------------------------------------------------------------------
+# queries per page
+# ---------------------------------------------------------------------------
+
+#: Queries per storefront page rendered for an anonymous visitor (a new catalog
+#: version); from the page cache it costs none.
+ANONYMOUS_QUERIES = {
+    "home": 2,  # featured, newest
+    "catalog": 2,  # the page with its count, the category choices
+    "category": 2,
+    "search": 3,  # the ranked window's ids, the page's rows, the category choices
+    "deep page": 2,
+    "product": 1,  # the product with its seller
+}
+#: What a logged-in visitor adds, from the page cache or not: the session, the user
+#: with the person's rows (``PersonModelBackend``) and what they own among the
+#: page's products (on the product page: whether they own it).
+LOGGED_IN_EXTRA = 3
+
+
+@pytest.mark.by_database
+@pytest.mark.parametrize("size", [1, 24, 1000])
+def test_each_page_costs_at_most_five_queries_whatever_the_catalog(
+    client, make_seller, make_user, make_category, django_assert_num_queries, size,
+):
+    """Each page rendered after a change (cold) and then from the page cache (warm):
+    at most five queries for anyone, except a logged-in visitor's cold search: six
+    (three of the catalog: the ranked window's ids, the page's rows, the category
+    choices; three of their own), over the issue's budget of five."""
+    seller = make_seller()
+    shelf = make_category(seller=seller, name="Shelf")
+    products = bulk_products(seller, size, category=shelf)
+    buyer = make_user()
+    buy(buyer, products[0])
+    visitors = {"anonymous": client, "buyer": logged_in(buyer)}
+    per_page = min(size, 24)
+    pages = {
+        "home": ("/", None),
+        "catalog": ("/products/", per_page),
+        "category": ("/products/?category=shelf", per_page),
+        "search": ("/products/?q=poster", per_page),
+        "deep page": (f"/products/?page={(size - 1) // 24 + 1}", size % 24 or per_page),
+        "product": (products[0].get_absolute_url(), None),
+    }
+    for who, visitor in visitors.items():
+        for name, (url, shown) in pages.items():
+            own = LOGGED_IN_EXTRA if who == "buyer" else 0
+            for cold in (True, False):
+                queries = own + (ANONYMOUS_QUERIES[name] if cold else 0)
+                if not (cold and who == "buyer" and name == "search"):
+                    assert queries <= 5
+                if cold:
+                    versions.bump_catalog_version()
+                with django_assert_num_queries(queries):
+                    response = visitor.get(url)
+                assert response.status_code == 200, (who, name, cold)
+                if shown is not None:
+                    assert len(titles(response.content.decode())) == shown, (who, name, cold)
