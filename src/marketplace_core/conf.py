@@ -59,10 +59,13 @@ DEFAULTS: dict[str, Any] = {
         "registrations": "10/h",
         "password_resets": "10/h",
         "verification_emails": "10/h",
+        "receipt_emails": "10/h",
     },
     # Core's email login, registration, verification and password pages; off when the
     # project has its own (Django's auth views, django-allauth): LOGIN_URL names them.
     "ACCOUNT_PAGES": True,
+    # Lifetime of the download link in a receipt, in seconds (docs/receipts.md).
+    "RECEIPT_LINK_TTL": 7 * 24 * 3600,
 }
 
 MAX_DOWNLOAD_LINK_TTL = 7 * 24 * 3600
@@ -194,6 +197,10 @@ class MarketplaceSettings:
     def ACCOUNT_PAGES(self) -> bool:
         """Whether core's own login, registration and password pages answer."""
         return self._get("ACCOUNT_PAGES") is not False
+
+    @property
+    def RECEIPT_LINK_TTL(self) -> int:
+        return int(self._get("RECEIPT_LINK_TTL"))
 
 
     def plugin(self, name: str) -> dict[str, Any]:

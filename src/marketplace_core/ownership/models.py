@@ -45,6 +45,11 @@ class Order(models.Model):
     #: The provider's id of the checkout session (for support and reconciliation).
     provider_checkout_id = models.CharField(max_length=255, blank=True)
     billing = models.JSONField(default=dict, blank=True)
+    #: The language the buyer checked out in (emails about the order use it).
+    language = models.CharField(max_length=16, blank=True)
+    #: The address the buyer checked out at, for links in emails when
+    #: ``MARKETPLACE["SITE_URL"]`` is unset.
+    site_url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -26,6 +26,9 @@ turns a refunded order back into a paid one. Successful payments that cannot
 pay for their order (amount mismatch, a second charge, after a refund, the
 product already owned) are stored with a ``flag`` for a human to refund.
 
+The buyer is emailed a receipt when an order becomes paid and a notice when a
+paid order is refunded (:mod:`marketplace_core.receipts`), each once per order.
+
 Disputes (chargebacks) are recorded next to the order, whatever order their
 events arrive in; they change neither the order nor ownership, and their
 status only moves forward (opened → challenged → won, lost, accepted,
@@ -63,6 +66,7 @@ from marketplace_core.payments.providers import (
     validate_delivery,
 )
 from marketplace_core.plugins.events import emit
+from marketplace_core.receipts.services import queue_receipt, queue_refund_notice
 
 if TYPE_CHECKING:
     from marketplace_core.people.types import User
@@ -98,13 +102,16 @@ def owns(user: User, product: Product) -> bool:
 
 
 def start_checkout(
-    *, buyer: User, product: Product, provider: str, billing: dict[str, Any] | None = None
+    *, buyer: User, product: Product, provider: str, billing: dict[str, Any] | None = None,
+    language: str = "", site_url: str = "",
 ) -> Order:
     """The pending order for ``buyer`` and ``product``: an open one reused, or a new one.
 
     Raises :class:`Rejected` when the product is not for sale or the buyer
     already owns it. The order carries the product's current price; a reused
     order is brought up to date with the price, provider and billing details.
+    ``language`` and ``site_url`` (where the buyer checked out) are what emails
+    about the order are written in and link to.
     """
     with transaction.atomic():
         product = Product.objects.select_for_update().get(pk=product.pk)
@@ -138,7 +145,10 @@ def start_checkout(
         order.provider = provider
         if billing is not None:
             order.billing = billing
-        order.save(update_fields=["amount", "currency", "provider", "billing", "updated_at"])
+        order.language = language[:16]
+        order.site_url = site_url[:200]
+        order.save(update_fields=["amount", "currency", "provider", "billing", "language",
+                                  "site_url", "updated_at"])
         return order
 
 
@@ -307,6 +317,7 @@ def confirm_payment(
         if settled == "grant":
             _grant(order)
         emit("payment_confirmed", order=order, payment=payment)
+        queue_receipt(order)
         if settled == "already_owned":
             logger.error("Payment %s on %s for a product already owned", payment, order)
             return Outcome.FLAGGED
@@ -493,6 +504,8 @@ def record_refund(
         if order.status != Order.Status.REFUNDED:
             order.status = Order.Status.REFUNDED
             order.save(update_fields=["status", "updated_at"])
+            if order.paid_at is not None:
+                queue_refund_notice(order)
         purchase = PurchasedProduct.objects.active().filter(order=order).first()
         if purchase is not None:
             revoke_ownership(purchase, reason="refund")

@@ -18,11 +18,13 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django_htmx.http import HttpResponseClientRedirect
 
+from marketplace_core.accounts.emails import site_url
 from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
 from marketplace_core.maintenance.decorators import maintenance_exempt
@@ -81,6 +83,8 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
                 product=product,
                 provider=provider.identifier,
                 billing=form.cleaned_data,
+                language=translation.get_language() or "",
+                site_url=site_url(request),
             )
         except Rejected as exc:
             if exc.code == "already_owned":
