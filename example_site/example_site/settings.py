@@ -82,6 +82,8 @@ MARKETPLACE = {
     "MAINTENANCE_BYPASS_SECRET": env("MAINTENANCE_BYPASS_SECRET"),
     # The whole site is the shop: maintenance mode closes every URL, the admin's too.
     "MAINTENANCE_SCOPE": "site",
+    # Without Redis there is no beat: web processes run the periodic tasks themselves.
+    "PERIODIC_TASKS_IN_PROCESS": not env("REDIS_URL"),
     "payments_dodo": {
         "API_KEY": env("DODO_PAYMENTS_API_KEY"),
         "WEBHOOK_SECRETS": env_list("DODO_PAYMENTS_WEBHOOK_SECRET"),

@@ -66,6 +66,10 @@ DEFAULTS: dict[str, Any] = {
     "ACCOUNT_PAGES": True,
     # Lifetime of the download link in a receipt, in seconds (docs/receipts.md).
     "RECEIPT_LINK_TTL": 7 * 24 * 3600,
+    # Seconds an unpaid checkout stays open before its order expires (docs/checkout.md).
+    "PENDING_ORDER_TTL": 24 * 3600,
+    # Run periodic tasks inside the web process, after requests (a demo without beat).
+    "PERIODIC_TASKS_IN_PROCESS": False,
 }
 
 MAX_DOWNLOAD_LINK_TTL = 7 * 24 * 3600
@@ -201,6 +205,14 @@ class MarketplaceSettings:
     @property
     def RECEIPT_LINK_TTL(self) -> int:
         return int(self._get("RECEIPT_LINK_TTL"))
+
+    @property
+    def PENDING_ORDER_TTL(self) -> int:
+        return int(self._get("PENDING_ORDER_TTL"))
+
+    @property
+    def PERIODIC_TASKS_IN_PROCESS(self) -> bool:
+        return self._get("PERIODIC_TASKS_IN_PROCESS") is True
 
 
     def plugin(self, name: str) -> dict[str, Any]:

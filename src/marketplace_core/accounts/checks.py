@@ -48,6 +48,7 @@ INT_SETTINGS = (
     _IntRange("PRODUCTS_PER_PAGE", "marketplace_core.E029", 1, 100),
     _IntRange("PAGE_CACHE_TIMEOUT", "marketplace_core.E031", 0, 7 * 24 * 3600),
     _IntRange("RECEIPT_LINK_TTL", "marketplace_core.E033", 60, 30 * 24 * 3600),
+    _IntRange("PENDING_ORDER_TTL", "marketplace_core.E034", 60, 30 * 24 * 3600),
 )
 
 

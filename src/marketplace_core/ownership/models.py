@@ -22,13 +22,15 @@ class Order(models.Model):
     ``reference`` is the public identifier handed to payment providers (in
     checkout metadata) and shown to the buyer; the numeric id never leaves the
     site. State only moves forward: pending → paid → refunded; pending → failed;
-    a failed order can still become paid (a later attempt succeeded).
+    pending → expired (abandoned for ``PENDING_ORDER_TTL``); a failed or expired
+    order can still become paid (a later attempt succeeded, a provider was slow).
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
         REFUNDED = "refunded", _("Refunded")
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -64,8 +64,14 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
         messages.info(self.request, "You already own this product.")
         return HttpResponseRedirect(purchases_url(self.request.user))  # type: ignore[arg-type]
 
+    def _own_product(self, product: Product) -> HttpResponse:
+        messages.error(self.request, "This is your own product: you cannot buy it.")
+        return HttpResponseRedirect(product.get_absolute_url())
+
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
         product = self._product(slug)
+        if product.seller_id == request.user.pk:
+            return self._own_product(product)
         if services.owns(request.user, product):  # type: ignore[arg-type]
             return self._already_owned()
         return render(request, self.template_name, {"product": product, "form": self._form()})
@@ -89,6 +95,8 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
         except Rejected as exc:
             if exc.code == "already_owned":
                 return self._already_owned()
+            if exc.code == "own_product":
+                return self._own_product(product)
             raise Http404(exc.message) from exc
         try:
             session = provider.start_checkout(request, order)
@@ -113,9 +121,21 @@ def _buyer_order(request: HttpRequest, reference: str | UUID) -> Order:
         raise Http404("No such order.") from exc
 
 
+def _outcome(order: Order) -> dict[str, Any]:
+    """What the payment pages show for ``order``: it and, when its payment failed,
+    the provider's reason (the latest failed attempt's)."""
+    reason = ""
+    if order.status == Order.Status.FAILED:
+        failed = order.payments.filter(status="failed").order_by("-created_at", "-id").first()
+        reason = failed.failure_reason if failed is not None else ""
+    return {"order": order, "failure_reason": reason}
+
+
 class PaymentSuccessView(LoginRequiredMixin, View):
-    """Where the provider sends the buyer back. It grants nothing: it shows
-    "processing" and polls the order until a verified webhook has paid it."""
+    """Where the provider sends the buyer back. It grants nothing: it shows the
+    order's real state (processing, which polls until a verified webhook
+    settles it; failed with the provider's reason and "Try again"; expired;
+    refunded) and sends a paid order's buyer to their products."""
 
     template_name = "marketplace_core/payments/success.html"
 
@@ -124,7 +144,7 @@ class PaymentSuccessView(LoginRequiredMixin, View):
         if order.status == Order.Status.PAID:
             messages.success(request, f"Payment received: {order.product.title} is yours.")
             return HttpResponseRedirect(purchases_url(request.user))  # type: ignore[arg-type]
-        return render(request, self.template_name, {"order": order})
+        return render(request, self.template_name, _outcome(order))
 
 
 class OrderStatusView(LoginRequiredMixin, View):
@@ -138,7 +158,7 @@ class OrderStatusView(LoginRequiredMixin, View):
             return HttpResponseClientRedirect(
                 reverse("marketplace:payment_success") + f"?order={order.reference}"
             )
-        return render(request, self.template_name, {"order": order})
+        return render(request, self.template_name, _outcome(order))
 
 
 #: Largest webhook body read, in bytes, whatever ``DATA_UPLOAD_MAX_MEMORY_SIZE``
