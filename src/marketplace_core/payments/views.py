@@ -31,6 +31,7 @@ from marketplace_core.maintenance.decorators import maintenance_exempt
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Order
 from marketplace_core.panels.redirects import purchases_url
+from marketplace_core.payments.countries import allowed_countries
 from marketplace_core.payments.forms import BillingForm
 from marketplace_core.payments.providers import (
     CheckoutError,
@@ -58,7 +59,9 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
         provider = registry.payment_provider()
         user = self.request.user
         initial = {"name": display_name(user), "email": email_of(user)}
-        return BillingForm(data, fields=provider.billing_fields, initial=initial)
+        countries = allowed_countries(provider) if "country" in provider.billing_fields else None
+        return BillingForm(data, fields=provider.billing_fields, countries=countries,
+                           initial=initial)
 
     def _already_owned(self) -> HttpResponse:
         messages.info(self.request, "You already own this product.")
