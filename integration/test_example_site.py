@@ -104,3 +104,14 @@ def test_pages_carry_the_sites_own_look(client) -> None:
             "/static/example_site/site.css")
         assert 'class="brand-mark"' in html
         assert 'class="footer-brand"' in html
+
+
+def test_demo_emails_go_to_the_console_and_to_var_mail(repo_root: Path, tmp_path: Path) -> None:
+    # No EMAIL_HOST: the README says emails are printed and kept under var/mail/.
+    result = manage(repo_root, "sendtestemail", "ada@example.com",
+                    env={"MARKETPLACE_VAR_DIR": str(tmp_path), "EMAIL_HOST": ""})
+    assert result.returncode == 0, result.stderr
+    assert "To: ada@example.com" in result.stdout
+    (saved,) = (tmp_path / "mail").glob("*.log")
+    text = saved.read_text()
+    assert "To: ada@example.com" in text and "Test email from" in text

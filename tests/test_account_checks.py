@@ -40,11 +40,14 @@ CASES = [
      [[], [{"quote": "Great", "author": "Ada"}],
       [{"quote": "Great", "author": "Ada", "role": "Designer"}]]),
     ("PRODUCTS_PER_PAGE", "marketplace_core.E029", [0, 101, "24"], [1, 24, 100]),
+    ("RECEIPT_LINK_TTL", "marketplace_core.E033", [0, 59, 31 * 86400, "604800", None],
+     [60, 3600, 7 * 86400, 30 * 86400]),
     ("ADDRESS_RATE_LIMITS", "marketplace_core.E030",
      [[], {"logins": "5/m"}, {"registrations": "0/h"}, {"registrations": "10/week"},
       {"password_resets": 10}, {"login_failures": "20/0m"}, {"verification_emails": "/h"}],
      [{}, {"login_failures": "20/15m"}, {"registrations": "3/h", "password_resets": "5/30m",
-                                         "verification_emails": "10/d"}]),
+                                         "verification_emails": "10/d",
+                                         "receipt_emails": "2/h"}]),
 ]
 
 

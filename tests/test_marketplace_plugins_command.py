@@ -20,6 +20,7 @@ CORE_HOOKS = [
     "nav_items",
     "register_api_routers",
     "register_payment_providers",
+    "register_periodic_tasks",
     "register_storage_backends",
     "resolve_download",
     "resolve_home_url",

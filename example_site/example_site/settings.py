@@ -10,7 +10,7 @@ production parts:
 ``DJANGO_ALLOWED_HOSTS``             comma-separated
 ``DATABASE_URL``                     e.g. ``postgres://user:pw@host/db``
 ``REDIS_URL``                        shared cache and Celery broker; tasks go to workers
-``EMAIL_HOST`` (+ PORT, USER…)    SMTP (otherwise emails print to the console)
+``EMAIL_HOST`` (+ PORT, USER…)    SMTP (otherwise emails print to the console and go to var/mail/)
 ``MARKETPLACE_PLUGINS``              comma-separated; default below
 ``DODO_PAYMENTS_API_KEY`` …          enables ``payments_dodo`` (see docs/settings.md)
 ``S3_BUCKET`` …                      enables ``storage_s3``
@@ -82,6 +82,8 @@ MARKETPLACE = {
     "MAINTENANCE_BYPASS_SECRET": env("MAINTENANCE_BYPASS_SECRET"),
     # The whole site is the shop: maintenance mode closes every URL, the admin's too.
     "MAINTENANCE_SCOPE": "site",
+    # Without Redis there is no beat: web processes run the periodic tasks themselves.
+    "PERIODIC_TASKS_IN_PROCESS": not env("REDIS_URL"),
     "payments_dodo": {
         "API_KEY": env("DODO_PAYMENTS_API_KEY"),
         "WEBHOOK_SECRETS": env_list("DODO_PAYMENTS_WEBHOOK_SECRET"),
@@ -237,12 +239,14 @@ _SMTP = {
     # Bounds a stalled SMTP exchange (core's email tasks hold a transaction meanwhile).
     "timeout": int(env("EMAIL_TIMEOUT", "30")),
 }
-_EMAIL_BACKEND = "django.core.mail.backends." + ("smtp" if _SMTP["host"] else "console") + \
-    ".EmailBackend"
+# Without SMTP the demo prints each email and keeps a copy in var/mail/ (README).
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+_EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if _SMTP["host"]
+                  else "example_site.mail.ConsoleAndFileBackend")
 if django.VERSION >= (6, 1):
     # Django 6.1 replaces EMAIL_BACKEND and the EMAIL_* options with MAILERS.
     MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND,
-                           "OPTIONS": _SMTP if _SMTP["host"] else {}}}
+                           "OPTIONS": _SMTP if _SMTP["host"] else {"file_path": EMAIL_FILE_PATH}}}
 else:
     EMAIL_BACKEND = _EMAIL_BACKEND
     EMAIL_HOST = _SMTP["host"] or "localhost"

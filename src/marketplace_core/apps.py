@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
-from django.core.signals import setting_changed
+from django.core.signals import request_finished, setting_changed
 
 
 class MarketplaceCoreConfig(AppConfig):
@@ -22,6 +22,7 @@ class MarketplaceCoreConfig(AppConfig):
         from marketplace_core.catalog.search_document import connect_signals
         from marketplace_core.celery_app import run_tasks_in_process_without_broker
         from marketplace_core.conf import conf
+        from marketplace_core.periodic import run_due_after_request
         from marketplace_core.plugins import manager
         from marketplace_core.plugins.loading import load_plugins
 
@@ -33,6 +34,8 @@ class MarketplaceCoreConfig(AppConfig):
         facets.connect_signals()  # after them: the category facets' receivers
         versions.connect_signals()  # every catalog change bumps the catalog version
         run_tasks_in_process_without_broker()  # no CELERY_BROKER_URL: no Celery needed
+        request_finished.connect(run_due_after_request,
+                                 dispatch_uid="marketplace_core.periodic")
 
 
 def _on_setting_changed(setting: str, **kwargs: Any) -> None:

@@ -137,10 +137,9 @@ def _apply_defaults(sender: Celery, **kwargs: Any) -> None:
 
 
 def _add_periodic_tasks(sender: Celery, **kwargs: Any) -> None:
-    from marketplace_core.plugins.manager import get_plugin_manager
+    from marketplace_core.periodic import periodic_tasks
 
-    for group in get_plugin_manager().hook.register_periodic_tasks():
-        for task in group or []:
-            sender.add_periodic_task(
-                task.every_seconds, sender.signature(task.task, kwargs=task.kwargs), name=task.name
-            )
+    for task in periodic_tasks():
+        sender.add_periodic_task(
+            task.every_seconds, sender.signature(task.task, kwargs=task.kwargs), name=task.name
+        )

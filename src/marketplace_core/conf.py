@@ -59,10 +59,17 @@ DEFAULTS: dict[str, Any] = {
         "registrations": "10/h",
         "password_resets": "10/h",
         "verification_emails": "10/h",
+        "receipt_emails": "10/h",
     },
     # Core's email login, registration, verification and password pages; off when the
     # project has its own (Django's auth views, django-allauth): LOGIN_URL names them.
     "ACCOUNT_PAGES": True,
+    # Lifetime of the download link in a receipt, in seconds (docs/receipts.md).
+    "RECEIPT_LINK_TTL": 7 * 24 * 3600,
+    # Seconds an unpaid checkout stays open before its order expires (docs/checkout.md).
+    "PENDING_ORDER_TTL": 24 * 3600,
+    # Run periodic tasks inside the web process, after requests (a demo without beat).
+    "PERIODIC_TASKS_IN_PROCESS": False,
 }
 
 MAX_DOWNLOAD_LINK_TTL = 7 * 24 * 3600
@@ -194,6 +201,18 @@ class MarketplaceSettings:
     def ACCOUNT_PAGES(self) -> bool:
         """Whether core's own login, registration and password pages answer."""
         return self._get("ACCOUNT_PAGES") is not False
+
+    @property
+    def RECEIPT_LINK_TTL(self) -> int:
+        return int(self._get("RECEIPT_LINK_TTL"))
+
+    @property
+    def PENDING_ORDER_TTL(self) -> int:
+        return int(self._get("PENDING_ORDER_TTL"))
+
+    @property
+    def PERIODIC_TASKS_IN_PROCESS(self) -> bool:
+        return self._get("PERIODIC_TASKS_IN_PROCESS") is True
 
 
     def plugin(self, name: str) -> dict[str, Any]:

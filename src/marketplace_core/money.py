@@ -111,13 +111,13 @@ def _format_money(amount: int, code: str, language: str) -> str:
     usual = get_currency_precision(code)
     if usual < places and value == value.quantize(Decimal(1).scaleb(-usual)):
         places = usual
-    locale = _babel_locale(language)
+    locale = babel_locale(language)
     return format_currency(value, code, format=_pattern(locale, places), locale=locale,
                            currency_digits=False)
 
 
 @functools.lru_cache(maxsize=64)
-def _babel_locale(language: str) -> Locale:
+def babel_locale(language: str) -> Locale:
     """Babel's locale for a Django language code (``en-us``, ``pt-br``, ``zh-hans``),
     else for its language alone, else English."""
     for identifier in (translation.to_locale(language), language.split("-")[0]):

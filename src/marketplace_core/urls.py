@@ -28,6 +28,7 @@ from marketplace_core.panels import urls as panel_urls
 from marketplace_core.payments import dummy_views
 from marketplace_core.payments import views as payment_views
 from marketplace_core.plugins.manager import call, enabled_plugins
+from marketplace_core.receipts import views as receipt_views
 from marketplace_core.storage import views as storage_views
 
 app_patterns: list[URLPattern | URLResolver] = [
@@ -49,6 +50,12 @@ app_patterns: list[URLPattern | URLResolver] = [
          name="payment_webhook"),
     path("payments/dummy/checkout/<str:token>/", dummy_views.DummyCheckoutView.as_view(),
          name="dummy_checkout"),
+    path("receipts/fresh/", receipt_views.FreshLinkView.as_view(), name="receipt_fresh_link"),
+    path("receipts/<str:token>/", receipt_views.ReceiptLinkView.as_view(), name="receipt_link"),
+    path("account/purchases/<uuid:reference>/", receipt_views.PurchaseDetailView.as_view(),
+         name="purchase_detail"),
+    path("account/orders/<uuid:reference>/receipt/", receipt_views.ResendReceiptView.as_view(),
+         name="resend_receipt"),
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
     # Optional: answer 404 with MARKETPLACE["ACCOUNT_PAGES"] off (marketplace_core.accounts.urls).
     *account_urls.urlpatterns,

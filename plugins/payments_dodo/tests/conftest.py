@@ -42,7 +42,10 @@ def fake_dodo_server() -> Iterator[FakeDodo]:
 @pytest.fixture(autouse=True)
 def dodo(fake_dodo_server: FakeDodo, settings: Any) -> Iterator[FakeDodo]:
     """The fake Dodo, fresh for each test, with the plugin configured to use it."""
+    from django.core.cache import cache
+
     fake_dodo_server.reset()
+    cache.clear()  # core caches Dodo's country list
     settings.MARKETPLACE = {
         **settings.MARKETPLACE,
         "PAYMENT_PROVIDER": "dodo",

@@ -8,6 +8,7 @@ and the way back to the payment success page.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -44,8 +45,13 @@ def checkout(client, product, data=BILLING):
     return client.post(reverse("marketplace:checkout", kwargs={"slug": product.slug}), data)
 
 
+COUNTRIES_CALL = "GET /checkout/supported_countries 200"
+
+
 def api_calls(dodo) -> list[str]:
-    return [f"{e.method} {e.route} {e.status}" for e in dodo.exchanges]
+    """Dodo calls about products and checkouts (the country list is tested on its own)."""
+    calls = [f"{e.method} {e.route} {e.status}" for e in dodo.exchanges]
+    return [call for call in calls if call != COUNTRIES_CALL]
 
 
 def test_billing_form_asks_for_what_dodo_needs(buyer_client, product):
@@ -56,15 +62,49 @@ def test_billing_form_asks_for_what_dodo_needs(buyer_client, product):
     html = response.content.decode()
     assert 'value="Ada Buyer"' in html
     assert 'value="buyer@example.com"' in html
-    assert "Country (ISO code" in html
+    assert '<select name="country"' in html
+    assert '<option value="NL">Netherlands</option>' in html
 
 
 def test_country_must_be_an_iso_code(buyer_client, product, dodo):
     response = checkout(buyer_client, product, {**BILLING, "country": "Netherlands"})
 
     assert response.status_code == 400
+    assert "Choose your country from the list." in response.content.decode()
     assert not Order.objects.exists()
-    assert dodo.exchanges == []
+    assert api_calls(dodo) == []
+
+
+def test_only_the_countries_dodo_sells_to_are_offered_and_taken(buyer_client, product, dodo):
+    url = reverse("marketplace:checkout", kwargs={"slug": product.slug})
+    dodo.supported_countries = ["DE", "NL", "US"]
+
+    html = buyer_client.get(url).content.decode()
+    assert re.findall(r'<option value="([A-Z]{2})"', html) == ["DE", "NL", "US"]
+
+    # Cuba is an ISO country, but not one Dodo sells to: a form error, no order.
+    response = checkout(buyer_client, product, {**BILLING, "country": "CU"})
+    assert response.status_code == 400
+    assert not Order.objects.exists()
+    assert checkout(buyer_client, product).status_code == 302
+    # Asked once, then cached (the checkout form is shown and posted many times a day).
+    calls = [f"{e.method} {e.route} {e.status}" for e in dodo.exchanges]
+    assert calls.count(COUNTRIES_CALL) == 1
+
+
+def test_the_fakes_country_list_leaves_out_what_dodo_does_not_sell_to(buyer_client, product):
+    html = buyer_client.get(reverse("marketplace:checkout", kwargs={"slug": product.slug})
+                            ).content.decode()
+    offered = set(re.findall(r'<option value="([A-Z]{2})"', html))
+    assert {"DE", "NL", "US", "JP"} <= offered
+    assert offered.isdisjoint({"CU", "IR", "KP", "SY"})
+
+
+def test_dodo_unreachable_for_the_list_offers_every_country(buyer_client, product, dodo):
+    dodo.fail_next("GET", "/checkout/supported_countries", 503)
+    html = buyer_client.get(reverse("marketplace:checkout", kwargs={"slug": product.slug})
+                            ).content.decode()
+    assert '<option value="CU">Cuba</option>' in html  # Dodo's checkout still decides
 
 
 @pytest.mark.smoke
@@ -178,5 +218,5 @@ def test_already_owned_product_is_not_sent_to_dodo(buyer_client, buyer, product,
     response = checkout(buyer_client, product)
 
     assert response["Location"] == reverse("marketplace:my_products")
-    assert dodo.exchanges == []
+    assert api_calls(dodo) == []
 

@@ -127,8 +127,8 @@ def test_receipt_links_cost_no_query_per_order(
     client = logged_in(buyer)
 
     # session, user with the person's seller/verified rows, count, orders with products, their
-    # payments: as with any provider
-    with django_assert_num_queries(5):
+    # payments, their refunds: as with any provider
+    with django_assert_num_queries(6):
         html = client.get(ORDERS_URL).content.decode()
 
     assert sorted(receipt_links(html)) == sorted(invoice_url(o) for o in paid)

@@ -71,6 +71,7 @@ def flow(dodo: FakeDodo, make_user, make_product, rf) -> FakeDodo:
     product.price = 2499
     product.save()
     sync.sync_product(product)  # PATCH
+    assert "DE" in client.supported_countries()
 
     for outcome in ("pay", "fail"):
         order = services.start_checkout(buyer=make_user(), product=product, provider="dodo",
@@ -100,7 +101,8 @@ def test_the_story_covers_every_route_and_event_the_plugin_uses(flow):
     assert routes == {("POST", "/products"), ("PATCH", "/products/{id}"),
                       ("POST", "/checkouts"), ("GET", "/checkouts/{id}"),
                       ("GET", "/payments/{payment_id}"),
-                      ("GET", "/invoices/payments/{payment_id}")}
+                      ("GET", "/invoices/payments/{payment_id}"),
+                      ("GET", "/checkout/supported_countries")}
     assert {w.event_type for w in flow.webhooks} == {
         "payment.processing", "payment.succeeded", "payment.failed", "refund.succeeded",
         "dispute.opened", "dispute.challenged"}
@@ -137,7 +139,7 @@ def test_answers_of_the_fake_match_the_description(flow):
         found[f"{exchange.method} {exchange.route}"] = problems(
             exchange.response, "paths", exchange.route, exchange.method.lower(), "responses",
             "200", "content", "application/json", "schema")
-    assert len(found) == 5 and all(not p for p in found.values()), found
+    assert len(found) == 6 and all(not p for p in found.values()), found
 
 
 def test_webhooks_of_the_fake_match_the_description(flow):

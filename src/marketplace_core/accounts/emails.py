@@ -14,6 +14,7 @@ from typing import Any
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from marketplace_core.conf import conf
 
@@ -27,13 +28,20 @@ def absolute_url(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + "/" + path.lstrip("/")
 
 
-def send_account_email(name: str, to: str, context: dict[str, Any]) -> None:
-    """Render ``emails/<name>*`` with ``context`` (plus ``site_name``) and send it."""
+def send_account_email(name: str, to: str, context: dict[str, Any], *,
+                       headers: dict[str, str] | None = None, language: str | None = None
+                       ) -> None:
+    """Render ``emails/<name>*`` with ``context`` (plus ``site_name``) and send it.
+
+    ``language`` (a Django language code) is active while rendering, so amounts
+    and dates read as that reader writes them; ``headers`` are added as given.
+    """
     context = {"site_name": conf.SITE_NAME, **context}
     prefix = f"marketplace_core/emails/{name}"
-    subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
-    text = render_to_string(f"{prefix}.txt", context)
-    html = render_to_string(f"{prefix}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    with translation.override(language or translation.get_language()):
+        subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
+        text = render_to_string(f"{prefix}.txt", context)
+        html = render_to_string(f"{prefix}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], headers=headers)
     message.attach_alternative(html, "text/html")
     message.send()

@@ -22,13 +22,15 @@ class Order(models.Model):
     ``reference`` is the public identifier handed to payment providers (in
     checkout metadata) and shown to the buyer; the numeric id never leaves the
     site. State only moves forward: pending → paid → refunded; pending → failed;
-    a failed order can still become paid (a later attempt succeeded).
+    pending → expired (abandoned for ``PENDING_ORDER_TTL``); a failed or expired
+    order can still become paid (a later attempt succeeded, a provider was slow).
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
         REFUNDED = "refunded", _("Refunded")
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -45,6 +47,11 @@ class Order(models.Model):
     #: The provider's id of the checkout session (for support and reconciliation).
     provider_checkout_id = models.CharField(max_length=255, blank=True)
     billing = models.JSONField(default=dict, blank=True)
+    #: The language the buyer checked out in (emails about the order use it).
+    language = models.CharField(max_length=16, blank=True)
+    #: The address the buyer checked out at, for links in emails when
+    #: ``MARKETPLACE["SITE_URL"]`` is unset.
+    site_url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -21,10 +21,15 @@ a failure, no success                       failed       none
 only "processing"                           pending      none
 ==========================================  ===========  ===========================
 
+A pending order nobody paid for expires after ``PENDING_ORDER_TTL``
+(:func:`expire_pending_orders`); a success reported later still pays it.
 A late "failed" or "processing" never downgrades a paid order, and nothing
 turns a refunded order back into a paid one. Successful payments that cannot
 pay for their order (amount mismatch, a second charge, after a refund, the
 product already owned) are stored with a ``flag`` for a human to refund.
+
+The buyer is emailed a receipt when an order becomes paid and a notice when a
+paid order is refunded (:mod:`marketplace_core.receipts`), each once per order.
 
 Disputes (chargebacks) are recorded next to the order, whatever order their
 events arrive in; they change neither the order nor ownership, and their
@@ -36,6 +41,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
@@ -45,6 +51,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from marketplace_core.catalog.models import Product
+from marketplace_core.conf import conf
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.inserts import insert_once
 from marketplace_core.ownership.models import (
@@ -63,6 +70,7 @@ from marketplace_core.payments.providers import (
     validate_delivery,
 )
 from marketplace_core.plugins.events import emit
+from marketplace_core.receipts.services import queue_receipt, queue_refund_notice
 
 if TYPE_CHECKING:
     from marketplace_core.people.types import User
@@ -97,21 +105,47 @@ def owns(user: User, product: Product) -> bool:
     return PurchasedProduct.objects.active().filter(buyer=user, product=product).exists()
 
 
+def expire_pending_orders(*, buyer: User | None = None, product: Product | None = None) -> int:
+    """Mark pending orders untouched for ``PENDING_ORDER_TTL`` seconds expired; how many.
+
+    Limited to ``buyer`` and ``product`` when given. One ``UPDATE``: a
+    confirmation holding the order's lock goes first (the order is then paid,
+    and stays so); one that arrives later still pays the expired order.
+    """
+    stale = Order.objects.filter(
+        status=Order.Status.PENDING,
+        updated_at__lt=timezone.now() - timedelta(seconds=conf.PENDING_ORDER_TTL),
+    )
+    if buyer is not None:
+        stale = stale.filter(buyer_id=buyer.pk)
+    if product is not None:
+        stale = stale.filter(product_id=product.pk)
+    return stale.update(status=Order.Status.EXPIRED, updated_at=timezone.now())
+
+
 def start_checkout(
-    *, buyer: User, product: Product, provider: str, billing: dict[str, Any] | None = None
+    *, buyer: User, product: Product, provider: str, billing: dict[str, Any] | None = None,
+    language: str = "", site_url: str = "",
 ) -> Order:
     """The pending order for ``buyer`` and ``product``: an open one reused, or a new one.
 
-    Raises :class:`Rejected` when the product is not for sale or the buyer
-    already owns it. The order carries the product's current price; a reused
-    order is brought up to date with the price, provider and billing details.
+    Raises :class:`Rejected` when the product is not for sale, is the buyer's
+    own (``"own_product"``) or the buyer already owns it. An open order older
+    than ``PENDING_ORDER_TTL`` expires and a new one starts. The order carries
+    the product's current price; a reused order is brought up to date with the
+    price, provider and billing details.
+    ``language`` and ``site_url`` (where the buyer checked out) are what emails
+    about the order are written in and link to.
     """
     with transaction.atomic():
         product = Product.objects.select_for_update().get(pk=product.pk)
         if not product.is_buyable:
             raise Rejected("This product is not for sale.", code="not_for_sale")
+        if product.seller_id == buyer.pk:
+            raise Rejected("This is your own product: you cannot buy it.", code="own_product")
         if owns(buyer, product):
             raise Rejected("You already own this product.", code="already_owned")
+        expire_pending_orders(buyer=buyer, product=product)
         order = (
             Order.objects.select_for_update()
             .filter(buyer=buyer, product=product, status=Order.Status.PENDING)
@@ -138,7 +172,10 @@ def start_checkout(
         order.provider = provider
         if billing is not None:
             order.billing = billing
-        order.save(update_fields=["amount", "currency", "provider", "billing", "updated_at"])
+        order.language = language[:16]
+        order.site_url = site_url[:200]
+        order.save(update_fields=["amount", "currency", "provider", "billing", "language",
+                                  "site_url", "updated_at"])
         return order
 
 
@@ -307,6 +344,7 @@ def confirm_payment(
         if settled == "grant":
             _grant(order)
         emit("payment_confirmed", order=order, payment=payment)
+        queue_receipt(order)
         if settled == "already_owned":
             logger.error("Payment %s on %s for a product already owned", payment, order)
             return Outcome.FLAGGED
@@ -331,7 +369,7 @@ def _settle(order: Order, payment: Payment, amount: int | None, currency: str) -
     payment.status = Payment.Status.SUCCEEDED
     payment.failure_reason = ""
     payment.confirmed_at = timezone.now()
-    if order.status not in (Order.Status.PENDING, Order.Status.FAILED):
+    if order.status not in (Order.Status.PENDING, Order.Status.FAILED, Order.Status.EXPIRED):
         # Paid already through another attempt, or refunded before this arrived:
         # the money is recorded for a human to reconcile, ownership is unchanged.
         payment.flag = ("duplicate_payment" if order.status == Order.Status.PAID
@@ -493,6 +531,8 @@ def record_refund(
         if order.status != Order.Status.REFUNDED:
             order.status = Order.Status.REFUNDED
             order.save(update_fields=["status", "updated_at"])
+            if order.paid_at is not None:
+                queue_refund_notice(order)
         purchase = PurchasedProduct.objects.active().filter(order=order).first()
         if purchase is not None:
             revoke_ownership(purchase, reason="refund")

@@ -27,10 +27,26 @@ class BillingRow:
     currency: str
     status: str
     status_label: str
-    #: The payment service's id for the charge (or the checkout), for disputes.
+    #: The payment service's id for the charge (or the checkout), for staff and
+    #: disputes; not shown to the buyer.
     provider_reference: str
     #: A receipt or invoice at the payment service, when it offers one.
     receipt_url: str | None
+    #: Money given back for the order, oldest first.
+    refunds: tuple[RefundLine, ...] = ()
+
+    @property
+    def amount_display(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    """One refund under its order in the history."""
+
+    date: dt.datetime
+    amount: int
+    currency: str
 
     @property
     def amount_display(self) -> str:
@@ -69,7 +85,8 @@ def receipt_url(order: Order) -> str | None:
 
 
 def billing_rows(orders: Iterable[Order]) -> list[BillingRow]:
-    """``orders`` (with ``product`` selected and ``payments`` prefetched) as billing rows."""
+    """``orders`` (with ``product`` selected, ``payments`` and ``refunds`` prefetched)
+    as billing rows."""
     rows = []
     for order in orders:
         product = order.product
@@ -84,5 +101,8 @@ def billing_rows(orders: Iterable[Order]) -> list[BillingRow]:
             status_label=order.get_status_display(),
             provider_reference=provider_reference(order),
             receipt_url=receipt_url(order),
+            refunds=tuple(RefundLine(refund.created_at, refund.amount, refund.currency)
+                          for refund in sorted(order.refunds.all(),
+                                               key=lambda r: (r.created_at, r.pk))),
         ))
     return rows

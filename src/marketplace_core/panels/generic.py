@@ -23,8 +23,10 @@ from marketplace_core.people.records import person_related
 class GenericOrderHistoryView(LoginRequiredMixin, ListView):
     """The current user's orders as a billing list, newest first, paginated.
 
-    Each row: date, product, amount with its currency, status, the payment
-    service's reference and, when the provider offers one, a receipt link.
+    Each row, in the buyer's language: date, product, amount with its currency,
+    status with any refunds under it, "Resend receipt" for a paid order and,
+    when the provider offers one, an invoice link. The payment service's own
+    ids are not shown (the order's reference is, for support).
     """
 
     template_name = "marketplace_core/panels/order_history.html"
@@ -36,7 +38,7 @@ class GenericOrderHistoryView(LoginRequiredMixin, ListView):
         return (
             Order.objects.filter(buyer_id=self.request.user.pk)
             .select_related("product")
-            .prefetch_related("payments")
+            .prefetch_related("payments", "refunds")
             .order_by("-created_at", "-id")
         )
 

@@ -48,6 +48,7 @@ these rules; docs/payment-providers.md walks through writing one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -272,6 +273,16 @@ class PaymentProvider:
         from ``order``'s fields and its payments (``order.payments.all()`` is
         prefetched by the caller). Return ``None`` (the default) when the
         service offers none for this order, for example before it is paid.
+        """
+        return None
+
+    def supported_countries(self) -> Iterable[str] | None:
+        """Optionally, the ISO 3166-1 alpha-2 codes the service takes payments from.
+
+        The checkout's country list offers only these (core caches the answer
+        for hours: :func:`marketplace_core.payments.countries.allowed_countries`).
+        ``None`` (the default) offers every ISO country. May call the service;
+        raise when it cannot answer (core then offers every country).
         """
         return None
 

@@ -18,17 +18,20 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django_htmx.http import HttpResponseClientRedirect
 
+from marketplace_core.accounts.emails import site_url
 from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
 from marketplace_core.maintenance.decorators import maintenance_exempt
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Order
 from marketplace_core.panels.redirects import purchases_url
+from marketplace_core.payments.countries import allowed_countries
 from marketplace_core.payments.forms import BillingForm
 from marketplace_core.payments.providers import (
     CheckoutError,
@@ -56,14 +59,22 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
         provider = registry.payment_provider()
         user = self.request.user
         initial = {"name": display_name(user), "email": email_of(user)}
-        return BillingForm(data, fields=provider.billing_fields, initial=initial)
+        countries = allowed_countries(provider) if "country" in provider.billing_fields else None
+        return BillingForm(data, fields=provider.billing_fields, countries=countries,
+                           initial=initial)
 
     def _already_owned(self) -> HttpResponse:
         messages.info(self.request, "You already own this product.")
         return HttpResponseRedirect(purchases_url(self.request.user))  # type: ignore[arg-type]
 
+    def _own_product(self, product: Product) -> HttpResponse:
+        messages.error(self.request, "This is your own product: you cannot buy it.")
+        return HttpResponseRedirect(product.get_absolute_url())
+
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
         product = self._product(slug)
+        if product.seller_id == request.user.pk:
+            return self._own_product(product)
         if services.owns(request.user, product):  # type: ignore[arg-type]
             return self._already_owned()
         return render(request, self.template_name, {"product": product, "form": self._form()})
@@ -81,10 +92,14 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
                 product=product,
                 provider=provider.identifier,
                 billing=form.cleaned_data,
+                language=translation.get_language() or "",
+                site_url=site_url(request),
             )
         except Rejected as exc:
             if exc.code == "already_owned":
                 return self._already_owned()
+            if exc.code == "own_product":
+                return self._own_product(product)
             raise Http404(exc.message) from exc
         try:
             session = provider.start_checkout(request, order)
@@ -109,9 +124,21 @@ def _buyer_order(request: HttpRequest, reference: str | UUID) -> Order:
         raise Http404("No such order.") from exc
 
 
+def _outcome(order: Order) -> dict[str, Any]:
+    """What the payment pages show for ``order``: it and, when its payment failed,
+    the provider's reason (the latest failed attempt's)."""
+    reason = ""
+    if order.status == Order.Status.FAILED:
+        failed = order.payments.filter(status="failed").order_by("-created_at", "-id").first()
+        reason = failed.failure_reason if failed is not None else ""
+    return {"order": order, "failure_reason": reason}
+
+
 class PaymentSuccessView(LoginRequiredMixin, View):
-    """Where the provider sends the buyer back. It grants nothing: it shows
-    "processing" and polls the order until a verified webhook has paid it."""
+    """Where the provider sends the buyer back. It grants nothing: it shows the
+    order's real state (processing, which polls until a verified webhook
+    settles it; failed with the provider's reason and "Try again"; expired;
+    refunded) and sends a paid order's buyer to their products."""
 
     template_name = "marketplace_core/payments/success.html"
 
@@ -120,7 +147,7 @@ class PaymentSuccessView(LoginRequiredMixin, View):
         if order.status == Order.Status.PAID:
             messages.success(request, f"Payment received: {order.product.title} is yours.")
             return HttpResponseRedirect(purchases_url(request.user))  # type: ignore[arg-type]
-        return render(request, self.template_name, {"order": order})
+        return render(request, self.template_name, _outcome(order))
 
 
 class OrderStatusView(LoginRequiredMixin, View):
@@ -134,7 +161,7 @@ class OrderStatusView(LoginRequiredMixin, View):
             return HttpResponseClientRedirect(
                 reverse("marketplace:payment_success") + f"?order={order.reference}"
             )
-        return render(request, self.template_name, {"order": order})
+        return render(request, self.template_name, _outcome(order))
 
 
 #: Largest webhook body read, in bytes, whatever ``DATA_UPLOAD_MAX_MEMORY_SIZE``

@@ -16,7 +16,13 @@ from marketplace_core.panels.api import build_router
 from marketplace_core.payments.dummy import DummyProvider
 from marketplace_core.plugins.markers import hookimpl
 from marketplace_core.plugins.registry import storage_backend
-from marketplace_core.plugins.types import ApiRouter, DownloadTarget, NavArea, NavItem
+from marketplace_core.plugins.types import (
+    ApiRouter,
+    DownloadTarget,
+    NavArea,
+    NavItem,
+    PeriodicTask,
+)
 from marketplace_core.storage.backends import LocalStorageBackend
 
 if TYPE_CHECKING:
@@ -111,3 +117,14 @@ def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
 def register_api_routers() -> list[ApiRouter]:
     # SellerDashboardAPI: /api/seller/dashboard
     return [ApiRouter(prefix="seller", build=build_router, tags=["seller"])]
+
+
+#: How often abandoned checkouts are looked for (they expire after ``PENDING_ORDER_TTL``).
+EXPIRE_EVERY_SECONDS = 15 * 60
+
+
+@hookimpl
+def register_periodic_tasks() -> list[PeriodicTask]:
+    from marketplace_core.ownership.tasks import EXPIRE_TASK
+
+    return [PeriodicTask(name=EXPIRE_TASK, task=EXPIRE_TASK, every_seconds=EXPIRE_EVERY_SECONDS)]

@@ -275,3 +275,18 @@ def payment_invoice(payment_id: str) -> bytes:
         raise DodoUnavailable(f"Dodo Payments answered something that is not a PDF for the "
                               f"invoice of {payment_id}.")
     return pdf
+
+
+# -------------------------------------------------------------------------
+# checkout details
+# -------------------------------------------------------------------------
+
+
+def supported_countries() -> list[str]:
+    """``GET /checkout/supported_countries``: the ISO 3166-1 alpha-2 codes Dodo sells to.
+
+    A buyer waits on it (the checkout form, when core's cache is cold): one short try.
+    """
+    with _client(_WEBHOOK) as client:
+        answer = client.misc.list_supported_countries()
+    return [str(code) for code in answer]

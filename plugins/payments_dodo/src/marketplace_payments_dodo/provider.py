@@ -135,6 +135,11 @@ class DodoProvider(PaymentProvider):
         reference = payment.metadata.get(client.ORDER_REFERENCE_KEY)
         return reference if isinstance(reference, str) and reference else None
 
+    def supported_countries(self) -> list[str]:
+        """The countries Dodo takes payments from (``GET /checkout/supported_countries``);
+        core caches the answer. Raises :class:`~.client.DodoError` when Dodo cannot answer."""
+        return client.supported_countries()
+
     def receipt_url(self, order: Order) -> str | None:
         """The plugin's invoice download (``payments_dodo:invoice``) for a paid Dodo order.
 

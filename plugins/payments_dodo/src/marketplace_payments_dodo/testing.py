@@ -60,6 +60,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+from dodopayments.types.country_code import CountryCode
 from dodopayments.types.currency import Currency
 from standardwebhooks.webhooks import Webhook
 
@@ -68,6 +69,10 @@ from marketplace_core.money import to_decimal
 BUSINESS_ID = "bus_fake0business"
 BRAND_ID = "bus_fake0business"
 CURRENCIES = frozenset(get_args(Currency))
+#: What the fake sells to: every code the SDK knows but a few a payment service
+#: typically cannot (sanctions), so a narrowed country list shows.
+UNSUPPORTED_COUNTRIES = frozenset({"CU", "IR", "KP", "SY"})
+SUPPORTED_COUNTRIES = tuple(sorted(set(get_args(CountryCode)) - UNSUPPORTED_COUNTRIES))
 _ids = itertools.count(1)
 
 
@@ -156,6 +161,8 @@ class FakeDodo:
         self.payments: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self.disputes: dict[str, dict[str, Any]] = {}
+        #: What ``GET /checkout/supported_countries`` answers (tests may change it).
+        self.supported_countries: list[str] = list(SUPPORTED_COUNTRIES)
         self._failures: list[_Failure] = []
         self._lock = threading.RLock()
         self._outbox: deque[WebhookRecord] = deque()
@@ -226,6 +233,7 @@ class FakeDodo:
             for table in (self.products, self.checkouts, self.payments, self.refunds,
                           self.disputes):
                 table.clear()
+            self.supported_countries = list(SUPPORTED_COUNTRIES)
             self._held = None
 
     # --- failure injection --------------------------------------------------
@@ -514,6 +522,8 @@ class FakeDodo:
             ("GET", r"/payments/([^/]+)", "/payments/{payment_id}", self._get_payment),
             ("GET", r"/invoices/payments/([^/]+)", "/invoices/payments/{payment_id}",
              self._get_payment_invoice),
+            ("GET", r"/checkout/supported_countries", "/checkout/supported_countries",
+             self._supported_countries),
         ]
 
     def route_of(self, method: str, path: str) -> str:
@@ -532,6 +542,9 @@ class FakeDodo:
                     status, response = handler(body, *match.groups())
                 return route, status, response
         return path, 404, {"code": "NOT_FOUND", "message": f"No route {method} {path}"}
+
+    def _supported_countries(self, body: Any) -> tuple[int, Any]:
+        return 200, list(self.supported_countries)
 
     def _create_checkout(self, body: Any) -> tuple[int, Any]:
         cart = body.get("product_cart") if isinstance(body, dict) else None
@@ -754,7 +767,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path.rstrip("/") or "/"
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        page = re.fullmatch(r"/checkout/([^/]+)(?:/(pay|fail))?", path)
+        # The hosted page shares its prefix with the API's country list.
+        page = (None if path == "/checkout/supported_countries"
+                else re.fullmatch(r"/checkout/([^/]+)(?:/(pay|fail))?", path))
         if page:
             self._hosted_page(method, page.group(1), page.group(2))
             return
