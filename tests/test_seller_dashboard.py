@@ -111,8 +111,9 @@ def test_static_files_collect_with_the_manifest_storage(tmp_path, settings):
     # session, user, the person's seller/verified rows, customers, revenue, refunds,
     # latest buyers, latest products
     (DASHBOARD_URL, 8),
-    # session, user, the person's rows, customers, revenue, refunds: no latest buyers
-    (API_URL, 6),
+    # session, user, the person's rows, the period's figures (7 queries), customers,
+    # revenue, refunds this month: no latest buyers
+    (API_URL, 13),
 ], ids=["page", "api"])
 @pytest.mark.parametrize("sales", [1, 20])
 def test_dashboard_query_count_does_not_grow(sales, url, queries, make_seller, make_user,
@@ -137,7 +138,7 @@ def test_dashboard_query_count_does_not_grow(sales, url, queries, make_seller, m
 
 @pytest.mark.by_database
 def test_api_gives_the_chart_series(shop):
-    data = logged_in(shop).get(API_URL).json()
+    data = logged_in(shop).get(API_URL, {"period": "12m"}).json()
 
     assert data["period"] == "12m"
     assert data["total_customers"] == 3
@@ -148,10 +149,11 @@ def test_api_gives_the_chart_series(shop):
     series = {s["key"]: s for s in data["series"]}
     assert list(series) == ["revenue-eur", "revenue-usd", "sales"]
     usd = series["revenue-usd"]
-    assert (usd["label"], usd["unit"], len(usd["points"])) == ("Revenue (USD)", "USD", 12)
+    assert (usd["label"], usd["unit"], len(usd["points"])) == ("Net revenue (USD)", "USD", 12)
     assert [p["value"] for p in usd["points"]][-2:] == [19.99, 19.99]
     assert usd["points"][-1]["label"] == local_today().strftime("%Y-%m")
-    assert [p["value"] for p in series["sales"]["points"]][-2:] == [1.0, 2.0]
+    # This month: Alice's two and Rita's (refunded in the same month: no net revenue).
+    assert [p["value"] for p in series["sales"]["points"]][-2:] == [1.0, 3.0]
 
 
 def test_api_includes_plugin_series_and_refuses_unknown_periods(shop):
@@ -165,9 +167,9 @@ def test_api_includes_plugin_series_and_refuses_unknown_periods(shop):
     refused = client.get(API_URL, {"period": "5y"})
 
     assert data["series"][-1] == {"key": "visits", "label": "Visits", "unit": "visits",
-                                  "points": [{"label": "2026-01", "value": 42.0}]}
+                                  "note": "", "points": [{"label": "2026-01", "value": 42.0}]}
     assert refused.status_code == 400
-    assert refused.json() == {"detail": "Unknown period '5y'; use '12m'."}
+    assert refused.json() == {"detail": "Unknown period '5y'; use one of 7d, 30d, 90d, 12m."}
 
 
 def test_api_url_is_reversible():
