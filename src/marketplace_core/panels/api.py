@@ -123,8 +123,9 @@ def totals_out(totals: Totals) -> dict[str, Any]:
 
 
 def products_out(report: Performance, series: list[DashboardSeries]) -> list[dict[str, Any]]:
-    per_product = [s for s in series if s.per_product]
-    views = next((s.per_product for s in per_product if s.key == VIEWS), None)
+    per_product = [s for s in series if s.per_product and s.key != VIEWS]
+    # A views series without a note has data: products it does not name had no views.
+    views = next((s.per_product for s in series if s.key == VIEWS and not s.note), None)
     rows = []
     for figures in report.products:
         product_views = views.get(figures.product_id, 0.0) if views is not None else None
@@ -134,8 +135,7 @@ def products_out(report: Performance, series: list[DashboardSeries]) -> list[dic
             "refunds": figures.refunds, "refunded": money_out(figures.refunded),
             "downloads": figures.downloads, "views": product_views,
             "conversion_rate": conversion_rate(figures.sales, product_views),
-            "metrics": {s.key: s.per_product.get(figures.product_id, 0.0)
-                        for s in per_product if s.key != VIEWS},
+            "metrics": {s.key: s.per_product.get(figures.product_id, 0.0) for s in per_product},
         })
     return rows
 
