@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from marketplace_analytics_ga4.data_api import _client
 from marketplace_analytics_ga4.testing import FakeGA4
+from marketplace_analytics_ga4.traffic import wait_for_background_fetches
 
 from marketplace_core.celery_app import create_celery_app
 
@@ -29,6 +30,7 @@ def fake_ga4(fake_ga4_server: FakeGA4, settings: Any) -> Iterator[FakeGA4]:
     _client.cache_clear()
     configure(settings, **fake_ga4_server.settings())
     yield fake_ga4_server
+    wait_for_background_fetches()  # none may write to the next test's cache
     fake_ga4_server.reset()
 
 

@@ -53,7 +53,9 @@ def csp_nonce(request: HttpRequest) -> str:
         nonce = get_nonce(request)
     if nonce is None:
         nonce = getattr(request, "csp_nonce", None)
-    return str(nonce) if nonce else ""
+    # str(): both are lazy, and a nonce nobody has read yet is falsy (and left out of the
+    # header); reading it here puts it in both the tag and the header.
+    return "" if nonce is None else str(nonce)
 
 
 def page_tag(request: HttpRequest) -> str:
@@ -96,7 +98,7 @@ class GA4Middleware:
     def _capture_client(request: HttpRequest, kwargs: dict[str, Any]) -> None:
         client_id = client_id_from_cookie(request.COOKIES.get("_ga"))
         user = getattr(request, "user", None)
-        if request.method != "POST" or client_id is None or not getattr(
+        if request.method != "POST" or client_id is None or user is None or not getattr(
                 user, "is_authenticated", False):
             return
         from marketplace_analytics_ga4.models import CheckoutClient

@@ -10,8 +10,12 @@ from __future__ import annotations
 from celery import shared_task
 
 from marketplace_analytics_ga4.conf import conf
-from marketplace_analytics_ga4.measurement import SendError, purchase_payload, refund_payload, \
-    send_once
+from marketplace_analytics_ga4.measurement import (
+    SendError,
+    purchase_payload,
+    refund_payload,
+    send_once,
+)
 from marketplace_core.ownership.models import Order, Refund
 
 REFRESH_TASK = "analytics_ga4.refresh_traffic"

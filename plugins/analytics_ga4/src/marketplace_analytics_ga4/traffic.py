@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -42,6 +43,8 @@ FAILED = "Traffic from Google Analytics is not shown: {reason}."
 
 # Two threads: a slow Google never holds more than two fetches (and no web worker) at a time.
 _executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="ga4-fetch")
+_running: set[concurrent.futures.Future[Traffic]] = set()
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -99,13 +102,39 @@ def traffic_for(seller: User, window: Period, paths: list[str]) -> Answer:
     failure = cache.get(_key("failure", seller.pk, window))
     if failure is not None:
         return Answer(None, FAILED.format(reason=failure))
-    future = _executor.submit(refresh, seller.pk, window, paths, timeout=conf.TASK_TIMEOUT)
+    # One fetch at a time per seller and period: requests arriving meanwhile do not queue more.
+    fetching = _key("fetching", seller.pk, window)
+    if not cache.add(fetching, 1, timeout=round(conf.TASK_TIMEOUT) + 1):
+        return Answer(None, SLOW)
+    future = _executor.submit(_fetch, fetching, seller.pk, window, paths)
+    with _lock:
+        _running.add(future)
+    future.add_done_callback(_forget)
     try:
         return Answer(future.result(timeout=conf.REQUEST_TIMEOUT))
     except concurrent.futures.TimeoutError:
         return Answer(None, SLOW)
     except DataAPIError as exc:
         return Answer(None, FAILED.format(reason=exc))
+
+
+def _fetch(fetching: str, seller_id: int, window: Period, paths: list[str]) -> Traffic:
+    try:
+        return refresh(seller_id, window, paths, timeout=conf.TASK_TIMEOUT)
+    finally:
+        cache.delete(fetching)
+
+
+def _forget(future: concurrent.futures.Future[Traffic]) -> None:
+    with _lock:
+        _running.discard(future)
+
+
+def wait_for_background_fetches(timeout: float = 60.0) -> None:
+    """Wait until the fetches requests left running have finished (for tests)."""
+    with _lock:
+        running = list(_running)
+    concurrent.futures.wait(running, timeout=timeout)
 
 
 def refresh_wanted() -> int:
