@@ -40,7 +40,7 @@ class Kpi:
     label: str
     #: One line per value (one per currency for money).
     values: list[str]
-    #: ``+25%``, ``−10%``, ``new`` or ``""`` (nothing to compare).
+    #: ``+25%``, ``\u221210%`` (a minus sign), ``new`` or ``""`` (nothing to compare).
     change: str = ""
     #: ``up``, ``down`` or ``flat``: how the change reads (more refunds read ``down``).
     trend: str = "flat"
@@ -110,7 +110,7 @@ class SellerDashboardView(SellerPanelMixin, TemplateView):
         products = sorted(products_out(report, series), key=lambda p: -p["sales"])
         for product in products:
             rate = product["conversion_rate"]
-            product["conversion_display"] = "–" if rate is None else f"{rate:.1%}"
+            product["conversion_display"] = "\u2013" if rate is None else f"{rate:.1%}"
         context.update(
             summary=summary,
             this_month=[format_money(summary.this_month.amount(code), code)
