@@ -248,3 +248,33 @@ def test_the_api_schema_is_in_openapi(make_seller):
     assert {"current", "previous", "products", "series", "notes", "window"} <= set(
         dashboard["properties"])
     assert [p["name"] for p in operation["parameters"]] == ["period"]
+
+
+def test_a_plugins_views_give_each_products_views_and_conversion_and_its_note(shop):
+    from marketplace_core.plugins.types import DashboardSeries
+    from tests.payments_support import fake_plugins, plugin_module
+
+    p1, p2 = shop["p1"], shop["p2"]
+
+    def with_views(seller, period):
+        return [DashboardSeries(key="views", label="Views", points=[],
+                                per_product={p1.pk: 40.0}),
+                DashboardSeries(key="wishlist", label="Wishlisted", points=[],
+                                per_product={p2.pk: 3.0})]
+
+    def without(seller, period):
+        return [DashboardSeries(key="views", label="Views", points=[],
+                                note="The analytics service is down.")]
+
+    client = logged_in(shop["seller"])
+    with time_machine.travel(NOW, tick=False):
+        with fake_plugins(plugin_module("fake_views", dashboard_series=with_views)):
+            products = {p["title"]: p for p in client.get(API_URL).json()["products"]}
+        with fake_plugins(plugin_module("fake_down", dashboard_series=without)):
+            down = client.get(API_URL).json()
+
+    assert (products["P1"]["views"], products["P1"]["conversion_rate"]) == (40.0, 2 / 40)
+    assert (products["P2"]["views"], products["P2"]["conversion_rate"]) == (0.0, None)
+    assert products["P2"]["metrics"] == {"wishlist": 3.0}
+    assert down["notes"] == ["The analytics service is down."]
+    assert all(p["views"] is None for p in down["products"])
