@@ -170,3 +170,18 @@ def test_without_configuration_the_dashboard_says_so(shop, settings):
     assert data["notes"] == [NOT_CONFIGURED]
     assert data["current"]["orders"] == 2
     assert by_title(data)["Guide"]["conversion_rate"] is None
+
+
+@pytest.mark.parametrize("extra_products", [0, 25])
+def test_traffic_adds_one_query_whatever_the_number_of_products(
+        fake_ga4, shop, make_product, extra_products, django_assert_num_queries):
+    for _ in range(extra_products):
+        make_product(seller=shop["seller"])
+    client = logged_in(shop["seller"])
+    client.get(API_URL)  # fills the cache
+
+    # Core's 13 (see tests/test_seller_dashboard.py) and the plugin's product paths.
+    with django_assert_num_queries(14):
+        response = client.get(API_URL)
+
+    assert len(response.json()["products"]) == 2 + extra_products
