@@ -28,7 +28,8 @@ def fake_ga4(fake_ga4_server: FakeGA4, settings: Any) -> Iterator[FakeGA4]:
     fake_ga4_server.reset()
     cache.clear()
     _client.cache_clear()
-    configure(settings, **fake_ga4_server.settings())
+    # A loaded machine must not turn a test into a timeout test (those set their own).
+    configure(settings, **fake_ga4_server.settings(REQUEST_TIMEOUT=30))
     yield fake_ga4_server
     wait_for_background_fetches()  # none may write to the next test's cache
     fake_ga4_server.reset()

@@ -4,7 +4,6 @@ client, HTTP, the fake GA4 (which checks every request like GA does)."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from django.core.cache import cache
@@ -129,15 +128,13 @@ def test_after_a_failure_requests_do_not_ask_again_until_the_backoff(fake_ga4, s
 def test_a_slow_ga_never_holds_the_request_and_fills_the_cache_later(fake_ga4, shop, settings):
     configure(settings, REQUEST_TIMEOUT=0.3)
     fake_ga4.add_traffic(shop["guide"].get_absolute_url(), local_today(), views=12)
-    fake_ga4.delay = 1.5
+    fake_ga4.delay = 5.0
 
-    started = time.monotonic()
     data = dashboard(shop)
-    waited = time.monotonic() - started
 
+    assert fake_ga4.reports == []  # the page answered before GA did
     assert data["notes"] == [SLOW]
     assert data["current"]["orders"] == 2
-    assert waited < 1.5  # answered before the fake did
     # The fetch went on in the background and filled the cache.
     wait_until(lambda: by_title(dashboard(shop))["Guide"]["views"] == 12.0, timeout=30,
                what="the background fetch to fill the cache")
