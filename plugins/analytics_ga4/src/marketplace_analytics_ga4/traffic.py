@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from marketplace_analytics_ga4.conf import conf
 from marketplace_analytics_ga4.data_api import DataAPIError, Traffic, fetch_traffic
+from marketplace_core.analytics.performance import product_path_maker
 from marketplace_core.analytics.periods import Period, period
 from marketplace_core.catalog.models import Product
 
@@ -62,7 +63,8 @@ def _key(kind: str, seller_id: int, window: Period) -> str:
 
 def product_paths(seller_id: int) -> dict[str, int]:
     """The seller's product page paths → product id (one query)."""
-    return {Product(slug=slug).get_absolute_url(): pk for pk, slug in
+    path = product_path_maker()
+    return {path(slug): pk for pk, slug in
             Product.objects.filter(seller_id=seller_id).values_list("pk", "slug")}
 
 
