@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-PLUGINS = ["payments_dodo", "storage_s3", "notify_telegram", "support", "shorturl"]
+PLUGINS = ["payments_dodo", "storage_s3", "notify_telegram", "support", "shorturl", "analytics_ga4"]
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 

@@ -51,17 +51,59 @@ def test_dashboard_shows_customers_revenue_per_currency_and_latest_buyers(shop):
     stats = dict(re.findall(r'data-stat="([^"]+)">(.*?)</div>', html, flags=re.S))
     assert text_of(stats["total-customers"]) == "Total customers 3"
     assert text_of(stats["revenue-this-month"]) == "Revenue this month €30.00 $19.99"
-    this_month = local_today().strftime("%Y-%m")
-    last_month = add_months(local_today().replace(day=1), -1).strftime("%Y-%m")
-    rows = dict(re.findall(r'<tr data-month="([^"]+)">(.*?)</tr>', html, flags=re.S))
-    assert len(rows) == 12
-    assert text_of(rows[this_month]).endswith("€30.00 $19.99 2")
-    assert text_of(rows[last_month]).endswith("€0.00 $19.99 1")
     latest = html.split('class="latest-buyers"', 1)[1].split("</table>", 1)[0]
     rows = [text_of(r) for r in re.findall(r"<tr>(.*?)</tr>", latest)[1:]]
     assert [row.split(" ")[0] for row in rows] == ["Alice", "Bob", "Carol"]  # Alice once
     assert rows[0].endswith(" 2") and rows[1].endswith(" 1")  # purchases per buyer
-    assert "Rita" not in html
+    assert "Rita" not in latest
+
+
+def kpis(html: str) -> dict[str, str]:
+    return {key: text_of(body) for key, body in
+            re.findall(r'data-kpi="([^"]+)">(.*?)</div>', html, flags=re.S)}
+
+
+def test_the_period_shows_kpis_against_the_previous_one_products_and_active_days(shop):
+    """Last 7 days: Alice's guide and course, Rita's course refunded the same day; nothing in
+    the 7 days before (Bob's sale is mid last month, at least 14 days ago)."""
+    html = logged_in(shop).get(DASHBOARD_URL, {"period": "7d"}).content.decode()
+
+    cards = re.findall(r'data-kpi="([^"]+)">(.*?)</div>', html, flags=re.S)
+    assert [text_of(body) for key, body in cards if key == "net-revenue"] == [
+        "Net revenue (EUR) €30.00 new vs €0.00", "Net revenue (USD) $19.99 new vs $0.00"]
+    cards = kpis(html)
+    assert cards["orders"] == "Sales 3 new vs 0"
+    assert cards["customers"] == "Customers 2 new vs 0"
+    assert cards["refunds"] == "Refunds 1 new vs 0 €30.00"
+    assert cards["downloads"] == "Downloads 0"
+    assert 'data-period="7d" aria-current="true"' in html
+    table = html.split('class="product-performance"', 1)[1].split("</table>", 1)[0]
+    rows = [text_of(r) for r in re.findall(r"<tr data-product[^>]*>(.*?)</tr>", table, re.S)]
+    assert rows == ["Course 2 €60.00 1 0", "Guide 1 $19.99 0 0"]  # best sellers first
+    assert "Views" not in table  # no analytics plugin
+    buckets = dict(re.findall(r'<tr data-bucket="([^"]+)">(.*?)</tr>', html, flags=re.S))
+    assert list(buckets) == [local_today().isoformat()]  # only days with sales
+    assert text_of(buckets[local_today().isoformat()]).endswith("€30.00 · $19.99 3")
+    assert 'data-dashboard-api="/api/seller/dashboard?period=7d"' in html
+
+
+def test_a_change_against_the_previous_period_reads_as_a_percentage():
+    from marketplace_core.panels.dashboard import change_label
+
+    assert change_label(150, 100) == ("+50%", "up")
+    assert change_label(50, 100) == ("\u221250%", "down")
+    assert change_label(3, 1, more_is_better=False) == ("+200%", "down")  # more refunds
+    assert change_label(5, 0) == ("new", "up")
+    assert change_label(0, 0) == ("", "flat")
+
+
+def test_an_unknown_period_shows_the_default_one_and_says_so(shop):
+    response = logged_in(shop).get(DASHBOARD_URL, {"period": "5y"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Unknown period; showing the last 30 days." in html
+    assert 'data-period="30d" aria-current="true"' in html
 
 
 def test_a_new_seller_sees_an_empty_dashboard(make_seller):
@@ -72,7 +114,8 @@ def test_a_new_seller_sees_an_empty_dashboard(make_seller):
     assert text_of(stats["revenue-this-month"]) == (
         "Revenue this month \u2013 No sales yet this month"  # an en dash
     )
-    assert "No sales in the last 12 months yet." in html
+    assert "No sales in the last 30 days." in html
+    assert "No products yet." in html
     assert "Nobody has bought your products yet." in html
     assert "Create your first product" in html
 
@@ -82,7 +125,7 @@ def test_dashboard_draws_charts_from_local_static_files(shop):
 
     assert f'<script src="/static/{CHART_JS}" defer></script>' in html
     assert '<script src="/static/marketplace_core/charts/dashboard.js" defer></script>' in html
-    assert 'data-dashboard-api="/api/seller/dashboard"' in html
+    assert 'data-dashboard-api="/api/seller/dashboard?period=30d"' in html
     assert "https://" not in html.split("</head>", 1)[0]
     chart_js = finders.find(CHART_JS)
     assert chart_js is not None
@@ -108,11 +151,12 @@ def test_static_files_collect_with_the_manifest_storage(tmp_path, settings):
 
 @pytest.mark.by_database
 @pytest.mark.parametrize(("url", "queries"), [
-    # session, user with the person's seller/verified rows, customers, revenue, refunds,
-    # latest buyers, latest products
-    (DASHBOARD_URL, 7),
-    # session, user with the person's rows, customers, revenue, refunds: no latest buyers
-    (API_URL, 5),
+    # session, user with the person's seller/verified rows, latest buyers, the period's
+    # figures (7 queries), latest products
+    (DASHBOARD_URL, 14),
+    # session, user with the person's rows, the period's figures (7 queries), customers,
+    # revenue, refunds this month: no latest buyers
+    (API_URL, 12),
 ], ids=["page", "api"])
 @pytest.mark.parametrize("sales", [1, 20])
 def test_dashboard_query_count_does_not_grow(sales, url, queries, make_seller, make_user,
@@ -137,7 +181,7 @@ def test_dashboard_query_count_does_not_grow(sales, url, queries, make_seller, m
 
 @pytest.mark.by_database
 def test_api_gives_the_chart_series(shop):
-    data = logged_in(shop).get(API_URL).json()
+    data = logged_in(shop).get(API_URL, {"period": "12m"}).json()
 
     assert data["period"] == "12m"
     assert data["total_customers"] == 3
@@ -148,10 +192,11 @@ def test_api_gives_the_chart_series(shop):
     series = {s["key"]: s for s in data["series"]}
     assert list(series) == ["revenue-eur", "revenue-usd", "sales"]
     usd = series["revenue-usd"]
-    assert (usd["label"], usd["unit"], len(usd["points"])) == ("Revenue (USD)", "USD", 12)
+    assert (usd["label"], usd["unit"], len(usd["points"])) == ("Net revenue (USD)", "USD", 12)
     assert [p["value"] for p in usd["points"]][-2:] == [19.99, 19.99]
     assert usd["points"][-1]["label"] == local_today().strftime("%Y-%m")
-    assert [p["value"] for p in series["sales"]["points"]][-2:] == [1.0, 2.0]
+    # This month: Alice's two and Rita's (refunded in the same month: no net revenue).
+    assert [p["value"] for p in series["sales"]["points"]][-2:] == [1.0, 3.0]
 
 
 def test_api_includes_plugin_series_and_refuses_unknown_periods(shop):
@@ -165,9 +210,9 @@ def test_api_includes_plugin_series_and_refuses_unknown_periods(shop):
     refused = client.get(API_URL, {"period": "5y"})
 
     assert data["series"][-1] == {"key": "visits", "label": "Visits", "unit": "visits",
-                                  "points": [{"label": "2026-01", "value": 42.0}]}
+                                  "note": "", "points": [{"label": "2026-01", "value": 42.0}]}
     assert refused.status_code == 400
-    assert refused.json() == {"detail": "Unknown period '5y'; use '12m'."}
+    assert refused.json() == {"detail": "Unknown period '5y'; use one of 7d, 30d, 90d, 12m."}
 
 
 def test_api_url_is_reversible():

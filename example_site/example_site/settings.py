@@ -15,6 +15,7 @@ production parts:
 ``DODO_PAYMENTS_API_KEY`` …          enables ``payments_dodo`` (see docs/settings.md)
 ``S3_BUCKET`` …                      enables ``storage_s3``
 ``TELEGRAM_BOT_TOKEN`` …             enables ``notify_telegram``
+``GA4_PROPERTY_ID``, ``GA4_MEASUREMENT_ID`` …  enables ``analytics_ga4`` (docs/analytics_ga4.md)
 ``MAINTENANCE_MODE``, ``MAINTENANCE_BYPASS_SECRET``
 ==================================  ==================================================
 """
@@ -67,6 +68,8 @@ if env("S3_BUCKET"):
     _default_plugins.append("storage_s3")
 if env("TELEGRAM_BOT_TOKEN"):
     _default_plugins.append("notify_telegram")
+if env("GA4_PROPERTY_ID") or env("GA4_MEASUREMENT_ID"):
+    _default_plugins.append("analytics_ga4")
 
 MARKETPLACE = {
     "PLUGINS": env_list("MARKETPLACE_PLUGINS", ",".join(_default_plugins)),
@@ -102,9 +105,17 @@ MARKETPLACE = {
         "THREAD_ID": env("TELEGRAM_THREAD_ID") or None,
         "API_URL": env("TELEGRAM_API_URL") or None,
     },
+    "analytics_ga4": {
+        "PROPERTY_ID": env("GA4_PROPERTY_ID"),
+        "CREDENTIALS": env("GA4_CREDENTIALS"),  # a key file's path, or its JSON
+        "MEASUREMENT_ID": env("GA4_MEASUREMENT_ID"),
+        "API_SECRET": env("GA4_API_SECRET"),
+        "PAGE_TAG": env_bool("GA4_PAGE_TAG"),
+        "REQUIRE_CONSENT": env_bool("GA4_REQUIRE_CONSENT"),
+    },
 }
 # Options of plugins that are not enabled are dropped, so `check` stays quiet about them.
-for _name in ("payments_dodo", "storage_s3", "notify_telegram"):
+for _name in ("payments_dodo", "storage_s3", "notify_telegram", "analytics_ga4"):
     if _name not in MARKETPLACE["PLUGINS"]:
         MARKETPLACE.pop(_name)
 
@@ -137,6 +148,8 @@ if "shorturl" in MARKETPLACE["PLUGINS"]:
     # Short links are answered right after the security headers, skipping the
     # session, auth and message work they do not need (docs/shorturl.md).
     MIDDLEWARE.insert(1, "marketplace_shorturl.middleware.ShortURLMiddleware")
+if "analytics_ga4" in MARKETPLACE["PLUGINS"]:
+    MIDDLEWARE.append("marketplace_analytics_ga4.middleware.GA4Middleware")
 
 ROOT_URLCONF = "example_site.urls"
 WSGI_APPLICATION = "example_site.wsgi.application"

@@ -1,10 +1,11 @@
 """Chart series for the seller dashboard: built-in ones, then the plugins'.
 
-Built-in series come from core's own data (:mod:`.sales`): one revenue series
-per currency (never mixed) and the number of sales per month. Plugins add
-series through the ``dashboard_series`` hook (an analytics provider, say); a
-plugin that raises is logged and left out, so the dashboard never depends on
-an outside service.
+Built-in series come from core's own data (:mod:`.performance`): one net
+revenue series per currency (never mixed) and the number of sales, per bucket
+of the period (a day, or a month for twelve months). Plugins add series
+through the ``dashboard_series`` hook (an analytics provider, say); a plugin
+that raises is logged and left out, so the dashboard never depends on an
+outside service.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from marketplace_core.analytics.months import month_label
-from marketplace_core.analytics.sales import SellerSummary
+from marketplace_core.analytics.performance import Performance
 from marketplace_core.money import to_decimal
 from marketplace_core.plugins.manager import call_each
 from marketplace_core.plugins.types import DashboardSeries, SeriesPoint
@@ -23,33 +23,34 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("marketplace_core.analytics")
 
-#: The only period core asks for today: the twelve months ending with the current one.
-PERIOD_12_MONTHS = "12m"
+#: The series key whose ``per_product`` values are page views (conversion = sales / views).
+VIEWS = "views"
 
 
-def revenue_series(summary: SellerSummary) -> list[DashboardSeries]:
-    """``revenue-<currency>``: net revenue per month in major units, one series per currency."""
+def revenue_series(report: Performance) -> list[DashboardSeries]:
+    """``revenue-<currency>``: net revenue per bucket in major units, one series per currency."""
     return [
         DashboardSeries(
             key=f"revenue-{currency.lower()}",
-            label=f"Revenue ({currency})",
+            label=f"Net revenue ({currency})",
             unit=currency,
             points=[
-                SeriesPoint(month_label(month.month),
-                            float(to_decimal(month.amount(currency), currency)))
-                for month in summary.months
+                SeriesPoint(report.period.bucket_label(bucket.day),
+                            float(to_decimal(bucket.net_revenue.get(currency, 0), currency)))
+                for bucket in report.buckets
             ],
         )
-        for currency in summary.currencies
+        for currency in report.currencies
     ]
 
 
-def sales_series(summary: SellerSummary) -> DashboardSeries:
-    """``sales``: how many sales were made each month (any currency)."""
+def sales_series(report: Performance) -> DashboardSeries:
+    """``sales``: how many sales were made in each bucket (any currency)."""
     return DashboardSeries(
         key="sales",
         label="Sales",
-        points=[SeriesPoint(month_label(m.month), float(m.sales)) for m in summary.months],
+        points=[SeriesPoint(report.period.bucket_label(b.day), float(b.orders))
+                for b in report.buckets],
     )
 
 
@@ -60,8 +61,14 @@ def plugin_series(seller: User, period: str) -> list[DashboardSeries]:
     return [series for answer in answers.result for series in answer]
 
 
-def dashboard_series(
-    seller: User, summary: SellerSummary, *, period: str = PERIOD_12_MONTHS
-) -> list[DashboardSeries]:
+def dashboard_series(seller: User, report: Performance) -> list[DashboardSeries]:
     """Every series of the dashboard: revenue per currency, sales, then the plugins'."""
-    return [*revenue_series(summary), sales_series(summary), *plugin_series(seller, period)]
+    return [*revenue_series(report), sales_series(report),
+            *plugin_series(seller, report.period.key)]
+
+
+def conversion_rate(sales: int, views: float | None) -> float | None:
+    """``sales / views`` (0.02 = 2 %); ``None`` without views to divide by."""
+    if not views:
+        return None
+    return sales / views

@@ -332,8 +332,11 @@ def dashboard_series(seller: User, period: str) -> list[DashboardSeries]:
     is logged and left out.
 
     :param seller: The seller looking at the dashboard.
-    :param period: ``"12m"`` for the last twelve months.
-    :return: Zero or more series.
+    :param period: ``"7d"``, ``"30d"``, ``"90d"`` (points per day, labelled
+        ``2026-03-15``) or ``"12m"`` (per month, ``2026-03``); see
+        :mod:`marketplace_core.analytics.periods`.
+    :return: Zero or more series; ``note`` says why one is empty, ``per_product``
+        gives totals per product (``"views"``: page views, for the conversion rate).
     """
 
 

@@ -85,6 +85,13 @@ class DashboardSeries:
     label: str
     points: list[SeriesPoint]
     unit: str = ""
+    #: Why the series is empty or partial (shown next to the chart), e.g. an
+    #: analytics service that is not configured or did not answer in time.
+    note: str = ""
+    #: The series' total per product over the period, by product id (shown as a
+    #: column of the dashboard's product table). Key ``"views"``: page views,
+    #: from which core derives each product's conversion rate (sales / views).
+    per_product: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

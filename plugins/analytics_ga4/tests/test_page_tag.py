@@ -1,0 +1,66 @@
+"""The optional gtag.js tag: storefront pages only, with the CSP nonce, after consent."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from marketplace_core.testing.factories import logged_in
+from tests.conftest import configure
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tagged(fake_ga4, settings):
+    configure(settings, PAGE_TAG=True)
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE[:-1], "tests.nonce_middleware.NonceMiddleware",
+                           settings.MIDDLEWARE[-1]]
+    return fake_ga4
+
+
+def tags(html: str) -> list[str]:
+    return re.findall(r"<script[^>]*(?:googletagmanager|gtag-config)[^>]*>", html)
+
+
+def test_storefront_pages_carry_the_tag_with_the_requests_nonce(tagged, client, make_product):
+    product = make_product()
+
+    response = client.get(product.get_absolute_url())
+
+    html = response.content.decode()
+    loader, config = tags(html)
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])[1]
+    assert f'nonce="{nonce}"' in loader and f'nonce="{nonce}"' in config
+    assert f"gtag/js?id={tagged.measurement_id}" in loader
+    assert f'data-measurement-id="{tagged.measurement_id}"' in config
+    assert html.index("gtag-config") < html.index("</head>")
+    assert int(response["Content-Length"]) == len(response.content)
+
+
+def test_seller_pages_and_the_api_carry_no_tag(tagged, make_seller):
+    client = logged_in(make_seller())
+
+    assert tags(client.get("/seller/").content.decode()) == []
+    assert "gtag" not in client.get("/api/seller/dashboard").content.decode()
+
+
+def test_no_tag_unless_asked_for(fake_ga4, client):
+    assert tags(client.get("/").content.decode()) == []
+
+
+def test_with_consent_required_the_tag_waits_for_consent(tagged, client, settings):
+    configure(settings, REQUIRE_CONSENT=True)
+
+    assert tags(client.get("/").content.decode()) == []
+    client.cookies["analytics_consent"] = "denied"
+    assert tags(client.get("/").content.decode()) == []
+    client.cookies["analytics_consent"] = "granted"
+    assert len(tags(client.get("/").content.decode())) == 2
+
+
+def test_without_a_csp_middleware_the_tag_has_no_nonce(fake_ga4, client, settings):
+    configure(settings, PAGE_TAG=True)
+
+    assert all("nonce" not in tag for tag in tags(client.get("/").content.decode()))
