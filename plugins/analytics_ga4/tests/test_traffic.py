@@ -177,8 +177,8 @@ def test_traffic_adds_one_query_whatever_the_number_of_products(
     client = logged_in(shop["seller"])
     client.get(API_URL)  # fills the cache
 
-    # Core's 13 (see tests/test_seller_dashboard.py) and the plugin's product paths.
-    with django_assert_num_queries(14):
+    # Core's 12 (see tests/test_seller_dashboard.py) and the plugin's product paths.
+    with django_assert_num_queries(13):
         response = client.get(API_URL)
 
     assert len(response.json()["products"]) == 2 + extra_products
