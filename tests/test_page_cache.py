@@ -18,6 +18,7 @@ from django.test import Client
 from marketplace_core.catalog import services
 from marketplace_core.catalog.models import Product
 from marketplace_core.catalog.versions import catalog_version, shared_cache
+from marketplace_core.people.records import set_shop_name
 from marketplace_core.testing.contracts import wait_until
 from marketplace_core.testing.factories import buy, logged_in, refund
 from marketplace_core.testing.servers import RedisServer
@@ -118,8 +119,7 @@ def test_panel_changes_and_renames_show_on_the_next_request(client, world,
     world["category"].name = "Sea Maps"
     services.save_category(world["category"], seller=seller)
     assert "Sea Maps" in _html(client, "/products/")
-    seller.name = "Ada King"
-    seller.save(update_fields=["name"])
+    set_shop_name(seller, "Ada King")  # the user's own name field, or the person's row
     assert "by Ada King" in _html(client, "/products/")
 
     panel = logged_in(seller)

@@ -155,6 +155,10 @@ def _person_saved(sender: Any, instance: Any, using: str = "default",
     (not on ``last_login`` updates, not for people who sell nothing)."""
     if update_fields is not None and not set(update_fields) & _name_fields():
         return
+    if kwargs.get("created") and not isinstance(instance, Account):
+        # A new user sells nothing yet; and a project may create users before
+        # the framework's tables exist (its own data, then `migrate`).
+        return
     user_id = instance.user_id if isinstance(instance, Account) else instance.pk
     if Product.objects.using(using).filter(seller_id=user_id).exists():
         bump_after_commit(using)
