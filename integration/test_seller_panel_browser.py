@@ -83,6 +83,10 @@ def test_create_draft_publish_edit_and_try_to_delete_a_sold_product(
     page.wait_for_url("**/seller/products/")
     edited = row(page, "2nd edition")
     assert "$24.50" in edited.inner_text() and "Published" in edited.inner_text()
+    # On a phone the table scrolls in its box; the page itself does not get wider.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # Someone buys it; deleting is refused and unpublishing offered instead.
     sell(make_user(), Product.objects.get(pk=product.pk))
