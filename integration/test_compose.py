@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import http.client
+import json
 import os
 import re
 import secrets
@@ -321,16 +322,17 @@ class Visitor:
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, *, form: dict[str, str] | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, http.client.HTTPMessage,
-                                                                bytes]:
+                body: bytes | None = None, headers: dict[str, str] | None = None
+                ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """``form`` is sent as a browser form post (with the site's ``Origin``);
+        ``body`` as it is, with the ``headers`` given."""
         sent = {"Host": SITE_HOST, **(headers or {})}
         if self.proxied:
             sent.update({"X-Forwarded-Proto": "https", "X-Forwarded-For": CLIENT_ADDRESS})
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
         if form is not None:
-            body = urllib.parse.urlencode(form)
+            body = urllib.parse.urlencode(form).encode()
             sent.update({"Content-Type": "application/x-www-form-urlencoded",
                          "Origin": f"https://{SITE_HOST}",
                          "Referer": f"https://{SITE_HOST}{path}"})
@@ -394,9 +396,64 @@ def test_registration_email_is_sent_by_the_compose_worker(deployment: Deployment
             "JOIN marketplace_core_user AS u ON u.id = account.user_id WHERE u.email = %s",
             ["ada@example.com"]).fetchone()
     assert row == ("ada@example.com",)
-    # TODO(receipts): once core sends a receipt after a purchase, buy a product here
-    # through web (the dummy provider's checkout) and wait for the receipt email the
-    # worker sends, so the payment path is covered by the compose file too.
+    _buys_and_gets_the_receipt_from_the_worker(deployment, visitor)
+
+
+#: Run in web's environment: the dummy provider's signed "paid" delivery for the
+#: checkout a hosted-page token stands for, as its Pay button has the worker post it.
+DUMMY_PAYMENT = """
+import json
+from marketplace_core.ownership.models import Order
+from marketplace_core.payments.dummy import build_delivery, read_checkout_token
+checkout = read_checkout_token(TOKEN)
+order = Order.objects.get(reference=checkout["order"])
+body, headers = build_delivery("payment.succeeded", {
+    "order_reference": str(order.reference), "payment_id": "dummy_pay_compose",
+    "checkout_id": checkout["session"], "amount": order.amount, "currency": order.currency})
+print(json.dumps({"body": body.decode(), "headers": headers}))
+"""
+
+
+def _buys_and_gets_the_receipt_from_the_worker(deployment: Deployment,
+                                               visitor: Visitor) -> None:
+    """The verified visitor buys a demo product through web; web takes the payment's
+    delivery, and the worker sends the receipt whose link web opens."""
+    seeded = deployment.run("web", ["python", "manage.py", "seed_demo", "--products", "3"],
+                            timeout=300)
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    with psycopg.connect(deployment.database_url) as connection:
+        slug, title = connection.execute(
+            "SELECT slug, title FROM marketplace_core_product WHERE price > 0 "
+            "AND status = 'published' AND is_active ORDER BY id LIMIT 1").fetchone() or ("", "")
+    assert slug, "seed_demo made a paid product"
+
+    status, _, page = visitor.get(f"/products/{slug}/buy/")
+    assert status == 200
+    status, headers, _ = visitor.request("POST", f"/products/{slug}/buy/", form={
+        "csrfmiddlewaretoken": csrf_token(page.decode()), "name": "Ada Lovelace",
+        "email": "ada@example.com", "country": "GB"})
+    assert status == 302, headers
+    hosted = urllib.parse.urlsplit(headers["Location"]).path
+    assert hosted.startswith("/payments/dummy/checkout/"), hosted
+    # The hosted page's Pay button has the worker post this delivery to the site's
+    # public address, which only a real proxy answers: the test posts it to web.
+    token = hosted.rstrip("/").rsplit("/", 1)[-1]
+    signed = deployment.run("web", ["python", "manage.py", "shell", "-c",
+                                    f"TOKEN = {token!r}\n{DUMMY_PAYMENT}"])
+    assert signed.returncode == 0, signed.stdout + signed.stderr
+    delivery = json.loads(signed.stdout.strip().splitlines()[-1])
+    status, _, answer = visitor.request(
+        "POST", "/payments/webhooks/dummy/", body=delivery["body"].encode(),
+        headers={**delivery["headers"], "Content-Type": "application/json"})
+    assert status == 200, answer
+
+    (receipt,) = deployment.mailbox.wait_for("ada@example.com", count=2, timeout=60)[1:]
+    assert receipt.subject == f"Your receipt for {title} from Marketplace"
+    link = receipt.link(f"https://{SITE_HOST}")
+    status, headers, _ = visitor.get(link.removeprefix(f"https://{SITE_HOST}"))
+    assert status == 302 and headers["Location"].startswith("/account/purchases/"), headers
+    status, _, purchase = visitor.get(headers["Location"])
+    assert status == 200 and title.encode() in purchase
 
 
 def test_static_files_are_served_by_web_compressed_and_cached_for_good(
