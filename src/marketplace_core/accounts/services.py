@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
+from django.core.cache.backends.base import BaseCache
 from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
@@ -66,9 +67,21 @@ def _cooldown(key: str) -> int:
     seconds = conf.ACCOUNT_EMAIL_COOLDOWN
     if seconds <= 0:
         return 0
-    until = default_cache.run(lambda cache: None if cache.add(key, time.time() + seconds,
-                                                              timeout=seconds) else cache.get(key))
-    return max(1, math.ceil(float(until) - time.time())) if until is not None else 0
+
+    def claim(cache: BaseCache) -> float | None:
+        now = time.time()
+        if cache.add(key, now + seconds, timeout=seconds):
+            return None
+        until = cache.get(key)
+        if until is None or float(until) <= now:
+            # Past its deadline by this process's clock although the cache still
+            # holds it (Redis expires keys by its own clock): a new cooldown.
+            cache.set(key, now + seconds, timeout=seconds)
+            return None
+        return float(until)
+
+    until = default_cache.run(claim)
+    return max(1, math.ceil(until - time.time())) if until is not None else 0
 
 
 def _address_digest(purpose: str, email: str) -> str:
