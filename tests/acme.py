@@ -32,7 +32,7 @@ import threading
 import urllib.request
 import uuid
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlencode
 
@@ -58,6 +58,7 @@ from marketplace_core.testing.contracts import (
     ProviderHarness,
     change_one_byte,
 )
+from marketplace_core.testing.http_fakes import LocalHTTPService
 
 SIGNATURE_HEADER = "Acme-Signature"
 TOLERANCE = dt.timedelta(minutes=5)
@@ -209,34 +210,26 @@ PROVIDERS = (AcmeProvider, AcmeReadsTheOrderAsPayment, AcmeChargesUnderTheOrder,
 # -------------------------------------------------------------------------
 
 
-class AcmeService:
+class AcmeService(LocalHTTPService):
     """A local Acme Pay: sessions, a hosted page, and webhooks POSTed synchronously."""
 
+    thread_name = "acme-pay"
+
     def __init__(self) -> None:
+        super().__init__()
         self.secret = f"acme_secret_{uuid.uuid4().hex}"
         self.sessions: dict[str, dict[str, Any]] = {}
         #: Where webhooks go; a harness sets it before pressing a button.
         self.webhook_url = ""
         self._lock = threading.Lock()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         service = self
 
         class Handler(_Handler):
             acme = service
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> AcmeService:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return Handler
 
     def body(self, event_type: str, data: dict[str, Any]) -> bytes:
         return json.dumps({"id": f"evt_{uuid.uuid4().hex}", "type": event_type,

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from marketplace_core import PluginInfo, hookimpl
@@ -40,6 +40,7 @@ from marketplace_core.notifications.channels import (
     RetryLater,
     RetryPolicy,
 )
+from marketplace_core.testing.http_fakes import LocalHTTPService
 
 NAME = "test_webhook"
 OTHER_NAME = "test_webhook_other"
@@ -177,38 +178,22 @@ class Received:
     received_at: float
 
 
-class WebhookInbox:
+class WebhookInbox(LocalHTTPService):
     """The fake webhook service: ``start()``/``stop()`` (or ``with``), ``reset()``."""
 
+    thread_name = "webhook-inbox"
+
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Condition()
         self._received: list[Received] = []
         self._failures: deque[tuple[int, float | None]] = deque()
-        self._server: ThreadingHTTPServer | None = None
-
-    def start(self) -> WebhookInbox:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True,
-                         name="webhook-inbox").start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> WebhookInbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
+        """Where deliveries go: ``/hook`` on the running server."""
         assert self._server is not None, "the inbox is not running"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+        return f"{super().url}/hook"
 
     def reset(self) -> None:
         with self._lock:
@@ -255,7 +240,7 @@ class WebhookInbox:
             return 422, {}, document, f"malformed HTML: {exc}"
         return 200, {}, document, text
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         inbox = self
 
         class Handler(BaseHTTPRequestHandler):

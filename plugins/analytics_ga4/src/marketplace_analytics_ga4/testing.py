@@ -48,13 +48,15 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from marketplace_core.testing.http_fakes import LocalHTTPService
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 READONLY_SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
@@ -117,16 +119,17 @@ class Rejected:
     messages: list[dict[str, str]]
 
 
-class FakeGA4:
+class FakeGA4(LocalHTTPService):
     """The fake server: ``start()``/``stop()`` (or ``with``), ``reset()`` between tests."""
+
+    thread_name = "fake-ga4"
 
     def __init__(self, *, property_id: str = "123456789", measurement_id: str = "G-TEST123456",
                  api_secret: str | None = None, host: str = "127.0.0.1") -> None:
         self.property_id = property_id
         self.measurement_id = measurement_id
         self.api_secret = api_secret or secrets.token_urlsafe(16)
-        self.host = host
-        self.port = 0
+        super().__init__(host=host)
         self.client_email = "marketplace-reader@fake-project.iam.gserviceaccount.com"
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         #: Seconds every Data API answer waits before it is sent (a slow Google).
@@ -140,33 +143,6 @@ class FakeGA4:
         self.self_signed_requests = 0
         self._events: list[MPEvent] = []
         self._rejected: list[Rejected] = []
-        self._server: ThreadingHTTPServer | None = None
-
-    # --- life cycle ---------------------------------------------------------
-
-    def start(self) -> FakeGA4:
-        self._server = ThreadingHTTPServer((self.host, self.port), self._handler_class())
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True,
-                         name="fake-ga4").start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGA4:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     def reset(self) -> None:
         """Forget traffic, requests, events, queued failures and the delay (tokens stay valid)."""

@@ -41,9 +41,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from marketplace_core.testing.http_fakes import LocalHTTPService
 
 #: Tags Telegram's HTML parse mode accepts.
 HTML_TAGS = frozenset({
@@ -157,14 +159,16 @@ class _Failure:
     description: str
 
 
-class FakeBotAPI:
-    """The fake server: ``start()``/``stop()`` (or ``with``), ``reset()`` between tests."""
+class FakeBotAPI(LocalHTTPService):
+    """The fake server: ``start()``/``stop()`` (or ``with``), ``reset()`` between tests;
+    ``url`` is the API base URL (``API_URL``): ``http://127.0.0.1:<port>``."""
+
+    thread_name = "fake-bot-api"
 
     def __init__(self, token: str | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  enforce_retry_after: bool = True) -> None:
         self.token = token or new_token()
-        self.host = host
-        self.port = port
+        super().__init__(host=host, port=port)
         #: After a 429, refuse requests (429 again) until ``retry_after`` has passed.
         self.enforce_retry_after = enforce_retry_after
         self._lock = threading.Condition()
@@ -173,36 +177,6 @@ class FakeBotAPI:
         self._failures: deque[_Failure] = deque()
         self._blocked_until = 0.0
         self._ids = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- life cycle ---------------------------------------------------------
-
-    def start(self) -> FakeBotAPI:
-        self._server = ThreadingHTTPServer((self.host, self.port), self._handler_class())
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="fake-bot-api")
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeBotAPI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """The API base URL (``API_URL``): ``http://127.0.0.1:<port>``."""
-        return f"http://{self.host}:{self.port}"
 
     def reset(self) -> None:
         """Forget messages, attempts, queued failures and any 429 block."""
