@@ -3,5 +3,6 @@
 - :mod:`.pytest_plugin` (auto-loaded by pytest): ``--marketplace-db``,
   server fixtures, factories as fixtures.
 - :mod:`.servers`: PostgreSQL and Redis on free loopback ports.
+- :mod:`.http_fakes`: the base of in-process fakes of third-party HTTP services.
 - :mod:`.factories`: users, sellers, categories, products with real files.
 """
