@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
     from django.urls import URLPattern, URLResolver
 
+    from marketplace_core.ownership.models import Order, Payment, Refund
+
 
 @hookimpl
 def register_urlpatterns() -> list[URLPattern | URLResolver]:
@@ -33,6 +35,27 @@ def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
     if not is_seller(getattr(request, "user", None)):
         return []
     return [NavItem(_("Short links"), reverse("shorturl:list"), order=300, key="shorturl")]
+
+
+@hookimpl
+def checkout_started(order: Order, request: HttpRequest) -> None:
+    from marketplace_shorturl.attribution import remember_checkout
+
+    remember_checkout(order, request)
+
+
+@hookimpl
+def payment_confirmed(order: Order, payment: Payment) -> None:
+    from marketplace_shorturl.attribution import count_payment
+
+    count_payment(order)
+
+
+@hookimpl
+def refund_recorded(order: Order, refund: Refund) -> None:
+    from marketplace_shorturl.attribution import count_refund
+
+    count_refund(order)
 
 
 @hookimpl
