@@ -9,6 +9,7 @@ import re
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 from marketplace_shorturl.models import AttributedOrder
 from marketplace_shorturl.tasks import flush_clicks
 
@@ -93,6 +94,10 @@ def test_a_click_a_view_and_a_purchase_show_on_the_sellers_list(shop, on_commit,
         "0", "0", "0", "—")
     page = seller_client.get(f"/s/manage/{link.pk}/edit/").content.decode()
     assert re.search(r'class="purchases">1<', page) and "€19.99" in page
+    dashboard = seller_client.get("/api/seller/dashboard", {"period": "7d"}).json()
+    [series] = [s for s in dashboard["series"] if s["key"] == "shorturl-sales"]
+    assert [p["value"] for p in series["points"]] == [0] * 6 + [1]
+    assert series["points"][-1]["label"] == timezone.localdate().isoformat()
 
 
 def test_the_last_link_clicked_wins(shop, on_commit):

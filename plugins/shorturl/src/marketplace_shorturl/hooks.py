@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from django.urls import URLPattern, URLResolver
 
     from marketplace_core.ownership.models import Order, Payment, Refund
+    from marketplace_core.people.types import User
+    from marketplace_core.plugins.types import DashboardSeries
 
 
 @hookimpl
@@ -56,6 +58,13 @@ def refund_recorded(order: Order, refund: Refund) -> None:
     from marketplace_shorturl.attribution import count_refund
 
     count_refund(order)
+
+
+@hookimpl
+def dashboard_series(seller: User, period: str) -> list[DashboardSeries]:
+    from marketplace_shorturl.dashboard import short_link_series
+
+    return short_link_series(seller, period)
 
 
 @hookimpl
