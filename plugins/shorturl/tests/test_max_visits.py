@@ -37,14 +37,21 @@ def test_head_requests_do_not_use_up_visits(client, make_link):
     assert client.head("/s/two").status_code == 410
 
 
-def test_raising_the_maximum_opens_the_link_again(client, make_link):
+def test_raising_the_maximum_opens_the_link_again(any_cache, client, make_link):
     link = make_link(slug="again", max_visits=1)
     assert [client.get("/s/again").status_code for _ in range(2)] == [302, 410]
     update_link(link, LinkData(destination=link.destination, max_visits=3))
     assert [client.get("/s/again").status_code for _ in range(3)] == [302, 302, 410]
 
 
-def test_a_lost_counter_restarts_from_the_flushed_clicks(client, make_link):
+@pytest.fixture(params=["locmem", "redis"])
+def any_cache(request):
+    """The default cache of the test settings (local memory), or Redis."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_cache")
+
+
+def test_a_lost_counter_restarts_from_the_flushed_clicks(any_cache, client, make_link):
     from django.core.cache import cache
     from marketplace_shorturl.linkcache import links
     from marketplace_shorturl.visits import visits_key

@@ -1,11 +1,13 @@
 """Maximum visits: past ``ShortURL.max_visits`` redirects a link answers 410.
 
-Counted on the redirect path without a database query: one atomic ``incr`` (and a
-``decr`` when it went past the maximum) of a per-link counter in the shared
-cache (``shorturl:visits:<link id>``, no expiry),
-made only for links that have a maximum. The counter starts from the link's
-flushed click count when the cache does not have it (first visit, or a cache that
-lost it), so it never restarts from zero.
+Counted on the redirect path without a database query: one atomic "add one
+unless at the maximum" on a per-link counter in the shared cache
+(``shorturl:visits:<link id>``, no expiry), made only for links that have a
+maximum (:meth:`~.versions.VersionStore.incr_within`: a Lua script on the
+version store's persistent Redis connection, one round trip; ``incr`` and
+``decr`` through Django's cache otherwise). The counter starts from the link's
+flushed click count when the cache does not have it (first visit, or a cache
+that lost it), so it never restarts from zero.
 
 Bounds:
 
@@ -27,6 +29,7 @@ import logging
 
 from django.core.cache import cache
 
+from marketplace_shorturl import versions
 from marketplace_shorturl.clicks import buffer
 from marketplace_shorturl.linkcache import CachedLink
 
@@ -51,13 +54,8 @@ def admit(link: CachedLink, *, count: bool) -> bool:
         if not count:
             used = cache.get(key)
             return (link.clicks if used is None else int(used)) < limit
-        cache.add(key, link.clicks, timeout=None)
-        if int(cache.incr(key)) <= limit:
-            return True
-        # Refused: give the unit back, so the counter counts served visits only and a
-        # raised maximum admits exactly the difference.
-        cache.decr(key)
-        return False
+        # Refused visits are not counted: a raised maximum admits exactly the difference.
+        return versions.store().incr_within(key, link.clicks, limit)
     except Exception as error:  # the shared cache is unreachable (or lost the key just now)
         logger.debug("shorturl: visit counter unavailable (%s); counting locally", error)
         return link.clicks + buffer.pending_for(link.id) < limit
