@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -41,7 +42,8 @@ class ShortURL(models.Model):
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     clicks = models.PositiveBigIntegerField(_("clicks"), default=0, editable=False)
     views = models.PositiveBigIntegerField(_("product views"), default=0, editable=False)
-    max_visits = models.PositiveIntegerField(_("maximum visits"), null=True, blank=True)
+    max_visits = models.PositiveIntegerField(_("maximum visits"), null=True, blank=True,
+                                             validators=[MinValueValidator(1)])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
