@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 
 from marketplace_core.testing.factories import logged_in
 from tests.conftest import configure
@@ -82,3 +83,16 @@ def test_a_page_from_the_page_cache_gets_each_requests_nonce_and_consent(tagged,
         assert f'nonce="{nonce}"' in loader
         nonces.append(nonce)
     assert nonces[0] != nonces[1]
+
+
+def test_a_tag_with_a_nonce_is_never_answered_304_and_one_without_is(tagged, client,
+                                                                     settings, make_product):
+    url = make_product().get_absolute_url()
+    client.get(url)  # cached
+    etag = client.get(url)["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 200  # a new nonce
+
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("NonceMiddleware")]
+    client = Client()  # a client loads its middleware once
+    etag = client.get(url)["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
