@@ -17,12 +17,13 @@ from typing import Any
 
 import pytest
 from django.core.checks import run_checks
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from marketplace_core.accounts.redirects import home_url
 from marketplace_core.analytics.series import plugin_series
 from marketplace_core.catalog.services import deletion_refusal
+from marketplace_core.ownership.models import Order
 from marketplace_core.panels.badges import seller_product_badges
 from marketplace_core.panels.purchases import owned_products
 from marketplace_core.plugins import registry
@@ -39,10 +40,10 @@ FAMILIES = {
     "register_*": ["register_payment_providers", "register_storage_backends",
                    "register_urlpatterns"],
     "*_items / *_actions / contributions": ["product_actions", "seller_product_badges",
-                                            "dashboard_series"],
+                                            "dashboard_series", "head_tags"],
     "resolve_*": ["resolve_home_url"],
     "validate_*": ["validate_product_delete"],
-    "events (past tense)": ["ownership_revoked"],
+    "events (past tense)": ["ownership_revoked", "checkout_started"],
     "check_*": ["check_configuration"],
 }
 WRAPPED = [hook for hooks in FAMILIES.values() for hook in hooks]
@@ -59,13 +60,25 @@ def {hook}():
 )
 
 ANSWERING_HOOKS = """
+from django.utils.html import format_html
+
 from marketplace_core.plugins.types import ProductAction
-from {sink} import revoked
+from {sink} import revoked, started
 
 
 @hookimpl
 def product_actions(product):
     return [ProductAction("Answered", "/answered/", key="answered")]
+
+
+@hookimpl
+def head_tags(request):
+    return [format_html('<meta name="answered" content="{{}}">', request.path), "<b>plain</b>"]
+
+
+@hookimpl
+def checkout_started(order, request):
+    started.append((order.reference, request.path))
 
 
 @hookimpl
@@ -82,6 +95,16 @@ def product_actions(product):
 @hookimpl
 def ownership_revoked(purchase, reason):
     raise RuntimeError("cannot handle the revocation")
+
+
+@hookimpl
+def head_tags(request):
+    raise RuntimeError("no head today")
+
+
+@hookimpl
+def checkout_started(order, request):
+    raise RuntimeError("cannot start")
 """
 
 
@@ -92,7 +115,7 @@ def sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv(TRACE_ENV_VAR, "1")
     with fake_site(tmp_path, monkeypatch) as site, preserved_plugin_manager():
         sink_name = f"{site.prefix}_sink"
-        site.write_module(sink_name, "seen = []\nrevoked = []\n")
+        site.write_module(sink_name, "seen = []\nrevoked = []\nstarted = []\n")
         site.add_plugin("fakewatcher", hooks=WATCHER_HOOKS.format(sink=sink_name))
         site.add_plugin("fakeanswering", hooks=ANSWERING_HOOKS.format(sink=sink_name))
         site.add_plugin("fakefailing", hooks=FAILING_HOOKS)
@@ -154,7 +177,28 @@ def _check_configuration() -> None:
     run_checks()
 
 
-CALLS: dict[str, Callable[[], None]] = {
+def _head_tags() -> None:
+    # The home page is a cached storefront page (the tags fill its shell's marker,
+    # twice: rendered, then from the cache); the login page is rendered as usual.
+    for path in ("/", "/", reverse("marketplace:login")):
+        html = Client().get(path).content.decode()
+        head = html[:html.index("</head>")]
+        assert f'<meta name="answered" content="{path}">&lt;b&gt;plain&lt;/b&gt;' in head
+        assert "mp-head" not in html
+
+
+def _checkout_started() -> tuple[Order, str]:
+    product = make_product(price=500)
+    buyer = make_user()
+    client = Client()
+    client.force_login(buyer)
+    path = reverse("marketplace:checkout", kwargs={"slug": product.slug})
+    response = client.post(path, {"name": "Bea Buyer", "email": buyer.email, "country": "de"})
+    assert response.status_code == 302, response.content  # on to the provider
+    return Order.objects.get(buyer=buyer, product=product), path
+
+
+CALLS: dict[str, Callable[[], object]] = {
     "register_payment_providers": _register_payment_providers,
     "register_storage_backends": _register_storage_backends,
     "register_urlpatterns": _register_urlpatterns,
@@ -165,6 +209,8 @@ CALLS: dict[str, Callable[[], None]] = {
     "validate_product_delete": _validate_product_delete,
     "ownership_revoked": _ownership_revoked,
     "check_configuration": _check_configuration,
+    "head_tags": _head_tags,
+    "checkout_started": _checkout_started,
 }
 
 
@@ -206,3 +252,19 @@ def test_a_failing_event_implementation_is_isolated_and_logged_by_name(
     err = capfd.readouterr().err
     assert "[marketplace hook] ownership_revoked(['purchase', 'reason'])" in err
     assert "ownership_revoked: fakefailing raised RuntimeError" in err
+
+
+def test_a_failing_checkout_started_implementation_is_isolated(
+    sink: Any, caplog: pytest.LogCaptureFixture, django_capture_on_commit_callbacks: Any,
+) -> None:
+    with (
+        caplog.at_level(logging.ERROR, logger="marketplace_core.events"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        order, path = _checkout_started()
+
+    assert sink.seen.count("checkout_started") == 1
+    assert sink.started == [(order.reference, path)]  # the plugin after the failing one
+    [record] = [r for r in caplog.records if r.name == "marketplace_core.events"]
+    assert "'fakefailing'" in record.getMessage()
+    assert "checkout_started" in record.getMessage()

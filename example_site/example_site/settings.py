@@ -148,8 +148,6 @@ if "shorturl" in MARKETPLACE["PLUGINS"]:
     # Short links are answered right after the security headers, skipping the
     # session, auth and message work they do not need (docs/shorturl.md).
     MIDDLEWARE.insert(1, "marketplace_shorturl.middleware.ShortURLMiddleware")
-if "analytics_ga4" in MARKETPLACE["PLUGINS"]:
-    MIDDLEWARE.append("marketplace_analytics_ga4.middleware.GA4Middleware")
 
 ROOT_URLCONF = "example_site.urls"
 WSGI_APPLICATION = "example_site.wsgi.application"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 import requests
+from marketplace_analytics_ga4.browser import client_id_from_cookie
 from marketplace_analytics_ga4.measurement import purchase_payload, refund_payload
-from marketplace_analytics_ga4.middleware import client_id_from_cookie
 from marketplace_analytics_ga4.models import SentEvent
 
 from marketplace_core.ownership import services

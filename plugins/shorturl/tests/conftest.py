@@ -25,14 +25,16 @@ settings.load_profile("shorturl")
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
     """Each test starts with empty caches and no buffered clicks in this process."""
-    from marketplace_shorturl.clicks import buffer
+    from marketplace_shorturl.clicks import BUFFERS
     from marketplace_shorturl.linkcache import links
 
     cache.clear()
     links.clear_local()
-    buffer.reset()  # drop counts a previous test left unpushed
+    for held in BUFFERS:
+        held.reset()  # drop counts a previous test left unpushed
     yield
-    buffer.stop()
+    for held in BUFFERS:
+        held.stop()
 
 
 @pytest.fixture

@@ -44,3 +44,16 @@ def test_admin_search_finds_links_by_seller_email(make_link, seller):
                               {"q": seller.email}).content.decode()
     assert "promo" in page
     assert ShortURL.objects.count() == 1
+
+
+def test_staff_set_a_maximum_of_visits_of_at_least_one(make_link, seller):
+    link = make_link(slug="capped")
+    url = reverse("admin:shorturl_shorturl_change", args=[link.pk])
+    fields = {"seller": seller.pk, "slug": "capped", "destination": link.destination,
+              "is_active": "on"}
+    response = staff_client().post(url, {**fields, "max_visits": "0"})
+    assert response.status_code == 200
+    assert "greater than or equal to 1" in response.content.decode()
+
+    assert staff_client().post(url, {**fields, "max_visits": "1"}).status_code == 302
+    assert [Client().get("/s/capped").status_code for _ in range(2)] == [302, 410]

@@ -73,10 +73,24 @@ def test_e004_reserved_slugs(settings, value):
     ("PUSH_INTERVAL", True, "shorturl.E008"),
     ("FLUSH_INTERVAL", 0, "shorturl.E009"),
     ("PAGE_SIZE", 0, "shorturl.E010"),
+    ("ATTRIBUTION_DAYS", -1, "shorturl.E012"),
+    ("ATTRIBUTION_DAYS", 366, "shorturl.E012"),
+    ("ATTRIBUTION_DAYS", 1.5, "shorturl.E012"),
 ])
-def test_e005_to_e010_numbers(settings, option, value, check_id):
+def test_e005_to_e010_and_e012_numbers(settings, option, value, check_id):
     configure(settings, **{option: value})
     assert shorturl_ids() == [check_id]
+
+
+@pytest.mark.parametrize("value", ["", "a b", "ref;x", 7, "x" * 65])
+def test_e013_attribution_cookie(settings, value):
+    configure(settings, ATTRIBUTION_COOKIE=value)
+    assert shorturl_ids() == ["shorturl.E013"]
+
+
+def test_attribution_options_that_are_fine(settings):
+    configure(settings, ATTRIBUTION_DAYS=0, ATTRIBUTION_COOKIE="mp.ref-1")
+    assert shorturl_ids() == []
 
 
 def test_e011_dummy_cache(settings):

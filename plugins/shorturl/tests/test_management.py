@@ -342,8 +342,9 @@ def _list_queries(client) -> int:
 
 
 #: The list's queries, whatever the number of rows: session, user with the visitor's
-#: seller and verified-address rows (core's PersonModelBackend), count, page.
-LIST_QUERIES = 4
+#: seller and verified-address rows (core's PersonModelBackend), count, page, and the
+#: page's links' purchases and revenue (one aggregate).
+LIST_QUERIES = 5
 
 
 @pytest.mark.by_database

@@ -39,13 +39,16 @@ def test_redirects_with_302_not_301(client, make_link, middleware):
 
 @pytest.mark.by_database
 @both_paths
-def test_cache_hit_makes_no_database_query(client, make_link, middleware,
+@pytest.mark.parametrize("max_visits", [None, 5], ids=["unlimited", "max-visits"])
+def test_cache_hit_makes_no_database_query(client, make_link, middleware, max_visits,
                                            django_assert_num_queries):
-    make_link(slug="promo")
+    """Neither the visit counter nor the attribution cookie adds a query."""
+    make_link(slug="promo", max_visits=max_visits)
     _get(client, "/s/promo", middleware)  # loads the link into both cache layers
     with django_assert_num_queries(0):
         response = _get(client, "/s/promo", middleware)
     assert response.status_code == 302
+    assert "shorturl_ref" in response.cookies
 
 
 def test_cache_hit_from_another_process_makes_no_query(client, make_link,

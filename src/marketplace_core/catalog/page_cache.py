@@ -10,7 +10,10 @@ rendered once per catalog change, as a *shell* that holds no per-person state:
   email-verification banner, messages, Buy or Download) are written in
   ``{% user_part %}`` blocks and the shell keeps only a marker for each;
 - each product card's "Owned" badge is a marker (``{% owned_badge %}``);
-- the CSRF token is a placeholder.
+- the CSRF token is a placeholder;
+- the plugins' ``head_tags`` (``{% marketplace_head_tags %}``) are a marker,
+  filled for every request served, anonymous ones included: they may depend on
+  the request (a consent cookie, the CSP nonce) and never reach the cache.
 
 Serving an entry fills the markers for the visitor: an anonymous visitor
 without messages gets the anonymous page (filled once, kept in the entry) with
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import logging
 import re
 import weakref
 from collections.abc import Iterable
@@ -52,6 +56,7 @@ from django.template.context import make_context
 from django.template.loader import get_template
 from django.template.response import TemplateResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.html import conditional_escape
 from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -60,6 +65,9 @@ from marketplace_core.catalog.versions import read_with, shared_cache, version_t
 from marketplace_core.conf import conf
 from marketplace_core.context_processors import Navigation
 from marketplace_core.ownership.models import PurchasedProduct
+from marketplace_core.plugins.manager import call_each
+
+logger = logging.getLogger("marketplace_core.catalog")
 
 #: In the context while a shell renders (its :class:`ShellParts`, which
 #: ``user_part`` fills): ``user_part`` and ``owned_badge`` leave markers.
@@ -68,6 +76,8 @@ SHELL_FLAG = "marketplace_page_shell"
 SHOP_BODY_FLAG = "marketplace_shop_body"
 #: Stands for the CSRF token in cached HTML (letters only: nothing escapes it).
 CSRF_PLACEHOLDER = "MarketplaceCsrfTokenPlaceholderQz"
+#: Stands for the plugins' head tags in a shell (filled per request: :func:`head_tags`).
+HEAD_MARKER = "<!--mp-head-->"
 OWNED_BADGE = '<span class="badge ok owned" data-owned>Owned</span>'
 #: Request headers that change what a page renders (django-htmx partials).
 VARY_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_HISTORY_RESTORE_REQUEST")
@@ -101,6 +111,18 @@ def owned_product_ids(request: HttpRequest, among: Iterable[int] | None = None) 
             purchases = purchases.filter(product_id__in=scope)
         memo[scope] = frozenset(purchases.values_list("product_id", flat=True))
     return memo[scope]
+
+
+def head_tags(request: HttpRequest) -> SafeString:
+    """The plugins' ``head_tags`` for ``request``, joined (plain strings escaped).
+
+    An implementation that raises is logged and left out; the page renders.
+    """
+    called = call_each("head_tags", {"request": request}, logger=logger,
+                       failing="while adding head tags")
+    fragments = [conditional_escape(fragment) for answer in called.result
+                 for fragment in (answer or [])]
+    return mark_safe("".join(fragments))  # noqa: S308 - each fragment is escaped or safe
 
 
 # -------------------------------------------------------------------------
@@ -322,6 +344,10 @@ class CachedStorefrontPage:
             return None  # made with templates this process does not have (a deploy)
         if CSRF_PLACEHOLDER in body:
             body = body.replace(CSRF_PLACEHOLDER, get_token(request))
+        tags = ""
+        if HEAD_MARKER in body:
+            tags = head_tags(request)
+            body = body.replace(HEAD_MARKER, tags, 1)
         response = HttpResponse(body, content_type=entry["content_type"])
         if entry["vary"]:
             patch_vary_headers(response, [v.strip() for v in entry["vary"].split(",")])
@@ -329,9 +355,11 @@ class CachedStorefrontPage:
         if not shared:
             patch_cache_control(response, private=True, no_cache=True)
             return response
-        # The body depends on the page and on the CSRF secret its token masks.
+        # The body depends on the page, on the CSRF secret its token masks and on
+        # the head tags (a nonce in them changes with every request: no 304 then).
         secret = request.META.get("CSRF_COOKIE", "")
-        digest = hashlib.blake2b(f"{entry['digest']}\x1f{secret}".encode(), digest_size=12)
+        digest = hashlib.blake2b(f"{entry['digest']}\x1f{secret}\x1f{tags}".encode(),
+                                 digest_size=12)
         etag = f'W/"{digest.hexdigest()}"'
         last_modified = int(version_time(entry["version"]))
         response["ETag"] = etag

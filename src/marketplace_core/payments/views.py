@@ -42,6 +42,7 @@ from marketplace_core.payments.providers import (
 from marketplace_core.people.names import display_name
 from marketplace_core.people.users import email_of
 from marketplace_core.plugins import registry
+from marketplace_core.plugins.events import emit
 
 logger = logging.getLogger("marketplace_core.payments")
 
@@ -101,6 +102,7 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
             if exc.code == "own_product":
                 return self._own_product(product)
             raise Http404(exc.message) from exc
+        emit("checkout_started", order=order, request=request)
         try:
             session = provider.start_checkout(request, order)
         except CheckoutError as exc:

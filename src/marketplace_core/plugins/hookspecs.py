@@ -17,10 +17,11 @@ Hook names tell their semantics:
   isolated (an exception is logged and does not stop the others), possibly more
   than once: implementations must be idempotent. The return value is ignored.
 - ``check_<noun>``: feeds Django's system check framework.
-- Two per-request contributions are named for what they return rather than
-  ``_items``: ``dashboard_series`` (DESIGN.md's name; chart series) and
-  ``seller_product_badges`` (badges for a whole page of products at once).
-  Results are concatenated, as for ``_items``.
+- Three per-request contributions are named for what they return rather than
+  ``_items``: ``dashboard_series`` (DESIGN.md's name; chart series),
+  ``seller_product_badges`` (badges for a whole page of products at once) and
+  ``head_tags`` (HTML for every page's ``<head>``). Results are concatenated,
+  as for ``_items``.
 
 Hooks are always called with keyword arguments. An implementation may accept
 any subset of a hook's parameters, in any order.
@@ -205,6 +206,22 @@ def payment_confirmed(order: Order, payment: Payment) -> None:
 
 
 @hookspec
+def checkout_started(order: Order, request: HttpRequest) -> None:
+    """A buyer started a checkout: ``order`` was created, or their open one reused.
+
+    Event: delivered after commit, isolated, may repeat (a buyer who submits the
+    checkout twice starts it twice, with the same pending order); return value
+    ignored. Called before the buyer is sent to the payment provider, whether or
+    not the provider then accepts the checkout. The place to remember what the
+    buyer's request carries (an analytics client id, an attribution cookie) with
+    the order, keyed by ``order.reference``.
+
+    :param order: The pending order, saved.
+    :param request: The checkout request (its cookies, ``request.user``).
+    """
+
+
+@hookspec
 def payment_failed(order: Order, payment: Payment) -> None:
     """A payment attempt failed.
 
@@ -337,6 +354,25 @@ def dashboard_series(seller: User, period: str) -> list[DashboardSeries]:
         :mod:`marketplace_core.analytics.periods`.
     :return: Zero or more series; ``note`` says why one is empty, ``per_product``
         gives totals per product (``"views"``: page views, for the conversion rate).
+    """
+
+
+@hookspec
+def head_tags(request: HttpRequest) -> list[str]:
+    """HTML fragments for the ``<head>`` of every page (a script tag, a meta tag).
+
+    Per request: results concatenated, in plugin order; an implementation that
+    raises is logged and left out. Rendered by ``{% marketplace_head_tags %}``
+    (in ``includes/wiring.html``, so core's layout and a project's
+    ``BASE_TEMPLATE`` both have it) for *every* response, storefront pages
+    served from the page cache included: their cached copy keeps a marker that
+    is filled for each request, anonymous visitors' too. So the fragments may
+    depend on the request (a consent cookie, the CSP nonce), and must not
+    query the database: this runs on every cached page view.
+
+    :param request: The current request (``request.user`` may be anonymous).
+    :return: Zero or more fragments, each marked safe (``format_html``); a
+        plain ``str`` is escaped.
     """
 
 

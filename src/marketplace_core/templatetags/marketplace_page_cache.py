@@ -6,6 +6,8 @@
   for each visitor by rendering the block again with their request. ``name``
   is unique within its template; the block sees the request's context and the
   view's values the page cache keeps (``product``, ``owns_product``).
+- ``{% marketplace_head_tags %}``: the plugins' ``head_tags`` for the request
+  (in ``includes/wiring.html``); a shell keeps a marker, filled per request.
 - ``{% owned_badge product %}``: "Owned" when the visitor owns ``product``
   (one query per page, whatever the number of cards).
 """
@@ -19,9 +21,11 @@ from django.template.base import Parser, Token
 from django.utils.safestring import mark_safe
 
 from marketplace_core.catalog.page_cache import (
+    HEAD_MARKER,
     OWNED_BADGE,
     SHELL_FLAG,
     UserPartNode,
+    head_tags,
     owned_marker,
     owned_product_ids,
 )
@@ -51,3 +55,11 @@ def owned_badge(context: Any, product: Any) -> str:
     if request is not None and product.pk in owned_product_ids(request):
         return mark_safe(OWNED_BADGE)  # noqa: S308
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def marketplace_head_tags(context: Any) -> str:
+    if context.get(SHELL_FLAG) is not None:
+        return mark_safe(HEAD_MARKER)  # noqa: S308
+    request = context.get("request")
+    return head_tags(request) if request is not None else ""

@@ -13,6 +13,7 @@ from marketplace_core import hookimpl
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
+    from django.http import HttpRequest
 
     from marketplace_core.ownership.models import Order, Payment, Refund
     from marketplace_core.people.types import User
@@ -24,6 +25,21 @@ def dashboard_series(seller: User, period: str) -> list[DashboardSeries]:
     from marketplace_analytics_ga4.series import traffic_series
 
     return traffic_series(seller, period)
+
+
+@hookimpl
+def checkout_started(order: Order, request: HttpRequest) -> None:
+    from marketplace_analytics_ga4.browser import remember_client
+
+    remember_client(order, request)
+
+
+@hookimpl
+def head_tags(request: HttpRequest) -> list[str]:
+    from marketplace_analytics_ga4.browser import page_tag
+
+    tag = page_tag(request)
+    return [] if tag is None else [tag]
 
 
 @hookimpl

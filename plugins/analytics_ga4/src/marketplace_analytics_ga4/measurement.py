@@ -9,7 +9,7 @@ GA's answer and the mark, the event is sent again: GA drops a ``purchase``
 whose transaction id it already has.)
 
 The client id is the one of the buyer's browser (``_ga`` cookie) captured at
-checkout by :class:`~.middleware.CheckoutClientMiddleware`; without it, a
+checkout (the ``checkout_started`` hook, :mod:`.browser`); without it, a
 pseudonymous id derived from the order reference, stable across retries.
 """
 

@@ -33,7 +33,7 @@ class ShortURLAdminForm(_ModelForm):
 
     class Meta:
         model = ShortURL
-        fields = ("seller", "slug", "destination", "is_active", "expires_at")
+        fields = ("seller", "slug", "destination", "is_active", "expires_at", "max_visits")
 
     def clean_destination(self) -> str:
         return clean_destination(self.cleaned_data["destination"],
@@ -49,13 +49,13 @@ class ShortURLAdminForm(_ModelForm):
 @admin.register(ShortURL)
 class ShortURLAdmin(_ModelAdmin):
     form = ShortURLAdminForm
-    list_display = ("slug", "destination", "seller", "clicks", "is_active", "expires_at",
-                    "created_at")
+    list_display = ("slug", "destination", "seller", "clicks", "views", "max_visits",
+                    "is_active", "expires_at", "created_at")
     list_filter = ("is_active",)
     search_fields = ("slug", "destination", "seller__email")
     list_select_related = ("seller",)
     raw_id_fields = ("seller",)
-    readonly_fields = ("clicks", "created_at", "updated_at")
+    readonly_fields = ("clicks", "views", "created_at", "updated_at")
     actions = ("switch_off",)
 
     @admin.action(description="Switch off the selected short links")

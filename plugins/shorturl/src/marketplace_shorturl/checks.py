@@ -49,6 +49,7 @@ def check_settings() -> list[CheckMessage]:
     errors += _check_reserved(raw.get("RESERVED_SLUGS"))
     errors += _check_numbers(raw)
     errors += _check_push_interval(raw.get("PUSH_INTERVAL"))
+    errors += _check_cookie_name(raw.get("ATTRIBUTION_COOKIE"))
     errors += _check_cache()
     errors += _check_middleware()
     return errors
@@ -113,6 +114,7 @@ def _check_numbers(raw: dict[str, Any]) -> list[CheckMessage]:
         ("PUSH_INTERVAL", False, 0, 3600, "shorturl.E008"),
         ("FLUSH_INTERVAL", False, 0.1, 24 * 3600, "shorturl.E009"),
         ("PAGE_SIZE", True, 1, 500, "shorturl.E010"),
+        ("ATTRIBUTION_DAYS", True, 0, 365, "shorturl.E012"),
     )
     for name, integer, low, high, check_id in rules:
         value = raw.get(name)
@@ -124,6 +126,17 @@ def _check_numbers(raw: dict[str, Any]) -> list[CheckMessage]:
             errors.append(Error(f"{_key(name)} must be {kind} from {low} to {high}; "
                                 f"it is {value!r}.", id=check_id))
     return errors
+
+
+#: A cookie name browsers and Django accept (an RFC 6265 token, kept simple).
+_COOKIE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def _check_cookie_name(value: Any) -> list[CheckMessage]:
+    if value is None or (isinstance(value, str) and _COOKIE_NAME.fullmatch(value)):
+        return []
+    return [Error(f"{_key('ATTRIBUTION_COOKIE')} must be a cookie name (letters, digits, "
+                  f"'_', '.', '-'; up to 64); it is {value!r}.", id="shorturl.E013")]
 
 
 def _check_push_interval(value: Any) -> list[CheckMessage]:

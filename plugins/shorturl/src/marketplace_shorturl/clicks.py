@@ -30,6 +30,7 @@ import multiprocessing.util
 import os
 import threading
 from collections import Counter
+from collections.abc import Hashable
 
 from marketplace_shorturl import journal
 from marketplace_shorturl.conf import conf
@@ -38,22 +39,34 @@ logger = logging.getLogger("shorturl")
 
 
 class ClickBuffer:
-    """Per-process click counts keyed by link id (one instance: :data:`buffer`)."""
+    """Per-process counts for one journal: clicks by link id (:data:`buffer`), or
+    product views by ``(link id, product slug)`` (:data:`views`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = journal.CLICKS, *, noun: str = "clicks",
+                 flushes: bool = True) -> None:
+        self.prefix = prefix
+        #: What is counted, for log messages.
+        self.noun = noun
+        #: Whether this buffer's pusher also runs the flush (one of them is enough).
+        self.flushes = flushes
         self._lock = threading.Lock()
-        self._counts: Counter[int] = Counter()
+        self._counts: Counter[Hashable] = Counter()
         self._pusher: threading.Thread | None = None
         self._stop = threading.Event()
         self._exit_push: multiprocessing.util.Finalize | None = None
         self._push_failing = False  # so an outage is logged once, not every interval
 
-    def record(self, link_id: int) -> None:
-        """Count one click. Never touches the network or the database."""
+    def record(self, key: Hashable) -> None:
+        """Count one click (or view). Never touches the network or the database."""
         with self._lock:
-            self._counts[link_id] += 1
+            self._counts[key] += 1
         if self._pusher is None:
             self._start_pusher()
+
+    def pending_for(self, key: Hashable) -> int:
+        """Counts for ``key`` counted here and not pushed yet."""
+        with self._lock:
+            return self._counts.get(key, 0)
 
     def pending(self) -> int:
         """Clicks counted here and not pushed yet."""
@@ -71,7 +84,7 @@ class ClickBuffer:
         if not counts:
             return 0
         try:
-            journal.append(counts)
+            journal.append(counts, self.prefix)
         except Exception:
             with self._lock:
                 self._counts.update(counts)
@@ -86,7 +99,8 @@ class ClickBuffer:
                 return
             self._stop.clear()
             self._pusher = threading.Thread(
-                target=self._run, args=(interval,), name="shorturl-click-pusher", daemon=True
+                target=self._run, args=(interval,), name=f"shorturl-pusher-{self.prefix}",
+                daemon=True,
             )
             self._pusher.start()
 
@@ -102,7 +116,7 @@ class ClickBuffer:
 
     def _run(self, interval: float) -> None:
         while not self._stop.wait(interval):
-            if self._push_logged() and conf.FLUSH_IN_WEB_PROCESS:
+            if self._push_logged() and self.flushes and conf.FLUSH_IN_WEB_PROCESS:
                 self._flush_logged()
 
     def _push_logged(self) -> bool:
@@ -112,13 +126,13 @@ class ClickBuffer:
             self.push()
         except Exception as error:
             if not self._push_failing:
-                logger.warning("shorturl: pushing clicks to the shared cache failed (%s); "
+                logger.warning("shorturl: pushing counts to the shared cache failed (%s); "
                                "this process keeps them and pushes them when it answers",
                                error, exc_info=error)
             self._push_failing = True
             return False
         if self._push_failing:
-            logger.info("shorturl: pushing clicks works again")
+            logger.info("shorturl: pushing counts works again")
         self._push_failing = False
         return True
 
@@ -156,13 +170,18 @@ class ClickBuffer:
 
 
 buffer = ClickBuffer()
-os.register_at_fork(after_in_child=buffer.reset)
+#: Product views that followed a short link (:mod:`marketplace_shorturl.attribution`).
+views = ClickBuffer(journal.VIEWS, noun="product views", flushes=False)
+BUFFERS = (buffer, views)
+for _buffer in BUFFERS:
+    os.register_at_fork(after_in_child=_buffer.reset)
 
 
 @atexit.register
 def _push_at_exit() -> None:
     """Push what this process still holds (runs at most usefully once: then nothing is left)."""
-    pending = buffer.pending()
-    if pending and not buffer._push_logged():
-        logger.error("shorturl: exiting with %d clicks that could not be pushed (the shared "
-                     "cache is unreachable); they are lost", pending)
+    for held in BUFFERS:
+        pending = held.pending()
+        if pending and not held._push_logged():
+            logger.error("shorturl: exiting with %d %s that could not be pushed (the shared "
+                         "cache is unreachable); they are lost", pending, held.noun)

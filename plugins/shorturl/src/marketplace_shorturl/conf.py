@@ -12,6 +12,7 @@ Example::
         "RESERVED_SLUGS": ["pricing"],
         "PUSH_INTERVAL": 1.0,                        # web process -> shared cache
         "FLUSH_INTERVAL": 10.0,                      # shared cache -> database
+        "ATTRIBUTION_DAYS": 30,                      # last click within 30 days
     }
 """
 
@@ -48,6 +49,12 @@ DEFAULTS: dict[str, Any] = {
     "FLUSH_IN_WEB_PROCESS": None,
     # Links per page in the seller's list.
     "PAGE_SIZE": 20,
+    # Days after a click during which the product views and purchases of the visitor
+    # are the link's (last click wins); 0 sets no attribution cookie at all.
+    "ATTRIBUTION_DAYS": 30,
+    # Name of the first-party cookie the redirect sets (the link's id and the click's
+    # time, signed: nothing about the visitor).
+    "ATTRIBUTION_COOKIE": "shorturl_ref",
 }
 
 
@@ -107,6 +114,14 @@ class ShorturlSettings:
     @property
     def PAGE_SIZE(self) -> int:
         return int(self._get("PAGE_SIZE"))
+
+    @property
+    def ATTRIBUTION_DAYS(self) -> int:
+        return int(self._get("ATTRIBUTION_DAYS"))
+
+    @property
+    def ATTRIBUTION_COOKIE(self) -> str:
+        return str(self._get("ATTRIBUTION_COOKIE"))
 
 
 conf = ShorturlSettings()

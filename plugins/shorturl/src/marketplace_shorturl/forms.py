@@ -34,6 +34,11 @@ class ShortURLForm(forms.Form):
         label=_("Expires at"), required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    max_visits = forms.IntegerField(
+        label=_("Maximum visits"), required=False, min_value=1, max_value=2_000_000_000,
+        help_text=_("Optional: after this many visits the link answers “no longer "
+                    "available”, like an expired one."),
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def __init__(self, *args: Any, request: HttpRequest, instance: ShortURL | None = None,
@@ -42,6 +47,7 @@ class ShortURLForm(forms.Form):
             kwargs["initial"] = {
                 "destination": instance.destination, "slug": instance.slug,
                 "expires_at": instance.expires_at, "is_active": instance.is_active,
+                "max_visits": instance.max_visits,
                 **(kwargs.get("initial") or {}),
             }
         super().__init__(*args, **kwargs)
@@ -94,4 +100,5 @@ class ShortURLForm(forms.Form):
     def link_data(self) -> LinkData:
         data = self.cleaned_data
         return LinkData(destination=data["destination"], slug=data["slug"] or None,
-                        is_active=data["is_active"], expires_at=data["expires_at"])
+                        is_active=data["is_active"], expires_at=data["expires_at"],
+                        max_visits=data["max_visits"])

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
     from django.urls import URLPattern, URLResolver
 
+    from marketplace_core.ownership.models import Order, Payment, Refund
+    from marketplace_core.people.types import User
+    from marketplace_core.plugins.types import DashboardSeries
+
 
 @hookimpl
 def register_urlpatterns() -> list[URLPattern | URLResolver]:
@@ -33,6 +37,34 @@ def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
     if not is_seller(getattr(request, "user", None)):
         return []
     return [NavItem(_("Short links"), reverse("shorturl:list"), order=300, key="shorturl")]
+
+
+@hookimpl
+def checkout_started(order: Order, request: HttpRequest) -> None:
+    from marketplace_shorturl.attribution import remember_checkout
+
+    remember_checkout(order, request)
+
+
+@hookimpl
+def payment_confirmed(order: Order, payment: Payment) -> None:
+    from marketplace_shorturl.attribution import count_payment
+
+    count_payment(order)
+
+
+@hookimpl
+def refund_recorded(order: Order, refund: Refund) -> None:
+    from marketplace_shorturl.attribution import count_refund
+
+    count_refund(order)
+
+
+@hookimpl
+def dashboard_series(seller: User, period: str) -> list[DashboardSeries]:
+    from marketplace_shorturl.dashboard import short_link_series
+
+    return short_link_series(seller, period)
 
 
 @hookimpl

@@ -2,7 +2,9 @@
 
 Web processes :func:`append` batches (``{link_id: clicks}``); the flush task
 reads them in order with :func:`read` and records how far it got in the
-database. Only Django's cache API is used, so any shared cache with an atomic
+database. The product views that followed a click travel the same way in a
+second journal (``prefix=VIEWS``, batches ``{(link_id, product_slug): views}``).
+Only Django's cache API is used, so any shared cache with an atomic
 ``add`` works (Redis, Memcached); a local-memory cache works within one process.
 
 Protocol (lock-free):
@@ -25,12 +27,15 @@ Batches never expire: one stays until a flush has applied it. Run Redis with a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
-EPOCH_KEY = "shorturl:journal:epoch"
+#: The key prefixes of the journals: clicks per link, product views per link and product.
+CLICKS = "shorturl:journal"
+VIEWS = "shorturl:views-journal"
+EPOCH_KEY = f"{CLICKS}:epoch"
 _TOMBSTONE = "x"
 #: Batches read per cache round trip.
 READ_CHUNK = 500
@@ -43,44 +48,45 @@ class JournalError(RuntimeError):
     """A batch could not be stored; the caller keeps its counts and retries later."""
 
 
-def _seq_key(epoch: str) -> str:
-    return f"shorturl:journal:{epoch}:seq"
+def _seq_key(epoch: str, prefix: str) -> str:
+    return f"{prefix}:{epoch}:seq"
 
 
-def _entry_key(epoch: str, seq: int) -> str:
-    return f"shorturl:journal:{epoch}:{seq}"
+def _entry_key(epoch: str, seq: int, prefix: str) -> str:
+    return f"{prefix}:{epoch}:{seq}"
 
 
-def current_epoch(*, create: bool) -> str | None:
+def current_epoch(*, create: bool, prefix: str = CLICKS) -> str | None:
     """The journal's epoch id, created when missing and ``create`` is true."""
-    epoch = cache.get(EPOCH_KEY)
+    epoch_key = f"{prefix}:epoch"
+    epoch = cache.get(epoch_key)
     if epoch is None and create:
-        cache.add(EPOCH_KEY, uuid.uuid4().hex, timeout=None)
-        epoch = cache.get(EPOCH_KEY)
+        cache.add(epoch_key, uuid.uuid4().hex, timeout=None)
+        epoch = cache.get(epoch_key)
     return epoch
 
 
-def head(epoch: str) -> int:
+def head(epoch: str, prefix: str = CLICKS) -> int:
     """The highest sequence number handed out in ``epoch`` (0 when none)."""
-    return int(cache.get(_seq_key(epoch)) or 0)
+    return int(cache.get(_seq_key(epoch, prefix)) or 0)
 
 
-def append(counts: Mapping[int, int]) -> None:
-    """Store one batch of click counts. Raises :class:`JournalError` when it cannot."""
-    batch = {int(k): int(v) for k, v in counts.items() if v}
+def append(counts: Mapping[Hashable, int], prefix: str = CLICKS) -> None:
+    """Store one batch of counts. Raises :class:`JournalError` when it cannot."""
+    batch = {k: int(v) for k, v in counts.items() if v}
     if not batch:
         return
     for _ in range(_APPEND_ATTEMPTS):
-        epoch = current_epoch(create=True)
+        epoch = current_epoch(create=True, prefix=prefix)
         if epoch is None:
             continue
-        key = _seq_key(epoch)
+        key = _seq_key(epoch, prefix)
         cache.add(key, 0, timeout=None)
         try:
             seq = cache.incr(key)
         except ValueError:  # the key vanished between add and incr
             continue
-        if cache.add(_entry_key(epoch, seq), batch, timeout=None):
+        if cache.add(_entry_key(epoch, seq, prefix), batch, timeout=None):
             return
     raise JournalError("no free journal slot after several attempts")
 
@@ -89,22 +95,23 @@ def append(counts: Mapping[int, int]) -> None:
 class Batches:
     """Batches ``(after, upto]`` of one epoch, merged, and the keys they came from."""
 
-    totals: dict[int, int] = field(default_factory=dict)
+    totals: dict[Hashable, int] = field(default_factory=dict)
     keys: list[str] = field(default_factory=list)
 
-    def add(self, batch: Mapping[int, int]) -> None:
-        for link_id, clicks in batch.items():
-            self.totals[link_id] = self.totals.get(link_id, 0) + clicks
+    def add(self, batch: Mapping[Hashable, int]) -> None:
+        for key, count in batch.items():
+            self.totals[key] = self.totals.get(key, 0) + count
 
 
-def read(epoch: str, after: int, upto: int, into: Batches) -> None:
+def read(epoch: str, after: int, upto: int, into: Batches, prefix: str = CLICKS) -> None:
     """Merge batches ``after+1 .. upto`` of ``epoch`` into ``into``.
 
     Slots still empty are claimed with a tombstone (see the module docstring),
     so when this returns, no batch can appear in that range any more.
     """
     for start in range(after + 1, upto + 1, READ_CHUNK):
-        keys = [_entry_key(epoch, s) for s in range(start, min(start + READ_CHUNK, upto + 1))]
+        keys = [_entry_key(epoch, s, prefix)
+                for s in range(start, min(start + READ_CHUNK, upto + 1))]
         found = cache.get_many(keys)
         for key in keys:
             value = found.get(key)

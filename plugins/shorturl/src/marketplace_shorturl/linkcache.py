@@ -46,7 +46,7 @@ _NOT_FOUND = "-"  # stored for unknown slugs (``None`` would read as a cache mis
 _KEY_PREFIX = "shorturl:link"
 _REPLAY_BATCH = 500
 
-LinkStatus = Literal["ok", "inactive", "expired"]
+LinkStatus = Literal["ok", "inactive", "expired", "used_up"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,10 @@ class CachedLink:
     is_active: bool
     #: POSIX timestamp, or ``None`` for a link that never expires.
     expires_at: float | None
+    #: Redirects allowed in all (:mod:`marketplace_shorturl.visits`), ``None``: no limit.
+    max_visits: int | None = None
+    #: The link's flushed click count when it was loaded (seeds the visit counter).
+    clicks: int = 0
 
     def status(self, now: float) -> LinkStatus:
         if not self.is_active:
@@ -127,6 +131,8 @@ class LinkCache:
         stored = cache.get(_entry_key(slug, version))
         if stored is None:
             return version, False, None
+        if stored != _NOT_FOUND and len(stored) != _TUPLE_LENGTH:
+            return version, False, None  # written by an older version of this module
         link = None if stored == _NOT_FOUND else CachedLink(*stored)
         self._remember(slug, version, link)
         return version, True, link
@@ -237,9 +243,13 @@ def replay_missed() -> int:
         replayed += len(rows)
 
 
-def _to_tuple(link: CachedLink) -> tuple[int, str, bool, float | None]:
-    # A plain tuple pickles small and stays readable across versions of this class.
-    return (link.id, link.destination, link.is_active, link.expires_at)
+_TUPLE_LENGTH = 6
+
+
+def _to_tuple(link: CachedLink) -> tuple[int, str, bool, float | None, int | None, int]:
+    # A plain tuple pickles small; its length tells entries of older versions apart.
+    return (link.id, link.destination, link.is_active, link.expires_at, link.max_visits,
+            link.clicks)
 
 
 def _from_database(slug: str) -> CachedLink | None:
@@ -247,14 +257,14 @@ def _from_database(slug: str) -> CachedLink | None:
 
     row = (
         ShortURL.objects.filter(slug=slug)
-        .values_list("id", "destination", "is_active", "expires_at")
+        .values_list("id", "destination", "is_active", "expires_at", "max_visits", "clicks")
         .first()
     )
     if row is None:
         return None
-    link_id, destination, is_active, expires_at = row
+    link_id, destination, is_active, expires_at, max_visits, clicks = row
     return CachedLink(link_id, destination, is_active,
-                      expires_at.timestamp() if expires_at else None)
+                      expires_at.timestamp() if expires_at else None, max_visits, clicks)
 
 
 links = LinkCache()

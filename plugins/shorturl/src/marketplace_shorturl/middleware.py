@@ -21,6 +21,11 @@ or inactive links, maintenance mode, other methods — goes down the normal stac
 :func:`~marketplace_shorturl.views.shorturl_view`, which gives the same answer
 with the site's full pages (404, the 410 page, the maintenance page). Without
 the middleware the view alone serves short links correctly, only slower.
+
+It also counts, for every other request, a product page answered to a visitor
+carrying a short link's attribution cookie
+(:func:`~marketplace_shorturl.attribution.count_product_view`: in memory, no
+query), whether the page came from the page cache or not.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 from marketplace_core.maintenance.state import is_enabled as maintenance_enabled
-from marketplace_shorturl import redirects
+from marketplace_shorturl import attribution, redirects
 from marketplace_shorturl.slugs import RESERVED_WORDS, SLUG_PATTERN
 
 _SLUG = re.compile(rf"({SLUG_PATTERN})/?")
@@ -73,7 +78,9 @@ class ShortURLMiddleware:
             response = self._fast_redirect(request)
             if response is not None:
                 return response
-        return self.get_response(request)
+        response = self.get_response(request)
+        attribution.count_product_view(request, response)
+        return response
 
     def _fast_redirect(self, request: HttpRequest) -> HttpResponse | None:
         prefix = short_link_prefix()
@@ -89,4 +96,7 @@ class ShortURLMiddleware:
         if link is None or link.status(redirects.now()) != "ok":
             return None
         request.get_host()  # ALLOWED_HOSTS applies here too (DisallowedHost -> 400)
-        return redirects.redirect(link, count=True)
+        if redirects.status(link, count=True) != "ok":
+            request.shorturl_used_up = True  # type: ignore[attr-defined]  # the view's 410
+            return None
+        return redirects.redirect(link, request, count=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -25,7 +26,10 @@ class ShortURL(models.Model):
     """A seller's short link: ``/<prefix>/<slug>`` redirects to ``destination``.
 
     ``slug`` is stored lowercase and unique; links resolve case-insensitively.
-    ``clicks`` is the count of redirects served up to the last flush.
+    ``clicks`` is the count of redirects served up to the last flush, ``views``
+    the product pages of the seller viewed after a click (see
+    :mod:`marketplace_shorturl.attribution`). ``max_visits``: past that many
+    redirects the link answers 410, like an expired one.
     """
 
     seller = models.ForeignKey(
@@ -37,6 +41,9 @@ class ShortURL(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     clicks = models.PositiveBigIntegerField(_("clicks"), default=0, editable=False)
+    views = models.PositiveBigIntegerField(_("product views"), default=0, editable=False)
+    max_visits = models.PositiveIntegerField(_("maximum visits"), null=True, blank=True,
+                                             validators=[MinValueValidator(1)])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -102,3 +109,30 @@ class MissedInvalidation(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+
+class AttributedOrder(models.Model):
+    """An order whose checkout carried a short link's attribution cookie.
+
+    Written by the ``checkout_started`` hook (the link clicked last, within the
+    attribution window, if it is the order's seller's); counted as a purchase
+    from ``paid_at`` (``payment_confirmed``), with ``refunded`` minor units taken
+    back out by refunds. Nothing about the buyer is kept: the order reference is
+    the key, the amount and currency are the order's.
+    """
+
+    order_reference = models.UUIDField(unique=True)
+    link = models.ForeignKey(ShortURL, on_delete=models.CASCADE, related_name="orders")
+    #: When the attributed click happened (from the cookie).
+    clicked_at = models.DateTimeField()
+    amount = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    refunded = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["link", "paid_at"], name="shorturl_attributed_paid")]
+
+    def __str__(self) -> str:
+        return f"order {self.order_reference} via {self.link_id}"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 
-from marketplace_shorturl import slugs
+from marketplace_shorturl import attribution, slugs, visits
 from marketplace_shorturl.clicks import buffer
-from marketplace_shorturl.linkcache import CachedLink, links
+from marketplace_shorturl.linkcache import CachedLink, LinkStatus, links
 
 
 def find(slug: str) -> CachedLink | None:
@@ -16,17 +16,29 @@ def find(slug: str) -> CachedLink | None:
     return links.get(slugs.normalize(slug))
 
 
-def redirect(link: CachedLink, *, count: bool) -> HttpResponseRedirect:
-    """302 to the destination, counting the click when ``count``.
+def status(link: CachedLink, *, count: bool) -> LinkStatus:
+    """``"ok"`` when ``link`` may redirect now, else why not. With ``count`` (a GET)
+    an ``"ok"`` uses up one of the link's visits when it has a maximum
+    (:mod:`marketplace_shorturl.visits`: no database query)."""
+    current = link.status(now())
+    if current == "ok" and not visits.admit(link, count=count):
+        return "used_up"
+    return current
+
+
+def redirect(link: CachedLink, request: HttpRequest, *, count: bool) -> HttpResponseRedirect:
+    """302 to the destination; when ``count``, count the click and set the attribution
+    cookie (:mod:`marketplace_shorturl.attribution`).
 
     302, not 301: a permanent redirect would be cached by browsers and later
     clicks would never reach us to be counted; ``no-store`` keeps shared caches
-    from answering for us too.
+    from answering for us too (and from sharing the cookie).
     """
-    if count:
-        buffer.record(link.id)
     response = HttpResponseRedirect(link.destination)
     response["Cache-Control"] = "no-store"
+    if count:
+        buffer.record(link.id)
+        attribution.set_cookie(response, request, link.id, now())
     return response
 
 

@@ -39,6 +39,7 @@ class LinkData:
     slug: str | None = None
     is_active: bool = True
     expires_at: dt.datetime | None = None
+    max_visits: int | None = None
 
 
 def create_link(seller: User, data: LinkData, *, rng: Random | None = None) -> ShortURL:
@@ -50,7 +51,8 @@ def create_link(seller: User, data: LinkData, *, rng: Random | None = None) -> S
     in use and :class:`NoFreeSlug` when generation keeps colliding.
     """
     fields = {"seller": seller, "destination": data.destination,
-              "is_active": data.is_active, "expires_at": data.expires_at}
+              "is_active": data.is_active, "expires_at": data.expires_at,
+              "max_visits": data.max_visits}
     if data.slug:
         try:
             return _insert(slug=slugs.normalize(data.slug), **fields)
@@ -78,6 +80,7 @@ def update_link(link: ShortURL, data: LinkData) -> ShortURL:
     link.destination = data.destination
     link.is_active = data.is_active
     link.expires_at = data.expires_at
+    link.max_visits = data.max_visits
     if data.slug:
         link.slug = slugs.normalize(data.slug)
     try:
@@ -90,4 +93,8 @@ def update_link(link: ShortURL, data: LinkData) -> ShortURL:
 
 def delete_link(link: ShortURL) -> None:
     """Delete ``link``; its short URL answers 404 from the next request on."""
+    from marketplace_shorturl import visits
+
+    link_id = link.pk
     link.delete()
+    transaction.on_commit(lambda: visits.forget(link_id))

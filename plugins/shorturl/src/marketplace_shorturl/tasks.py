@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from marketplace_shorturl.clicks import buffer
+from marketplace_shorturl.clicks import BUFFERS
 from marketplace_shorturl.flush import apply_pending
 from marketplace_shorturl.linkcache import replay_missed
 
@@ -14,13 +14,15 @@ REPLAY_TASK = "shorturl.replay_invalidations"
 
 @shared_task(name=FLUSH_TASK, ignore_result=True)
 def flush_clicks() -> int:
-    """Push this process's own clicks, then apply the journal; return clicks applied.
+    """Push this process's own clicks and views, then apply the journals; return
+    clicks applied.
 
     Idempotent and safe to run concurrently (see :mod:`marketplace_shorturl.flush`).
     The push matters where the task runs in a web process (eager tasks in
     development, tests); a Celery worker serves no redirects and pushes nothing.
     """
-    buffer.push()
+    for held in BUFFERS:
+        held.push()
     return apply_pending()
 
 

@@ -59,6 +59,12 @@ class VersionStore(Protocol):
         """Replace the version: every process's next :meth:`get` returns ``version``."""
         ...
 
+    def incr_within(self, name: str, seed: int, limit: int) -> bool:
+        """Add one to counter ``name`` (starting from ``seed`` when it is missing, no
+        expiry) unless it has reached ``limit``; return whether it was added. Atomic
+        where the cache's ``incr`` is (used by :mod:`marketplace_shorturl.visits`)."""
+        ...
+
     def close(self) -> None:
         """Release connections (the store is not used afterwards)."""
         ...
@@ -78,6 +84,13 @@ class CacheVersions:
 
     def bump(self, name: str, version: str, timeout: int) -> None:
         cache.set(name, version, timeout=timeout)
+
+    def incr_within(self, name: str, seed: int, limit: int) -> bool:
+        cache.add(name, seed, timeout=None)
+        if int(cache.incr(name)) <= limit:
+            return True
+        cache.decr(name)  # refused: the counter counts what was admitted only
+        return False
 
     def close(self) -> None:
         pass
@@ -126,10 +139,25 @@ class RedisVersions:
     def bump(self, name: str, version: str, timeout: int) -> None:
         self._command("SET", cache.make_key(name), version, "EX", timeout)
 
+    def incr_within(self, name: str, seed: int, limit: int) -> bool:
+        # One round trip, atomic in Redis. The value is a plain integer, as Django's
+        # RedisCache stores ints, so cache.get() reads it. Repeated after a lost
+        # connection (see _command) it may use one visit too many: never one too few.
+        return bool(self._command("EVAL", _INCR_WITHIN, 1, cache.make_key(name), seed, limit))
+
     def close(self) -> None:
         with self._lock:
             if os.getpid() == self._pid:  # never shut down a socket a parent still uses
                 self._conn.disconnect()
+
+
+#: KEYS[1]: the counter; ARGV: seed, limit. 1 if one was added, else 0.
+_INCR_WITHIN = """
+local used = tonumber(redis.call('GET', KEYS[1]) or ARGV[1])
+if used >= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], used + 1)
+return 1
+"""
 
 
 def _token(raw: bytes | str) -> str:

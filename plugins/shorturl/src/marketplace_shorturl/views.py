@@ -15,9 +15,11 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DeleteView, FormView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
-from marketplace_core.accounts.mixins import SellerRequiredMixin
+from marketplace_core.money import format_money
+from marketplace_core.panels.mixins import SellerPanelMixin
 from marketplace_core.people.types import User
 from marketplace_shorturl import redirects, services
+from marketplace_shorturl.attribution import LinkSales, sales_by_link
 from marketplace_shorturl.conf import conf
 from marketplace_shorturl.forms import ShortURLForm
 from marketplace_shorturl.models import ShortURL
@@ -28,18 +30,23 @@ from marketplace_shorturl.urlbuilder import short_url_base
 def shorturl_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Resolve ``slug`` through the caches and redirect (302) to its destination.
 
-    Unknown slug: 404. Expired or switched off: a 410 page saying which. Only GET
-    counts as a click (HEAD is what link checkers send). On a cache hit this
-    makes no database query; with :class:`~marketplace_shorturl.middleware.ShortURLMiddleware`
+    Unknown slug: 404. Expired, switched off or past its maximum visits: a 410
+    page saying which. Only GET counts as a click (and a visit; HEAD is what
+    link checkers send). On a cache hit this makes no database query; with
+    :class:`~marketplace_shorturl.middleware.ShortURLMiddleware`
     installed, GETs of working links are answered before this view is reached.
     """
     link = redirects.find(slug)
     if link is None:
         raise Http404(_("No such short link."))
-    status = link.status(redirects.now())
+    count = request.method == "GET"
+    if getattr(request, "shorturl_used_up", False):  # the middleware counted this visit
+        status = "used_up"
+    else:
+        status = redirects.status(link, count=count)
     if status != "ok":
         return render(request, "shorturl/gone.html", {"reason": status}, status=410)
-    return redirects.redirect(link, count=request.method == "GET")
+    return redirects.redirect(link, request, count=count)
 
 
 def _seller(request: HttpRequest) -> User:
@@ -47,7 +54,13 @@ def _seller(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-class SellerLinksMixin(SellerRequiredMixin):
+class SellerPanel(SellerPanelMixin):
+    """A page of the seller's panel, "Short links" marked in its sidebar."""
+
+    panel_nav_key = "shorturl"
+
+
+class SellerLinksMixin(SellerPanel):
     """Sellers only; every lookup is limited to the seller's own links (others: 404)."""
 
     request: HttpRequest
@@ -76,13 +89,25 @@ class ShorturlListView(SellerLinksMixin, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         base = short_url_base(self.request)
+        links = context["links"]
+        sales = sales_by_link(link.pk for link in links)
         context["q"] = self.q
-        context["rows"] = [(link, base + link.path) for link in context["links"]]
+        context["rows"] = [(link, base + link.path, _sales_display(sales.get(link.pk)))
+                           for link in links]
         context["flush_interval"] = int(conf.FLUSH_INTERVAL)
+        context["attribution_days"] = conf.ATTRIBUTION_DAYS
         return context
 
 
-class ShorturlCreateView(SellerRequiredMixin, FormView):
+def _sales_display(sales: LinkSales | None) -> dict[str, Any]:
+    """A link's purchases and its revenue per currency, formatted for the page."""
+    sales = sales or LinkSales()
+    return {"purchases": sales.purchases,
+            "revenue": [format_money(amount, currency)
+                        for currency, amount in sorted(sales.revenue.items())]}
+
+
+class ShorturlCreateView(SellerPanel, FormView):
     """Create a link; an empty slug gets a generated one."""
 
     form_class = ShortURLForm
@@ -123,6 +148,11 @@ class ShorturlUpdateView(SellerLinksMixin, SingleObjectMixin, FormView):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "request": self.request, "instance": self.object}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sales"] = _sales_display(sales_by_link([self.object.pk]).get(self.object.pk))
+        return context
 
     def form_valid(self, form: ShortURLForm) -> HttpResponse:
         try:
