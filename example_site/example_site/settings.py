@@ -87,6 +87,8 @@ MARKETPLACE = {
     "MAINTENANCE_SCOPE": "site",
     # Without Redis there is no beat: web processes run the periodic tasks themselves.
     "PERIODIC_TASKS_IN_PROCESS": not env("REDIS_URL"),
+    # Visitors buy with an email address alone (docs/guests.md); MARKETPLACE_GUEST_CHECKOUT=0 turns it off.
+    "GUEST_CHECKOUT": env_bool("MARKETPLACE_GUEST_CHECKOUT", True),
     "payments_dodo": {
         "API_KEY": env("DODO_PAYMENTS_API_KEY"),
         "WEBHOOK_SECRETS": env_list("DODO_PAYMENTS_WEBHOOK_SECRET"),

@@ -37,6 +37,9 @@ from marketplace_core.accounts.throttling import (
 )
 from marketplace_core.accounts.tokens import password_reset_tokens, reset_link_minutes
 from marketplace_core.conf import conf
+from marketplace_core.guests.attach import attach_guest_purchases
+from marketplace_core.guests.identities import claim_identity, is_guest
+from marketplace_core.guests.messages import tell_attached
 from marketplace_core.panels.mixins import CustomerPanelMixin, PanelMixin, SellerPanelMixin
 from marketplace_core.people.records import mark_email_verified
 from marketplace_core.people.users import email_of
@@ -90,11 +93,24 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def get_success_url(self) -> str:
         return login_url()
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = getattr(self, "user", None)
+        context["guest"] = user is not None and is_guest(user)
+        return context
+
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
-        response = super().form_valid(form)
         user = form.user
+        guest = is_guest(user)
+        response = super().form_valid(form)
         mark_email_verified(user)  # the link reached this address
         LoginThrottle.unlock_account(email_of(user))
+        if guest:  # the guest chose a password: the same row is now a full account
+            tell_attached(self.request, claim_identity(user))
+            messages.success(self.request, _(
+                "Your account is ready. Log in with your email address and new password."))
+            return response
+        tell_attached(self.request, attach_guest_purchases(user, email_of(user)))
         messages.success(self.request, _(
             "Your password has been changed and every session of your account has ended. "
             "Log in with the new password."
