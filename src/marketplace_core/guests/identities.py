@@ -49,7 +49,7 @@ def buyer_for_email(email: str) -> User:
             user = create_user(email, password=None)
             Account.objects.update_or_create(user_id=user.pk, defaults={"guest": True})
     except IntegrityError:  # a concurrent checkout with this address made it first
-        made: User = users_with_email(email).order_by("pk").first()
+        made: Any = users_with_email(email).order_by("pk").first()
         return made
     forget(user)
     logger.info("Guest buyer %s created", user.pk)

@@ -29,7 +29,9 @@ from marketplace_core.people.users import email_of
 _SALT = "marketplace_core.guests.login-link"
 
 
-def _state(user: Any) -> str:
+def login_state(user: Any) -> str:
+    """A keyed hash of what a login of ``user`` changes (and of its guest flag):
+    a token that carries it works until the next login."""
     last_login = getattr(user, "last_login", None)
     stamp = "" if last_login is None else last_login.replace(microsecond=0,
                                                               tzinfo=None).isoformat()
@@ -37,22 +39,26 @@ def _state(user: Any) -> str:
     return salted_hmac(_SALT, value, algorithm="sha256").hexdigest()[:32]
 
 
+def state_matches(user: Any, state: str) -> bool:
+    """Whether ``state`` (from :func:`login_state`) still holds for guest ``user``."""
+    return bool(state) and is_guest(user) and constant_time_compare(state, login_state(user))
+
+
 def make_token(user: Any) -> str:
     """A login token for guest ``user``."""
     pk = user.pk if isinstance(user.pk, int) else str(user.pk)
-    return signing.dumps({"u": pk, "s": _state(user)}, salt=_SALT)
+    return signing.dumps({"u": pk, "s": login_state(user)}, salt=_SALT)
 
 
-def check_token(token: str, *, max_age: int | None = None, lock: bool = False) -> TokenCheck:
+def check_token(token: str, *, lock: bool = False) -> TokenCheck:
     """What ``token`` says: valid (with the guest), used, expired or invalid.
 
-    It lives ``max_age`` seconds (default ``GUEST_LINK_TTL``). ``lock`` reads
+    It lives ``GUEST_LINK_TTL`` seconds. ``lock`` reads
     the user ``select_for_update`` (inside a transaction: two requests with one
     token then log in once).
     """
     try:
-        data: Any = signing.loads(token, salt=_SALT,
-                                  max_age=conf.GUEST_LINK_TTL if max_age is None else max_age)
+        data: Any = signing.loads(token, salt=_SALT, max_age=conf.GUEST_LINK_TTL)
     except signing.SignatureExpired:
         return TokenCheck(TokenStatus.EXPIRED)
     except signing.BadSignature:
@@ -66,25 +72,34 @@ def check_token(token: str, *, max_age: int | None = None, lock: bool = False) -
         return TokenCheck(TokenStatus.INVALID)
     if user is None or not getattr(user, "is_active", True):
         return TokenCheck(TokenStatus.INVALID)
-    if not constant_time_compare(str(data.get("s", "")), _state(user)):
-        return TokenCheck(TokenStatus.USED, user)
-    if not is_guest(user):
+    if not state_matches(user, str(data.get("s", ""))):
         return TokenCheck(TokenStatus.USED, user)
     return TokenCheck(TokenStatus.VALID, user, email_of(user))
 
 
-def log_guest_in(request: HttpRequest, token: str, *, max_age: int | None = None) -> Any:
+def log_guest_in(request: HttpRequest, token: str) -> Any:
     """Log in the guest ``token`` names if it is still valid; the user, else ``None``.
 
     The user row is locked while the token is checked and the login recorded,
     so of two requests with one token only the first logs in.
     """
     with transaction.atomic():
-        check = check_token(token, max_age=max_age, lock=True)
+        check = check_token(token, lock=True)
         if check.status is not TokenStatus.VALID:
             return None
         login(request, check.user, backend=password_backend())  # moves last_login on
         return check.user
+
+
+def log_in_by_state(request: HttpRequest, user_id: Any, state: str) -> Any:
+    """:func:`log_guest_in` for a link that carries :func:`login_state` itself
+    (a receipt's, signed with its own lifetime)."""
+    with transaction.atomic():
+        user = get_user_model()._default_manager.select_for_update().filter(pk=user_id).first()
+        if user is None or not getattr(user, "is_active", True) or not state_matches(user, state):
+            return None
+        login(request, user, backend=password_backend())
+        return user
 
 
 def link_path(user: Any) -> str:

@@ -4,7 +4,7 @@ A link names an order by its public reference and carries when it was made
 (``django.core.signing``'s timestamp); it lives ``RECEIPT_LINK_TTL`` seconds
 (default 7 days). It grants nothing by itself: it leads to the purchase page,
 which still checks who is logged in (:mod:`.views`). A guest's link also
-carries a single-use login token: followed once, it logs the guest in.
+carries the guest's login state: followed once, it logs the guest in.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class LinkCheck:
     status: LinkStatus
     #: The order the link names (also when it expired); ``None`` when invalid.
     reference: UUID | None = None
-    #: For a guest's order: the single-use login token it carries (else "").
+    #: For a guest's order: the buyer's login state it carries (else ""; see
+    #: :func:`marketplace_core.guests.links.login_state`): it logs them in once.
     login: str = ""
 
 
@@ -44,8 +45,8 @@ def make_token(reference: UUID | str, login: str = "") -> str:
 
 def link_path(reference: UUID | str, login: str = "") -> str:
     """The site-relative path of a fresh link to order ``reference``'s purchase;
-    ``login``: a guest login token (:mod:`marketplace_core.guests.links`) that
-    lets the link log a guest buyer in, once."""
+    ``login``: a guest buyer's login state (:mod:`marketplace_core.guests.links`)
+    that lets the link log them in, once."""
     return reverse("marketplace:receipt_link", kwargs={"token": make_token(reference, login)})
 
 

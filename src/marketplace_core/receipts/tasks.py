@@ -23,7 +23,7 @@ from marketplace_core.accounts.emails import absolute_url, send_account_email
 from marketplace_core.accounts.sent_emails import send_once, task_key
 from marketplace_core.conf import conf
 from marketplace_core.guests.identities import is_guest
-from marketplace_core.guests.links import make_token as make_login_token
+from marketplace_core.guests.links import login_state
 from marketplace_core.money import format_money
 from marketplace_core.ownership.models import Order
 from marketplace_core.panels.billing import receipt_url
@@ -50,8 +50,8 @@ def _order(order_id: int) -> Order | None:
 
 
 def _guest_login(order: Order) -> str:
-    """A guest buyer's login token for the link (none for a full account)."""
-    return make_login_token(order.buyer) if is_guest(order.buyer) else ""
+    """A guest buyer's login state for the link (none for a full account)."""
+    return login_state(order.buyer) if is_guest(order.buyer) else ""
 
 
 def _context(order: Order) -> dict[str, Any] | None:

@@ -30,11 +30,8 @@ from django.views.generic import TemplateView
 
 from marketplace_core.accounts.redirects import login_url
 from marketplace_core.accounts.throttling import RateLimit, Usage, minutes, too_many_requests
-from marketplace_core.accounts.tokens import TokenStatus
-from marketplace_core.conf import conf
 from marketplace_core.guests.identities import is_guest
-from marketplace_core.guests.links import check_token as check_login_token
-from marketplace_core.guests.links import log_guest_in
+from marketplace_core.guests.links import log_in_by_state, state_matches
 from marketplace_core.ownership.models import Order, PurchasedProduct
 from marketplace_core.panels.billing import receipt_url
 from marketplace_core.panels.mixins import CustomerPanelMixin
@@ -87,16 +84,14 @@ class ReceiptLinkView(View):
 
     def _guest_login(self, request: HttpRequest, check: LinkCheck, order: Order) -> bool:
         """Whether this link is a guest's that still logs them in."""
-        return (is_guest(order.buyer) and request.user.pk != order.buyer_id
-                and bool(check.login) and check_login_token(
-                    check.login, max_age=conf.RECEIPT_LINK_TTL).status is TokenStatus.VALID)
+        return (request.user.pk != order.buyer_id
+                and state_matches(order.buyer, check.login))
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         check, order, answer = self._order(request, token)
         if answer is not None or order is None:
             return answer or HttpResponse(status=404)
-        if not is_guest(order.buyer) or log_guest_in(
-                request, check.login, max_age=conf.RECEIPT_LINK_TTL) is None:
+        if log_in_by_state(request, order.buyer_id, check.login) is None:
             return self._offer_fresh(request, token, "used")
         return HttpResponseRedirect(purchase_url(order))
 
