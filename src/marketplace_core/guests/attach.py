@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -52,7 +53,9 @@ def _move(guest_id: Any, owner: Any) -> int:
         if not Account.objects.filter(user_id=guest_id, guest=True).update(
                 guest=False, claimed_at=timezone.now()):
             return 0
-        Account.objects.select_for_update().filter(user_id=guest_id).first()
+        # Wait for a login by one of the guest's links (it locks the user row too).
+        list(get_user_model()._default_manager.select_for_update()
+             .filter(pk=guest_id).values_list("pk"))
         held = PurchasedProduct.objects.active().filter(buyer_id=owner.pk,
                                                         product_id=OuterRef("product_id"))
         for purchase in PurchasedProduct.objects.active().filter(buyer_id=guest_id).filter(
