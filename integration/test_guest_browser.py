@@ -126,12 +126,16 @@ def test_a_guest_buys_downloads_comes_back_and_registers(
     field(page, "New password").fill(PASSWORD)
     field(page, "New password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Set new password").click()
+    page.wait_for_url("**/account/products/")
     page.get_by_text("1 earlier purchase made with this address is now in your account.").wait_for()
+    shoot(page, "claimed")
+    assert page.get_by_text("Pattern Book").first.is_visible()
+    assert downloaded(page, "Download") == FILE_BYTES
+    assert not is_guest(find_by_email(EMAIL))
+    page.get_by_role("button", name="Log out").click()  # the new password logs in
+    page.goto(f"{live_server.url}/accounts/login/")
     field(page, "Email address").fill(EMAIL)
     field(page, "Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/account/products/")
-    assert page.get_by_text("Pattern Book").first.is_visible()
-    assert downloaded(page, "Download") == FILE_BYTES
-    assert not is_guest(find_by_email(EMAIL))
     assert page.console_errors == []

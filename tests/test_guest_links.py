@@ -206,8 +206,10 @@ def choose_password(path: str) -> Client:
     assert "Choose a password for your account" in form.content.decode()
     done = client.post(form.redirect_chain[-1][0],
                        {"new_password1": PASSWORD, "new_password2": PASSWORD}, follow=True)
-    assert "1 earlier purchase made with this address is now in your account." in (
-        done.content.decode())
+    assert done.redirect_chain[-1][0] == "/account/products/" and logged_in(client)
+    page = done.content.decode()
+    assert "Your account is ready." in page and "Field Guide" in page
+    assert "1 earlier purchase made with this address is now in your account." in page
     return client
 
 

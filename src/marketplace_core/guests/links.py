@@ -24,6 +24,7 @@ from marketplace_core.accounts.backends import password_backend
 from marketplace_core.accounts.tokens import TokenCheck, TokenStatus
 from marketplace_core.conf import conf
 from marketplace_core.guests.identities import is_guest
+from marketplace_core.people.records import mark_email_verified
 from marketplace_core.people.users import email_of
 
 _SALT = "marketplace_core.guests.login-link"
@@ -77,6 +78,12 @@ def check_token(token: str, *, lock: bool = False) -> TokenCheck:
     return TokenCheck(TokenStatus.VALID, user, email_of(user))
 
 
+def _log_in(request: HttpRequest, user: Any) -> Any:
+    login(request, user, backend=password_backend())  # moves last_login on: the link is used
+    mark_email_verified(user)  # the link reached this address
+    return user
+
+
 def log_guest_in(request: HttpRequest, token: str) -> Any:
     """Log in the guest ``token`` names if it is still valid; the user, else ``None``.
 
@@ -87,8 +94,7 @@ def log_guest_in(request: HttpRequest, token: str) -> Any:
         check = check_token(token, lock=True)
         if check.status is not TokenStatus.VALID:
             return None
-        login(request, check.user, backend=password_backend())  # moves last_login on
-        return check.user
+        return _log_in(request, check.user)
 
 
 def log_in_by_state(request: HttpRequest, user_id: Any, state: str) -> Any:
@@ -98,8 +104,7 @@ def log_in_by_state(request: HttpRequest, user_id: Any, state: str) -> Any:
         user = get_user_model()._default_manager.select_for_update().filter(pk=user_id).first()
         if user is None or not getattr(user, "is_active", True) or not state_matches(user, state):
             return None
-        login(request, user, backend=password_backend())
-        return user
+        return _log_in(request, user)
 
 
 def link_path(user: Any) -> str:
