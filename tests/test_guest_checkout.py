@@ -208,3 +208,12 @@ def test_a_failed_guest_payment_shows_the_reason_and_try_again(product):
     assert f'href="/products/{product.slug}/buy/" data-action="try-again"' in text
     assert buy(client, product, "grace@example.com").status_code == 302
     assert not PurchasedProduct.objects.exists()
+
+
+def test_the_admin_lists_guests_apart(make_user, product):
+    buy(Client(), product, "grace@example.com")
+    make_user(email="ada@example.com")
+    admin = Client()
+    admin.force_login(make_user(email="root@example.com", is_staff=True, is_superuser=True))
+    guests = admin.get("/admin/marketplace_core/account/?guest__exact=1").content.decode()
+    assert "grace@example.com" in guests and "ada@example.com" not in guests
