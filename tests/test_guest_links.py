@@ -245,3 +245,11 @@ def test_a_guest_asking_for_a_password_reset_gets_the_same_claim_link(guest_orde
     assert claim.subject == "Finish your account at Paper Shop"
     choose_password(link_of(claim))
     assert not is_guest(fresh(guest_order.buyer))
+
+
+def test_a_guest_is_sent_to_choose_a_first_password_not_to_change_one(guest_order):
+    client = Client()
+    client.force_login(guest_order.buyer)
+    response = client.get("/account/password/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/password-reset/"
+    assert "You have no password yet" in response.content.decode()

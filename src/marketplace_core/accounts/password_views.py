@@ -150,6 +150,14 @@ class GenericPasswordChangeView(PanelMixin, auth_views.PasswordChangeView):
     def _key(self) -> str:
         return str(self.request.user.pk)
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated and is_guest(request.user):
+            # No old password to give: the reset page emails the link to choose a first one.
+            messages.info(request, _("You have no password yet. We can email you a link to "
+                                     "choose one."))
+            return HttpResponseRedirect(reverse("marketplace:password_reset"))
+        return super().dispatch(request, *args, **kwargs)
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         usage = self.wrong_old_passwords().usage(self._key(), increment=False)
         if usage.exhausted:
