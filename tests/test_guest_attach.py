@@ -1,5 +1,6 @@
 """A full account that proves a guest's address gains the guest's purchases,
-exactly once, and never two active ownerships of one product (docs/guests.md).
+exactly once, and never two active ownerships of one product; concurrent
+checkouts make one guest; one login link logs in once (docs/guests.md).
 
 Core's ``User`` has one user per address, so the account here proves an address
 that is not its own login (``attach_guest_purchases(account, email)``, the
@@ -23,7 +24,7 @@ from marketplace_core.guests.identities import buyer_for_email, is_guest
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Order, PurchasedProduct
 from marketplace_core.people.users import email_of
-from tests.people import CORE_USER, fresh
+from tests.people import CORE_USER, User, fresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -139,3 +140,45 @@ def test_verifying_a_guests_address_attaches_and_says_so(settings, make_user, gu
     assert email_of(account) == GUEST
     assert [owners(p) for p in products[:2]] == [[account.pk], [account.pk]]
     assert not is_guest(fresh(guest))
+
+
+@pytest.mark.by_database
+def test_concurrent_checkouts_with_a_new_address_make_one_guest():
+    count = 6
+    barrier = Barrier(count, timeout=60)
+
+    def checkout(_: int) -> int:
+        barrier.wait()
+        try:
+            return buyer_for_email("new.buyer@example.com").pk
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        buyers = set(pool.map(checkout, range(count)))
+
+    assert len(buyers) == 1
+    (guest_id,) = buyers
+    assert is_guest(fresh(User._default_manager.get(pk=guest_id)))
+
+
+@pytest.mark.by_database
+def test_one_login_link_followed_twice_at_once_logs_in_once(guest):
+    from marketplace_core.guests.links import link_path
+
+    path = link_path(guest)
+    count = 4
+    barrier = Barrier(count, timeout=60)
+
+    def follow(_: int) -> int:
+        client = Client()
+        barrier.wait()
+        try:
+            return client.post(path).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        answers = sorted(pool.map(follow, range(count)))
+
+    assert answers == [302] + [410] * (count - 1)
