@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("marketplace_core.guests")
 
+
 def is_guest(user: Any) -> bool:
     """Whether ``user`` is an unclaimed guest identity."""
     row = account(user)
