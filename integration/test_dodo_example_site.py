@@ -72,6 +72,6 @@ def test_dodo_browser_suite_passes_with_the_example_site_configured_for_dodo(
     result = run_sub_suite(repo_root, pytestconfig, "integration/dodo",
                            "integration.settings_dodo", tmp_path / "dodo-suite.xml")
 
-    assert result.counts == {"tests": 3, "failures": 0, "errors": 0, "skipped": 0}, \
+    assert result.counts == {"tests": 4, "failures": 0, "errors": 0, "skipped": 0}, \
         result.output
     assert result.returncode == 0, result.output

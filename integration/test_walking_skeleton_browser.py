@@ -23,7 +23,7 @@ def test_buy_with_dummy_provider_then_download(live_server, celery_worker, page,
     buyer = make_user(email="walker@example.com", name="Walker")
 
     page.goto(f"{live_server.url}{product.get_absolute_url()}")
-    page.get_by_role("link", name="Log in to buy").click()
+    page.locator('[data-action="login"]').click()  # "No account needed, or log in"
     page.get_by_label("Email address").fill(buyer.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Log in").click()

@@ -17,6 +17,7 @@ production parts:
 ``TELEGRAM_BOT_TOKEN`` …             enables ``notify_telegram``
 ``GA4_PROPERTY_ID``, ``GA4_MEASUREMENT_ID`` …  enables ``analytics_ga4`` (docs/analytics_ga4.md)
 ``MAINTENANCE_MODE``, ``MAINTENANCE_BYPASS_SECRET``
+``MARKETPLACE_GUEST_CHECKOUT=0``     visitors must log in to buy (on by default here)
 ==================================  ==================================================
 """
 
@@ -87,6 +88,8 @@ MARKETPLACE = {
     "MAINTENANCE_SCOPE": "site",
     # Without Redis there is no beat: web processes run the periodic tasks themselves.
     "PERIODIC_TASKS_IN_PROCESS": not env("REDIS_URL"),
+    # Visitors buy with an email address alone (docs/guests.md); MARKETPLACE_GUEST_CHECKOUT=0: off.
+    "GUEST_CHECKOUT": env_bool("MARKETPLACE_GUEST_CHECKOUT", True),
     "payments_dodo": {
         "API_KEY": env("DODO_PAYMENTS_API_KEY"),
         "WEBHOOK_SECRETS": env_list("DODO_PAYMENTS_WEBHOOK_SECRET"),

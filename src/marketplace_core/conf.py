@@ -60,12 +60,18 @@ DEFAULTS: dict[str, Any] = {
         "password_resets": "10/h",
         "verification_emails": "10/h",
         "receipt_emails": "10/h",
+        "guest_checkouts": "20/h",
+        "purchase_links": "10/h",
     },
     # Core's email login, registration, verification and password pages; off when the
     # project has its own (Django's auth views, django-allauth): LOGIN_URL names them.
     "ACCOUNT_PAGES": True,
     # Lifetime of the download link in a receipt, in seconds (docs/receipts.md).
     "RECEIPT_LINK_TTL": 7 * 24 * 3600,
+    # Buying with an email address alone, no account needed (docs/guests.md).
+    "GUEST_CHECKOUT": False,
+    # Lifetime of an emailed "My purchases" link for guests, in seconds (docs/guests.md).
+    "GUEST_LINK_TTL": 3600,
     # Seconds an unpaid checkout stays open before its order expires (docs/checkout.md).
     "PENDING_ORDER_TTL": 24 * 3600,
     # Run periodic tasks inside the web process, after requests (a demo without beat).
@@ -205,6 +211,15 @@ class MarketplaceSettings:
     @property
     def RECEIPT_LINK_TTL(self) -> int:
         return int(self._get("RECEIPT_LINK_TTL"))
+
+    @property
+    def GUEST_CHECKOUT(self) -> bool:
+        """Whether a visitor who is not logged in may buy with an email address."""
+        return self._get("GUEST_CHECKOUT") is True
+
+    @property
+    def GUEST_LINK_TTL(self) -> int:
+        return int(self._get("GUEST_LINK_TTL"))
 
     @property
     def PENDING_ORDER_TTL(self) -> int:

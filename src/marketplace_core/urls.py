@@ -23,6 +23,7 @@ from marketplace_core.accounts import urls as account_urls
 from marketplace_core.accounts import views as account_views
 from marketplace_core.api import API_NAMESPACE, get_api
 from marketplace_core.catalog import views as catalog_views
+from marketplace_core.guests import views as guest_views
 from marketplace_core.health import health
 from marketplace_core.panels import urls as panel_urls
 from marketplace_core.payments import dummy_views
@@ -46,12 +47,20 @@ app_patterns: list[URLPattern | URLResolver] = [
          name="payment_success"),
     path("payments/orders/<uuid:reference>/status/", payment_views.OrderStatusView.as_view(),
          name="order_status"),
+    path("payments/orders/<uuid:reference>/download/",
+         guest_views.GuestOrderDownloadView.as_view(), name="guest_order_download"),
     path("payments/webhooks/<slug:provider>/", payment_views.PaymentWebhookView.as_view(),
          name="payment_webhook"),
     path("payments/dummy/checkout/<str:token>/", dummy_views.DummyCheckoutView.as_view(),
          name="dummy_checkout"),
     path("receipts/fresh/", receipt_views.FreshLinkView.as_view(), name="receipt_fresh_link"),
     path("receipts/<str:token>/", receipt_views.ReceiptLinkView.as_view(), name="receipt_link"),
+    path("account/purchases/access/", guest_views.PurchasesLinkRequestView.as_view(),
+         name="guest_purchases"),
+    path("account/purchases/access/sent/", guest_views.PurchasesLinkSentView.as_view(),
+         name="guest_purchases_sent"),
+    path("account/purchases/access/<str:token>/", guest_views.PurchasesLoginView.as_view(),
+         name="guest_purchases_login"),
     path("account/purchases/<uuid:reference>/", receipt_views.PurchaseDetailView.as_view(),
          name="purchase_detail"),
     path("account/orders/<uuid:reference>/receipt/", receipt_views.ResendReceiptView.as_view(),

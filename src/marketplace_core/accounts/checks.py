@@ -49,6 +49,7 @@ INT_SETTINGS = (
     _IntRange("PAGE_CACHE_TIMEOUT", "marketplace_core.E031", 0, 7 * 24 * 3600),
     _IntRange("RECEIPT_LINK_TTL", "marketplace_core.E033", 60, 30 * 24 * 3600),
     _IntRange("PENDING_ORDER_TTL", "marketplace_core.E034", 60, 30 * 24 * 3600),
+    _IntRange("GUEST_LINK_TTL", "marketplace_core.E035", 60, 24 * 3600),
 )
 
 
@@ -116,6 +117,11 @@ def check_account_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
         problem = spec.problem(raw.get(spec.key, DEFAULTS[spec.key]))
         if problem:
             errors.append(Error(f"MARKETPLACE[{spec.key!r}] {problem}.", id=spec.check_id))
+    guests = raw.get("GUEST_CHECKOUT", DEFAULTS["GUEST_CHECKOUT"])
+    if not isinstance(guests, bool):
+        errors.append(Error(f"MARKETPLACE['GUEST_CHECKOUT'] must be True or False; it is "
+                            f"{guests!r}.", hint="True lets visitors buy with an email address "
+                            "alone.", id="marketplace_core.E036"))
     problem = site_url_problem(raw.get("SITE_URL", DEFAULTS["SITE_URL"]))
     if problem:
         errors.append(

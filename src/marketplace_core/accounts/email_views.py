@@ -23,6 +23,7 @@ from marketplace_core.accounts.services import (
 from marketplace_core.accounts.throttling import RateLimit, minutes, too_many_requests
 from marketplace_core.accounts.tokens import TokenStatus, verification_link_hours
 from marketplace_core.accounts.views import login_after_registration
+from marketplace_core.guests.messages import tell_attached
 from marketplace_core.people.records import is_email_verified
 from marketplace_core.people.users import email_of
 
@@ -94,6 +95,7 @@ class VerifyEmailView(View):
             next_url = login_after_registration(request, check.user) or home_url(check.user)
             messages.success(request, _("Thank you: %(email)s is verified.")
                              % {"email": check.email})
+            tell_attached(request, check.attached)
             return HttpResponseRedirect(next_url)
         return render(request, self.invalid_template_name, {
             "reason": check.status.value,

@@ -5,6 +5,9 @@
   ``PASSWORD_RESET_TTL`` seconds (an hour at most). Setting the new password ends
   every session of the account (Django's session hash changes with it), marks the
   address verified (the link proved it) and lifts any login lock.
+  A guest (who bought without an account, :mod:`marketplace_core.guests`) gets
+  the same link to choose a first password: that makes the guest a full account,
+  logged in on My Products, told how many purchases it holds.
 - Change: needs the old password; afterwards the user is logged out of every
   session, this one included, and told so on the login page. Wrong old
   passwords count against the account like failed logins
@@ -17,7 +20,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -25,6 +28,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from marketplace_core.accounts.backends import password_backend
 from marketplace_core.accounts.emails import site_url
 from marketplace_core.accounts.forms import PasswordResetRequestForm
 from marketplace_core.accounts.redirects import login_url
@@ -37,7 +41,11 @@ from marketplace_core.accounts.throttling import (
 )
 from marketplace_core.accounts.tokens import password_reset_tokens, reset_link_minutes
 from marketplace_core.conf import conf
+from marketplace_core.guests.attach import attach_guest_purchases
+from marketplace_core.guests.identities import claim_identity, is_guest
+from marketplace_core.guests.messages import tell_attached
 from marketplace_core.panels.mixins import CustomerPanelMixin, PanelMixin, SellerPanelMixin
+from marketplace_core.panels.redirects import purchases_url
 from marketplace_core.people.records import mark_email_verified
 from marketplace_core.people.users import email_of
 
@@ -90,11 +98,25 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def get_success_url(self) -> str:
         return login_url()
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = getattr(self, "user", None)
+        context["guest"] = user is not None and is_guest(user)
+        return context
+
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
-        response = super().form_valid(form)
         user = form.user
+        guest = is_guest(user)
+        response = super().form_valid(form)
         mark_email_verified(user)  # the link reached this address
         LoginThrottle.unlock_account(email_of(user))
+        if guest:  # the guest chose a password: the same row is now a full account
+            count = claim_identity(user)
+            login(self.request, user, backend=password_backend())
+            messages.success(self.request, _("Your account is ready."))
+            tell_attached(self.request, count)
+            return HttpResponseRedirect(purchases_url(user))
+        tell_attached(self.request, attach_guest_purchases(user, email_of(user)))
         messages.success(self.request, _(
             "Your password has been changed and every session of your account has ended. "
             "Log in with the new password."
@@ -127,6 +149,14 @@ class GenericPasswordChangeView(PanelMixin, auth_views.PasswordChangeView):
 
     def _key(self) -> str:
         return str(self.request.user.pk)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated and is_guest(request.user):
+            # No old password to give: the reset page emails the link to choose a first one.
+            messages.info(request, _("You have no password yet. We can email you a link to "
+                                     "choose one."))
+            return HttpResponseRedirect(reverse("marketplace:password_reset"))
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         usage = self.wrong_old_passwords().usage(self._key(), increment=False)

@@ -12,7 +12,7 @@ import enum
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
@@ -32,6 +32,7 @@ from marketplace_core.accounts.tokens import (
     email_verification_tokens,
 )
 from marketplace_core.conf import conf
+from marketplace_core.guests.attach import attach_guest_purchases
 from marketplace_core.people.records import is_email_verified, mark_email_verified
 from marketplace_core.people.users import (
     create_user,
@@ -148,7 +149,9 @@ def request_password_reset(email: str, base_url: str) -> None:
 
 
 def confirm_email(token: str) -> TokenCheck:
-    """Check a verification token and, when valid, mark the address verified."""
+    """Check a verification token and, when valid, mark the address verified and
+    move the purchases of guests with that address to the user (``attached``
+    says how many active ones it gained)."""
     check = email_verification_tokens.check(token)
     if not check.valid or check.user is None:
         return check
@@ -157,4 +160,4 @@ def confirm_email(token: str) -> TokenCheck:
     if not mark_email_verified(user, check.email):
         return TokenCheck(TokenStatus.USED, user)
     logger.info("Email address of user %s verified", user.pk)
-    return check
+    return replace(check, attached=attach_guest_purchases(user, check.email))

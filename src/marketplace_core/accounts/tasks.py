@@ -27,6 +27,8 @@ from marketplace_core.accounts.tokens import (
     reset_link_minutes,
     verification_link_hours,
 )
+from marketplace_core.guests.identities import is_guest
+from marketplace_core.guests.tasks import claim_email
 from marketplace_core.people.records import is_email_verified
 from marketplace_core.people.users import (
     active_users_with_email,
@@ -60,9 +62,12 @@ def send_password_reset_email(self, email: str, base_url: str) -> bool:  # type:
     """Email a reset link if ``email`` belongs to an active account with a password.
 
     The request that enqueued this did the same work whether or not the account
-    exists; only this task looks it up.
+    exists; only this task looks it up. A guest (no password yet) is sent the
+    link to choose one, which makes the guest identity a full account.
     """
     user = find_by_email(email, active=True)
+    if user is not None and is_guest(user):  # no password yet: choosing one claims it
+        return claim_email(user, base_url, task_key(self.name, self.request.id))
     if user is None or not user.has_usable_password():
         return False
     path = reverse("marketplace:password_reset_confirm", kwargs={
@@ -82,13 +87,16 @@ def send_registration_attempt_email(self, email: str, base_url: str) -> bool:  #
     """Tell the owner of ``email`` that someone tried to register with it.
 
     Registration answers the same whether or not the address has an account;
-    only this task looks it up. Nothing is sent to a disabled account.
+    only this task looks it up. Nothing is sent to a disabled account. A guest
+    (who bought without an account) is sent a link to choose a password instead.
     """
     # Any active account with the address (case-insensitive, as registration
     # decides that it is taken): the email goes to the address they share.
     user = active_users_with_email(email).first()
     if user is None:
         return False
+    if is_guest(user):  # bought without an account: this makes it one
+        return claim_email(user, base_url, task_key(self.name, self.request.id))
     return send_once(task_key(self.name, self.request.id), lambda: send_account_email(
         "registration_attempt", email_of(user), {
             "user": user, "base_url": base_url,

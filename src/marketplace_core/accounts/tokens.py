@@ -41,6 +41,8 @@ class TokenCheck:
     user: Any = None  # an instance of the user model
     #: With a valid token: the address it was made for (the user's current one).
     email: str = ""
+    #: After a verification: active guest purchases moved to the user.
+    attached: int = 0
 
     @property
     def valid(self) -> bool:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from marketplace_core.accounts.backends import password_backend
 from marketplace_core.accounts.emails import site_url
 from marketplace_core.accounts.forms import EmailAuthenticationForm, RegistrationForm
 from marketplace_core.accounts.redirects import home_url, requested_next
@@ -27,19 +25,6 @@ if TYPE_CHECKING:
 
 #: Session key: the address this browser registered (and the ``next`` it asked for).
 REGISTRATION_SESSION_KEY = "marketplace_registration"
-
-
-def _password_backend() -> str:
-    """The configured backend to record in the session of a fresh account.
-
-    It must be one of ``AUTHENTICATION_BACKENDS``, or the session would not
-    authenticate on the next request; prefer one that checks passwords.
-    """
-    paths = list(settings.AUTHENTICATION_BACKENDS)
-    for path in paths:
-        if issubclass(import_string(path), ModelBackend):
-            return path
-    return paths[0]
 
 
 class LoginView(auth_views.LoginView):
@@ -149,5 +134,5 @@ def login_after_registration(request: HttpRequest, user: User) -> str | None:
         return None
     next_url = registration.get("next") or home_url(user)
     del request.session[REGISTRATION_SESSION_KEY]
-    login(request, user, backend=_password_backend())
+    login(request, user, backend=password_backend())
     return str(next_url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,6 +13,7 @@ from django.urls import reverse
 from django.views import View
 
 from marketplace_core.conf import conf
+from marketplace_core.guests.checkout import OrderStartedHereMixin, started_here
 from marketplace_core.ownership.models import Order
 from marketplace_core.payments.dummy import build_delivery, read_checkout_token
 from marketplace_core.payments.tasks import deliver_dummy_webhook
@@ -22,7 +22,7 @@ from marketplace_core.payments.tasks import deliver_dummy_webhook
 _PAYABLE = (Order.Status.PENDING, Order.Status.FAILED)
 
 
-class DummyCheckoutView(LoginRequiredMixin, View):
+class DummyCheckoutView(OrderStartedHereMixin, View):
     """Shows the order with Pay and Fail buttons. Pressing one queues a signed
     webhook to the site (as a real provider would) and returns the buyer to
     the payment success page; only that webhook changes the order."""
@@ -34,9 +34,12 @@ class DummyCheckoutView(LoginRequiredMixin, View):
             raise Http404("The dummy provider is not active.")
         try:
             payload = read_checkout_token(token)
-            order = Order.objects.select_related("product").get(
-                reference=payload["order"], buyer_id=request.user.pk
-            )
+            orders = Order.objects.select_related("product").filter(reference=payload["order"])
+            if request.user.is_authenticated:
+                orders = orders.filter(buyer_id=request.user.pk)
+            elif not started_here(request, payload["order"]):  # a guest's, this browser's only
+                raise Order.DoesNotExist
+            order = orders.get()
         except (signing.BadSignature, Order.DoesNotExist, ValueError, ValidationError) as exc:
             raise Http404("Unknown or expired checkout.") from exc
         return order, payload

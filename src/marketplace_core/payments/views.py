@@ -27,6 +27,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from marketplace_core.accounts.emails import site_url
 from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
+from marketplace_core.guests import checkout as guests
 from marketplace_core.maintenance.decorators import maintenance_exempt
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Order
@@ -49,9 +50,18 @@ logger = logging.getLogger("marketplace_core.payments")
 
 class InitiateCheckoutSessionView(LoginRequiredMixin, View):
     """GET: the billing form. POST: create (or reuse) the order, start the
-    provider's checkout and redirect there. Owners go to My Products instead."""
+    provider's checkout and redirect there. Owners go to My Products instead.
+
+    With ``GUEST_CHECKOUT`` a visitor who is not logged in buys with an email
+    address (:mod:`marketplace_core.guests.checkout`).
+    """
 
     template_name = "marketplace_core/payments/checkout.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if guests.guest_checkout_open(request):
+            return View.dispatch(self, request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def _product(self, slug: str) -> Product:
         return get_object_or_404(Product.objects.published(), slug=slug)
@@ -61,8 +71,10 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
         user = self.request.user
         initial = {"name": display_name(user), "email": email_of(user)}
         countries = allowed_countries(provider) if "country" in provider.billing_fields else None
-        return BillingForm(data, fields=provider.billing_fields, countries=countries,
-                           initial=initial)
+        fields = provider.billing_fields
+        if guests.guest_checkout_open(self.request) and "email" not in fields:
+            fields = (*fields, "email")  # the order belongs to that address
+        return BillingForm(data, fields=fields, countries=countries, initial=initial)
 
     def _already_owned(self) -> HttpResponse:
         messages.info(self.request, "You already own this product.")
@@ -76,7 +88,7 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
         product = self._product(slug)
         if product.seller_id == request.user.pk:
             return self._own_product(product)
-        if services.owns(request.user, product):  # type: ignore[arg-type]
+        if request.user.is_authenticated and services.owns(request.user, product):
             return self._already_owned()
         return render(request, self.template_name, {"product": product, "form": self._form()})
 
@@ -87,9 +99,15 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
             return render(request, self.template_name, {"product": product, "form": form},
                           status=400)
         provider = registry.payment_provider()
+        buyer: Any = request.user
+        as_guest = guests.guest_checkout_open(request)
+        if as_guest:
+            buyer = guests.guest_buyer(request, form, product)
+            if isinstance(buyer, HttpResponse):
+                return buyer
         try:
             order = services.start_checkout(
-                buyer=request.user,  # type: ignore[arg-type]
+                buyer=buyer,
                 product=product,
                 provider=provider.identifier,
                 billing=form.cleaned_data,
@@ -97,6 +115,8 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
                 site_url=site_url(request),
             )
         except Rejected as exc:
+            if as_guest and exc.code in ("already_owned", "own_product"):
+                return guests.cannot_buy_here(request, form, product)
             if exc.code == "already_owned":
                 return self._already_owned()
             if exc.code == "own_product":
@@ -111,17 +131,25 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
             return render(request, self.template_name, {"product": product, "form": form},
                           status=502)
         services.attach_checkout(order, session.provider_checkout_id)
+        if as_guest:
+            guests.remember_order(request, order.reference)
         return HttpResponseRedirect(session.redirect_url)
 
 
 def _buyer_order(request: HttpRequest, reference: str | UUID) -> Order:
-    """The current user's order ``reference``; 404 for anyone else's or a malformed one."""
+    """The current user's order ``reference`` (or one this browser started
+    without login); 404 for anyone else's or a malformed one."""
     try:
         ref = reference if isinstance(reference, UUID) else UUID(str(reference))
     except ValueError as exc:
         raise Http404("No such order.") from exc
     try:
-        return Order.objects.select_related("product").get(reference=ref, buyer_id=request.user.pk)
+        orders = Order.objects.select_related("product").filter(reference=ref)
+        if request.user.is_authenticated:
+            return orders.get(buyer_id=request.user.pk)
+        if guests.started_here(request, ref):
+            return orders.get()
+        raise Http404("No such order.")
     except Order.DoesNotExist as exc:
         raise Http404("No such order.") from exc
 
@@ -136,7 +164,7 @@ def _outcome(order: Order) -> dict[str, Any]:
     return {"order": order, "failure_reason": reason}
 
 
-class PaymentSuccessView(LoginRequiredMixin, View):
+class PaymentSuccessView(guests.OrderStartedHereMixin, View):
     """Where the provider sends the buyer back. It grants nothing: it shows the
     order's real state (processing, which polls until a verified webhook
     settles it; failed with the provider's reason and "Try again"; expired;
@@ -146,13 +174,15 @@ class PaymentSuccessView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         order = _buyer_order(request, request.GET.get("order", ""))
+        if order.status == Order.Status.PAID and not request.user.is_authenticated:
+            return render(request, self.template_name, _outcome(order))  # a guest's: no login
         if order.status == Order.Status.PAID:
             messages.success(request, f"Payment received: {order.product.title} is yours.")
             return HttpResponseRedirect(purchases_url(request.user))  # type: ignore[arg-type]
         return render(request, self.template_name, _outcome(order))
 
 
-class OrderStatusView(LoginRequiredMixin, View):
+class OrderStatusView(guests.OrderStartedHereMixin, View):
     """HTMX poll target: the order's status fragment, or a redirect once paid."""
 
     template_name = "marketplace_core/payments/_order_status.html"

@@ -79,7 +79,8 @@ class SellerProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ("user", "verified_email", "display_name")
+    list_display = ("user", "verified_email", "display_name", "guest", "claimed_at")
+    list_filter = ("guest",)
     list_select_related = ("user",)
     raw_id_fields = ("user",)
 

@@ -32,6 +32,12 @@ class Account(models.Model):
         _("name in the shop"), max_length=150, blank=True,
         help_text=_("Used when the user model has no name field of its own."),
     )
+    #: Made by a checkout without login (:mod:`marketplace_core.guests`): the
+    #: person has no password and logs in only through emailed links. Off once
+    #: they claim it (set a password) or their purchases move to an account.
+    guest = models.BooleanField(_("guest buyer"), default=False)
+    #: When the guest identity was claimed (made a full account or attached to one).
+    claimed_at = models.DateTimeField(_("guest claimed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("marketplace account")

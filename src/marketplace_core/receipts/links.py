@@ -3,7 +3,8 @@
 A link names an order by its public reference and carries when it was made
 (``django.core.signing``'s timestamp); it lives ``RECEIPT_LINK_TTL`` seconds
 (default 7 days). It grants nothing by itself: it leads to the purchase page,
-which still checks who is logged in (:mod:`.views`).
+which still checks who is logged in (:mod:`.views`). A guest's link also
+carries the guest's login state: followed once, it logs the guest in.
 """
 
 from __future__ import annotations
@@ -32,15 +33,21 @@ class LinkCheck:
     status: LinkStatus
     #: The order the link names (also when it expired); ``None`` when invalid.
     reference: UUID | None = None
+    #: For a guest's order: the buyer's login state it carries (else ""; see
+    #: :func:`marketplace_core.guests.links.login_state`): it logs them in once.
+    login: str = ""
 
 
-def make_token(reference: UUID | str) -> str:
-    return signing.dumps({"o": str(reference)}, salt=_SALT)
+def make_token(reference: UUID | str, login: str = "") -> str:
+    data = {"o": str(reference), **({"g": login} if login else {})}
+    return signing.dumps(data, salt=_SALT)
 
 
-def link_path(reference: UUID | str) -> str:
-    """The site-relative path of a fresh link to order ``reference``'s purchase."""
-    return reverse("marketplace:receipt_link", kwargs={"token": make_token(reference)})
+def link_path(reference: UUID | str, login: str = "") -> str:
+    """The site-relative path of a fresh link to order ``reference``'s purchase;
+    ``login``: a guest buyer's login state (:mod:`marketplace_core.guests.links`)
+    that lets the link log them in, once."""
+    return reverse("marketplace:receipt_link", kwargs={"token": make_token(reference, login)})
 
 
 def _reference(data: Any) -> UUID | None:
@@ -62,7 +69,8 @@ def check_token(token: str) -> LinkCheck:
     except signing.BadSignature:
         return LinkCheck(LinkStatus.INVALID)
     reference = _reference(data)
-    return LinkCheck(LinkStatus.VALID if reference else LinkStatus.INVALID, reference)
+    login = str(data.get("g") or "") if isinstance(data, dict) else ""
+    return LinkCheck(LinkStatus.VALID if reference else LinkStatus.INVALID, reference, login)
 
 
 def lifetime_text() -> str:

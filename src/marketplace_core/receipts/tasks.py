@@ -17,10 +17,13 @@ import smtplib
 from typing import Any
 
 from celery import shared_task
+from django.urls import reverse
 
 from marketplace_core.accounts.emails import absolute_url, send_account_email
 from marketplace_core.accounts.sent_emails import send_once, task_key
 from marketplace_core.conf import conf
+from marketplace_core.guests.identities import is_guest
+from marketplace_core.guests.links import login_state
 from marketplace_core.money import format_money
 from marketplace_core.ownership.models import Order
 from marketplace_core.panels.billing import receipt_url
@@ -46,6 +49,11 @@ def _order(order_id: int) -> Order | None:
             .filter(pk=order_id).first())
 
 
+def _guest_login(order: Order) -> str:
+    """A guest buyer's login state for the link (none for a full account)."""
+    return login_state(order.buyer) if is_guest(order.buyer) else ""
+
+
 def _context(order: Order) -> dict[str, Any] | None:
     base_url = conf.SITE_URL or order.site_url
     if not base_url:
@@ -57,7 +65,9 @@ def _context(order: Order) -> dict[str, Any] | None:
         "product": order.product,
         "amount": format_money(order.amount, order.currency, language=order.language or None),
         "base_url": base_url,
-        "link": absolute_url(base_url, link_path(order.reference)),
+        "link": absolute_url(base_url, link_path(order.reference, _guest_login(order))),
+        "guest": is_guest(order.buyer),
+        "purchases_link": absolute_url(base_url, reverse("marketplace:guest_purchases")),
         "link_lifetime": lifetime_text(),
         "invoice_url": receipt_url(order),
     }

@@ -3,6 +3,7 @@
 - ``GET /receipts/<token>/``: a valid link sends its buyer, logged in, to the
   purchase page; anyone else is asked to log in (the page itself checks who
   owns the order). An expired link offers a fresh one; a broken one says so.
+  A guest's link (``POST``) logs the guest in once; used, it offers a fresh one.
 - ``POST /receipts/fresh/``: email a fresh link for an expired one's order.
   The answer is the same whatever the order's state, so a link cannot be used
   to learn about an order.
@@ -29,10 +30,12 @@ from django.views.generic import TemplateView
 
 from marketplace_core.accounts.redirects import login_url
 from marketplace_core.accounts.throttling import RateLimit, Usage, minutes, too_many_requests
+from marketplace_core.guests.identities import is_guest
+from marketplace_core.guests.links import log_in_by_state, state_matches
 from marketplace_core.ownership.models import Order, PurchasedProduct
 from marketplace_core.panels.billing import receipt_url
 from marketplace_core.panels.mixins import CustomerPanelMixin
-from marketplace_core.receipts.links import LinkStatus, check_token, lifetime_text
+from marketplace_core.receipts.links import LinkCheck, LinkStatus, check_token, lifetime_text
 from marketplace_core.receipts.services import queue_receipt
 from marketplace_core.roles import is_seller
 
@@ -55,19 +58,51 @@ def _limited(request: HttpRequest, reference: UUID) -> Usage | None:
 
 
 class ReceiptLinkView(View):
-    template_name = "marketplace_core/receipts/link.html"
-    http_method_names = ["get"]
+    """A receipt link. A guest's order (its buyer has no password): the page
+    offers one button whose POST logs the guest in, once, and opens the
+    purchase; a used link offers a fresh one, as an expired one does."""
 
-    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+    template_name = "marketplace_core/receipts/link.html"
+    http_method_names = ["get", "post"]
+
+    def _order(self, request: HttpRequest, token: str
+               ) -> tuple[LinkCheck, Order | None, HttpResponse | None]:
         check = check_token(token)
-        order = (Order.objects.filter(reference=check.reference).first()
+        order = (Order.objects.select_related("buyer").filter(reference=check.reference).first()
                  if check.reference else None)
         if order is None:
-            return render(request, self.template_name, {"reason": "invalid"}, status=404)
+            return check, None, render(request, self.template_name, {"reason": "invalid"},
+                                       status=404)
         if check.status is LinkStatus.EXPIRED:
-            return render(request, self.template_name, {
-                "reason": "expired", "token": token, "lifetime": lifetime_text(),
-            }, status=410)
+            return check, order, self._offer_fresh(request, token, "expired")
+        return check, order, None
+
+    def _offer_fresh(self, request: HttpRequest, token: str, reason: str) -> HttpResponse:
+        return render(request, self.template_name, {
+            "reason": reason, "token": token, "lifetime": lifetime_text(),
+        }, status=410)
+
+    def _guest_login(self, request: HttpRequest, check: LinkCheck, order: Order) -> bool:
+        """Whether this link is a guest's that still logs them in."""
+        return (request.user.pk != order.buyer_id
+                and state_matches(order.buyer, check.login))
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        check, order, answer = self._order(request, token)
+        if answer is not None or order is None:
+            return answer or HttpResponse(status=404)
+        if log_in_by_state(request, order.buyer_id, check.login) is None:
+            return self._offer_fresh(request, token, "used")
+        return HttpResponseRedirect(purchase_url(order))
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        check, order, answer = self._order(request, token)
+        if answer is not None or order is None:
+            return answer or HttpResponse(status=404)
+        if self._guest_login(request, check, order):
+            return render(request, self.template_name, {"reason": "guest", "order": order})
+        if is_guest(order.buyer) and request.user.pk != order.buyer_id:
+            return self._offer_fresh(request, token, "used")
         target = purchase_url(order)
         if not request.user.is_authenticated:
             return HttpResponseRedirect(login_url(target))

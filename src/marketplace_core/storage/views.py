@@ -53,16 +53,22 @@ class ProductDownloadView(LoginRequiredMixin, View):
             .filter(buyer_id=request.user.pk, product__slug=slug)
             .first()
         )
-        if purchase is None or not purchase.product.file:
-            raise Http404("No download available.")
-        target = get_plugin_manager().hook.resolve_download(request=request, purchase=purchase)
-        if target is None:
-            raise Http404("No download available.")
-        log_download(request, purchase)
-        response = HttpResponseRedirect(target.url)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        return download_redirect(request, purchase)
+
+
+def download_redirect(request: HttpRequest, purchase: PurchasedProduct | None) -> HttpResponse:
+    """302 to a short-lived link to ``purchase``'s file (the caller checked that
+    the requester may have it), recording the download; 404 without one."""
+    if purchase is None or not purchase.product.file:
+        raise Http404("No download available.")
+    target = get_plugin_manager().hook.resolve_download(request=request, purchase=purchase)
+    if target is None:
+        raise Http404("No download available.")
+    log_download(request, purchase)
+    response = HttpResponseRedirect(target.url)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 class LocalProductDownloadView(View):

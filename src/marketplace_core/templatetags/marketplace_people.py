@@ -5,6 +5,7 @@
   ``{% if user|needs_email_verification %}`` (the banner)
 - ``{% login_url %}`` / ``{% login_url request.get_full_path %}``: the site's
   ``LOGIN_URL`` (core's page or the project's own), with ``?next=``.
+- ``{% guest_checkout_open as open %}``: whether visitors may buy without an account.
 """
 
 from __future__ import annotations
@@ -57,3 +58,10 @@ def needs_email_verification(user: Any) -> bool:
 @register.simple_tag
 def login_url(next_url: str | None = None) -> str:
     return _login_url(next_url)
+
+
+@register.simple_tag
+def guest_checkout_open() -> bool:
+    """``{% guest_checkout_open as name %}``: whether visitors may buy without
+    logging in (``MARKETPLACE["GUEST_CHECKOUT"]``)."""
+    return conf.GUEST_CHECKOUT
