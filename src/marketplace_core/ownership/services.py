@@ -51,6 +51,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.visitors import bump_person_after_commit
 from marketplace_core.conf import conf
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.inserts import insert_once
@@ -469,6 +470,7 @@ def revoke_ownership(purchase: PurchasedProduct, *, reason: str) -> bool:
         )
         if not updated:
             return False
+        bump_person_after_commit(purchase.buyer_id)  # their Buy / Download, Owned badges
         purchase.refresh_from_db()
         emit("ownership_revoked", purchase=purchase, reason=reason)
         return True
