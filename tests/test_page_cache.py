@@ -469,3 +469,18 @@ def test_a_change_made_while_the_cache_hangs_shows_once_it_answers(
                and shared_cache.degraded is False, timeout=30,
                what="the page cache to answer again, without the unpublished product")
     assert "Harbour Guide, 2nd ed." in _html(client, "/products/")
+
+
+def test_a_new_person_with_a_deleted_ones_key_gets_their_own_parts(world, make_user):
+    """A user model whose keys can come back (a chosen primary key): the new
+    person never sees the parts cached for the deleted one."""
+    gone = make_user(email="gone@example.com", email_verified=False)  # no person rows
+    set_shop_name(gone, "Zelda Gone")
+    pk = gone.pk
+    assert 'data-nav="profile">Zelda<' in _html(logged_in(gone), "/products/")
+    gone.delete()
+    again = type(gone)(pk=pk, email="new@example.com")
+    again.set_unusable_password()
+    again.save()  # the key of the deleted user
+    html = _html(logged_in(again), "/products/")
+    assert 'data-nav="profile">new' in html and "Zelda" not in html

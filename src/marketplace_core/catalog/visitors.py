@@ -193,10 +193,15 @@ def _row_saved(sender: Any, instance: Any, using: str = "default", **kwargs: Any
 
 
 def _user_saved(sender: Any, instance: Any, using: str = "default",
-                update_fields: Any = None, created: bool = False, **kwargs: Any) -> None:
-    # A login only moves last_login; a new user has no cached parts yet.
-    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
+                update_fields: Any = None, **kwargs: Any) -> None:
+    # A login only moves last_login. A new user is bumped too: SQLite may give it
+    # the key of a deleted one, whose parts (their name) may still be cached.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
+    bump_person_after_commit(instance.pk, using)
+
+
+def _user_deleted(sender: Any, instance: Any, using: str = "default", **kwargs: Any) -> None:
     bump_person_after_commit(instance.pk, using)
 
 
@@ -213,3 +218,5 @@ def connect_signals() -> None:
             signal.connect(_row_saved, sender=model,
                            dispatch_uid=f"{prefix}.{model.__name__}.{id(signal)}")
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid=f"{prefix}.user")
+    post_delete.connect(_user_deleted, sender=get_user_model(),
+                        dispatch_uid=f"{prefix}.user.deleted")
