@@ -235,3 +235,28 @@ def test_core_user_admin_makes_and_stops_sellers(admin_client, make_user):
         html = admin_client.get(url).content.decode()
     assert len(many.captured_queries) == len(few.captured_queries)
     assert html.count('alt="True"') >= 2  # sellers and verified addresses shown
+
+
+@pytest.mark.parametrize("seller", [True, False])
+def test_the_person_query_builds_what_the_orm_builds(make_user, seller,
+                                                     django_assert_num_queries):
+    """``PersonQuery`` (the backend's query compiled once) gives the user and its
+    rows as ``select_related(...).get()`` does, in one query, and ``None`` for a
+    key that is not there."""
+    from django.forms.models import model_to_dict
+
+    from marketplace_core.people import records
+    from marketplace_core.people.backends import person
+
+    made = make_user(role="seller" if seller else "customer")
+    orm = User._default_manager.select_related(records.ACCOUNT, records.SELLER).get(pk=made.pk)
+    with django_assert_num_queries(1):
+        user = person(User, made.pk)
+        assert (is_seller(user), records.is_email_verified(user)) == (seller, True)
+    assert type(user) is type(orm) and user.pk == orm.pk
+    assert model_to_dict(user) == model_to_dict(orm)
+    assert user.last_login == orm.last_login
+    assert model_to_dict(records.account(user)) == model_to_dict(records.account(orm))
+    if seller:
+        assert records.seller_profile(user).created_at == records.seller_profile(orm).created_at
+    assert person(User, made.pk + 1000) is None
