@@ -57,7 +57,11 @@ class PersonQuery:
         self.model = info["model"]
         self.fields = slice(start, end)
         self.names = [column[0].target.attname for column in compiler.select[start:end]]
-        self.populators = get_related_populators(info, compiler.select, using)
+        # Django 6.1 passes the queryset's fetch mode to the instances it builds.
+        fetch_mode = getattr(queryset, "_fetch_mode", None)
+        self.modes: dict[str, Any] = {} if fetch_mode is None else {"fetch_mode": fetch_mode}
+        populators: Any = get_related_populators
+        self.populators = populators(info, compiler.select, using, *self.modes.values())
 
     def get(self, user_id: Any) -> Any:
         connection = connections[self.using]
@@ -70,7 +74,7 @@ class PersonQuery:
         if len(rows) != 1:
             return None
         row = next(iter(self.compiler.results_iter(results=[rows])))
-        user = self.model.from_db(self.using, self.names, row[self.fields])
+        user = self.model.from_db(self.using, self.names, row[self.fields], **self.modes)
         for populator in self.populators:
             populator.populate(row, user)
         return user
