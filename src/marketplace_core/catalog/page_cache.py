@@ -112,9 +112,12 @@ def owned_product_ids(request: HttpRequest, among: Iterable[int] | None = None) 
 def page_variant(request: HttpRequest) -> str:
     """What can change the HTML of a storefront page besides its query string
     (and what a visitor's user parts of it may depend on besides the person)."""
-    parts = (request.scheme, request.get_host(), request.path,
-             *(request.META.get(header, "") for header in VARY_HEADERS), get_language())
-    return "\x1f".join(map(str, parts))
+    variant: str | None = request.__dict__.get("_marketplace_page_variant")
+    if variant is None:
+        parts = (request.scheme, request.get_host(), request.path,
+                 *(request.META.get(header, "") for header in VARY_HEADERS), get_language())
+        variant = request.__dict__["_marketplace_page_variant"] = "\x1f".join(map(str, parts))
+    return variant
 
 
 def page_key(request: HttpRequest, params: Iterable[str]) -> str:
