@@ -193,11 +193,15 @@ def _row_saved(sender: Any, instance: Any, using: str = "default", **kwargs: Any
 
 
 def _user_saved(sender: Any, instance: Any, using: str = "default",
-                update_fields: Any = None, **kwargs: Any) -> None:
-    # A login only moves last_login. A new user is bumped too: SQLite may give it
-    # the key of a deleted one, whose parts (their name) may still be cached.
-    if update_fields is not None and set(update_fields) <= {"last_login"}:
+                update_fields: Any = None, created: bool = False, **kwargs: Any) -> None:
+    if created:
+        # A user model whose keys come back may give it the key of a deleted
+        # person, whose parts (their name) may still be cached. Nobody can be
+        # logged in as it before the commit: a bump now is enough.
+        bump_person(instance.pk)
         return
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a login
     bump_person_after_commit(instance.pk, using)
 
 
