@@ -162,6 +162,17 @@ def bump_person(pk: Any) -> None:
             _pending.add(pk)
 
 
+@dataclass(frozen=True)
+class PersonBump:
+    """The on-commit callback of :func:`bump_person_after_commit` (a type of its
+    own: tests that count a transaction's callbacks can tell it apart)."""
+
+    pk: Any
+
+    def __call__(self) -> None:
+        bump_person(self.pk)
+
+
 def bump_person_after_commit(pk: Any, using: str | None = None) -> None:
     """Bump the person version of the user ``pk`` at once and once the current
     transaction on ``using`` commits (at once only, outside one). What a plugin
@@ -170,7 +181,7 @@ def bump_person_after_commit(pk: Any, using: str | None = None) -> None:
         return
     bump_person(pk)
     if transaction.get_connection(using).in_atomic_block:
-        transaction.on_commit(lambda: bump_person(pk), using=using, robust=True)
+        transaction.on_commit(PersonBump(pk), using=using, robust=True)
 
 
 def retry_pending() -> None:
