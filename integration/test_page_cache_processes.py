@@ -100,3 +100,38 @@ def test_a_change_through_one_process_shows_on_the_next_request_to_the_other(
     for server in (one, two):
         status, page, _ = _get(server, atlas.get_absolute_url())
         assert status == 200 and "$42.00" in page
+
+
+def test_an_owner_sees_a_purchase_and_a_refund_on_the_next_request_to_any_process(
+    servers: tuple[WebServer, WebServer], make_seller: Any, make_product: Any, make_user: Any
+) -> None:
+    """A buyer's parts of cached pages (Buy or Download, the Owned badge) are kept
+    for them in Redis: a purchase, a refund and a second purchase made elsewhere
+    (here the test process, as a webhook's worker would) each show on the next
+    request to either server."""
+    from marketplace_core.testing.factories import buy, refund
+
+    one, two = servers
+    seller = make_seller(email="seller@example.com")
+    atlas = make_product(seller=seller, title="Harbour Atlas")
+    buyer = make_user(email="buyer@example.com")
+    browser, _ = _sign_in(one, buyer.email)
+    detail = atlas.get_absolute_url()
+
+    def shown() -> set[str]:
+        seen = set()
+        for server in (one, two, one, two):  # the second round from their cached parts
+            status, page, _ = _get(server, detail, browser)
+            assert status == 200, page
+            seen.update(re.findall(r'data-action="([a-z]+)"', page))
+            listing = _get(server, "/products/", browser)[1]
+            seen.update(["owned"] if "data-owned" in listing else [])
+        return seen
+
+    assert shown() == {"buy"}
+    purchase = buy(buyer, atlas)
+    assert shown() == {"download", "owned"}
+    refund(purchase)
+    assert shown() == {"buy"}
+    buy(buyer, atlas)
+    assert shown() == {"download", "owned"}

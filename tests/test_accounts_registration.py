@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.test import Client
 
+from marketplace_core.catalog.visitors import PersonBump
 from marketplace_core.people.users import find_by_email, users_with_email
 from marketplace_core.roles import is_seller
 from marketplace_core.testing.factories import DEFAULT_PASSWORD
@@ -98,7 +99,9 @@ def test_registration_emails_nothing_before_the_transaction_commits(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         _register(client, "fresh@example.com")
         assert mail.outbox == []
-    assert len(callbacks) == 1
+    # One email task (the page cache's bumps of the new person's cached parts apart:
+    # a user model with its own name field saves the user again).
+    assert len([c for c in callbacks if not isinstance(c, PersonBump)]) == 1
     assert [m.to for m in mail.outbox] == [["fresh@example.com"]]
 
 

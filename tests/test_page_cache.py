@@ -168,18 +168,105 @@ def test_an_owner_never_gets_a_cached_buy_button(client, world, django_assert_nu
     refund(purchase)
     assert actions(_html(owner, detail)) == ["buy"]
     assert "data-owned" not in _html(owner, "/products/")
+    # Their parts and owned ids are cached now: buying again shows at once.
+    assert actions(_html(owner, detail)) == ["buy"]
+    buy(buyer, guide)
+    assert actions(_html(owner, detail)) == ["download"]
+    assert _html(owner, "/products/").count("data-owned") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_persons_changes_show_on_their_next_cached_page(client, world,
+                                                          django_assert_num_queries):
+    """Committed: what a logged-in visitor's cached parts show follows their
+    purchases, refunds, seller status, name and verified address."""
+    from marketplace_core.people.records import mark_email_verified
+    from marketplace_core.roles import make_seller, revoke_seller
+
+    guide, buyer = world["guide"], world["buyer"]
+    detail = guide.get_absolute_url()
+    owner = logged_in(buyer)
+    for path in (detail, "/products/"):
+        _html(owner, path)
+        with django_assert_num_queries(2):  # their parts and owned ids are cached
+            _html(owner, path)
+    assert actions(_html(owner, detail)) == ["buy"]
+    purchase = buy(buyer, guide)
+    assert actions(_html(owner, detail)) == ["download"]
+    assert "data-owned" in _html(owner, "/products/")
+    refund(purchase)
+    assert actions(_html(owner, detail)) == ["buy"]
+    assert "data-owned" not in _html(owner, "/products/")
+    buy(buyer, guide)
+    assert actions(_html(owner, detail)) == ["download"]
+
+    assert 'data-nav="seller-dashboard"' not in _html(owner, "/products/")
+    make_seller(buyer)
+    assert 'data-nav="seller-dashboard"' in _html(owner, "/products/")
+    revoke_seller(buyer)
+    assert 'data-nav="seller-dashboard"' not in _html(owner, "/products/")
+
+    assert "Please confirm your email address" not in _html(owner, "/products/")
+    buyer.email = "grace@example.com"  # a new address is not verified yet
+    buyer.save()
+    assert "Please confirm your email address" in _html(owner, "/products/")
+    mark_email_verified(buyer)
+    assert "Please confirm your email address" not in _html(owner, "/products/")
+    assert 'data-nav="profile">Grace<' not in _html(owner, "/products/")
+    set_shop_name(buyer, "Grace Hopper")
+    assert 'data-nav="profile">Grace<' in _html(owner, "/products/")
+
+
+def test_a_plugins_nav_token_decides_whether_cached_parts_serve(world, settings):
+    """A plugin whose navigation shows its own data says so through
+    ``nav_cache_token``: a new token renders the parts again; NAV_NOT_CACHED
+    renders them for every request."""
+    from marketplace_core import hookimpl
+    from marketplace_core.plugins.manager import get_plugin_manager
+    from marketplace_core.plugins.types import NAV_NOT_CACHED, NavItem
+
+    state = {"count": 1, "token": "1"}
+
+    class Badge:
+        @hookimpl
+        def nav_items(self, request, area):
+            if area != "account" or not request.user.is_authenticated:
+                return []
+            return [NavItem(f"Inbox ({state['count']})", "/inbox/", 900, "inbox")]
+
+        @hookimpl
+        def nav_cache_token(self, request):
+            return state["token"]
+
+    manager = get_plugin_manager()
+    plugin = Badge()
+    manager.register(plugin, name="badge-test")
+    try:
+        owner = logged_in(world["buyer"])
+        assert "Inbox (1)" in _html(owner, "/products/")
+        state["count"] = 2  # the same token: the cached parts serve
+        assert "Inbox (1)" in _html(owner, "/products/")
+        state["token"] = "2"
+        assert "Inbox (2)" in _html(owner, "/products/")
+        state["token"] = NAV_NOT_CACHED
+        for count in (3, 4):
+            state["count"] = count
+            assert f"Inbox ({count})" in _html(owner, "/products/")
+    finally:
+        manager.unregister(plugin)
 
 
 def test_logged_in_pages_reuse_the_cached_page_with_their_own_parts(
     client, world, django_assert_num_queries
 ):
-    """Session, the user with the person's rows, what they own: nothing of the catalog."""
+    """Session, the user with the person's rows, and once what they own (kept for
+    them in the cache, as their rendered parts are): nothing of the catalog."""
     buy(world["buyer"], world["guide"])
     owner = logged_in(world["buyer"])
     detail = world["guide"].get_absolute_url()
     _warm(client, "/", "/products/", detail, django_assert_num_queries=django_assert_num_queries)
-    for path in ("/", "/products/", detail):
-        with django_assert_num_queries(3):
+    for visit, path in enumerate(("/", "/products/", detail, "/", "/products/", detail)):
+        with django_assert_num_queries(3 if visit == 0 else 2):
             html = _html(owner, path)
         assert "Log out" in html and "Log in" not in html
         assert "data-owned" in html or actions(html) == ["download"]
@@ -382,3 +469,18 @@ def test_a_change_made_while_the_cache_hangs_shows_once_it_answers(
                and shared_cache.degraded is False, timeout=30,
                what="the page cache to answer again, without the unpublished product")
     assert "Harbour Guide, 2nd ed." in _html(client, "/products/")
+
+
+def test_a_new_person_with_a_deleted_ones_key_gets_their_own_parts(world, make_user):
+    """A user model whose keys can come back (a chosen primary key): the new
+    person never sees the parts cached for the deleted one."""
+    gone = make_user(email="gone@example.com", email_verified=False)  # no person rows
+    set_shop_name(gone, "Zelda Gone")
+    pk = gone.pk
+    assert 'data-nav="profile">Zelda<' in _html(logged_in(gone), "/products/")
+    gone.delete()
+    again = type(gone)(pk=pk, email="new@example.com")
+    again.set_unusable_password()
+    again.save()  # the key of the deleted user
+    html = _html(logged_in(again), "/products/")
+    assert 'data-nav="profile">new' in html and "Zelda" not in html

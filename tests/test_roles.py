@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -13,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from marketplace_core.catalog.visitors import bump_person
 from marketplace_core.people.models import SellerProfile
 from marketplace_core.roles import is_seller, make_seller, revoke_seller
 from marketplace_core.testing.contracts import send_together
@@ -99,9 +101,11 @@ def test_seller_and_verified_state_cost_one_query_per_request(make_user):
     assert "Please confirm your email address" in html  # and the verified state
 
 
-def _visitor_queries(client: Client) -> tuple[list[str], str]:
-    """The queries of a warm catalog page that read the user table, and the page."""
+def _visitor_queries(client: Client, person: Any) -> tuple[list[str], str]:
+    """The queries of a warm catalog page that read the user table, and the page
+    (its user parts rendered again: the person's cached ones retired)."""
     client.get("/products/")  # warm the session and the catalog caches
+    bump_person(person.pk)
     with CaptureQueriesContext(connection) as queries:
         html = client.get("/products/").content.decode()
     table = connection.ops.quote_name(User._meta.db_table)
@@ -113,7 +117,7 @@ def test_the_person_backend_reads_the_persons_rows_with_the_user(make_user, sell
     """PersonModelBackend: the user and their seller/verified rows in one query,
     also for someone with no rows at all (nothing asked again)."""
     person = make_user(role="seller" if seller else "customer", email_verified=False)
-    users, html = _visitor_queries(logged_in(person))
+    users, html = _visitor_queries(logged_in(person), person)
     assert len(users) == 1, users
     assert "marketplace_core_sellerprofile" in users[0]
     assert "marketplace_core_account" in users[0]
@@ -124,7 +128,7 @@ def test_the_person_backend_reads_the_persons_rows_with_the_user(make_user, sell
 def test_with_djangos_model_backend_the_rows_cost_one_more_query(make_user, settings):
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
     person = make_user(role="seller", email_verified=False)
-    users, html = _visitor_queries(logged_in(person))
+    users, html = _visitor_queries(logged_in(person), person)
     assert len(users) == 2, users  # the user, then the person's rows
     assert 'data-nav="seller-dashboard"' in html
     assert "Please confirm your email address" in html
@@ -231,3 +235,28 @@ def test_core_user_admin_makes_and_stops_sellers(admin_client, make_user):
         html = admin_client.get(url).content.decode()
     assert len(many.captured_queries) == len(few.captured_queries)
     assert html.count('alt="True"') >= 2  # sellers and verified addresses shown
+
+
+@pytest.mark.parametrize("seller", [True, False])
+def test_the_person_query_builds_what_the_orm_builds(make_user, seller,
+                                                     django_assert_num_queries):
+    """``PersonQuery`` (the backend's query compiled once) gives the user and its
+    rows as ``select_related(...).get()`` does, in one query, and ``None`` for a
+    key that is not there."""
+    from django.forms.models import model_to_dict
+
+    from marketplace_core.people import records
+    from marketplace_core.people.backends import person
+
+    made = make_user(role="seller" if seller else "customer")
+    orm = User._default_manager.select_related(records.ACCOUNT, records.SELLER).get(pk=made.pk)
+    with django_assert_num_queries(1):
+        user = person(User, made.pk)
+        assert (is_seller(user), records.is_email_verified(user)) == (seller, True)
+    assert type(user) is type(orm) and user.pk == orm.pk
+    assert model_to_dict(user) == model_to_dict(orm)
+    assert user.last_login == orm.last_login
+    assert model_to_dict(records.account(user)) == model_to_dict(records.account(orm))
+    if seller:
+        assert records.seller_profile(user).created_at == records.seller_profile(orm).created_at
+    assert person(User, made.pk + 1000) is None

@@ -18,7 +18,7 @@ class MarketplaceCoreConfig(AppConfig):
         """Build the plugin manager, register checks and signal receivers (idempotent,
         no database access)."""
         from marketplace_core import checks  # noqa: F401  (registers system checks)
-        from marketplace_core.catalog import facets, versions
+        from marketplace_core.catalog import facets, versions, visitors
         from marketplace_core.catalog.search_document import connect_signals
         from marketplace_core.celery_app import run_tasks_in_process_without_broker
         from marketplace_core.conf import conf
@@ -33,6 +33,7 @@ class MarketplaceCoreConfig(AppConfig):
         connect_signals()  # the search document's receivers (idempotent)
         facets.connect_signals()  # after them: the category facets' receivers
         versions.connect_signals()  # every catalog change bumps the catalog version
+        visitors.connect_signals()  # a person's changes bump their cached page parts
         run_tasks_in_process_without_broker()  # no CELERY_BROKER_URL: no Celery needed
         request_finished.connect(run_due_after_request,
                                  dispatch_uid="marketplace_core.periodic")

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.catalog.visitors import bump_person_after_commit
 from marketplace_core.people.models import SellerProfile
 from marketplace_core.people.records import SELLER, forget, seller_profile
 
@@ -61,6 +62,7 @@ def make_seller(user: Any) -> SellerProfile:
     if not created and not profile.active:
         SellerProfile.objects.filter(pk=profile.pk).update(active=True)
         profile.active = True
+        bump_person_after_commit(user.pk)  # the seller's links in their cached pages
     forget(user)
     return profile
 
@@ -69,6 +71,8 @@ def revoke_seller(user: Any) -> bool:
     """Stop ``user`` selling (the seller panel answers 403); the profile, the
     products and the sales stay. ``False`` when it was not selling."""
     updated = SellerProfile.objects.filter(user_id=user.pk, active=True).update(active=False)
+    if updated:
+        bump_person_after_commit(user.pk)
     forget(user)
     return bool(updated)
 

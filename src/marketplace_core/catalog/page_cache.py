@@ -61,6 +61,7 @@ from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from marketplace_core.catalog import visitors
 from marketplace_core.catalog.versions import read_with, shared_cache, version_time
 from marketplace_core.conf import conf
 from marketplace_core.context_processors import Navigation
@@ -130,12 +131,22 @@ def head_tags(request: HttpRequest) -> SafeString:
 # -------------------------------------------------------------------------
 
 
+def page_variant(request: HttpRequest) -> str:
+    """What can change the HTML of a storefront page besides its query string
+    (and what a visitor's user parts of it may depend on besides the person)."""
+    variant: str | None = request.__dict__.get("_marketplace_page_variant")
+    if variant is None:
+        parts = (request.scheme, request.get_host(), request.path,
+                 *(request.META.get(header, "") for header in VARY_HEADERS), get_language())
+        variant = request.__dict__["_marketplace_page_variant"] = "\x1f".join(map(str, parts))
+    return variant
+
+
 def page_key(request: HttpRequest, params: Iterable[str]) -> str:
     """The entry's cache key: what can change the HTML of a storefront page."""
     query = [(name, request.GET.getlist(name)) for name in sorted(params)]
-    parts = (request.scheme, request.get_host(), request.path, repr(query),
-             *(request.META.get(header, "") for header in VARY_HEADERS), get_language())
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16)
+    text = f"{page_variant(request)}\x1f{query!r}"
+    digest = hashlib.blake2b(text.encode(), digest_size=16)
     return f"marketplace:page:{digest.hexdigest()}"
 
 
@@ -212,6 +223,39 @@ def _part_node(template_name: str, origin_name: str,
     return compiled, nodes[name]
 
 
+def render_parts(entry: dict[str, Any], request: HttpRequest, *, csrf: str,
+                 owned: frozenset[int]) -> list[str]:
+    """The entry's user parts rendered for ``request``'s visitor, who owns ``owned``."""
+    if not entry["parts"]:
+        return []
+    extra = dict(entry["context"])
+    product = extra.get("product")
+    if product is not None:
+        extra["owns_product"] = product.pk in owned
+        extra["is_preview"] = False
+    extra["csrf_token"] = csrf
+    context = make_context(extra, request)
+    rendered: list[str] = []
+    for template_name, origin_name, name in entry["parts"]:
+        compiled, node = _part_node(template_name, origin_name, name)
+        # As Template.render does: processors under the view's values, the
+        # template bound for the {% include %} and {% url %} inside a part.
+        with context.render_context.push_state(compiled), context.bind_template(compiled):
+            rendered.append(node.nodelist.render(context))
+    return rendered
+
+
+def splice(entry: dict[str, Any], rendered: list[str], owned: frozenset[int]) -> str:
+    """The entry's shell with its part markers replaced by ``rendered`` and a
+    badge on the cards of the products in ``owned``."""
+    shell: str = entry["shell"]
+    if rendered:
+        shell = _PART.sub(lambda m: rendered[int(m.group(1))], shell)
+    if not entry["product_ids"]:
+        return shell
+    return _OWNED.sub(lambda m: OWNED_BADGE if int(m.group(1)) in owned else "", shell)
+
+
 def fill(entry: dict[str, Any], request: HttpRequest, *, csrf: str) -> str:
     """The entry's shell with every marker replaced for ``request``'s visitor.
 
@@ -219,24 +263,22 @@ def fill(entry: dict[str, Any], request: HttpRequest, *, csrf: str) -> str:
     products) and none for an anonymous one.
     """
     owned = owned_product_ids(request, among=entry["product_ids"])
-    shell: str = entry["shell"]
-    if entry["parts"]:
-        extra = dict(entry["context"])
-        product = extra.get("product")
-        if product is not None:
-            extra["owns_product"] = product.pk in owned
-            extra["is_preview"] = False
-        extra["csrf_token"] = csrf
-        context = make_context(extra, request)
-        rendered: list[str] = []
-        for template_name, origin_name, name in entry["parts"]:
-            compiled, node = _part_node(template_name, origin_name, name)
-            # As Template.render does: processors under the view's values, the
-            # template bound for the {% include %} and {% url %} inside a part.
-            with context.render_context.push_state(compiled), context.bind_template(compiled):
-                rendered.append(node.nodelist.render(context))
-        shell = _PART.sub(lambda m: rendered[int(m.group(1))], shell)
-    return _OWNED.sub(lambda m: OWNED_BADGE if int(m.group(1)) in owned else "", shell)
+    return splice(entry, render_parts(entry, request, csrf=csrf, owned=owned), owned)
+
+
+def fill_for(person: visitors.Visitor, entry: dict[str, Any], values: dict[str, Any],
+             request: HttpRequest) -> str:
+    """:func:`fill` for a logged-in visitor from the parts and owned ids kept for
+    them (:mod:`.visitors`): no query and no rendering while those are current."""
+    version = person.version(values)
+    if version is None:  # the cache failed since the page was read
+        return fill(entry, request, csrf=CSRF_PLACEHOLDER)
+    owned = person.owned(values, version)
+    rendered = person.parts(values, version, entry["version"], entry["parts"])
+    if rendered is None:
+        rendered = render_parts(entry, request, csrf=CSRF_PLACEHOLDER, owned=owned)
+        person.store_parts(version, entry["version"], entry["parts"], rendered)
+    return splice(entry, rendered, owned)
 
 
 # -------------------------------------------------------------------------
@@ -265,7 +307,10 @@ class CachedStorefrontPage:
         if not _applies(request):
             return view()
         key = page_key(request, self.page_cache_params)
-        read = read_with(key)
+        # A logged-in visitor's parts and owned ids are read in the same round trip.
+        person = None if _has_messages(request) else visitors.visitor(request,
+                                                                      page_variant(request))
+        read = read_with(key, *(person.keys if person else ()))
         if read is None:  # the shared cache is down
             return view()
         version, values = read
@@ -279,7 +324,7 @@ class CachedStorefrontPage:
             self._store(key, entry)
         # Rendered again (rarely: a logged-in visitor of a page without user parts,
         # or an entry from other templates) when the entry cannot serve this visitor.
-        return self._serve(key, entry, request) or view()
+        return self._serve(key, entry, request, person, values) or view()
 
     def _render_shell(self, response: HttpResponseBase, version: str) -> dict[str, Any] | None:
         """Render ``response`` as a shell; ``None`` (``response`` untouched) when
@@ -321,8 +366,9 @@ class CachedStorefrontPage:
         shared_cache.run(lambda cache: cache.set(key, entry, timeout=conf.PAGE_CACHE_TIMEOUT),
                          local=lambda cache: None)
 
-    def _serve(self, key: str, entry: dict[str, Any],
-               request: HttpRequest) -> HttpResponseBase | None:
+    def _serve(self, key: str, entry: dict[str, Any], request: HttpRequest,
+               person: visitors.Visitor | None,
+               values: dict[str, Any]) -> HttpResponseBase | None:
         """The entry's page for ``request``; ``None`` when it has to be rendered."""
         anonymous = not request.user.is_authenticated
         shared = anonymous and not _has_messages(request)
@@ -338,6 +384,8 @@ class CachedStorefrontPage:
                     entry["digest"] = hashlib.blake2b(page.encode(), digest_size=12).hexdigest()
                     self._store(key, entry)
                 body = entry["anonymous"]
+            elif person is not None:
+                body = fill_for(person, entry, values, request)
             else:
                 body = fill(entry, request, csrf=CSRF_PLACEHOLDER)
         except (TemplateDoesNotExist, KeyError):

@@ -12,6 +12,7 @@ from django.core.paginator import Page
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.views.generic import DetailView, ListView, TemplateView
 
 from marketplace_core.catalog import facets
@@ -219,8 +220,10 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         product: Product = self.object
-        # Asked as the page cache asks when it fills the page (same products): one
-        # query per request for both.
-        owned = owned_product_ids(self.request, among=[product.pk])
-        context.update(is_preview=not product.is_buyable, owns_product=product.pk in owned)
+        # Asked only when the page is rendered for this visitor (never by the page
+        # cache's shell, which fills the Buy / Download part from the ids it keeps
+        # for them), as the page cache asks: one query per request for both.
+        request = self.request
+        context.update(is_preview=not product.is_buyable, owns_product=SimpleLazyObject(
+            lambda: product.pk in owned_product_ids(request, among=[product.pk])))
         return context

@@ -46,11 +46,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db import IntegrityError, router, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.visitors import bump_person_after_commit
 from marketplace_core.conf import conf
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.inserts import insert_once
@@ -70,6 +71,7 @@ from marketplace_core.payments.providers import (
     validate_delivery,
 )
 from marketplace_core.plugins.events import emit
+from marketplace_core.prepared import prepared
 from marketplace_core.receipts.services import queue_receipt, queue_refund_notice
 
 if TYPE_CHECKING:
@@ -192,6 +194,24 @@ def attach_checkout(order: Order, provider_checkout_id: str) -> None:
 # -------------------------------------------------------------------------
 
 
+#: The reference the locked order's query is compiled with (each call binds the real one).
+_PLACEHOLDER_REFERENCE = UUID(int=0)
+
+
+def _orders(with_ownership: bool) -> QuerySet[Order]:
+    """Orders locked for update; ``with_ownership``: with ``granted_here`` and
+    ``owned_elsewhere`` (see :func:`_locked_order`)."""
+    orders = Order.objects.select_for_update()
+    if with_ownership:
+        held = PurchasedProduct.objects.active().filter(
+            buyer_id=OuterRef("buyer_id"), product_id=OuterRef("product_id"))
+        orders = orders.annotate(
+            granted_here=Exists(PurchasedProduct.objects.filter(order_id=OuterRef("pk"))),
+            owned_elsewhere=Exists(held.exclude(order_id=OuterRef("pk"))),
+        )
+    return orders
+
+
 def _locked_order(reference: str | UUID | None, provider: str, *,
                   with_ownership: bool = False) -> Order | None:
     """The order ``reference`` checked out with ``provider``, locked; else ``None``.
@@ -209,15 +229,16 @@ def _locked_order(reference: str | UUID | None, provider: str, *,
         ref = UUID(str(reference))
     except ValueError:
         return None
-    orders = Order.objects.select_for_update()
-    if with_ownership:
-        held = PurchasedProduct.objects.active().filter(
-            buyer_id=OuterRef("buyer_id"), product_id=OuterRef("product_id"))
-        orders = orders.annotate(
-            granted_here=Exists(PurchasedProduct.objects.filter(order_id=OuterRef("pk"))),
-            owned_elsewhere=Exists(held.exclude(order_id=OuterRef("pk"))),
-        )
-    order = orders.filter(reference=ref).first()
+    # Every delivery makes this query: compiled once per database (building it
+    # again, its annotations above all, was most of the ORM's work of a delivery).
+    query = prepared(
+        ("locked_order", with_ownership, router.db_for_write(Order)),
+        lambda ref: _orders(with_ownership).filter(reference=ref).order_by("pk")[:1],
+        Order._meta.get_field("reference"), _PLACEHOLDER_REFERENCE)
+    if query is not None:
+        order = query.first(ref)
+    else:
+        order = _orders(with_ownership).filter(reference=ref).order_by("pk").first()
     if order is not None and order.provider != provider:
         logger.error("Provider %r sent an event for order %s, which belongs to %r",
                      provider, order.reference, order.provider)
@@ -469,6 +490,7 @@ def revoke_ownership(purchase: PurchasedProduct, *, reason: str) -> bool:
         )
         if not updated:
             return False
+        bump_person_after_commit(purchase.buyer_id)  # their Buy / Download, Owned badges
         purchase.refresh_from_db()
         emit("ownership_revoked", purchase=purchase, reason=reason)
         return True

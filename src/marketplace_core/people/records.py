@@ -117,6 +117,12 @@ def mark_email_verified(user: Any, email: str | None = None) -> bool:
     updated = (Account.objects.filter(user_id=user.pk)
                .exclude(verified_email__iexact=address)
                .update(verified_email=address))
+    if updated:
+        # The verification banner of their cached pages (a function-level import:
+        # the page cache's module reads these records).
+        from marketplace_core.catalog.visitors import bump_person_after_commit
+
+        bump_person_after_commit(user.pk)
     forget(user)
     return bool(updated)
 

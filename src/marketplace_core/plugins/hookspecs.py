@@ -319,6 +319,30 @@ def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
 
 
 @hookspec
+def nav_cache_token(request: HttpRequest) -> str | None:
+    """What this plugin's ``nav_items`` (or its other output in a cached page's
+    ``{% user_part %}`` blocks) show ``request.user`` beyond what the page cache
+    follows by itself.
+
+    A logged-in visitor's parts of a cached storefront page are kept per person
+    (``catalog/visitors.py``) and used while nothing they show changed: the
+    person's purchases, refunds, seller status and saved rows, the catalog. A
+    plugin whose items change with its own data (a badge with a count) either
+    calls ``marketplace_core.catalog.visitors.bump_person_after_commit(user_id)``
+    when that data changes (the cheapest: nothing to do per request), or
+    returns here a short string that changes with it (a counter or version kept
+    in the cache). Called for every logged-in page served from the page cache,
+    before anything renders: must be cheap and must not query the database.
+
+    :param request: The current request (``request.user`` is logged in).
+    :return: ``None`` when the items depend on nothing more; a string: the
+        visitor's cached parts are used only while every plugin returns the
+        same strings; ``marketplace_core.plugins.types.NAV_NOT_CACHED``: the
+        parts are rendered for every request.
+    """
+
+
+@hookspec
 def register_urlpatterns() -> list[URLPattern | URLResolver]:
     """URL patterns of this plugin.
 

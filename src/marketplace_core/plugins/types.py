@@ -26,6 +26,11 @@ class NavItem:
     key: str = ""
 
 
+#: What a ``nav_cache_token`` implementation returns when the items it adds must
+#: be rendered for every request (the visitor's cached page parts are not used).
+NAV_NOT_CACHED = "marketplace:nav-not-cached"
+
+
 @dataclass(frozen=True)
 class ProductAction:
     """Something a buyer can do with a product they own (shown on My Products).

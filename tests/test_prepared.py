@@ -1,0 +1,49 @@
+"""Hot queries compiled once (``marketplace_core.prepared``): the same rows and
+instances as the ORM's, and the ORM when a query does not qualify."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from marketplace_core.ownership import services
+from marketplace_core.ownership.models import Order
+from marketplace_core.prepared import _prepared, prepared
+from marketplace_core.testing.factories import buy
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.by_database
+def test_the_locked_order_is_read_as_the_orm_reads_it(make_user, make_product):
+    """Compiled (with its EXISTS constants left as they were), it gives the order,
+    its ownership annotations and nothing for an unknown reference."""
+    buyer = make_user()
+    paid = buy(buyer, make_product(title="Atlas")).order
+    pending = services.start_checkout(buyer=buyer, product=make_product(title="Tides"),
+                                      provider="dummy")
+    with transaction.atomic():
+        for order, granted in ((paid, True), (pending, False)):
+            got = services._locked_order(order.reference, order.provider, with_ownership=True)
+            orm = services._orders(True).get(pk=order.pk)
+            assert model_to_dict(got) == model_to_dict(orm)
+            assert (got.granted_here, got.owned_elsewhere) == (granted, False)
+            assert (orm.granted_here, orm.owned_elsewhere) == (granted, False)
+            plain = services._locked_order(order.reference, order.provider)
+            assert plain.pk == order.pk and not hasattr(plain, "granted_here")
+        assert services._locked_order(Order().reference, "dummy") is None
+    # Both forms of the query are the compiled ones, not the ORM's fallback.
+    compiled = {key[:2] for key, query in _prepared.items() if query is not None}
+    assert {("locked_order", True), ("locked_order", False)} <= compiled
+
+
+def test_a_query_without_its_placeholder_as_one_parameter_falls_back(make_product):
+    """``None`` (the caller uses the ORM) when the placeholder is not exactly one
+    of the SQL's parameters: here it appears twice."""
+    field = Order._meta.get_field("amount")
+    assert prepared(("test-twice",), lambda amount: Order.objects.filter(
+        amount=amount, buyer_id=amount), field, 12345) is None
+    once = prepared(("test-once",), lambda amount: Order.objects.filter(amount=amount)[:1],
+                    field, 12345)
+    assert once is not None and once.first(777) is None
