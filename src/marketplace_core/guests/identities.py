@@ -21,7 +21,7 @@ from django.utils import timezone
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.people.models import Account
 from marketplace_core.people.records import account, forget
-from marketplace_core.people.users import create_user, users_with_email
+from marketplace_core.people.users import create_user, normalize_email, users_with_email
 
 if TYPE_CHECKING:
     from marketplace_core.people.types import User
@@ -48,7 +48,8 @@ def buyer_for_email(email: str) -> User:
     try:
         with transaction.atomic():
             user = create_user(email, password=None)
-            Account.objects.update_or_create(user_id=user.pk, defaults={"guest": True})
+            Account.objects.update_or_create(user_id=user.pk, defaults={
+                "guest": True, "guest_email": normalize_email(email)})
     except IntegrityError:  # a concurrent checkout with this address made it first
         made: Any = users_with_email(email).order_by("pk").first()
         return made

@@ -20,4 +20,13 @@ class Migration(migrations.Migration):
             name='guest',
             field=models.BooleanField(default=False, verbose_name='guest buyer'),
         ),
+        migrations.AddField(
+            model_name='account',
+            name='guest_email',
+            field=models.EmailField(blank=True, max_length=254, verbose_name="guest's address"),
+        ),
+        migrations.AddConstraint(
+            model_name='account',
+            constraint=models.UniqueConstraint(condition=models.Q(('guest', True)), fields=('guest_email',), name='marketplace_one_guest_per_address'),
+        ),
     ]

@@ -38,10 +38,18 @@ class Account(models.Model):
     guest = models.BooleanField(_("guest buyer"), default=False)
     #: When the guest identity was claimed (made a full account or attached to one).
     claimed_at = models.DateTimeField(_("guest claimed at"), null=True, blank=True)
+    #: The address a guest was made for, normalized: one unclaimed guest per
+    #: address even where the user model lets several users share one.
+    guest_email = models.EmailField(_("guest's address"), max_length=254, blank=True)
 
     class Meta:
         verbose_name = _("marketplace account")
         verbose_name_plural = _("marketplace accounts")
+        constraints = [
+            # Concurrent checkouts with a new address make one guest.
+            models.UniqueConstraint(fields=["guest_email"], condition=models.Q(guest=True),
+                                    name="marketplace_one_guest_per_address"),
+        ]
 
     def __str__(self) -> str:
         return str(self.user)
