@@ -22,6 +22,8 @@ logger = logging.getLogger("marketplace_core.periodic")
 _lock = threading.Lock()
 #: When each task last started in this process (``time.monotonic()``).
 _last_run: dict[str, float] = {}
+#: Before this moment no task is due: requests until then do not ask the plugins.
+_next_due = float("-inf")
 
 
 def periodic_tasks() -> list[PeriodicTask]:
@@ -39,12 +41,18 @@ def run_due(now: float | None = None) -> list[str]:
     """
     from celery import current_app
 
+    global _next_due
     now = time.monotonic() if now is None else now
     with _lock:
-        due = [task for task in periodic_tasks()
+        if now < _next_due:
+            return []
+        tasks = periodic_tasks()
+        due = [task for task in tasks
                if now - _last_run.get(task.name, float("-inf")) >= task.every_seconds]
         for task in due:
             _last_run[task.name] = now
+        _next_due = min((_last_run[task.name] + task.every_seconds for task in tasks
+                         if task.name in _last_run), default=float("-inf"))
     for task in due:
         try:
             current_app.tasks[task.task].apply(kwargs=task.kwargs, throw=True)
