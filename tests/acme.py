@@ -28,7 +28,6 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import urllib.request
 import uuid
 from dataclasses import replace
@@ -221,7 +220,6 @@ class AcmeService(LocalHTTPService):
         self.sessions: dict[str, dict[str, Any]] = {}
         #: Where webhooks go; a harness sets it before pressing a button.
         self.webhook_url = ""
-        self._lock = threading.Lock()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         service = self

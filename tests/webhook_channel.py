@@ -19,7 +19,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -185,7 +184,6 @@ class WebhookInbox(LocalHTTPService):
 
     def __init__(self) -> None:
         super().__init__()
-        self._lock = threading.Condition()
         self._received: list[Received] = []
         self._failures: deque[tuple[int, float | None]] = deque()
 
@@ -217,13 +215,7 @@ class WebhookInbox(LocalHTTPService):
             return [r.text for r in self._received if r.status == 200]
 
     def wait_for_attempts(self, count: int, timeout: float = 20.0) -> list[Received]:
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while len(self._received) < count:
-                left = deadline - time.monotonic()
-                assert left > 0, f"expected {count} posts, got {self._received!r}"
-                self._lock.wait(left)
-            return list(self._received)
+        return self._wait_for(lambda: self._received, count, timeout, "posts")
 
     def _answer(self, body: bytes) -> tuple[int, dict[str, str], str, str]:
         try:

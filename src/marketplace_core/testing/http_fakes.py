@@ -4,14 +4,20 @@ A fake (Telegram's Bot API, Google Analytics, a webhook receiver...) subclasses
 :class:`LocalHTTPService`, gives :meth:`~LocalHTTPService._handler_class` and
 keeps what it records; this base starts a threaded HTTP server on a loopback
 port (``port=0``: a free one, read back after :meth:`~LocalHTTPService.start`),
-stops it, and works as a context manager.
+stops it, and works as a context manager. What a fake records it changes under
+``self._lock`` (a condition: ``notify_all()`` after recording) so tests can wait
+for it with :meth:`~LocalHTTPService._wait_for`.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Self, TypeVar
+
+T = TypeVar("T")
 
 
 class LocalHTTPService:
@@ -24,6 +30,8 @@ class LocalHTTPService:
         self.host = host
         self.port = port
         self._server: ThreadingHTTPServer | None = None
+        #: Guards what the fake records; notified when something is recorded.
+        self._lock = threading.Condition()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         """The request handler, usually a closure over ``self``."""
@@ -51,6 +59,21 @@ class LocalHTTPService:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _wait_for(self, items: Callable[[], Sequence[T]], count: int, timeout: float,
+                  what: str) -> list[T]:
+        """The first ``count`` or more of ``items()`` once there are that many,
+        waiting up to ``timeout`` seconds; ``AssertionError`` naming ``what`` and
+        what arrived when they do not."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len(items()) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"Expected {count} {what} within {timeout}s, "
+                                         f"got {len(items())}: {list(items())!r}")
+                self._lock.wait(left)
+            return list(items())
 
     @property
     def url(self) -> str:

@@ -44,7 +44,6 @@ import datetime as dt
 import json
 import re
 import secrets
-import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -134,7 +133,6 @@ class FakeGA4(LocalHTTPService):
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         #: Seconds every Data API answer waits before it is sent (a slow Google).
         self.delay = 0.0
-        self._lock = threading.Condition()
         self._traffic: list[TrafficRow] = []
         self._tokens: set[str] = set()
         self._failures: deque[list[int]] = deque()  # [status, remaining]
@@ -208,16 +206,8 @@ class FakeGA4(LocalHTTPService):
 
     def wait_for_events(self, count: int, timeout: float = 30.0) -> list[MPEvent]:
         """Block until at least ``count`` events arrived; ``AssertionError`` on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while len(self._events) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"Expected {count} Measurement Protocol events within "
-                                         f"{timeout}s, got {self._events!r} (refused: "
-                                         f"{self._rejected!r})")
-                self._lock.wait(left)
-            return list(self._events)
+        return self._wait_for(lambda: self._events, count, timeout,
+                              f"Measurement Protocol events (refused: {self._rejected!r})")
 
     # --- OAuth --------------------------------------------------------------
 

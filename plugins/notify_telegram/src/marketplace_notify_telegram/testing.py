@@ -37,7 +37,6 @@ import json
 import math
 import re
 import secrets
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -171,7 +170,6 @@ class FakeBotAPI(LocalHTTPService):
         super().__init__(host=host, port=port)
         #: After a 429, refuse requests (429 again) until ``retry_after`` has passed.
         self.enforce_retry_after = enforce_retry_after
-        self._lock = threading.Condition()
         self._messages: list[Message] = []
         self._attempts: list[Attempt] = []
         self._failures: deque[_Failure] = deque()
@@ -200,24 +198,13 @@ class FakeBotAPI(LocalHTTPService):
 
     def wait_for_messages(self, count: int, timeout: float = 10.0) -> list[Message]:
         """Block until at least ``count`` messages arrived; ``AssertionError`` on timeout."""
-        return self._wait(lambda: self._messages, count, timeout, "messages")
+        return self._wait_for(lambda: self._messages, count, timeout,
+                              "messages at the fake Bot API")
 
     def wait_for_attempts(self, count: int, timeout: float = 10.0) -> list[Attempt]:
         """Block until at least ``count`` requests arrived; ``AssertionError`` on timeout."""
-        return self._wait(lambda: self._attempts, count, timeout, "requests")
-
-    def _wait(self, items: Any, count: int, timeout: float, what: str) -> list[Any]:
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while len(items()) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"Expected {count} {what} at the fake Bot API within {timeout}s, "
-                        f"got {len(items())}: {items()!r}"
-                    )
-                self._lock.wait(left)
-            return list(items())
+        return self._wait_for(lambda: self._attempts, count, timeout,
+                              "requests at the fake Bot API")
 
     # --- failures on demand -------------------------------------------------
 
