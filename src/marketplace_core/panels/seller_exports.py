@@ -50,8 +50,6 @@ class ExportForm(forms.Form):
                             widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
-    export = forms.ChoiceField(choices=[(key, key) for key in _EXPORTS], required=False,
-                               widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -81,15 +79,15 @@ class SellerExportView(SellerPanelMixin, View):
         if "export" not in request.GET:
             return self._page(ExportForm())
         form = ExportForm(request.GET)
-        if not form.is_valid() or not form.cleaned_data["export"]:
-            if form.is_valid():
-                form.add_error(None, "Choose what to export: orders or customers.")
+        kind = request.GET["export"]
+        if form.is_valid() and kind not in _EXPORTS:
+            form.add_error(None, "Choose what to export: orders or customers.")
+        if not form.is_valid():
             return self._page(form, status=400)
         usage = EXPORT_LIMIT.usage(str(request.user.pk), increment=True)
         if usage.exceeded:
             page = self._page(form, refused_for=usage.retry_after, status=429)
             return too_many_requests(page, usage.retry_after)
-        kind = form.cleaned_data["export"]
         columns, rows = _EXPORTS[kind]
         dates = form.dates()
         return csv_download(export_filename(kind, dates), columns,
