@@ -27,7 +27,7 @@ def bulk_users(count: int, *, prefix: str = "bulk") -> list[Any]:
     users = []
     for i in range(count):
         fields = {email: f"{prefix}{i}@example.com"}
-        if model.USERNAME_FIELD != email:
+        if email != model.USERNAME_FIELD:
             fields[model.USERNAME_FIELD] = f"{prefix}-{i}"
         user = model(**fields)
         user.set_unusable_password()

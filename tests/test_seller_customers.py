@@ -130,7 +130,7 @@ def test_ten_thousand_customers_in_five_queries_a_page(
         assert response.status_code == 200
         html = response.content.decode()
         assert len(rows_of(html)) == 25
-        assert "Page %d of 400" % page in html
+        assert f"Page {page} of 400" in html
     with django_assert_max_num_queries(5):
         html = client.get(URL, {"q": "bulk9999@"}).content.decode()
     assert list(rows_of(html)) == ["bulk9999@example.com"]

@@ -102,6 +102,7 @@ def customers(seller: User, *, search: str = "") -> QuerySet[Any]:
             purchase_count=Count("orders"),
         )
         .select_related(ACCOUNT)
+        .defer("password")  # other people's hashes have no business on this page
         .order_by("-last_purchase", "-pk")
     )
     search = search.strip()

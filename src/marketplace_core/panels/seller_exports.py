@@ -91,7 +91,7 @@ class SellerExportView(SellerPanelMixin, View):
         columns, rows = _EXPORTS[kind]
         dates = form.dates()
         return csv_download(export_filename(kind, dates), columns,
-                            rows(request.user, dates))  # type: ignore[operator]
+                            rows(request.user, dates))  # type: ignore[arg-type]
 
     def _page(self, form: ExportForm, *, status: int = 200,
               refused_for: int | None = None) -> HttpResponse:
