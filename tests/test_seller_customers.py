@@ -97,6 +97,7 @@ def test_another_sellers_customers_never_appear(shop, make_seller):
 
     assert "Nobody has bought your products yet." in html
     assert "alice@" not in html and "bob@" not in html
+    assert 'role="search"' not in html  # nothing to search yet
 
 
 def test_only_sellers_may_open_it(client, make_user):
