@@ -187,3 +187,24 @@ def test_a_large_export_streams_in_pieces(make_seller, make_product):
     assert len(pieces) > 1  # sent as it is read, not as one body
     rows = list(csv.reader(io.StringIO(b"".join(pieces).decode("utf-8-sig"))))
     assert len(rows) == 3001 and {r[5] for r in rows[1:]} == {"2.50"}
+
+
+def test_customers_csv_marks_guests_and_counts_refunded_purchases(make_seller, make_user,
+                                                                   make_product):
+    from marketplace_core.people.records import ensure_account
+
+    seller = make_seller()
+    guide = make_product(seller=seller, price=1250, currency="USD")
+    guest = make_user(email="guest@example.com", name="")
+    row = ensure_account(guest)
+    row.guest, row.guest_email = True, "guest@example.com"
+    row.save()
+    sell(guest, guide, at=at(4))
+    refund(sell(make_user(email="gone@example.com", name="Gone"), guide, at=at(6)))
+
+    rows = read_csv(logged_in(seller).get(URL, {"export": "customers"}))
+
+    by_email = {r[0]: r for r in rows[1:]}
+    assert by_email["guest@example.com"][2:5] == ["yes", "USD", "1"]
+    assert by_email["gone@example.com"][2:] == [
+        "no", "USD", "1", "2026-03-06 12:00:00", "2026-03-06 12:00:00", "12.50", "12.50", "0.00"]
