@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 
 CUSTOMER_PAGES = ["my_products", "order_history"]
 SELLER_PAGES = ["seller_dashboard", "seller_products", "seller_product_create",
-                "seller_categories", "seller_category_create", "seller_my_products",
-                "seller_order_history"]
+                "seller_categories", "seller_category_create", "seller_customers",
+                "seller_exports", "seller_my_products", "seller_order_history"]
 PRODUCT_PAGES = ["seller_product_update", "seller_product_delete"]
 CATEGORY_PAGES = ["seller_category_update", "seller_category_delete"]
 API = "/api/seller/dashboard"

@@ -32,6 +32,8 @@ urlpatterns: list[URLPattern] = [
          name="seller_category_update"),
     path("seller/categories/<int:pk>/delete/", views.SellerProductCategoryDeleteView.as_view(),
          name="seller_category_delete"),
+    path("seller/customers/", views.SellerCustomerListView.as_view(), name="seller_customers"),
+    path("seller/exports/", views.SellerExportView.as_view(), name="seller_exports"),
     # the seller as a buyer
     path("seller/purchases/", views.SellerMyProductListView.as_view(),
          name="seller_my_products"),
