@@ -188,7 +188,7 @@ class SupportRequestDetailView(LoginRequiredMixin, View):
     def get_object(self, pk: int) -> SupportRequest:
         return get_object_or_404(
             SupportRequest.objects.of_buyer(self.request.user.pk).select_related(
-                "purchase__buyer", "purchase__product",
+                *person_related("purchase__buyer"), "purchase__product",
                 *person_related("purchase__product__seller")),
             pk=pk,
         )
