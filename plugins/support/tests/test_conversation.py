@@ -86,6 +86,15 @@ def test_a_message_is_text_escaped_with_its_line_breaks(
     assert SupportMessage.objects.get().body == "First line\n<script>alert(1)</script>"
 
 
+def test_line_breaks_sent_as_crlf_are_kept_as_one_newline(
+    buyer_client: Client, open_request: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    support_request = open_request("pending")
+    write(buyer_client, support_request, "buyer", "  One\r\nTwo\rThree\n  ",
+          django_capture_on_commit_callbacks)
+    assert SupportMessage.objects.get().body == "One\nTwo\nThree"
+
+
 def test_a_sent_message_leads_back_to_the_page_at_it(
     buyer_client: Client, seller_client: Client, open_request: Any,
     django_capture_on_commit_callbacks: Any

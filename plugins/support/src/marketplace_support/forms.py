@@ -50,7 +50,8 @@ class MessageForm(forms.Form):
     )
 
     def clean_body(self) -> str:
-        body = self.cleaned_data["body"].strip()  # CharField strips; this says so here
+        # Browsers send a textarea's line breaks as CRLF; store them as "\n".
+        body = self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n").strip()
         if not body:
             raise forms.ValidationError(_("Write a message first."), code="required")
         return body
