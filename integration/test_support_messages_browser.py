@@ -1,8 +1,9 @@
 """The conversation of a support request in a real browser against the example site:
 the buyer writes from their request's page, the seller reads it and answers on theirs,
 the buyer reads the answer; each message is emailed to the other side by a real
-Celery worker through a real SMTP server, and the buyer's link leads to the answer. Both pages are screenshotted at phone and desktop width
-(``test-artifacts/``) and must fit them; every page is checked for JavaScript errors."""
+Celery worker through a real SMTP server, and the buyer's link leads to the answer.
+Both pages are screenshotted at phone and desktop width (``test-artifacts/``) and
+must fit them; every page is checked for JavaScript errors."""
 
 from __future__ import annotations
 

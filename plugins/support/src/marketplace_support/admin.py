@@ -16,7 +16,7 @@ class SupportMessageInline(admin.TabularInline):
     the buyer's and the seller's pages, which email the other side)."""
 
     model = SupportMessage
-    fields = ["created_at", "author", "author_role", "body", "emailed_at"]
+    fields = ("created_at", "author", "author_role", "body", "emailed_at")
     readonly_fields = fields
     extra = 0
     can_delete = False

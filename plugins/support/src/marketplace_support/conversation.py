@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from marketplace_core.accounts.emails import site_url
 from marketplace_core.accounts.throttling import RateLimit, minutes, too_many_requests
 from marketplace_core.people.records import person_related
+from marketplace_core.people.types import User
 from marketplace_support import services
 from marketplace_support.conf import conf
 from marketplace_support.forms import MessageForm
@@ -89,8 +90,7 @@ def post(request: HttpRequest, support_request: SupportRequest, role: Role,
                                  usage.retry_after)
     try:
         message = services.post_message(
-            author=request.user,  # type: ignore[arg-type]
-            role=role, support_request_id=support_request.pk,
+            author=cast(User, request.user), role=role, support_request_id=support_request.pk,
             body=form.cleaned_data["body"], site_url=site_url(request),
         )
     except TransitionRefused as exc:  # locked meanwhile (the other side closed it)

@@ -172,11 +172,11 @@ class SupportMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.get_author_role_display()}: {self.body[:40]}"
 
+    def get_absolute_url(self) -> str:
+        """The author's page of the request, at this message."""
+        return f"{self.support_request.url_for(self.author_role)}#message-{self.pk}"
+
     @property
     def recipient_role(self) -> Role:
         """The side this message is emailed to."""
         return Role.SELLER if self.author_role == Role.BUYER else Role.BUYER
-
-    def get_absolute_url(self) -> str:
-        """The author's page of the request, at this message."""
-        return f"{self.support_request.url_for(self.author_role)}#message-{self.pk}"
