@@ -16,7 +16,7 @@ import pytest
 from marketplace_support.models import SupportMessage, SupportRequest
 
 from integration import mailbox
-from integration.browser_checks import log_in
+from integration.browser_checks import another_person, log_in
 from marketplace_core.testing.contracts import wait_until
 from marketplace_core.testing.contracts_storage import buy
 
@@ -73,11 +73,7 @@ def test_buyer_and_seller_write_to_each_other(
                             "Also: how long do they dry?"]
 
     # The seller reads it on their page of the request and answers.
-    seller_page = browser.new_context().new_page()
-    seller_page.console_errors = []
-    seller_page.on("console",
-                   lambda m: m.type == "error" and seller_page.console_errors.append(m.text))
-    log_in(seller_page, live_server, seller)
+    seller_page = another_person(browser, live_server, seller)
     seller_page.goto(f"{live_server.url}/support/incoming/")
     seller_page.get_by_role("link", name="How do I clean the brushes?").click()
     assert thread(seller_page)[-1] == "Also: how long do they dry?"

@@ -212,41 +212,29 @@ def test_a_request_locked_while_the_page_was_open_refuses_the_message(
 
 
 @pytest.mark.by_database
-def test_the_buyers_message_emails_the_seller_a_link_to_the_sellers_page(
-    buyer_client: Client, seller_client: Client, open_request: Any, mailoutbox: Any,
-    seller: Any, site_url: str, django_capture_on_commit_callbacks: Any
+@pytest.mark.parametrize("author, recipient, page", [
+    ("buyer", "seller", seller_page), ("seller", "buyer", buyer_page),
+])
+def test_a_message_emails_the_other_side_a_link_to_their_own_page(
+    login: Any, buyer: Any, seller: Any, open_request: Any, mailoutbox: Any, site_url: str,
+    author: str, recipient: str, page: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    support_request = open_request("pending", subject="Which paper?")
-    write(buyer_client, support_request, "buyer", "Cold-pressed or hot-pressed?\nThanks!",
+    people = {"buyer": buyer, "seller": seller}
+    support_request = open_request("in_progress", subject="Which paper?",
+                                   admin_notes="Private: wants a refund.")
+    write(login(people[author]), support_request, author, "Cold-pressed?\nThanks!",
           django_capture_on_commit_callbacks)
     [sent] = mailoutbox
-    assert sent.to == [seller.email]
+    assert sent.to == [people[recipient].email]
     assert sent.subject == '[Marketplace] New message about "Which paper?"'
-    assert "Bea Buyer (the buyer) wrote" in sent.body
-    assert "Cold-pressed or hot-pressed?\nThanks!" in sent.body
-    link = f"{site_url}{seller_page(support_request)}"
+    name = {"buyer": "Bea Buyer", "seller": "Sam Seller"}[author]
+    assert f"{name} (the {author}) wrote" in sent.body
+    assert "Cold-pressed?\nThanks!" in sent.body
+    link = f"{site_url}{page(support_request)}"
     assert f"Read and answer it here: {link}\n" in sent.body
-    page = seller_client.get(link.removeprefix(site_url))
-    assert page.status_code == 200 and "Cold-pressed or hot-pressed?" in page.text
-
-
-@pytest.mark.by_database
-def test_the_sellers_message_emails_the_buyer_a_link_to_the_buyers_page(
-    buyer_client: Client, seller_client: Client, open_request: Any, mailoutbox: Any,
-    buyer: Any, site_url: str, django_capture_on_commit_callbacks: Any
-) -> None:
-    support_request = open_request("in_progress", admin_notes="Private: wants a refund.")
-    write(seller_client, support_request, "seller", "Hot-pressed.",
-          django_capture_on_commit_callbacks)
-    [sent] = mailoutbox
-    assert sent.to == [buyer.email]
-    assert "Sam Seller (the seller) wrote" in sent.body and "Hot-pressed." in sent.body
-    link = f"{site_url}{buyer_page(support_request)}"
-    assert link in sent.body
-    assert "refund" not in sent.body
-    page = buyer_client.get(link.removeprefix(site_url))
-    assert page.status_code == 200 and "Hot-pressed." in page.text
-    assert "refund" not in page.text  # the seller's notes stay the seller's
+    assert "refund" not in sent.body  # the seller's notes stay the seller's
+    shown = login(people[recipient]).get(link.removeprefix(site_url))
+    assert shown.status_code == 200 and "Cold-pressed?" in shown.text
 
 
 def test_a_long_message_is_quoted_in_part(
@@ -371,3 +359,13 @@ def test_the_admin_shows_the_conversation_read_only(
     assert page.status_code == 200
     assert "Shown in the admin" in page.text
     assert 'name="messages-0-body"' not in page.text  # shown, not editable
+
+
+@pytest.mark.parametrize("status, buttons", [
+    ("pending", ["cancel"]), ("in_progress", ["complete"]), ("completed", []),
+])
+def test_the_buyers_page_offers_what_the_status_machine_allows(
+    buyer_client: Client, open_request: Any, status: str, buttons: list[str]
+) -> None:
+    page = buyer_client.get(buyer_page(open_request(status))).text
+    assert re.findall(r'data-action="(cancel|complete)"', page) == buttons

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.db import transaction
@@ -14,16 +15,16 @@ from marketplace_support.models import SupportMessage, SupportRequest
 logger = logging.getLogger("support")
 
 
-@shared_task(
-    name="support.email_buyer",
-    # SMTP errors are OSErrors: back off 10 s, 20 s, 40 s ... up to 10 min, 6 times.
-    autoretry_for=(OSError,),
-    retry_backoff=10,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-    acks_late=True,
-)
+#: Options of every email task: SMTP errors are OSErrors, retried after 10 s, 20 s,
+#: 40 s ... up to 10 min, 6 times; acknowledged after the run (a lost worker's task
+#: is delivered again, which the tasks' claims make harmless).
+EMAIL_TASK_OPTIONS: dict[str, Any] = {
+    "autoretry_for": (OSError,), "retry_backoff": 10, "retry_backoff_max": 600,
+    "retry_jitter": True, "max_retries": 6, "acks_late": True,
+}
+
+
+@shared_task(name="support.email_buyer", **EMAIL_TASK_OPTIONS)
 def email_buyer(support_request_id: int, version: int, site_url: str) -> bool:
     """Email the buyer the request's current state, unless it was already emailed.
 
@@ -57,15 +58,7 @@ def email_buyer(support_request_id: int, version: int, site_url: str) -> bool:
     return True
 
 
-@shared_task(
-    name="support.email_message",
-    autoretry_for=(OSError,),
-    retry_backoff=10,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-    acks_late=True,
-)
+@shared_task(name="support.email_message", **EMAIL_TASK_OPTIONS)
 def email_message(message_id: int, site_url: str) -> bool:
     """Email the other side of a support request about one new message, once.
 
