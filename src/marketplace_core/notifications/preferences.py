@@ -69,22 +69,26 @@ class NotificationPreference(models.Model):
         return f"{self.user_id}: {self.event} by {self.channel} {state}"
 
 
-def wants(user_id: object, event: str, channel: str) -> bool:
+def wants(user_id: int | str | None, event: str, channel: str) -> bool:
     """Whether the user ``user_id`` wants ``event`` notifications through ``channel``
-    (``True`` unless they switched it off). One query."""
+    (``True`` unless they switched it off; ``False`` for an id that cannot be a
+    user's). One query."""
     if not user_id:
         return False
-    return not NotificationPreference.objects.filter(
-        user_id=user_id, event=event, channel=channel, enabled=False).exists()
+    try:
+        return not NotificationPreference.objects.filter(
+            user_id=user_id, event=event, channel=channel, enabled=False).exists()
+    except (TypeError, ValueError):  # not a primary key of this user model
+        return False
 
 
-def switches(user_id: object) -> dict[tuple[str, str], bool]:
+def switches(user_id: int | str) -> dict[tuple[str, str], bool]:
     """The switches ``user_id`` changed, by ``(event, channel)`` (one query)."""
     rows = NotificationPreference.objects.filter(user_id=user_id)
     return {(row.event, row.channel): row.enabled for row in rows}
 
 
-def set_switch(user_id: object, event: str, channel: str, enabled: bool) -> None:
+def set_switch(user_id: int | str, event: str, channel: str, enabled: bool) -> None:
     """Turn ``event`` through ``channel`` on or off for ``user_id`` (idempotent)."""
     NotificationPreference.objects.update_or_create(
         user_id=user_id, event=event, channel=channel, defaults={"enabled": enabled})
