@@ -24,6 +24,7 @@ from marketplace_core.notifications.preferences import NotificationPreference
 from marketplace_core.notifications.tasks import send_notification
 from marketplace_core.testing.factories import buy, logged_in, make_product, make_user
 from tests.conftest import CHAT_ID, configure
+from tests.test_fake_updates import call
 
 SELLER_CHAT = 5550001
 SECRET = "s3cret-webhook-token_0123456789abcdef"
@@ -180,7 +181,7 @@ def test_connect_through_the_webhook(poll: Any, bot: FakeBotAPI, seller: Any, se
                                      live_server: Any) -> None:
     configure(settings, WEBHOOK_SECRET=SECRET)
     call_command("telegram_webhook", "set", url=f"{live_server.url}/telegram/webhook/")
-    info = json.loads(json.dumps(_call(bot, "getWebhookInfo")))
+    _, info = call(bot, "getWebhookInfo")
     assert info["result"]["url"] == f"{live_server.url}/telegram/webhook/"
 
     update = bot.user_starts(_token(_connect_link(seller)), chat_id=SELLER_CHAT)
@@ -192,7 +193,7 @@ def test_connect_through_the_webhook(poll: Any, bot: FakeBotAPI, seller: Any, se
     [reply] = bot.wait_for_messages(1)
     assert reply.text.startswith("Connected as Sam Seller")
     # While the webhook is set, getUpdates is refused (409), and the poll does not ask.
-    assert _call(bot, "getUpdates")["error_code"] == 409
+    assert call(bot, "getUpdates")[1]["error_code"] == 409
     assert poll() == 0
 
 
@@ -243,30 +244,22 @@ def test_without_a_secret_there_is_no_webhook(bot: FakeBotAPI) -> None:
     assert response.status_code == 404 and response.json()["ok"] is False
 
 
-def _call(bot: FakeBotAPI, method: str) -> dict[str, Any]:
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(f"{bot.url}/bot{bot.token}/{method}", data=b"{}",
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return dict(json.loads(response.read()))
-    except urllib.error.HTTPError as exc:
-        return dict(json.loads(exc.read()))
-
-
 # --- notifications ------------------------------------------------------------
+
+def _sale_texts(bot: FakeBotAPI, seller: Any, capture: Any, title: str = "Field Guide"
+                ) -> list[str]:
+    """Someone buys a product of ``seller``: what their chat got about it."""
+    with capture(execute=True):
+        buy(make_user(name="Bea Buyer"), make_product(seller=seller, title=title))
+    return [text for text in _replies(bot) if text.startswith("New sale")]
+
 
 @pytest.mark.django_db
 def test_a_sale_reaches_the_sellers_chat_and_the_operators(
         poll: Any, bot: FakeBotAPI, seller: Any, django_capture_on_commit_callbacks: Any) -> None:
     _connected(bot, seller, poll)
-    product = make_product(seller=seller, title="Field Guide")
-    with django_capture_on_commit_callbacks(execute=True):
-        buy(make_user(name="Bea Buyer"), product)
 
-    [sale] = [text for text in _replies(bot) if text.startswith("New sale")]
+    [sale] = _sale_texts(bot, seller, django_capture_on_commit_callbacks)
     assert sale.startswith("New sale: Field Guide\n\nBea Buyer bought Field Guide for ")
     [message] = [m for m in bot.messages if m.text.startswith("New sale")]
     assert f'<a href="{SITE}/seller/">Open</a>' in message.raw_text
@@ -281,9 +274,7 @@ def test_switched_off_for_telegram_nothing_reaches_the_chat(
     _connected(bot, seller, poll)
     NotificationPreference.objects.create(user=seller, event="sale", channel="telegram",
                                           enabled=False)
-    with django_capture_on_commit_callbacks(execute=True):
-        buy(make_user(), make_product(seller=seller))
-    assert [text for text in _replies(bot) if text.startswith("New sale")] == []
+    assert _sale_texts(bot, seller, django_capture_on_commit_callbacks) == []
 
 
 @pytest.mark.django_db
@@ -297,9 +288,7 @@ def test_disconnect_stops_the_notifications(
     html = response.content.decode()
     assert "Telegram is disconnected" in html and "Connect Telegram" in html
     assert not TelegramChat.objects.exists()
-    with django_capture_on_commit_callbacks(execute=True):
-        buy(make_user(), make_product(seller=seller))
-    assert [text for text in _replies(bot) if text.startswith("New sale")] == []
+    assert _sale_texts(bot, seller, django_capture_on_commit_callbacks) == []
 
 
 @pytest.mark.django_db
