@@ -58,4 +58,8 @@ def test_the_receipt_arrives_once_and_its_link_leads_to_the_download(
     page.get_by_text("The receipt is on its way").wait_for()
     first, again = smtp_mailbox.wait_for("grace@example.com", count=2)
     assert again.subject == first.subject
-    assert len(smtp_mailbox.received) == 2
+    # ...and the seller heard about the sale once, by email through the same worker.
+    (sale,) = smtp_mailbox.wait_for(product.seller.email)
+    assert sale.subject == "New sale: Pattern Book · Marketplace"
+    assert "Grace Buyer bought Pattern Book for €12.50." in sale.part("plain")
+    assert len(smtp_mailbox.received) == 3

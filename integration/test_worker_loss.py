@@ -27,6 +27,7 @@ from django.test import Client
 from integration import mailbox
 from integration.processes import example_site_worker
 from marketplace_core.accounts.sent_emails import SentEmail
+from marketplace_core.notifications.preferences import NotificationPreference
 from marketplace_core.people.records import is_email_verified
 from marketplace_core.people.users import find_by_email
 from marketplace_core.testing.contracts import wait_until
@@ -112,7 +113,11 @@ def test_a_worker_killed_mid_send_delivers_the_support_email_exactly_once(
     from marketplace_support.tasks import email_buyer
 
     buyer = make_user(email="bea@example.com", name="Bea")
-    purchase = buy(buyer, make_product(seller=make_seller(), title="Field Recorder Guide"))
+    seller = make_seller()
+    # The buyer's email only: the seller's "New sale" email must not take the stalled send.
+    NotificationPreference.objects.create(user=seller, event="sale", channel="email",
+                                          enabled=False)
+    purchase = buy(buyer, make_product(seller=seller, title="Field Recorder Guide"))
     support_request = SupportRequest.objects.create(
         purchase=purchase, subject="Which recorder?", message="Which one do you use?",
         status="in_progress", version=1,

@@ -19,6 +19,7 @@ from tests.fakeplugins import FakeSite, fake_site, preserved_plugin_manager
 CORE_HOOKS = [
     "nav_items",
     "register_api_routers",
+    "register_notification_channels",
     "register_payment_providers",
     "register_periodic_tasks",
     "register_storage_backends",

@@ -57,8 +57,11 @@ def test_fifty_concurrent_confirmations_send_one_receipt(live_server, order):
     assert Counter(r.json()["outcome"] for r in responses) == {
         "confirmed": 1, "already_confirmed": COUNT - 1}
     assert PurchasedProduct.objects.filter(order=order).count() == 1
-    assert [m.to for m in mail.outbox] == [["ada@example.com"]]
+    # One receipt to the buyer, and one "New sale" email to the product's seller.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        ["ada@example.com", order.product.seller.email])
     assert SentEmail.objects.filter(key=f"receipt:{order.reference}").count() == 1
+    assert SentEmail.objects.filter(key__startswith=f"notification:sale:{order.pk}:").count() == 1
 
 
 def test_fifty_concurrent_runs_of_the_receipt_task_send_one_email(order):

@@ -17,6 +17,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from marketplace_core.notifications.preferences import NotificationPreference
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Order
 from marketplace_core.payments.dummy import build_delivery
@@ -44,8 +45,13 @@ def buyer(make_user):
 
 
 @pytest.fixture
-def product(make_product):
-    return make_product(title="Field Guide", price=1999, currency="USD")
+def product(make_product, make_seller):
+    # Buyer emails only here: the seller has switched off their "New sale" emails
+    # (tests/test_seller_notifications.py is about those).
+    seller = make_seller()
+    NotificationPreference.objects.create(user=seller, event="sale", channel="email",
+                                          enabled=False)
+    return make_product(seller=seller, title="Field Guide", price=1999, currency="USD")
 
 
 def checkout(buyer, product, *, provider: str = "dummy", language: str = "en",

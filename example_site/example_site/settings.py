@@ -107,6 +107,8 @@ MARKETPLACE = {
         "CHAT_ID": env("TELEGRAM_CHAT_ID"),
         "THREAD_ID": env("TELEGRAM_THREAD_ID") or None,
         "API_URL": env("TELEGRAM_API_URL") or None,
+        "BOT_USERNAME": env("TELEGRAM_BOT_USERNAME"),  # sellers connect their own chats
+        "WEBHOOK_SECRET": env("TELEGRAM_WEBHOOK_SECRET"),  # unset: updates are polled
     },
     "analytics_ga4": {
         "PROPERTY_ID": env("GA4_PROPERTY_ID"),

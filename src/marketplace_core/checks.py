@@ -269,14 +269,17 @@ def check_notifications(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     commits): every page that notifies waits for the channel's service, and
     failures are never retried.
     Fine in development (``DEBUG`` on); in production, configure a broker.
+    Core's own email channel is not counted: it is there on every site, and
+    in-process emails are W006's subject, as the other emails are.
     """
     from marketplace_core.celery_app import tasks_run_in_process
+    from marketplace_core.notifications.preferences import EMAIL
     from marketplace_core.plugins.registry import notification_channels
 
     if settings.DEBUG or not tasks_run_in_process():
         return []
     try:
-        channels = sorted(notification_channels())
+        channels = sorted(name for name in notification_channels() if name != EMAIL)
     except ImproperlyConfigured:
         return []  # a channel registration error stops start-up with its own message
     if not channels:

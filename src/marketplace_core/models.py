@@ -4,6 +4,7 @@ from marketplace_core.accounts.models import User
 from marketplace_core.accounts.sent_emails import SentEmail
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.maintenance.models import MaintenanceState
+from marketplace_core.notifications.preferences import NotificationPreference
 from marketplace_core.ownership.models import (
     Dispute,
     Download,
@@ -21,6 +22,7 @@ __all__ = [
     "Dispute",
     "Download",
     "MaintenanceState",
+    "NotificationPreference",
     "Order",
     "Payment",
     "Product",

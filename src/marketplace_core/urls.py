@@ -71,6 +71,8 @@ app_patterns: list[URLPattern | URLResolver] = [
     path("account/profile/", profile_views.CustomerProfileView.as_view(),
          name="customer_profile"),
     path("seller/profile/", profile_views.SellerProfileView.as_view(), name="seller_profile"),
+    path("seller/profile/notifications/", profile_views.SellerNotificationsView.as_view(),
+         name="seller_notifications"),
     *panel_urls.urlpatterns,
     path("healthz", health, name="health"),
 ]

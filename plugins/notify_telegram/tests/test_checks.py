@@ -101,3 +101,40 @@ def test_numbers_have_their_own_check(key: str, check_id: str, bad: list[Any],
 def test_e009_options_must_be_a_dict(options: Any) -> None:
     found = {i for i in ids_for(options) if i.startswith("notify_telegram.")}
     assert found == {"notify_telegram.E009"}
+
+
+def test_e002_absent_for_sellers_chats_only() -> None:
+    """Without an operators' chat, sellers' own chats are enough to be useful."""
+    assert "notify_telegram.E002" not in ids(CHAT_ID="", BOT_USERNAME="paper_shop_bot")
+
+
+@pytest.mark.parametrize("username", ["paper shop", "shop", "paper_shop", "paper-shop-bot",
+                                      "a" * 33 + "bot", 42])
+def test_e010_bot_username_must_be_a_bots_username(username: Any) -> None:
+    found = ids(BOT_USERNAME=username)
+    assert "notify_telegram.E010" in found
+
+
+@pytest.mark.parametrize("username", ["paper_shop_bot", "@PaperShopBot", "Shop_BOT"])
+def test_e010_absent_for_a_bots_username(username: Any) -> None:
+    assert "notify_telegram.E010" not in ids(BOT_USERNAME=username)
+
+
+@pytest.mark.parametrize("secret", ["has space", "slash/", "ä" * 40, "x" * 257, 12345])
+def test_e011_webhook_secret_uses_telegrams_characters(secret: Any) -> None:
+    assert "notify_telegram.E011" in ids(WEBHOOK_SECRET=secret)
+
+
+def test_w002_a_short_webhook_secret_is_a_warning() -> None:
+    found = ids(WEBHOOK_SECRET="short-secret")
+    assert "notify_telegram.W002" in found and "notify_telegram.E011" not in found
+    long = ids(WEBHOOK_SECRET="Zx8_" * 10)
+    assert not {"notify_telegram.W002", "notify_telegram.E011"} & long
+
+
+@pytest.mark.parametrize(("key", "check_id"), [("CONNECT_TTL", "notify_telegram.E012"),
+                                               ("POLL_EVERY", "notify_telegram.E013")])
+@pytest.mark.parametrize("value", [0, -5, "10", True, 10**6])
+def test_e012_e013_connect_ttl_and_poll_every_are_seconds(key: str, check_id: str,
+                                                          value: Any) -> None:
+    assert check_id in ids(**{key: value})

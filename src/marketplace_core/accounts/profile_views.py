@@ -3,19 +3,34 @@ address cannot (it is shown read-only)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import FormView
 
 from marketplace_core.accounts.forms import ProfileForm
 from marketplace_core.conf import conf
+from marketplace_core.notifications.forms import NotificationSwitchesForm
 from marketplace_core.panels.mixins import CustomerPanelMixin, PanelMixin, SellerPanelMixin
 from marketplace_core.people.records import set_shop_name, shop_name
+from marketplace_core.plugins.manager import call_each
+from marketplace_core.plugins.types import ProfileSection
+
+logger = logging.getLogger("marketplace_core.accounts")
+
+
+def profile_sections(request: HttpRequest, area: str) -> list[ProfileSection]:
+    """The plugins' ``profile_sections`` for ``area``, sorted (a failing plugin is left out)."""
+    answers = call_each("profile_sections", {"request": request, "area": area}, logger=logger,
+                        failing="to give profile sections")
+    found = [section for sections in answers.result for section in sections or []]
+    return sorted(found, key=lambda section: section.order)
 
 
 class GenericUserProfileView(LoginRequiredMixin, PanelMixin, FormView):
@@ -44,6 +59,9 @@ class GenericUserProfileView(LoginRequiredMixin, PanelMixin, FormView):
         context["password_change_url"] = (
             reverse(f"marketplace:{self.panel_area}_password_change")
             if conf.ACCOUNT_PAGES else "")
+        if self.panel_area == "seller":
+            context["notifications_form"] = NotificationSwitchesForm(user=self.request.user)
+        context["profile_sections"] = profile_sections(self.request, self.panel_area)
         return context
 
     def form_valid(self, form: ProfileForm) -> HttpResponse:
@@ -58,3 +76,17 @@ class CustomerProfileView(CustomerPanelMixin, GenericUserProfileView):
 
 class SellerProfileView(SellerPanelMixin, GenericUserProfileView):
     pass
+
+
+class SellerNotificationsView(SellerPanelMixin, View):
+    """Saves the seller's notification switches (the profile page's
+    "Notifications" form; POST only) and returns to the profile page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = NotificationSwitchesForm(request.POST, user=request.user)
+        if form.is_valid():  # checkboxes: always valid
+            form.save()
+            messages.success(request, _("Your notification settings have been saved."))
+        return HttpResponseRedirect(reverse("marketplace:seller_profile"))

@@ -29,6 +29,13 @@ class Notification:
     :attr:`id`). Build ids from what the notification is about, so that the
     same event announced twice gets the same id, e.g. ``"purchase:42"`` or
     ``"support_request:7:completed"``.
+
+    ``recipient_id`` addresses it to one person: the primary key (as text) of
+    the user it is for, such as the seller of a sold product. ``""`` (the
+    default) means the site's operators (a channel's site-wide chat). Core
+    de-duplicates per ``(channel, id, recipient_id)``, so one event may be
+    told to several people under one id. Channels that cannot reach a person
+    answer ``False`` from :meth:`NotificationChannel.accepts` for it.
     """
 
     #: Machine-readable event name such as ``"support_request_created"``.
@@ -38,6 +45,8 @@ class Notification:
     #: An absolute ``http(s)`` link to where the reader can act, or ``""``.
     url: str = ""
     data: dict[str, str] = field(default_factory=dict)
+    #: The user it is for (their primary key as text), or ``""``: the operators.
+    recipient_id: str = ""
 
     @property
     def id(self) -> str:
@@ -52,7 +61,9 @@ class Notification:
     def from_data(cls, data: dict[str, Any]) -> Notification:
         """The notification :meth:`to_data` gave ``data`` for.
 
-        Raises ``TypeError`` when a field is missing, unknown or not text.
+        Data written before ``recipient_id`` existed (a task queued by an
+        older release) reads as a notification for the operators. Raises
+        ``TypeError`` when a field is missing, unknown or not text.
         """
         if not isinstance(data, dict):
             raise TypeError(f"Notification data must be a dict, not {type(data).__name__}.")
@@ -62,7 +73,8 @@ class Notification:
             raise TypeError(f"Unknown notification fields: {', '.join(unknown)}.")
         texts = {name: value for name, value in data.items() if name != "data"}
         if any(not isinstance(value, str) for value in texts.values()):
-            raise TypeError("Notification fields event, title, body and url must be text.")
+            raise TypeError(
+                "Notification fields event, title, body, url and recipient_id must be text.")
         extra = data.get("data", {})
         if not isinstance(extra, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in extra.items()
@@ -159,7 +171,9 @@ class NotificationChannel:
       claim is released when :meth:`send` raises (a retry may send) and kept
       for a week when it returns (repeats are skipped).
     - :meth:`accepts` says which notifications to queue at all: a channel that
-      is not configured, or does not want an event, answers ``False``.
+      is not configured, or does not want an event, answers ``False``. A
+      notification with a ``recipient_id`` is for that person only: a channel
+      that cannot reach them (or that they switched off) answers ``False``.
     - Never log or put in exception messages the channel's secrets.
     """
 
@@ -168,6 +182,12 @@ class NotificationChannel:
     #: The logger core's task reports this channel's retries and failures to
     #: (a plugin uses its own name, §1 of the design: one name everywhere).
     logger_name: ClassVar[str] = "marketplace_core.notifications"
+    #: Whether the channel can reach one person (a notification's
+    #: ``recipient_id``): such channels are listed as switches in the
+    #: "Notifications" section of the profile page, and must ask
+    #: :func:`marketplace_core.notifications.preferences.wants` in
+    #: :meth:`accepts` before taking a notification for a person.
+    reaches_people: ClassVar[bool] = False
 
     def send(self, notification: Notification) -> None:
         """Deliver ``notification`` now, or raise (see the class docstring)."""

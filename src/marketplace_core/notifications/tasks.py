@@ -16,7 +16,8 @@ the contract):
 
 Messages go to the channel's logger (``NotificationChannel.logger_name``).
 
-A notification with an id is sent at most once per channel, also when two
+A notification with an id is sent at most once per channel (and recipient:
+see ``Notification.recipient_id``), also when two
 tasks carry it at the same time (a broker redelivered it while the first one
 was still sending):
 
@@ -93,10 +94,12 @@ class Outcome(enum.StrEnum):
 SENT = True
 
 
-def sent_key(channel_identifier: str, notification_id: str) -> str:
-    """The cache key of ``(channel_identifier, notification_id)``: a claim while a
-    task sends it, :data:`SENT` once it was sent."""
-    return f"marketplace:notification-sent:{channel_identifier}:{notification_id}"
+def sent_key(channel_identifier: str, notification_id: str, recipient_id: str = "") -> str:
+    """The cache key of ``(channel_identifier, notification_id, recipient_id)``: a
+    claim while a task sends it, :data:`SENT` once it was sent. A notification for
+    the operators (no recipient) keeps the key it had before recipients existed."""
+    key = f"marketplace:notification-sent:{channel_identifier}:{notification_id}"
+    return f"{key}:to:{recipient_id}" if recipient_id else key
 
 
 def claim(key: str, ttl: float) -> str | None:
@@ -140,7 +143,7 @@ def send_notification(self: Task, channel_identifier: str,
         log.error("%s: dropped a notification that cannot be read: %s",
                   channel.verbose_name, exc)
         return Outcome.REJECTED
-    key = sent_key(channel_identifier, note.id) if note.id else None
+    key = sent_key(channel_identifier, note.id, note.recipient_id) if note.id else None
     token = None
     if key is not None:
         token = claim(key, channel.retry_policy().claim_ttl)

@@ -54,6 +54,7 @@ from marketplace_core.catalog.models import Product
 from marketplace_core.catalog.visitors import bump_person_after_commit
 from marketplace_core.conf import conf
 from marketplace_core.exceptions import Rejected
+from marketplace_core.notifications.seller_events import notify_sale
 from marketplace_core.ownership.inserts import insert_once
 from marketplace_core.ownership.models import (
     Dispute,
@@ -364,6 +365,7 @@ def confirm_payment(
         order.save(update_fields=["status", "paid_at", "updated_at"])
         if settled == "grant":
             _grant(order)
+            notify_sale(order)
         emit("payment_confirmed", order=order, payment=payment)
         queue_receipt(order)
         if settled == "already_owned":

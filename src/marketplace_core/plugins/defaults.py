@@ -28,6 +28,7 @@ from marketplace_core.storage.backends import LocalStorageBackend
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from marketplace_core.notifications.channels import NotificationChannel
     from marketplace_core.ownership.models import PurchasedProduct
     from marketplace_core.payments.providers import PaymentProvider
     from marketplace_core.people.types import User
@@ -42,6 +43,13 @@ def register_payment_providers() -> list[type[PaymentProvider]]:
 @hookimpl
 def register_storage_backends() -> list[type[StorageBackend]]:
     return [LocalStorageBackend]
+
+
+@hookimpl
+def register_notification_channels() -> list[type[NotificationChannel]]:
+    from marketplace_core.notifications.email_channel import EmailChannel
+
+    return [EmailChannel]
 
 
 @hookimpl

@@ -17,10 +17,11 @@ Hook names tell their semantics:
   isolated (an exception is logged and does not stop the others), possibly more
   than once: implementations must be idempotent. The return value is ignored.
 - ``check_<noun>``: feeds Django's system check framework.
-- Three per-request contributions are named for what they return rather than
+- Four per-request contributions are named for what they return rather than
   ``_items``: ``dashboard_series`` (DESIGN.md's name; chart series),
-  ``seller_product_badges`` (badges for a whole page of products at once) and
-  ``head_tags`` (HTML for every page's ``<head>``). Results are concatenated,
+  ``seller_product_badges`` (badges for a whole page of products at once),
+  ``head_tags`` (HTML for every page's ``<head>``) and ``profile_sections``
+  (parts of the profile page). Results are concatenated,
   as for ``_items``.
 
 Hooks are always called with keyword arguments. An implementation may accept
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
         PeriodicTask,
         ProductAction,
         ProductBadge,
+        ProfileSection,
     )
     from marketplace_core.storage.backends import StorageBackend
 
@@ -315,6 +317,24 @@ def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
     :param area: Which navigation: ``"main"``, ``"account"``, ``"customer"``,
         ``"seller"`` or ``"footer"``.
     :return: Zero or more links.
+    """
+
+
+@hookspec
+def profile_sections(request: HttpRequest, area: NavArea) -> list[ProfileSection]:
+    """Sections to add to the logged-in person's profile page.
+
+    Per request: results concatenated and sorted by ``order``; an
+    implementation that raises is logged and left out. Shown below core's
+    own sections (the name, the notification switches) on the customer
+    panel's and the seller panel's profile page. The profile page is never
+    cached, so an implementation may query the database (keep it to a query or
+    two). A section's forms post to the plugin's own views, which redirect
+    back to ``request.path``.
+
+    :param request: The current request (``request.user`` is logged in).
+    :param area: Which profile page: ``"customer"`` or ``"seller"``.
+    :return: Zero or more sections (a Telegram plugin's "Connect Telegram").
     """
 
 

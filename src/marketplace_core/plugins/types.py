@@ -49,6 +49,22 @@ class ProductAction:
 
 
 @dataclass(frozen=True)
+class ProfileSection:
+    """A section a plugin adds to the profile page (below core's own).
+
+    ``html`` is the section's body, rendered by the plugin (``render_to_string``
+    with the request, so forms carry the CSRF token) and marked safe; a plain
+    ``str`` is escaped. Core wraps it in a ``<section>`` headed by ``title``.
+    """
+
+    key: str
+    title: str
+    html: str
+    #: Lower sorts first.
+    order: int = 500
+
+
+@dataclass(frozen=True)
 class ProductBadge:
     """A short status a plugin shows next to one of a seller's products.
 

@@ -1,4 +1,5 @@
-"""The only module that talks to the Telegram Bot API: ``sendMessage`` over HTTPS.
+"""The only module that talks to the Telegram Bot API over HTTPS: ``sendMessage``,
+``getUpdates`` and the webhook methods.
 
 Plain ``urllib`` (no SDK, no extra dependency, and no HTTP library logging the
 request URL, which holds the bot token). Answers are sorted into three errors
@@ -59,20 +60,11 @@ class SentMessage:
     chat_id: int | str
 
 
-def send_message(*, api_url: str, token: str, chat_id: str, text: str, timeout: float,
-                 parse_mode: str | None = "HTML", thread_id: int | None = None) -> SentMessage:
-    """POST ``sendMessage`` and return the sent message's id, or raise a :class:`BotAPIError`."""
-    payload: dict[str, Any] = {
-        "chat_id": chat_id,
-        "text": text,
-        "link_preview_options": {"is_disabled": True},
-    }
-    if parse_mode:
-        payload["parse_mode"] = parse_mode
-    if thread_id is not None:
-        payload["message_thread_id"] = thread_id
+def call(method: str, payload: dict[str, Any], *, api_url: str, token: str,
+         timeout: float) -> Any:
+    """POST ``payload`` to the Bot API ``method``; its ``result``, or a :class:`BotAPIError`."""
     request = urllib.request.Request(  # noqa: S310 - api_url is checked to be http(s)
-        f"{api_url.rstrip('/')}/bot{token}/sendMessage",
+        f"{api_url.rstrip('/')}/bot{token}/{method}",
         data=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
         method="POST",
@@ -87,9 +79,7 @@ def send_message(*, api_url: str, token: str, chat_id: str, text: str, timeout: 
         raise Unavailable(f"Telegram did not answer: {type(reason).__name__}: {reason}") from None
     answer = _json(body)
     if status == 200 and answer.get("ok") is True:
-        result = answer.get("result") or {}
-        return SentMessage(message_id=int(result.get("message_id") or 0),
-                           chat_id=(result.get("chat") or {}).get("id", chat_id))
+        return answer.get("result")
     description = str(answer.get("description") or f"HTTP {status}")
     found = answer.get("parameters")
     parameters: dict[str, Any] = found if isinstance(found, dict) else {}
@@ -101,6 +91,62 @@ def send_message(*, api_url: str, token: str, chat_id: str, text: str, timeout: 
     if status >= 500 or status == 200:  # 200 with ok=false: a broken proxy, not Telegram
         raise Unavailable(description, status=status, parameters=parameters)
     raise Rejected(description, status=status, parameters=parameters)
+
+
+def send_message(*, api_url: str, token: str, chat_id: str, text: str, timeout: float,
+                 parse_mode: str | None = "HTML", thread_id: int | None = None) -> SentMessage:
+    """POST ``sendMessage`` and return the sent message's id, or raise a :class:`BotAPIError`."""
+    payload: dict[str, Any] = {
+        "chat_id": chat_id,
+        "text": text,
+        "link_preview_options": {"is_disabled": True},
+    }
+    if parse_mode:
+        payload["parse_mode"] = parse_mode
+    if thread_id is not None:
+        payload["message_thread_id"] = thread_id
+    result = call("sendMessage", payload, api_url=api_url, token=token, timeout=timeout)
+    result = result if isinstance(result, dict) else {}
+    return SentMessage(message_id=int(result.get("message_id") or 0),
+                       chat_id=(result.get("chat") or {}).get("id", chat_id))
+
+
+def get_updates(*, api_url: str, token: str, offset: int, timeout: float,
+                limit: int = 100) -> list[dict[str, Any]]:
+    """``getUpdates`` from ``offset`` (confirming every update before it), without
+    long polling: Telegram answers at once. Updates of kinds other than
+    messages are not asked for."""
+    result = call("getUpdates", {"offset": offset, "limit": limit, "timeout": 0,
+                                 "allowed_updates": ["message"]},
+                  api_url=api_url, token=token, timeout=timeout)
+    return [update for update in result or [] if isinstance(update, dict)]
+
+
+def set_webhook(*, api_url: str, token: str, url: str, secret_token: str,
+                timeout: float) -> None:
+    """``setWebhook``: Telegram POSTs each update to ``url`` with ``secret_token`` in
+    the ``X-Telegram-Bot-Api-Secret-Token`` header."""
+    call("setWebhook", {"url": url, "secret_token": secret_token,
+                        "allowed_updates": ["message"]},
+         api_url=api_url, token=token, timeout=timeout)
+
+
+def delete_webhook(*, api_url: str, token: str, timeout: float) -> None:
+    """``deleteWebhook``: back to ``getUpdates``."""
+    call("deleteWebhook", {}, api_url=api_url, token=token, timeout=timeout)
+
+
+def get_webhook_info(*, api_url: str, token: str, timeout: float) -> dict[str, Any]:
+    """``getWebhookInfo``: ``url`` (``""`` when none is set), ``pending_update_count``..."""
+    result = call("getWebhookInfo", {}, api_url=api_url, token=token, timeout=timeout)
+    return result if isinstance(result, dict) else {}
+
+
+def is_blocked(exc: BotAPIError) -> bool:
+    """Whether ``exc`` says the chat is gone for good: the person blocked the bot or
+    deleted their account, or the chat does not exist (any more)."""
+    text = exc.description.lower()
+    return exc.status == 403 or (exc.status == 400 and "chat not found" in text)
 
 
 def _json(body: bytes) -> dict[str, Any]:

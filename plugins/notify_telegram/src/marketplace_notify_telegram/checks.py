@@ -13,6 +13,10 @@ from marketplace_notify_telegram.conf import NAME, positive_number, thread_id
 
 # A Bot API token is "<bot id>:<secret>".
 TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
+# Telegram: a bot's username is 5-32 characters and ends in "bot" (any case).
+BOT_USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]")
+# setWebhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _OPTION = f"MARKETPLACE['{NAME}']"
 
 
@@ -29,12 +33,15 @@ def check_settings() -> list[CheckMessage]:
             hint="Read it from the TELEGRAM_BOT_TOKEN environment variable.",
             id="notify_telegram.E001",
         ))
-    if not str(raw.get("CHAT_ID") or "").strip():
+    if not str(raw.get("CHAT_ID") or "").strip() and not str(raw.get("BOT_USERNAME") or ""
+                                                             ).strip():
         errors.append(Error(
-            f"{_OPTION}['CHAT_ID'] is not set.",
-            hint="The numeric id of the chat (or @channelusername) to notify.",
+            f"{_OPTION}['CHAT_ID'] is not set (nor BOT_USERNAME): nobody would be notified.",
+            hint="CHAT_ID: the numeric id of the operators' chat (or @channelusername); "
+                 "BOT_USERNAME: the bot's username, so sellers can connect their own chats.",
             id="notify_telegram.E002",
         ))
+    errors += _check_personal_chats(raw)
     value = raw.get("THREAD_ID")
     if value not in (None, "") and thread_id(value) is None:
         errors.append(Error(
@@ -55,6 +62,42 @@ def check_settings() -> list[CheckMessage]:
                   check_id="notify_telegram.E007")
     _check_number(errors, raw, "RETRY_BACKOFF_MAX", "seconds, at most 86400", upper=86400,
                   check_id="notify_telegram.E008")
+    return errors
+
+
+def _check_personal_chats(raw: dict[str, object]) -> list[CheckMessage]:
+    """BOT_USERNAME, WEBHOOK_SECRET, CONNECT_TTL and POLL_EVERY (sellers' own chats)."""
+    errors: list[CheckMessage] = []
+    username = raw.get("BOT_USERNAME")
+    if username not in (None, "") and not (
+            isinstance(username, str) and BOT_USERNAME_RE.fullmatch(username.strip().lstrip("@"))):
+        errors.append(Error(
+            f"{_OPTION}['BOT_USERNAME'] must be a bot's username (5 to 32 letters, digits or "
+            f"underscores, ending in 'bot'), not {username!r}.",
+            hint="The name after t.me/ in the bot's link, as @BotFather shows it.",
+            id="notify_telegram.E010",
+        ))
+    secret = raw.get("WEBHOOK_SECRET")
+    if secret not in (None, "") and not (isinstance(secret, str)
+                                         and SECRET_RE.fullmatch(secret.strip())):
+        errors.append(Error(
+            f"{_OPTION}['WEBHOOK_SECRET'] must be 1 to 256 letters, digits, '_' or '-' "
+            "(Telegram's rule for a webhook's secret_token).",
+            hint="Generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'; "
+                 "read it from the TELEGRAM_WEBHOOK_SECRET environment variable.",
+            id="notify_telegram.E011",
+        ))
+    elif isinstance(secret, str) and secret.strip() and len(secret.strip()) < 24:
+        errors.append(Warning(
+            f"{_OPTION}['WEBHOOK_SECRET'] is short ({len(secret.strip())} characters): "
+            "anyone who guesses it can post updates to the webhook.",
+            hint="Use at least 32 random characters (secrets.token_urlsafe(32)).",
+            id="notify_telegram.W002",
+        ))
+    _check_number(errors, raw, "CONNECT_TTL", "seconds, at most 86400", upper=86400,
+                  check_id="notify_telegram.E012")
+    _check_number(errors, raw, "POLL_EVERY", "seconds, at most 3600", upper=3600,
+                  check_id="notify_telegram.E013")
     return errors
 
 

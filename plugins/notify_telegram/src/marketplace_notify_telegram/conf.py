@@ -4,8 +4,11 @@ Example (secrets from the environment)::
 
     MARKETPLACE["notify_telegram"] = {
         "BOT_TOKEN": os.environ["TELEGRAM_BOT_TOKEN"],
-        "CHAT_ID": os.environ["TELEGRAM_CHAT_ID"],   # -100… or @channelname
+        "CHAT_ID": os.environ["TELEGRAM_CHAT_ID"],   # -100… or @channelname; optional
         "THREAD_ID": None,                          # a forum topic, optional
+        # Sellers' own chats ("Connect Telegram" in the profile):
+        "BOT_USERNAME": "my_shop_bot",              # without "@"
+        "WEBHOOK_SECRET": os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),  # "" = poll
     }
 
 Values that fail their system check fall back to the default here, so a
@@ -29,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_RETRIES": 5,
     "RETRY_BACKOFF": 2.0,
     "RETRY_BACKOFF_MAX": 300.0,
+    "BOT_USERNAME": "",
+    "WEBHOOK_SECRET": "",
+    "CONNECT_TTL": 900.0,
+    "POLL_EVERY": 10.0,
 }
 
 
@@ -96,6 +103,38 @@ class TelegramSettings:
         if positive_number(value, upper=86400):
             return float(value)
         return DEFAULTS["RETRY_BACKOFF_MAX"]
+
+    @property
+    def BOT_USERNAME(self) -> str:
+        """The bot's username without ``@`` (``""``: sellers cannot connect chats)."""
+        return str(self._get("BOT_USERNAME")).strip().lstrip("@")
+
+    @property
+    def WEBHOOK_SECRET(self) -> str:
+        """The ``secret_token`` given to ``setWebhook`` (``""``: no webhook, poll instead)."""
+        return str(self._get("WEBHOOK_SECRET")).strip()
+
+    @property
+    def CONNECT_TTL(self) -> float:
+        """Seconds a "Connect Telegram" link works."""
+        value = self._get("CONNECT_TTL")
+        return float(value) if positive_number(value, upper=86400) else DEFAULTS["CONNECT_TTL"]
+
+    @property
+    def POLL_EVERY(self) -> float:
+        """Seconds between two ``getUpdates`` polls (when there is no webhook)."""
+        value = self._get("POLL_EVERY")
+        return float(value) if positive_number(value, upper=3600) else DEFAULTS["POLL_EVERY"]
+
+    @property
+    def personal_chats(self) -> bool:
+        """Whether sellers can connect their own chats (a token and a bot username)."""
+        return bool(self.BOT_TOKEN and self.BOT_USERNAME)
+
+    @property
+    def polling(self) -> bool:
+        """Whether the periodic task asks ``getUpdates`` (personal chats, no webhook)."""
+        return self.personal_chats and not self.WEBHOOK_SECRET
 
 
 conf = TelegramSettings()

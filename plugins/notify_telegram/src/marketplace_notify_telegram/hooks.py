@@ -1,5 +1,9 @@
 """Hook implementations of the Telegram notifications plugin.
 
+Sellers' own chats: ``register_urlpatterns`` (connect, disconnect, the
+webhook), ``register_periodic_tasks`` (``getUpdates`` polling without a
+webhook) and ``profile_sections`` (the "Connect Telegram" button).
+
 The support hooks are optional (``optionalhook=True``): they are called when the
 support plugin is enabled, and the plugin loads and works without it. Every
 event builds a core ``Notification`` and hands it to core's ``notify()``, which
@@ -16,9 +20,12 @@ from marketplace_core import hookimpl
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
+    from django.http import HttpRequest
+    from django.urls import URLPattern, URLResolver
 
     from marketplace_core.notifications.channels import Notification, NotificationChannel
     from marketplace_core.ownership.models import PurchasedProduct
+    from marketplace_core.plugins.types import NavArea, PeriodicTask, ProfileSection
     from marketplace_notify_telegram.messages import SupportRequestLike
 
 
@@ -54,6 +61,45 @@ def support_request_status_changed(support_request: SupportRequestLike, old_stat
     from marketplace_notify_telegram import messages
 
     _queue(messages.support_request_status_changed(support_request, old_status))
+
+
+@hookimpl
+def register_urlpatterns() -> list[URLPattern | URLResolver]:
+    from marketplace_notify_telegram.urls import urlpatterns
+
+    return list(urlpatterns)
+
+
+@hookimpl
+def register_periodic_tasks() -> list[PeriodicTask]:
+    """Poll ``getUpdates`` while sellers can connect chats and no webhook is set
+    (read when the Celery app configures itself)."""
+    from marketplace_core.plugins.types import PeriodicTask
+    from marketplace_notify_telegram.conf import conf
+
+    if not conf.polling:
+        return []
+    return [PeriodicTask(name="notify_telegram.poll_updates", task="notify_telegram.poll_updates",
+                         every_seconds=conf.POLL_EVERY)]
+
+
+@hookimpl
+def profile_sections(request: HttpRequest, area: NavArea) -> list[ProfileSection]:
+    """"Connect Telegram" (or "Disconnect") on a seller's profile page, while sellers
+    can connect chats (``BOT_TOKEN`` and ``BOT_USERNAME`` set)."""
+    from django.template.loader import render_to_string
+
+    from marketplace_core.plugins.types import ProfileSection
+    from marketplace_notify_telegram.conf import conf
+    from marketplace_notify_telegram.linking import chat_of
+
+    if area != "seller" or not conf.personal_chats:
+        return []
+    html = render_to_string("notify_telegram/profile_section.html", {
+        "chat": chat_of(request.user.pk), "bot_username": conf.BOT_USERNAME,
+        "minutes": max(1, round(conf.CONNECT_TTL / 60)),
+    }, request=request)
+    return [ProfileSection(key="telegram", title="Telegram", html=html, order=100)]
 
 
 @hookimpl

@@ -10,5 +10,6 @@ plugin = PluginInfo(
     compatibility="marketplace-core>=0.1,<0.2",
     app="marketplace_notify_telegram.apps.NotifyTelegramConfig",
     hooks="marketplace_notify_telegram.hooks",
+    url_prefix="telegram",
     description="Notifications through the Telegram Bot API.",
 )

@@ -22,6 +22,16 @@ tags, properly nested, and every ``<``, ``>`` and ``&`` that is not markup
 written as an entity ("can't parse entities", 400). :attr:`Message.text` is
 the text as a reader sees it (tags removed, entities decoded).
 
+Incoming updates, as Telegram sends them: :meth:`FakeBotAPI.user_starts`
+(a person pressed Start on the deep link ``t.me/<bot>?start=<token>``) and
+:meth:`FakeBotAPI.user_sends` make an ``Update``. Without a webhook it waits for
+``getUpdates`` (``offset`` confirms the updates before it, ``timeout`` long-polls
+for at most :data:`MAX_LONG_POLL` seconds here); after ``setWebhook`` the fake
+POSTs it to the webhook's URL with the ``X-Telegram-Bot-Api-Secret-Token``
+header, at once, and ``getUpdates`` answers 409 as Telegram does. ``getMe``,
+``setWebhook``, ``deleteWebhook`` and ``getWebhookInfo`` answer as Telegram's do.
+:meth:`FakeBotAPI.block` makes a chat answer 403 "bot was blocked by the user".
+
 On demand it fails: :meth:`FakeBotAPI.fail_next` answers the next requests
 with 429 (with ``retry_after``, then refusing further requests until that time
 has passed, as Telegram does), 400, 401, 403 or any 5xx. Every request is
@@ -37,7 +47,10 @@ import json
 import math
 import re
 import secrets
+import threading
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -62,6 +75,13 @@ DEFAULT_DESCRIPTIONS = {
     502: "Bad Gateway",
     503: "Service Unavailable",
 }
+
+#: The longest a ``getUpdates`` with a ``timeout`` waits here (Telegram: up to 50 s).
+MAX_LONG_POLL = 2.0
+BOT_USERNAME = "fake_marketplace_bot"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+BLOCKED = "Forbidden: bot was blocked by the user"
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 _PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)$")
 _TAG = re.compile(
@@ -150,6 +170,15 @@ class Attempt:
     response: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One update the fake POSTed to the webhook, and the answer."""
+
+    update_id: int
+    status: int
+    body: str
+
+
 @dataclass
 class _Failure:
     status: int
@@ -165,8 +194,10 @@ class FakeBotAPI(LocalHTTPService):
     thread_name = "fake-bot-api"
 
     def __init__(self, token: str | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 enforce_retry_after: bool = True) -> None:
+                 enforce_retry_after: bool = True, username: str = BOT_USERNAME) -> None:
         self.token = token or new_token()
+        #: What ``getMe`` answers (the ``BOT_USERNAME`` setting).
+        self.username = username
         super().__init__(host=host, port=port)
         #: After a 429, refuse requests (429 again) until ``retry_after`` has passed.
         self.enforce_retry_after = enforce_retry_after
@@ -175,14 +206,101 @@ class FakeBotAPI(LocalHTTPService):
         self._failures: deque[_Failure] = deque()
         self._blocked_until = 0.0
         self._ids = itertools.count(1)
+        self._update_ids = itertools.count(700_000_001)
+        self._pending: list[dict[str, Any]] = []
+        self._webhook: dict[str, str] | None = None
+        self._webhook_error = ""
+        self._blocked_chats: set[str] = set()
+        self._deliveries: list[WebhookDelivery] = []
+        self._deliver = threading.Lock()  # one webhook POST at a time, as Telegram does
 
     def reset(self) -> None:
-        """Forget messages, attempts, queued failures and any 429 block."""
+        """Forget messages, attempts, queued failures, any 429 block, pending
+        updates, the webhook and blocked chats."""
         with self._lock:
             self._messages.clear()
             self._attempts.clear()
             self._failures.clear()
             self._blocked_until = 0.0
+            self._pending.clear()
+            self._webhook = None
+            self._webhook_error = ""
+            self._blocked_chats.clear()
+            self._deliveries.clear()
+
+    # --- people talking to the bot ------------------------------------------
+
+    def user_starts(self, token: str, *, chat_id: int | str = 5550001,
+                    first_name: str = "Sam", username: str = "sam") -> dict[str, Any]:
+        """A person opened ``t.me/<bot>?start=<token>`` and pressed Start: the bot
+        gets ``/start <token>`` from their private chat. Returns the ``Update``
+        (delivered to the webhook now when one is set, else kept for ``getUpdates``)."""
+        return self.user_sends(f"/start {token}", chat_id=chat_id, first_name=first_name,
+                               username=username)
+
+    def user_sends(self, text: str, *, chat_id: int | str = 5550001, first_name: str = "Sam",
+                   username: str = "sam") -> dict[str, Any]:
+        """A person sent ``text`` to the bot in their private chat (see :meth:`user_starts`)."""
+        person = {"id": int(chat_id), "is_bot": False, "first_name": first_name,
+                  "username": username, "language_code": "en"}
+        message: dict[str, Any] = {
+            "message_id": next(self._ids), "date": int(time.time()), "text": text,
+            "from": person,
+            "chat": {"id": int(chat_id), "type": "private", "first_name": first_name,
+                     "username": username},
+        }
+        if text.startswith("/"):
+            command = text.split(" ", 1)[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": utf16_length(command)}]
+        with self._lock:
+            update = {"update_id": next(self._update_ids), "message": message}
+            self._pending.append(update)
+            webhook = dict(self._webhook) if self._webhook else None
+            self._lock.notify_all()
+        if webhook is not None:
+            self.deliver_pending()
+        return update
+
+    def deliver_pending(self) -> list[WebhookDelivery]:
+        """POST the pending updates to the webhook, oldest first, as Telegram does
+        (an update is dropped once the webhook answers 2xx, kept otherwise)."""
+        done: list[WebhookDelivery] = []
+        with self._deliver:
+            while True:
+                with self._lock:
+                    if self._webhook is None or not self._pending:
+                        return done
+                    webhook, update = dict(self._webhook), self._pending[0]
+                status, body = _post_update(webhook, update)
+                delivery = WebhookDelivery(update["update_id"], status, body)
+                with self._lock:
+                    self._deliveries.append(delivery)
+                    done.append(delivery)
+                    if 200 <= status < 300:
+                        self._pending.remove(update)
+                        self._webhook_error = ""
+                    else:
+                        self._webhook_error = f"Wrong response from the webhook: {status}"
+                    self._lock.notify_all()
+                    if not 200 <= status < 300:
+                        return done
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        with self._lock:
+            return list(self._deliveries)
+
+    @property
+    def pending_updates(self) -> list[dict[str, Any]]:
+        """Updates not yet confirmed (by ``getUpdates``'s offset or a 2xx from the webhook)."""
+        with self._lock:
+            return list(self._pending)
+
+    def block(self, chat_id: int | str) -> None:
+        """The person blocked the bot: messages to ``chat_id`` get 403."""
+        with self._lock:
+            self._blocked_chats.add(str(chat_id))
 
     # --- what happened ------------------------------------------------------
 
@@ -235,7 +353,9 @@ class FakeBotAPI(LocalHTTPService):
         if method == "getMe":
             return 200, {"ok": True, "result": {"id": int(self.token.split(":")[0]),
                                                 "is_bot": True, "first_name": "Fake bot",
-                                                "username": "fake_marketplace_bot"}}
+                                                "username": self.username}}
+        if method in self._UPDATE_METHODS:
+            return getattr(self, self._UPDATE_METHODS[method])(payload)
         if method != "sendMessage":
             return 404, _error(404, "Not Found: method not found")
         now = time.monotonic()
@@ -255,10 +375,64 @@ class FakeBotAPI(LocalHTTPService):
             return failure.status, _error(failure.status, failure.description)
         return self._send_message(payload)
 
+    _UPDATE_METHODS = {"getUpdates": "_get_updates", "setWebhook": "_set_webhook",
+                       "deleteWebhook": "_delete_webhook", "getWebhookInfo": "_webhook_info"}
+
+    def _get_updates(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Called with the lock held (a long poll waits on it, releasing it)."""
+        if self._webhook is not None:
+            return 409, _error(409, "Conflict: can't use getUpdates method while webhook is "
+                                    "active; use deleteWebhook to delete the webhook first")
+        try:
+            offset = int(payload.get("offset") or 0)
+            limit = min(max(int(payload.get("limit") or 100), 1), 100)
+            timeout = max(float(payload.get("timeout") or 0), 0.0)
+        except (TypeError, ValueError):
+            return 400, _error(400, "Bad Request: invalid parameters")
+        if offset > 0:  # confirms every update before it
+            self._pending[:] = [u for u in self._pending if u["update_id"] >= offset]
+        deadline = time.monotonic() + min(timeout, MAX_LONG_POLL)
+        while not self._pending and time.monotonic() < deadline:
+            self._lock.wait(deadline - time.monotonic())
+        return 200, {"ok": True, "result": list(self._pending[:limit])}
+
+    def _set_webhook(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        url = str(payload.get("url") or "")
+        if not url:
+            return self._delete_webhook(payload)
+        if not url.startswith(("https://", "http://")):  # Telegram: https only
+            return 400, _error(400, "Bad Request: bad webhook: An HTTPS URL must be provided "
+                                    "for webhook")
+        secret = str(payload.get("secret_token") or "")
+        if secret and not _SECRET.match(secret):
+            return 400, _error(400, "Bad Request: secret token contains unallowed characters")
+        self._webhook = {"url": url, "secret_token": secret}
+        return 200, {"ok": True, "result": True, "description": "Webhook was set"}
+
+    def _delete_webhook(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        was_set = self._webhook is not None
+        self._webhook = None
+        if str(payload.get("drop_pending_updates") or "").lower() in ("true", "1"):
+            self._pending.clear()
+        return 200, {"ok": True, "result": True,
+                     "description": "Webhook was deleted" if was_set
+                     else "Webhook is already deleted"}
+
+    def _webhook_info(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        info: dict[str, Any] = {"url": self._webhook["url"] if self._webhook else "",
+                                "has_custom_certificate": False,
+                                "pending_update_count": len(self._pending)}
+        if self._webhook_error:
+            info["last_error_date"] = int(time.time())
+            info["last_error_message"] = self._webhook_error
+        return 200, {"ok": True, "result": info}
+
     def _send_message(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         chat_id = str(payload.get("chat_id") or "").strip()
         if not chat_id:
             return 400, _error(400, "Bad Request: chat_id is empty")
+        if chat_id in self._blocked_chats:
+            return 403, _error(403, BLOCKED)
         raw_text = str(payload.get("text") or "")
         parse_mode = payload.get("parse_mode") or None
         if parse_mode is not None and parse_mode not in PARSE_MODES:
@@ -337,6 +511,23 @@ class FakeBotAPI(LocalHTTPService):
                 pass  # quiet: tests read attempts instead
 
         return Handler
+
+
+def _post_update(webhook: dict[str, str], update: dict[str, Any]) -> tuple[int, str]:
+    """POST ``update`` to the webhook as Telegram does: JSON, with the secret header."""
+    headers = {"Content-Type": "application/json"}
+    if webhook.get("secret_token"):
+        headers[SECRET_HEADER] = webhook["secret_token"]
+    request = urllib.request.Request(  # noqa: S310 - the webhook URL setWebhook checked
+        webhook["url"], data=json.dumps(update).encode(),
+                                     headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+    except (urllib.error.URLError, OSError) as exc:
+        return 0, f"{type(exc).__name__}: {exc}"
 
 
 def _error(code: int, description: str,

@@ -5,7 +5,8 @@ its status (so a buyer's cancel and the seller's update cannot both win), asks
 :mod:`marketplace_support.status_machine` whether the change is allowed, and
 announces what happened after commit:
 
-- :func:`open_request` fires ``support_request_created``;
+- :func:`open_request` fires ``support_request_created`` and tells the seller
+  (:mod:`marketplace_support.seller_notice`);
 - a status change fires ``support_request_status_changed``;
 - a change by the seller that the buyer should hear about (status or meeting
   link) queues the buyer's email as a Celery task, once the transaction commits;
@@ -28,6 +29,7 @@ from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.plugins.events import emit
 from marketplace_support import status_machine
 from marketplace_support.models import SupportMessage, SupportRequest, SupportRequestQuerySet
+from marketplace_support.seller_notice import notify_seller
 from marketplace_support.status_machine import Action, Role, Status, TransitionRefused
 
 if TYPE_CHECKING:
@@ -68,6 +70,7 @@ def open_request(*, buyer: User, purchase: PurchasedProduct, subject: str,
                 raise  # another constraint: a bug, not a duplicate
             raise AlreadyActive(existing) from None
         emit("support_request_created", support_request=support_request)
+        notify_seller(support_request)
     return support_request
 
 

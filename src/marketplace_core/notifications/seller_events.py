@@ -1,0 +1,56 @@
+"""What core tells a seller: a sale of one of their products.
+
+:func:`notify_sale` is called by the payment service in the transaction that
+grants ownership for a paid order; core's ``notify()`` queues the
+notification after commit for every channel that reaches the seller and that
+they have not switched off (email by default; a plugin's, such as Telegram,
+once they connected it). Its id is ``sale:<order pk>``, so the seller hears
+once per order however often the payment is reported.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+
+from marketplace_core.accounts.emails import absolute_url
+from marketplace_core.conf import conf
+from marketplace_core.notifications.channels import Notification
+from marketplace_core.notifications.services import notify
+from marketplace_core.people.names import display_name
+
+if TYPE_CHECKING:
+    from marketplace_core.ownership.models import Order
+
+#: ``Notification.event`` of a sale (a switch in the seller's profile).
+SALE = "sale"
+
+
+def sale_path(order: Order) -> str:
+    """The seller panel's page about sale ``order`` (the link in the notification).
+
+    The one place that decides it: the seller dashboard for now; point it at
+    the sale's own page once there is one.
+    """
+    return reverse("marketplace:seller_dashboard")
+
+
+def sale_notification(order: Order) -> Notification:
+    """The seller's notification about paid ``order`` (for its product's seller)."""
+    product = order.product
+    base_url = conf.SITE_URL or order.site_url
+    buyer = display_name(order.buyer) or "A buyer"
+    return Notification(
+        event=SALE,
+        title=f"New sale: {product.title}",
+        body=f"{buyer} bought {product.title} for {order.amount_display}.",
+        url=absolute_url(base_url, sale_path(order)) if base_url else "",
+        data={"id": f"sale:{order.pk}", "order": str(order.reference)},
+        recipient_id=str(product.seller_id),
+    )
+
+
+def notify_sale(order: Order) -> None:
+    """Tell ``order``'s seller about the sale, after the current transaction commits."""
+    notify(sale_notification(order))
