@@ -2,12 +2,14 @@
 
 from marketplace_core.accounts.tasks import send_password_reset_email, send_verification_email
 from marketplace_core.catalog.tasks import delete_product_file
+from marketplace_core.notifications.seller_events import announce_sale
 from marketplace_core.notifications.tasks import send_notification
 from marketplace_core.ownership.tasks import expire_pending_orders
 from marketplace_core.payments.tasks import deliver_dummy_webhook
 from marketplace_core.receipts.tasks import send_receipt, send_refund_notice
 
 __all__ = [
+    "announce_sale",
     "delete_product_file",
     "deliver_dummy_webhook",
     "expire_pending_orders",
