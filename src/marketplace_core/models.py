@@ -11,6 +11,7 @@ from marketplace_core.ownership.models import (
     Payment,
     PurchasedProduct,
     Refund,
+    RefundRequest,
     WebhookDelivery,
 )
 from marketplace_core.people.models import Account, SellerProfile
@@ -26,6 +27,7 @@ __all__ = [
     "Product",
     "PurchasedProduct",
     "Refund",
+    "RefundRequest",
     "SellerProfile",
     "SentEmail",
     "User",

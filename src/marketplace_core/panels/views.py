@@ -22,6 +22,7 @@ from marketplace_core.panels.seller_purchases import (
     SellerMyProductListView,
     SellerOrderHistoryView,
 )
+from marketplace_core.panels.seller_sales import SellerSaleDetailView, SellerSalesListView
 
 __all__ = [
     "CustomerMyProductListView",
@@ -40,4 +41,6 @@ __all__ = [
     "SellerProductListView",
     "SellerProductUnpublishView",
     "SellerProductUpdateView",
+    "SellerSaleDetailView",
+    "SellerSalesListView",
 ]
