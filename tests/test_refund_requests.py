@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership import refund_requests, services
@@ -244,3 +246,57 @@ def test_a_dashboard_refund_leaves_a_request_of_another_amount_pending(seller, o
     ask(seller, order, 500)
     webhook_refund(order, "ref_dashboard", 300)
     assert requests_of(order) == [("requested", 500)]
+
+
+# --- the answer and the webhook at the same moment ---------------------------
+
+
+def together(*calls: Any) -> list[Any]:
+    """Run ``calls`` in threads released at once; each closes its database connection."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = calls[i]()
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    return results
+
+
+@pytest.mark.by_database
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("race", ["answer_and_webhook", "webhook_twice",
+                                  "answer_and_webhook_twice"])
+def test_concurrent_answer_and_webhooks_end_with_one_refund(seller, order, race, make_user):
+    for round_ in range(5):
+        if round_:
+            order = paid_order(make_user(), order.product)
+        request = ask(seller, order)
+        RefundRequest.objects.filter(pk=request.pk).update(status="sent")  # the call is out
+        rid = refund_id(str(request.reference))
+        answer = lambda: refund_requests.note_refund_id(request.pk, rid)  # noqa: E731
+        webhook = lambda: webhook_refund(order, rid)  # noqa: E731
+        calls = {"answer_and_webhook": (answer, webhook),
+                 "webhook_twice": (webhook, webhook),
+                 "answer_and_webhook_twice": (answer, webhook, webhook)}[race]
+
+        together(*calls)
+
+        assert Refund.objects.filter(order=order).count() == 1
+        request.refresh_from_db()
+        assert (request.status, request.refund_id) == ("succeeded",
+                                                       Refund.objects.get(order=order).pk)
+        order.refresh_from_db()
+        assert order.status == Order.Status.REFUNDED
