@@ -61,7 +61,7 @@ def test_a_seller_refunds_a_sale_and_the_buyer_loses_the_download(
     assert RefundRequest.objects.get(order=order).status == RefundRequest.Status.SUCCEEDED
 
     # The buyer: no Download any more, and the notice (after the receipt) by email.
-    receipt, notice = smtp_mailbox.wait_for("rita@example.com", count=2)
+    _receipt, notice = smtp_mailbox.wait_for("rita@example.com", count=2)
     assert notice.subject == "Your order of Lettering Course was refunded"
     log_in(page, live_server, buyer)
     page.goto(f"{live_server.url}/account/products/")
