@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from marketplace_core.exceptions import Rejected
-from marketplace_core.ownership import refund_requests, services
+from marketplace_core.ownership import refund_progress, refund_requests, services
 from marketplace_core.ownership.models import Order, PurchasedProduct, Refund, RefundRequest
 from marketplace_core.ownership.tasks import REFUND_RETRIES
 from marketplace_core.ownership.tasks import send_refund_request as send_task
@@ -154,7 +154,7 @@ def test_a_refused_request_fails_with_the_providers_reason_and_frees_the_amount(
     assert request.status == RefundRequest.Status.FAILED
     assert request.failure_reason == "The card of this payment has expired."
     assert owns(order)
-    assert refund_requests.refundable_amount(order) == 2000  # the seller may try again
+    assert refund_progress.refundable_amount(order) == 2000  # the seller may try again
 
 
 def test_an_unreachable_provider_is_retried_then_the_request_fails(seller, order, desk):
@@ -162,7 +162,7 @@ def test_an_unreachable_provider_is_retried_then_the_request_fails(seller, order
     request = ask(seller, order)
 
     with pytest.raises(RefundUnavailable):  # the task retries it with backoff
-        refund_requests.send_refund_request(request.pk)
+        refund_progress.send_refund_request(request.pk)
     request.refresh_from_db()
     assert request.status == RefundRequest.Status.REQUESTED  # ready for the retry
 
@@ -170,15 +170,15 @@ def test_an_unreachable_provider_is_retried_then_the_request_fails(seller, order
     assert last.result == RefundRequest.Status.FAILED
     request.refresh_from_db()
     assert request.status == RefundRequest.Status.FAILED
-    assert request.failure_reason == refund_requests.UNREACHABLE_REASON
+    assert request.failure_reason == refund_progress.UNREACHABLE_REASON
     assert len(desk.calls) == 2
-    assert refund_requests.refundable_amount(order) == 2000
+    assert refund_progress.refundable_amount(order) == 2000
 
 
 def test_the_task_run_twice_asks_the_provider_once(seller, order, desk):
     request = ask(seller, order)
-    assert refund_requests.send_refund_request(request.pk) == RefundRequest.Status.SENT
-    assert refund_requests.send_refund_request(request.pk) is None
+    assert refund_progress.send_refund_request(request.pk) == RefundRequest.Status.SENT
+    assert refund_progress.send_refund_request(request.pk) is None
     assert len(desk.calls) == 1
 
 
@@ -195,7 +195,7 @@ REFUNDED = (1, [("succeeded", 2000)], "refunded", False)
 
 def test_answer_first_then_webhook(seller, order):
     request = ask(seller, order)
-    refund_requests.send_refund_request(request.pk)
+    refund_progress.send_refund_request(request.pk)
     assert webhook_refund(order, refund_id(str(request.reference))) == "refunded"
     assert final_state(order) == REFUNDED
 
@@ -204,14 +204,14 @@ def test_webhook_first_then_answer(seller, order, desk):
     request = ask(seller, order)
     RefundRequest.objects.filter(pk=request.pk).update(status="sent")  # the call is under way
     assert webhook_refund(order, refund_id(str(request.reference))) == "refunded"
-    refund_requests.note_refund_id(request.pk, refund_id(str(request.reference)))
+    refund_progress.note_refund_id(request.pk, refund_id(str(request.reference)))
     assert final_state(order) == REFUNDED
     assert RefundRequest.objects.get().refund == Refund.objects.get()
 
 
 def test_webhook_twice(seller, order):
     request = ask(seller, order)
-    refund_requests.send_refund_request(request.pk)
+    refund_progress.send_refund_request(request.pk)
     assert webhook_refund(order, refund_id(str(request.reference))) == "refunded"
     assert webhook_refund(order, refund_id(str(request.reference))) == "already_refunded"
     assert final_state(order) == REFUNDED
@@ -220,7 +220,7 @@ def test_webhook_twice(seller, order):
 def test_an_answer_without_an_id_is_matched_by_amount(seller, order, desk):
     desk.answer = "no_id"
     request = ask(seller, order)
-    refund_requests.send_refund_request(request.pk)
+    refund_progress.send_refund_request(request.pk)
     assert webhook_refund(order, "desk_ref_from_webhook") == "refunded"
     assert final_state(order) == REFUNDED
 
@@ -231,8 +231,8 @@ def test_two_equal_partial_requests_each_end_with_their_own_refund(seller, order
     # The second one's webhook arrives first: it is taken for the oldest request...
     webhook_refund(order, refund_id(str(second.reference)), 700)
     # ...until the second one's answer names it.
-    refund_requests.note_refund_id(second.pk, refund_id(str(second.reference)))
-    refund_requests.note_refund_id(first.pk, refund_id(str(first.reference)))
+    refund_progress.note_refund_id(second.pk, refund_id(str(second.reference)))
+    refund_progress.note_refund_id(first.pk, refund_id(str(first.reference)))
     webhook_refund(order, refund_id(str(first.reference)), 700)
     first.refresh_from_db()
     second.refresh_from_db()
@@ -240,7 +240,7 @@ def test_two_equal_partial_requests_each_end_with_their_own_refund(seller, order
     assert second.refund.provider_refund_id == refund_id(str(second.reference))
     assert (first.status, second.status) == ("succeeded", "succeeded")
     assert owns(order)  # 1400 of 2000: a partial refund keeps access
-    assert refund_requests.refundable_amount(order) == 600
+    assert refund_progress.refundable_amount(order) == 600
 
 
 def test_a_dashboard_refund_leaves_a_request_of_another_amount_pending(seller, order):
@@ -287,7 +287,7 @@ def test_concurrent_answer_and_webhooks_end_with_one_refund(seller, order, race,
         request = ask(seller, order)
         RefundRequest.objects.filter(pk=request.pk).update(status="sent")  # the call is out
         rid = refund_id(str(request.reference))
-        answer = partial(refund_requests.note_refund_id, request.pk, rid)
+        answer = partial(refund_progress.note_refund_id, request.pk, rid)
         webhook = partial(webhook_refund, order, rid)
         calls = {"answer_and_webhook": (answer, webhook),
                  "webhook_twice": (webhook, webhook),

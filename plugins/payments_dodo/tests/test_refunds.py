@@ -15,7 +15,7 @@ from marketplace_payments_dodo import client, sync
 from marketplace_payments_dodo.client import DodoRejected
 from marketplace_payments_dodo.testing import FakeDodo
 
-from marketplace_core.ownership import refund_requests, services
+from marketplace_core.ownership import refund_progress, refund_requests, services
 from marketplace_core.ownership.models import Order, Refund, RefundRequest
 from marketplace_core.payments.providers import RefundUnavailable
 
@@ -57,9 +57,9 @@ def test_a_full_refund_is_the_whole_payment_and_a_partial_one_an_amount_of_its_i
         dodo, seller, order):
     payment_id = order.payments.get().provider_payment_id
     partial = ask(seller, order, 1000)
-    refund_requests.send_refund_request(partial.pk)
+    refund_progress.send_refund_request(partial.pk)
     rest = ask(seller, order, 1500)
-    refund_requests.send_refund_request(rest.pk)
+    refund_progress.send_refund_request(rest.pk)
 
     first, second = refunds_sent(dodo)
     dodo_product = sync.dodo_product_id(order.product_id)
@@ -77,7 +77,7 @@ def test_a_full_refund_is_the_whole_payment_and_a_partial_one_an_amount_of_its_i
 
 
 def test_a_whole_refund_sends_no_items(dodo, seller, order):
-    refund_requests.send_refund_request(ask(seller, order, 2500).pk)
+    refund_progress.send_refund_request(ask(seller, order, 2500).pk)
     (sent,) = refunds_sent(dodo)
     assert "items" not in sent
 
@@ -86,11 +86,11 @@ def test_dodo_unavailable_is_retried_and_then_sent_once(dodo, seller, order):
     dodo.fail_next("POST", "/refunds", 503)
     request = ask(seller, order, 2500)
     with pytest.raises(RefundUnavailable):
-        refund_requests.send_refund_request(request.pk)
+        refund_progress.send_refund_request(request.pk)
     request.refresh_from_db()
     assert request.status == RefundRequest.Status.REQUESTED
 
-    assert refund_requests.send_refund_request(request.pk) == RefundRequest.Status.SENT
+    assert refund_progress.send_refund_request(request.pk) == RefundRequest.Status.SENT
     assert len(refunds_sent(dodo)) == 1
     assert len(dodo.refunds) == 1
 
@@ -98,7 +98,7 @@ def test_dodo_unavailable_is_retried_and_then_sent_once(dodo, seller, order):
 def test_dodos_refusal_is_shown_to_the_seller(dodo, seller, order):
     dodo.fail_next("POST", "/refunds", 422, message="Payment is under dispute")
     request = ask(seller, order, 2500)
-    assert refund_requests.send_refund_request(request.pk) == RefundRequest.Status.FAILED
+    assert refund_progress.send_refund_request(request.pk) == RefundRequest.Status.FAILED
     request.refresh_from_db()
     assert request.failure_reason == (
         "Dodo Payments refused the request (422): Payment is under dispute")

@@ -63,10 +63,10 @@ from marketplace_core.ownership.models import (
     Refund,
     WebhookDelivery,
 )
-from marketplace_core.ownership.refund_requests import (
+from marketplace_core.ownership.refund_progress import (
     EXTRA_PAYMENT_FLAGS as EXTRA_PAYMENT_FLAGS,  # re-exported: analytics reads it here
 )
-from marketplace_core.ownership.refund_requests import (
+from marketplace_core.ownership.refund_progress import (
     attach_refund,
     counted_refunds,
 )

@@ -133,7 +133,8 @@ class SellerSaleDetailView(SellerPanelMixin, View):
             return self._render(request, order, form, status=400)
         amount = form.minor_amount()
         try:
-            request_refund(seller=request.user, order_reference=order.reference,
+            request_refund(seller=request.user,  # type: ignore[arg-type]
+                           order_reference=order.reference,
                            amount=amount, reason=form.cleaned_data["reason"])
         except Rejected as exc:
             if exc.code == "not_found":

@@ -816,7 +816,8 @@ class PaymentProviderContract:
         from django.core import mail
 
         from marketplace_core.ownership.models import RefundRequest
-        from marketplace_core.ownership.refund_requests import request_refund, send_refund_request
+        from marketplace_core.ownership.refund_progress import send_refund_request
+        from marketplace_core.ownership.refund_requests import request_refund
 
         self._needs_refunds(harness)
         order = self.paid_on_the_live_server(live_server, client, settings, harness, buyer,
@@ -844,11 +845,11 @@ class PaymentProviderContract:
         self, live_server: Any, client: Client, settings: Any, harness: ProviderHarness,
         buyer: Any, product: Any,
     ) -> None:
-        from marketplace_core.ownership.refund_requests import (
+        from marketplace_core.ownership.refund_progress import (
             refundable_amount,
-            request_refund,
             send_refund_request,
         )
+        from marketplace_core.ownership.refund_requests import request_refund
 
         self._needs_refunds(harness, partial=True)
         order = self.paid_on_the_live_server(live_server, client, settings, harness, buyer,
@@ -870,11 +871,11 @@ class PaymentProviderContract:
         buyer: Any, product: Any,
     ) -> None:
         from marketplace_core.ownership.models import RefundRequest
-        from marketplace_core.ownership.refund_requests import (
+        from marketplace_core.ownership.refund_progress import (
             refundable_amount,
-            request_refund,
             send_refund_request,
         )
+        from marketplace_core.ownership.refund_requests import request_refund
 
         self._needs_refunds(harness)
         order = self.paid_on_the_live_server(live_server, client, settings, harness, buyer,
