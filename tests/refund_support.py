@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+import pytest
+
 from marketplace_core.ownership import services
 from marketplace_core.ownership.models import Order
 from marketplace_core.payments.dummy import DummyProvider
@@ -99,3 +101,26 @@ def webhook_refund(order: Order, refund_id: str, amount: int | None = None) -> s
         provider_refund_id=refund_id, amount=order.amount if amount is None else amount,
         currency=order.currency, provider_payment_id=f"pay_{order.reference.hex[:10]}",
     ).value
+
+
+# --- fixtures the refund tests share (import them into a test module) ----------
+
+
+@pytest.fixture
+def desk() -> Iterator[type[DeskPay]]:
+    """Desk Pay, Whole Desk Pay and Cash Desk registered as payment providers."""
+    with desk_providers() as provider:
+        yield provider
+
+
+@pytest.fixture
+def seller(make_seller: Any) -> Any:
+    return make_seller(email="seller@example.com")
+
+
+@pytest.fixture
+def order(desk: type[DeskPay], seller: Any, make_user: Any, make_product: Any) -> Order:
+    """A 20.00 USD sale of ``seller``'s, paid through Desk Pay."""
+    return paid_order(make_user(email="buyer@example.com"),
+                      make_product(seller=seller, title="Field Guide", price=2000,
+                                   currency="USD"))

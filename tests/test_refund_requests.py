@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
@@ -17,26 +16,11 @@ from marketplace_core.ownership.tasks import REFUND_RETRIES
 from marketplace_core.ownership.tasks import send_refund_request as send_task
 from marketplace_core.payments.providers import RefundUnavailable
 from marketplace_core.testing.contracts import table_counts
-from tests.refund_support import DeskPay, desk_providers, paid_order, refund_id, webhook_refund
+from tests import refund_support
+from tests.refund_support import paid_order, refund_id, webhook_refund
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def desk() -> Iterator[type[DeskPay]]:
-    with desk_providers() as provider:
-        yield provider
-
-
-@pytest.fixture
-def seller(make_seller: Any) -> Any:
-    return make_seller(email="seller@example.com")
-
-
-@pytest.fixture
-def order(desk: type[DeskPay], seller: Any, make_user: Any, make_product: Any) -> Order:
-    product = make_product(seller=seller, price=2000, currency="USD")
-    return paid_order(make_user(email="buyer@example.com"), product)
+desk, seller, order = refund_support.desk, refund_support.seller, refund_support.order
 
 
 def ask(seller: Any, order: Order, amount: int | None = None, reason: str = "") -> RefundRequest:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,34 +10,19 @@ from django.test import Client
 
 from marketplace_core.ownership.models import Order, RefundRequest
 from marketplace_core.testing.factories import logged_in
+from tests import refund_support
 from tests.panels_support import data_values, text_of
-from tests.refund_support import DeskPay, desk_providers, paid_order, webhook_refund
+from tests.refund_support import paid_order, webhook_refund
 
 pytestmark = pytest.mark.django_db
+desk, seller, order = refund_support.desk, refund_support.seller, refund_support.order
 
 SALES_URL = "/seller/sales/"
 
 
 @pytest.fixture
-def desk() -> Iterator[type[DeskPay]]:
-    with desk_providers() as provider:
-        yield provider
-
-
-@pytest.fixture
-def seller(make_seller: Any) -> Any:
-    return make_seller(email="seller@example.com")
-
-
-@pytest.fixture
 def client(seller: Any) -> Client:
     return logged_in(seller)
-
-
-@pytest.fixture
-def order(desk: Any, seller: Any, make_user: Any, make_product: Any) -> Order:
-    return paid_order(make_user(email="buyer@example.com"),
-                      make_product(seller=seller, title="Field Guide", price=2000))
 
 
 def detail_url(order: Order) -> str:

@@ -55,6 +55,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
+from django.core import mail
 from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.test import Client
@@ -68,10 +69,14 @@ from marketplace_core.ownership.models import (
     Payment,
     PurchasedProduct,
     Refund,
+    RefundRequest,
     WebhookDelivery,
 )
+from marketplace_core.ownership.refund_progress import refundable_amount, send_refund_request
+from marketplace_core.ownership.refund_requests import refund_options, request_refund
 from marketplace_core.payments import signing
-from marketplace_core.payments.providers import MAX_AMOUNT, EventKind
+from marketplace_core.payments.providers import MAX_AMOUNT, EventKind, PaymentProvider
+from marketplace_core.plugins.registry import payment_provider
 from marketplace_core.testing.delivery_bodies import KNOWN_BAD_BODIES, delivery_bodies
 
 #: A well-formed secret no provider under test uses.
@@ -768,8 +773,6 @@ class PaymentProviderContract:
     # --- refunds a seller asks for ------------------------------------------
 
     def _provider(self, harness: ProviderHarness) -> Any:
-        from marketplace_core.plugins.registry import payment_provider
-
         return payment_provider(harness.identifier)
 
     def _needs_refunds(self, harness: ProviderHarness, *, partial: bool = False) -> Any:
@@ -795,8 +798,6 @@ class PaymentProviderContract:
     def test_a_provider_without_refunds_says_so(
         self, harness: ProviderHarness, order: Order,
     ) -> None:
-        from marketplace_core.ownership.refund_requests import refund_options
-        from marketplace_core.payments.providers import PaymentProvider
 
         provider = self._provider(harness)
         overrides = type(provider).request_refund is not PaymentProvider.request_refund
@@ -813,11 +814,6 @@ class PaymentProviderContract:
         self, live_server: Any, client: Client, settings: Any, harness: ProviderHarness,
         buyer: Any, product: Any,
     ) -> None:
-        from django.core import mail
-
-        from marketplace_core.ownership.models import RefundRequest
-        from marketplace_core.ownership.refund_progress import send_refund_request
-        from marketplace_core.ownership.refund_requests import request_refund
 
         self._needs_refunds(harness)
         order = self.paid_on_the_live_server(live_server, client, settings, harness, buyer,
@@ -845,11 +841,6 @@ class PaymentProviderContract:
         self, live_server: Any, client: Client, settings: Any, harness: ProviderHarness,
         buyer: Any, product: Any,
     ) -> None:
-        from marketplace_core.ownership.refund_progress import (
-            refundable_amount,
-            send_refund_request,
-        )
-        from marketplace_core.ownership.refund_requests import request_refund
 
         self._needs_refunds(harness, partial=True)
         order = self.paid_on_the_live_server(live_server, client, settings, harness, buyer,
@@ -870,12 +861,6 @@ class PaymentProviderContract:
         self, live_server: Any, client: Client, settings: Any, harness: ProviderHarness,
         buyer: Any, product: Any,
     ) -> None:
-        from marketplace_core.ownership.models import RefundRequest
-        from marketplace_core.ownership.refund_progress import (
-            refundable_amount,
-            send_refund_request,
-        )
-        from marketplace_core.ownership.refund_requests import request_refund
 
         self._needs_refunds(harness)
         order = self.paid_on_the_live_server(live_server, client, settings, harness, buyer,
