@@ -783,9 +783,12 @@ class PaymentProviderContract:
             pytest.skip(f"{type(provider).__name__}.supports_partial_refunds is False")
         return provider
 
-    def paid_on_the_live_server(self, live_server: Any, client: Client, settings: Any,
-                                harness: ProviderHarness, buyer: Any, product: Any) -> Order:
-        """An order paid at the hosted page; the service's webhooks go to the live server."""
+    def refundable_sale(self, live_server: Any, client: Client, settings: Any,
+                        harness: ProviderHarness, buyer: Any, product: Any, *,
+                        partial: bool = False) -> Order:
+        """An order paid at the hosted page, the service's webhooks going to the live
+        server; the test is skipped unless the provider declares (partial) refunds."""
+        self._needs_refunds(harness, partial=partial)
         settings.MARKETPLACE = {**settings.MARKETPLACE, "SITE_URL": live_server.url}
         harness.send_webhooks_to(live_server.url)
         session = browser_session(client, buyer)
@@ -794,6 +797,14 @@ class PaymentProviderContract:
         wait_until(lambda: Order.objects.get(pk=order.pk).status == Order.Status.PAID,
                    what="the provider's webhook to pay the order")
         return Order.objects.get(pk=order.pk)
+
+    @staticmethod
+    def ask_for_refund(order: Order, amount: int, reason: str = "") -> RefundRequest:
+        """The seller's request, then what its task does (unless the task ran already)."""
+        request = request_refund(seller=order.product.seller, order_reference=order.reference,
+                                 amount=amount, reason=reason)
+        send_refund_request(request.pk)
+        return request
 
     def test_a_provider_without_refunds_says_so(
         self, harness: ProviderHarness, order: Order,
@@ -814,13 +825,8 @@ class PaymentProviderContract:
         self, live_server: Any, client: Client, settings: Any, harness: ProviderHarness,
         buyer: Any, product: Any,
     ) -> None:
-
-        self._needs_refunds(harness)
-        order = self.paid_on_the_live_server(live_server, client, settings, harness, buyer,
-                                             product)
-        request = request_refund(seller=product.seller, order_reference=order.reference,
-                                 amount=order.amount, reason="Requested by buyer")
-        send_refund_request(request.pk)  # what the task does, unless it ran already
+        order = self.refundable_sale(live_server, client, settings, harness, buyer, product)
+        request = self.ask_for_refund(order, order.amount, "Requested by buyer")
 
         wait_until(lambda: RefundRequest.objects.get(pk=request.pk).status == "succeeded",
                    what="the provider's refund webhook")
@@ -841,13 +847,9 @@ class PaymentProviderContract:
         self, live_server: Any, client: Client, settings: Any, harness: ProviderHarness,
         buyer: Any, product: Any,
     ) -> None:
-
-        self._needs_refunds(harness, partial=True)
-        order = self.paid_on_the_live_server(live_server, client, settings, harness, buyer,
-                                             product)
-        request = request_refund(seller=product.seller, order_reference=order.reference,
-                                 amount=500)
-        send_refund_request(request.pk)
+        order = self.refundable_sale(live_server, client, settings, harness, buyer, product,
+                                     partial=True)
+        self.ask_for_refund(order, 500)
 
         wait_until(lambda: Refund.objects.filter(order=order).exists(),
                    what="the provider's refund webhook")
@@ -861,14 +863,9 @@ class PaymentProviderContract:
         self, live_server: Any, client: Client, settings: Any, harness: ProviderHarness,
         buyer: Any, product: Any,
     ) -> None:
-
-        self._needs_refunds(harness)
-        order = self.paid_on_the_live_server(live_server, client, settings, harness, buyer,
-                                             product)
+        order = self.refundable_sale(live_server, client, settings, harness, buyer, product)
         with harness.refusing_refunds(order) as message:
-            request = request_refund(seller=product.seller, order_reference=order.reference,
-                                     amount=order.amount)
-            send_refund_request(request.pk)  # unless the task ran already
+            request = self.ask_for_refund(order, order.amount)
         request.refresh_from_db()
         assert request.status == RefundRequest.Status.FAILED
         assert message in request.failure_reason
