@@ -59,3 +59,15 @@ def log_in(page: Any, live_server: Any, user: Any) -> None:
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
         "url": live_server.url,
     }])
+
+
+def another_person(browser: Any, live_server: Any, user: Any) -> Any:
+    """A page in a browser context of its own (a second person beside the ``page``
+    fixture's), logged in as ``user``, collecting errors on ``page.console_errors``
+    like that fixture. Close it with ``page.context.close()``."""
+    page = browser.new_context().new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    log_in(page, live_server, user)
+    return page

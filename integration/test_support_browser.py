@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from marketplace_support.models import SupportRequest
 
-from integration.browser_checks import log_in
+from integration.browser_checks import another_person, log_in
 from marketplace_core.testing.contracts_storage import buy
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,11 +47,7 @@ def test_buyer_requests_support_seller_schedules_buyer_completes(
     assert row.get_by_role("link", name="View support request").is_visible()
 
     # The seller finds it under "Support requests", sets a meeting and starts.
-    seller_page = browser.new_context().new_page()
-    seller_page.console_errors = []
-    seller_page.on("console",
-                   lambda m: m.type == "error" and seller_page.console_errors.append(m.text))
-    log_in(seller_page, live_server, seller)
+    seller_page = another_person(browser, live_server, seller)
     seller_page.goto(f"{live_server.url}/seller/")
     seller_page.get_by_role("navigation", name="Seller panel").get_by_role(
         "link", name="Support requests", exact=True).click()

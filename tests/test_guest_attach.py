@@ -182,3 +182,63 @@ def test_one_login_link_followed_twice_at_once_logs_in_once(guest):
         answers = sorted(pool.map(follow, range(count)))
 
     assert answers == [302] + [410] * (count - 1)
+
+
+@pytest.mark.postgres_only  # SQLite lets one writer in at a time: the two cannot interleave
+def test_an_account_paid_for_the_product_while_it_attached_keeps_one_ownership(
+        make_user, guest, products):
+    """The account's own purchase of a product the guest owns commits while the
+    attach is moving the guest's ownership: the attach waits on the unique
+    ownership index, then starts again and revokes the guest's copy, instead of
+    failing (a 500 on the verification page) with a uniqueness error."""
+    import threading
+    import time
+
+    account = make_user(email="grace.hopper@example.com")
+    own = services.start_checkout(buyer=account, product=products[0], provider="dummy")
+    holding, release = threading.Event(), threading.Event()
+
+    def pay_and_hold() -> None:
+        from django.db import transaction
+        try:
+            with transaction.atomic():
+                services.confirm_payment(provider="dummy", order_reference=own.reference,
+                                         provider_payment_id="pay_own", amount=own.amount,
+                                         currency=own.currency)
+                holding.set()
+                assert release.wait(60)
+        finally:
+            connection.close()
+
+    def attach() -> int:
+        try:
+            return attach_guest_purchases(account, GUEST)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        payer = pool.submit(pay_and_hold)
+        assert holding.wait(60)
+        attaching = pool.submit(attach)
+        # Wait (bounded) until the attach waits for the payer's uncommitted ownership.
+        deadline = time.monotonic() + 60
+        with connection.cursor() as cursor:
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                               "current_database() AND wait_event_type = 'Lock'")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the attach never waited for the payer's ownership")
+        release.set()
+        payer.result(timeout=60)
+        gained = attaching.result(timeout=60)
+
+    assert gained == 1
+    assert owners(products[0]) == [account.pk]
+    assert PurchasedProduct.objects.active().get(product=products[0]).order_id == own.pk
+    assert PurchasedProduct.objects.get(product=products[0], revoked_at__isnull=False
+                                        ).revoke_reason == DUPLICATE_REASON
+    assert owners(products[1]) == [account.pk]
+    assert not Order.objects.filter(buyer=guest).exists()

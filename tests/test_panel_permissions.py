@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 CUSTOMER_PAGES = ["my_products", "order_history"]
 SELLER_PAGES = ["seller_dashboard", "seller_products", "seller_product_create",
                 "seller_categories", "seller_category_create", "seller_sales",
-                "seller_my_products", "seller_order_history"]
+                "seller_customers", "seller_exports", "seller_my_products",
+                "seller_order_history"]
 PRODUCT_PAGES = ["seller_product_update", "seller_product_delete"]
 CATEGORY_PAGES = ["seller_category_update", "seller_category_delete"]
 SALE_PAGES = ["seller_sale_detail"]

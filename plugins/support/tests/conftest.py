@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
-from marketplace_support.models import SupportRequest
+from marketplace_support.models import SupportMessage, SupportRequest
 
 from marketplace_core import hookimpl
 from marketplace_core.celery_app import create_celery_app
@@ -17,6 +18,13 @@ from marketplace_core.plugins.manager import get_plugin_manager, register
 from tests.helpers import buy
 
 create_celery_app("tests")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Message counts live in the cache, keyed by user id; ids come back after a
+    test's rollback, so each test starts with an empty cache."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -89,6 +97,11 @@ class EventListener:
                                        old_status: str) -> None:
         self.events.append(("status_changed", support_request.pk, old_status,
                             support_request.status))
+
+    @hookimpl
+    def support_message_posted(self, message: SupportMessage) -> None:
+        self.events.append(("message_posted", message.support_request_id, message.author_role,
+                            message.body))
 
 
 @pytest.fixture

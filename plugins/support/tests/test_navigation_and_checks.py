@@ -51,3 +51,12 @@ def test_e001_options_must_be_a_dict(options: Any) -> None:
 @pytest.mark.parametrize("size", [0, -1, 501, "20", 2.5, True, None])
 def test_e002_page_size_must_be_a_whole_number_from_1_to_500(size: Any) -> None:
     assert _ids({"PAGE_SIZE": size}) == {"support.E002"}
+
+
+@pytest.mark.parametrize("rate", ["20", "0/10m", "20/10x", 20, None])
+def test_e003_message_rate_limit_must_be_a_rate(rate: Any) -> None:
+    assert _ids({"MESSAGE_RATE_LIMIT": rate}) == {"support.E003"}
+
+
+def test_a_message_rate_limit_like_20_per_10_minutes_is_accepted() -> None:
+    assert _ids({"MESSAGE_RATE_LIMIT": "20/10m"}) == set()

@@ -11,6 +11,8 @@ the plugin registers (``marketplace_support.urls``), for GET and for POST:
   else's purchase or request is a 404, and a POST to it changes nothing.
 - Seller pages give a customer 403.
 - Pages of one method answer the other with 405 (after the login check).
+- A message is written only by the request's buyer (on the buyer's page) and the
+  product's seller (on the seller's page).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
-from marketplace_support.models import SupportRequest
+from marketplace_support.models import SupportMessage, SupportRequest
 from marketplace_support.urls import urlpatterns
 
 from marketplace_core.ownership.models import PurchasedProduct
@@ -41,6 +43,9 @@ GET: dict[str, tuple[int, int, int, int]] = {
     "complete": (302, 405, 405, 405),
     "incoming": (302, 403, 200, 200),
     "update": (302, 403, 200, 404),
+    "detail": (302, 200, 404, 404),
+    "buyer_message": (302, 405, 405, 405),
+    "seller_message": (302, 403, 405, 405),
 }
 POST: dict[str, tuple[int, int, int, int]] = {
     "create": (302, 302, 404, 404),
@@ -50,12 +55,19 @@ POST: dict[str, tuple[int, int, int, int]] = {
     "complete": (302, 302, 404, 404),
     "incoming": (302, 403, 405, 405),
     "update": (302, 403, 302, 404),
+    "detail": (302, 405, 405, 405),
+    "buyer_message": (302, 302, 404, 404),
+    "seller_message": (302, 403, 302, 404),
 }
+#: Who writes the message a page's allowed POST adds.
+MESSAGE_FROM = {"buyer_message": "buyer", "seller_message": "seller"}
 #: What each page's POST carries (a valid form for the role allowed to send it).
 POST_DATA: dict[str, dict[str, str]] = {
     "create": {"subject": "Which paper?", "message": "What paper suits these brushes?"},
     "update": {"status": "in_progress", "meeting_link": "https://meet.example.com/abc",
                "admin_notes": "Called back."},
+    "buyer_message": {"body": "Any news?"},
+    "seller_message": {"body": "Tomorrow at ten?"},
 }
 #: Whose rows a list page shows: the subject of the owner's request appears for them only.
 LIST_SHOWS_REQUESTS_TO = {
@@ -80,7 +92,7 @@ class World:
     def url(self, name: str) -> str:
         if name == "create":
             return reverse("support:create", args=[self.fresh.pk])
-        if name in ("cancel", "update"):
+        if name in ("cancel", "update", "detail", "buyer_message", "seller_message"):
             return reverse(f"support:{name}", args=[self.pending.pk])
         if name == "complete":
             return reverse("support:complete", args=[self.in_progress.pk])
@@ -93,12 +105,19 @@ class World:
         return client
 
     def state(self) -> list[tuple[Any, ...]]:
-        """Every support request's fields a POST could change, by pk."""
+        """Every support request's fields a POST could change, by pk, and every message."""
+        return [*self.requests(), *self.messages()]
+
+    def requests(self) -> list[tuple[Any, ...]]:
         return list(SupportRequest.objects.order_by("pk").values_list(
             "pk", "purchase_id", "status", "meeting_link", "admin_notes", "subject", "message"))
 
+    def messages(self) -> list[tuple[Any, ...]]:
+        return list(SupportMessage.objects.order_by("pk").values_list(
+            "support_request_id", "author_role", "body"))
+
     def statuses(self) -> dict[int, str]:
-        return {pk: status for pk, _, status, *_ in self.state()}
+        return {pk: status for pk, _, status, *_ in self.requests()}
 
 
 @pytest.fixture
@@ -155,7 +174,7 @@ def _expected_change(world: World, name: str) -> dict[str, Any]:
 @pytest.mark.parametrize("name", sorted(POST))
 def test_post_matrix(world: World, name: str, who: str) -> None:
     target = world.url(name)
-    before, before_statuses = world.state(), world.statuses()
+    before, before_statuses, before_messages = world.state(), world.statuses(), world.messages()
 
     response = world.client(who).post(target, POST_DATA.get(name, {}))
 
@@ -174,3 +193,8 @@ def test_post_matrix(world: World, name: str, who: str) -> None:
         expected = {new_pk: expected[0]}
         assert SupportRequest.objects.get(pk=new_pk).purchase_id == world.fresh.pk
     assert changed == expected, (name, who)
+    written = world.messages()[len(before_messages):]
+    if name in MESSAGE_FROM:
+        assert written == [(world.pending.pk, MESSAGE_FROM[name], POST_DATA[name]["body"])]
+    else:
+        assert written == []

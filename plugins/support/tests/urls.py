@@ -1,3 +1,7 @@
+from django.contrib import admin
 from django.urls import include, path
 
-urlpatterns = [path("", include("marketplace_core.urls"))]
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("marketplace_core.urls")),
+]

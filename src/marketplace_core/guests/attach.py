@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -22,6 +22,9 @@ logger = logging.getLogger("marketplace_core.guests")
 #: the guest's purchases moved to it (the account keeps its own).
 DUPLICATE_REASON = "duplicate: owned by the account it joined"
 
+#: How often one guest's move is started again after losing a race (below).
+MOVE_ATTEMPTS = 3
+
 
 def attach_guest_purchases(owner: Any, email: str) -> int:
     """Move the orders and purchases of every guest with ``email`` to ``owner``,
@@ -34,7 +37,10 @@ def attach_guest_purchases(owner: Any, email: str) -> int:
     product actively, the account keeps its ownership and the guest's is
     revoked (:data:`DUPLICATE_REASON`), so one active ownership per buyer and
     product holds; a guest's open checkout for a product the account also has
-    one for expires.
+    one for expires. When the account gains a product the guest owns while
+    the move runs (its own payment commits in between), the move's
+    transaction fails on the unique ownership index and is started again; the
+    next attempt sees that ownership and revokes the guest's copy.
     """
     if is_guest(owner):
         return 0
@@ -43,8 +49,21 @@ def attach_guest_purchases(owner: Any, email: str) -> int:
                      .values_list("user_id", flat=True))
     gained = 0
     for guest_id in guest_ids:
-        gained += _move(guest_id, owner)
+        gained += _move_retrying(guest_id, owner)
     return gained
+
+
+def _move_retrying(guest_id: Any, owner: Any) -> int:
+    for attempt in range(1, MOVE_ATTEMPTS + 1):
+        try:
+            return _move(guest_id, owner)
+        except IntegrityError:
+            # Rolled back whole (the claim too): nothing moved, so starting over is safe.
+            if attempt == MOVE_ATTEMPTS:
+                raise
+            logger.warning("Guest %s: a purchase of user %s committed during the move; "
+                           "moving again", guest_id, owner.pk)
+    raise AssertionError("unreachable")
 
 
 def _move(guest_id: Any, owner: Any) -> int:

@@ -35,6 +35,8 @@ urlpatterns: list[URLPattern] = [
     path("seller/sales/", views.SellerSalesListView.as_view(), name="seller_sales"),
     path("seller/sales/<uuid:reference>/", views.SellerSaleDetailView.as_view(),
          name="seller_sale_detail"),
+    path("seller/customers/", views.SellerCustomerListView.as_view(), name="seller_customers"),
+    path("seller/exports/", views.SellerExportView.as_view(), name="seller_exports"),
     # the seller as a buyer
     path("seller/purchases/", views.SellerMyProductListView.as_view(),
          name="seller_my_products"),

@@ -11,6 +11,8 @@ from marketplace_core.panels.seller_categories import (
     SellerProductCategoryListView,
     SellerProductCategoryUpdateView,
 )
+from marketplace_core.panels.seller_customers import SellerCustomerListView
+from marketplace_core.panels.seller_exports import SellerExportView
 from marketplace_core.panels.seller_products import (
     SellerProductCreateView,
     SellerProductDeleteView,
@@ -29,7 +31,9 @@ __all__ = [
     "CustomerOrderHistoryView",
     "GenericMyProductListView",
     "GenericOrderHistoryView",
+    "SellerCustomerListView",
     "SellerDashboardView",
+    "SellerExportView",
     "SellerMyProductListView",
     "SellerOrderHistoryView",
     "SellerProductCategoryCreateView",

@@ -74,6 +74,8 @@ _SELLER_NAV = (
     (N_("Products"), "marketplace:seller_products", 200, "seller-products"),
     (N_("Categories"), "marketplace:seller_categories", 250, "seller-categories"),
     (N_("Sales"), "marketplace:seller_sales", 300, "seller-sales"),
+    (N_("Customers"), "marketplace:seller_customers", 400, "seller-customers"),
+    (N_("Exports"), "marketplace:seller_exports", 600, "seller-exports"),
     (N_("My purchases"), "marketplace:seller_my_products", 700, "seller-my-products"),
     (N_("My orders"), "marketplace:seller_order_history", 800, "seller-order-history"),
     (N_("Profile"), "marketplace:seller_profile", 950, "profile"),

@@ -13,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -24,11 +25,11 @@ from marketplace_core.panels.mixins import CustomerPanelMixin, PanelMixin, Selle
 from marketplace_core.people.records import person_related
 from marketplace_core.people.types import User
 from marketplace_core.roles import is_seller
-from marketplace_support import services
+from marketplace_support import conversation, services
 from marketplace_support.conf import conf
-from marketplace_support.forms import SupportRequestForm
+from marketplace_support.forms import MessageForm, SupportRequestForm
 from marketplace_support.models import SupportRequest
-from marketplace_support.status_machine import Action, TransitionRefused
+from marketplace_support.status_machine import Action, Role, TransitionRefused
 from marketplace_support.urls_for import my_support_url
 
 
@@ -172,3 +173,44 @@ class SupportCompleteView(BuyerActionView):
 
     action = Action.COMPLETE
     done_message = gettext_lazy("Support request marked as completed.")
+
+
+class SupportRequestDetailView(LoginRequiredMixin, View):
+    """The buyer's page of one request: its status, the meeting link, the
+    conversation with the seller and the form to write in it.
+
+    GET here; the form posts to :class:`BuyerMessageView`. The seller's notes
+    are never shown.
+    """
+
+    template_name = "support/detail.html"
+
+    def get_object(self, pk: int) -> SupportRequest:
+        return get_object_or_404(
+            SupportRequest.objects.of_buyer(self.request.user.pk).select_related(
+                *person_related("purchase__buyer"), "purchase__product",
+                *person_related("purchase__product__seller")),
+            pk=pk,
+        )
+
+    def render_page(self, support_request: SupportRequest, form: MessageForm,
+                    status: int = 200, refusal: str = "") -> HttpResponse:
+        context = {
+            **_panel(_user(self.request)), "support_request": support_request,
+            "thread": conversation.thread(support_request), "message_form": form,
+            "message_url": reverse("support:buyer_message", args=[support_request.pk]),
+            "refusal": refusal, "back_url": my_support_url(self.request.user),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.render_page(self.get_object(pk), MessageForm())
+
+
+class BuyerMessageView(SupportRequestDetailView):
+    """POST only (CSRF-checked): the buyer writes in the conversation of their request."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return conversation.post(request, self.get_object(pk), Role.BUYER, self.render_page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.checks import CheckMessage, Error
 
+from marketplace_core.accounts.throttling import parse_rate
 from marketplace_core.conf import conf as core_conf
 from marketplace_support.conf import NAME, valid_page_size
 
@@ -25,4 +26,10 @@ def check_settings() -> list[CheckMessage]:
                 f"not {value!r}.",
                 id="support.E002",
             ))
+    if "MESSAGE_RATE_LIMIT" in raw and parse_rate(raw["MESSAGE_RATE_LIMIT"]) is None:
+        errors.append(Error(
+            f"MARKETPLACE[{NAME!r}]['MESSAGE_RATE_LIMIT'] must be a rate like \"20/10m\" "
+            f"(messages per period; s, m, h or d), not {raw['MESSAGE_RATE_LIMIT']!r}.",
+            id="support.E003",
+        ))
     return errors

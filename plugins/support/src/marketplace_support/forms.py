@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_support import status_machine
-from marketplace_support.models import SupportRequest
+from marketplace_support.models import MESSAGE_MAX_LENGTH, SupportRequest
 from marketplace_support.services import SellerChanges
 from marketplace_support.status_machine import Role, Status
 from marketplace_support.validators import validate_https_url
@@ -27,6 +27,36 @@ class SupportRequestForm(forms.Form):
         return " ".join(self.cleaned_data["subject"].split())
 
 
+class MeetingLinkField(forms.URLField):
+    """An ``https://`` link, checked by one validator with one message.
+
+    ``forms.URLField`` brings its own URL validator, and a field replaces the
+    message of every validator error whose code it knows ("invalid": "Enter a
+    valid URL."): beside :data:`validate_https_url` a bad link got that
+    message twice, and the https-only one never showed.
+    """
+
+    default_validators = [validate_https_url]
+    default_error_messages = {"invalid": validate_https_url.message}
+
+
+class MessageForm(forms.Form):
+    """One message in a request's conversation: plain text, line breaks kept."""
+
+    body = forms.CharField(
+        label=_("Your message"), max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write a message first.")},
+    )
+
+    def clean_body(self) -> str:
+        # Browsers send a textarea's line breaks as CRLF; store them as "\n".
+        body = self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n").strip()
+        if not body:
+            raise forms.ValidationError(_("Write a message first."), code="required")
+        return body
+
+
 class SellerUpdateForm(forms.Form):
     """The seller's form: status, meeting link and private notes.
 
@@ -36,9 +66,8 @@ class SellerUpdateForm(forms.Form):
     """
 
     status = forms.ChoiceField(label=_("Status"))
-    meeting_link = forms.URLField(
+    meeting_link = MeetingLinkField(
         label=_("Meeting link"), required=False, max_length=500, assume_scheme="https",
-        validators=[validate_https_url],
         help_text=_("An https:// link to the call (Zoom, Meet, Jitsi ...). The buyer sees it."),
     )
     admin_notes = forms.CharField(

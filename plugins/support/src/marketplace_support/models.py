@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -118,3 +119,64 @@ class SupportRequest(models.Model):
     def get_seller_url(self) -> str:
         """Path of the seller's page for this request."""
         return reverse("support:update", args=[self.pk])
+
+    def get_buyer_url(self) -> str:
+        """Path of the buyer's page for this request (its conversation)."""
+        return reverse("support:detail", args=[self.pk])
+
+    def url_for(self, role: str) -> str:
+        """Path of the page of this request that ``role`` (buyer or seller) reads."""
+        return self.get_seller_url() if Role(role) == Role.SELLER else self.get_buyer_url()
+
+
+#: Longest message, in characters (the form and the database column agree).
+MESSAGE_MAX_LENGTH = 5000
+
+
+class SupportMessage(models.Model):
+    """One message of a request's conversation, by its buyer or by the product's seller.
+
+    The request's own ``message`` opens the conversation; these follow it.
+    ``author_role`` is the side the author wrote from, so the other side is the
+    one emailed. ``emailed_at`` is set, in the transaction that sends it, when
+    the other side's email goes out: a repeated email task sends nothing twice.
+    """
+
+    support_request = models.ForeignKey(
+        SupportRequest, on_delete=models.CASCADE, related_name="messages",
+        verbose_name=_("support request"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("author"),
+    )
+    author_role = models.CharField(_("written as"), max_length=8, choices=[
+        (Role.BUYER.value, _("Buyer")), (Role.SELLER.value, _("Seller")),
+    ])
+    body = models.TextField(_("message"), max_length=MESSAGE_MAX_LENGTH)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("support message")
+        verbose_name_plural = _("support messages")
+        indexes = [models.Index(fields=["support_request", "created_at"],
+                                name="support_message_thread")]
+        constraints = [
+            models.CheckConstraint(condition=Q(author_role__in=["buyer", "seller"]),
+                                   name="support_message_role_known"),
+            models.CheckConstraint(condition=~Q(body=""), name="support_message_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_author_role_display()}: {self.body[:40]}"
+
+    def get_absolute_url(self) -> str:
+        """The author's page of the request, at this message."""
+        return f"{self.support_request.url_for(self.author_role)}#message-{self.pk}"
+
+    @property
+    def recipient_role(self) -> Role:
+        """The side this message is emailed to."""
+        return Role.SELLER if self.author_role == Role.BUYER else Role.BUYER

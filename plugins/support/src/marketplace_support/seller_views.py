@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, View
 
@@ -18,11 +19,11 @@ from marketplace_core.accounts.emails import site_url
 from marketplace_core.panels.mixins import SellerPanelMixin
 from marketplace_core.people.records import person_related
 from marketplace_core.people.types import User
-from marketplace_support import services
+from marketplace_support import conversation, services
 from marketplace_support.conf import conf
-from marketplace_support.forms import SellerUpdateForm
+from marketplace_support.forms import MessageForm, SellerUpdateForm
 from marketplace_support.models import SupportRequest
-from marketplace_support.status_machine import Status, TransitionRefused
+from marketplace_support.status_machine import Role, Status, TransitionRefused
 
 
 def _seller(request: HttpRequest) -> User:
@@ -64,10 +65,13 @@ class SupportRequestListView(SellerPanelMixin, ListView):
 
 
 class SupportRequestUpdateView(SellerPanelMixin, View):
-    """Status, meeting link and private notes of one request.
+    """The seller's page of one request: the conversation with the buyer (its
+    form posts to :class:`SellerMessageView`), then status, meeting link and
+    private notes.
 
     Completed and cancelled requests are locked: the form is shown read-only
-    and a POST is refused with 409, changing nothing.
+    and a POST is refused with 409, changing nothing; the conversation takes no
+    new message.
     """
 
     template_name = "support/update.html"
@@ -76,7 +80,7 @@ class SupportRequestUpdateView(SellerPanelMixin, View):
     def get_object(self, pk: int) -> SupportRequest:
         return get_object_or_404(
             SupportRequest.objects.of_seller(self.request.user.pk).select_related(
-                "purchase__product", *person_related("purchase__buyer")
+                "purchase__product__seller", *person_related("purchase__buyer")
             ),
             pk=pk,
         )
@@ -86,7 +90,13 @@ class SupportRequestUpdateView(SellerPanelMixin, View):
         return render(self.request, self.template_name, context)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {"panel_area": self.panel_area, "panel_nav_key": self.panel_nav_key, **kwargs}
+        support_request = kwargs["support_request"]
+        context = {
+            "panel_area": self.panel_area, "panel_nav_key": self.panel_nav_key,
+            "thread": conversation.thread(support_request), "message_form": MessageForm(),
+            "message_url": reverse("support:seller_message", args=[support_request.pk]),
+        }
+        return {**context, **kwargs}
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         support_request = self.get_object(pk)
@@ -116,3 +126,21 @@ class SupportRequestUpdateView(SellerPanelMixin, View):
         context = self.get_context_data(support_request=support_request, form=form,
                                         refusal=message)
         return render(self.request, self.template_name, context, status=409)
+
+
+class SellerMessageView(SupportRequestUpdateView):
+    """POST only (CSRF-checked): the seller writes in the conversation of a request
+    about one of their products."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return conversation.post(request, self.get_object(pk), Role.SELLER, self._message_page)
+
+    def _message_page(self, support_request: SupportRequest, form: MessageForm,
+                      status: int, refusal: str) -> HttpResponse:
+        context = self.get_context_data(
+            support_request=support_request, message_form=form, message_refusal=refusal,
+            form=SellerUpdateForm(support_request=support_request),
+        )
+        return render(self.request, self.template_name, context, status=status)

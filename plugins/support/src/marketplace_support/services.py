@@ -8,7 +8,9 @@ announces what happened after commit:
 - :func:`open_request` fires ``support_request_created``;
 - a status change fires ``support_request_status_changed``;
 - a change by the seller that the buyer should hear about (status or meeting
-  link) queues the buyer's email as a Celery task, once the transaction commits.
+  link) queues the buyer's email as a Celery task, once the transaction commits;
+- :func:`post_message` fires ``support_message_posted`` and queues the other
+  side's email.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.plugins.events import emit
 from marketplace_support import status_machine
-from marketplace_support.models import SupportRequest, SupportRequestQuerySet
+from marketplace_support.models import SupportMessage, SupportRequest, SupportRequestQuerySet
 from marketplace_support.status_machine import Action, Role, Status, TransitionRefused
 
 if TYPE_CHECKING:
@@ -139,6 +141,42 @@ def seller_update(*, seller: User, support_request_id: int, changes: SellerChang
                 email_buyer.delay, support_request.pk, support_request.version, site_url
             ))
     return support_request
+
+
+def post_message(*, author: User, role: Role, support_request_id: int, body: str,
+                 site_url: str) -> SupportMessage:
+    """``author`` writes ``body`` in the conversation of a request, as ``role``.
+
+    The request is looked up through ``author`` in that role (the buyer's own
+    request, or one about the seller's product; ``SupportRequest.DoesNotExist``
+    otherwise). A locked (completed or cancelled) request takes no new message:
+    :class:`TransitionRefused`, and nothing is saved. After commit,
+    ``support_message_posted`` fires and the other side is emailed (links in the
+    email start with ``site_url``).
+    """
+    requests = (SupportRequest.objects.of_seller(author.pk) if role == Role.SELLER
+                else SupportRequest.objects.of_buyer(author.pk))
+    with transaction.atomic():
+        # The lock orders a message against the status change that would lock the request.
+        support_request = _locked(requests, support_request_id)
+        if support_request.is_locked:
+            raise TransitionRefused(locked_message(support_request), status=support_request.status,
+                                    action="message", role=role)
+        message = SupportMessage(support_request=support_request, author=author,
+                                 author_role=role, body=body.strip())
+        message.full_clean(exclude=["support_request", "author"])
+        message.save()
+        emit("support_message_posted", message=message)
+        from marketplace_support.tasks import email_message
+
+        transaction.on_commit(partial(email_message.delay, message.pk, site_url))
+    return message
+
+
+def locked_message(support_request: SupportRequest) -> str:
+    """Why a locked request's conversation takes no new message."""
+    return _("This support request is %(status)s: it takes no new messages.") % {
+        "status": support_request.get_status_display().lower()}
 
 
 def _locked(queryset: SupportRequestQuerySet, pk: int) -> SupportRequest:
