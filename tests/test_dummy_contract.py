@@ -8,10 +8,14 @@ the site deliver a signed webhook to itself over HTTP.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+from django.conf import settings
+from django.test import override_settings
 from django.urls import reverse
 
 from marketplace_core.ownership.models import Order
@@ -69,6 +73,13 @@ class DummyHarness(StandardWebhooksHarness):
 
     def decline(self, session: requests.Session, location: str, *, site_url: str) -> str:
         return self._press(session, location, "fail")
+
+    @contextlib.contextmanager
+    def refusing_refunds(self, order: Order) -> Iterator[str]:
+        """The dummy refuses when it has no address to send its refund webhook to."""
+        Order.objects.filter(pk=order.pk).update(site_url="")
+        with override_settings(MARKETPLACE={**settings.MARKETPLACE, "SITE_URL": ""}):
+            yield "needs MARKETPLACE['SITE_URL']"
 
     @staticmethod
     def _press(session: requests.Session, location: str, outcome: str) -> str:

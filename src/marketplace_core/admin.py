@@ -18,6 +18,7 @@ from marketplace_core.models import (
     Product,
     PurchasedProduct,
     Refund,
+    RefundRequest,
     SentEmail,
     User,
     WebhookDelivery,
@@ -99,6 +100,14 @@ class PaymentAdmin(ReadOnlyAdmin):
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
     list_display = ("provider_refund_id", "order", "amount", "currency", "created_at")
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "order", "amount", "currency", "status", "provider_refund_id",
+                    "created_at")
+    list_filter = ("status", "provider")
+    search_fields = ("reference", "provider_refund_id", "order__reference")
 
 
 @admin.register(Dispute)

@@ -12,6 +12,7 @@ from marketplace_core.ownership.models import (
     Payment,
     PurchasedProduct,
     Refund,
+    RefundRequest,
     WebhookDelivery,
 )
 from marketplace_core.people.models import Account, SellerProfile
@@ -28,6 +29,7 @@ __all__ = [
     "Product",
     "PurchasedProduct",
     "Refund",
+    "RefundRequest",
     "SellerProfile",
     "SentEmail",
     "User",

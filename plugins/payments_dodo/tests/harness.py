@@ -3,6 +3,8 @@ signs them, and the fake's hosted checkout page driven like a browser would."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -65,6 +67,15 @@ class DodoHarness(StandardWebhooksHarness):
         session = self.fake.checkouts[location.rsplit("/", 1)[1]]
         assert session["metadata"]["order_reference"] == str(order.reference)
         assert order.provider_checkout_id == session["id"]
+
+    def send_webhooks_to(self, site_url: str) -> None:
+        self.fake.webhook_url = site_url + self.webhook_path
+
+    @contextlib.contextmanager
+    def refusing_refunds(self, order: Order) -> Iterator[str]:
+        """Dodo answers ``POST /refunds`` with 422 (what it says for an expired card)."""
+        self.fake.fail_next("POST", "/refunds", 422, message="The card has expired")
+        yield "The card has expired"
 
     def pay(self, session: requests.Session, location: str, *, site_url: str) -> str:
         return self._press(session, location, "pay", site_url)

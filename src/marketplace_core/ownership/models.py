@@ -108,6 +108,10 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_payment_id}"
 
+    @property
+    def amount_display(self) -> str:
+        return format_money(self.amount, self.currency)
+
 
 class Refund(models.Model):
     """Money given back for an order; a full refund revokes ownership."""
@@ -134,6 +138,61 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_refund_id}"
+
+    @property
+    def amount_display(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
+class RefundRequest(models.Model):
+    """A seller asked to give (part of) an order's money back.
+
+    Recorded by :mod:`marketplace_core.ownership.refund_requests`, then sent to
+    the order's provider by a Celery task. It grants and revokes nothing: the
+    refund becomes final only through the provider's webhook (a
+    :class:`Refund` row, linked here as ``refund``). Status: requested → sent
+    → succeeded, or → failed (the provider refused; ``failure_reason`` says why).
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        SENT = "sent", _("Sent to the provider")
+        FAILED = "failed", _("Failed")
+        SUCCEEDED = "succeeded", _("Refunded")
+
+    #: Statuses whose amount is on its way back to the buyer (not yet a Refund row).
+    OUTSTANDING = ("requested", "sent")
+
+    #: Stable per request: the provider's idempotency key.
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refund_requests")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT,
+                                related_name="refund_requests")
+    provider = models.CharField(max_length=64)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=255, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    status = models.CharField(max_length=16, choices=Status, default=Status.REQUESTED)
+    #: The provider's refund id, once its answer or its webhook named it.
+    provider_refund_id = models.CharField(max_length=255, blank=True)
+    refund = models.OneToOneField(Refund, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="request")
+    failure_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["order", "status"])]
+
+    def __str__(self) -> str:
+        return f"Refund request {self.reference}"
+
+    @property
+    def amount_display(self) -> str:
+        return format_money(self.amount, self.currency)
 
 
 class Dispute(models.Model):

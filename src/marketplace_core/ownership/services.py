@@ -64,6 +64,13 @@ from marketplace_core.ownership.models import (
     Refund,
     WebhookDelivery,
 )
+from marketplace_core.ownership.refund_progress import (
+    EXTRA_PAYMENT_FLAGS as EXTRA_PAYMENT_FLAGS,  # re-exported: analytics reads it here
+)
+from marketplace_core.ownership.refund_progress import (
+    attach_refund,
+    counted_refunds,
+)
 from marketplace_core.payments.providers import (
     MAX_AMOUNT,
     EventKind,
@@ -246,10 +253,6 @@ def _locked_order(reference: str | UUID | None, provider: str, *,
         return None
     return order
 
-
-#: Flags of successful payments that did not pay for their order (extra charges):
-#: refunding one gives that money back and leaves the order and ownership alone.
-EXTRA_PAYMENT_FLAGS = ("amount_mismatch", "duplicate_payment", "after_refund")
 
 #: Longest provider id the database stores (``CharField(max_length=255)``).
 _MAX_PROVIDER_ID = 255
@@ -516,7 +519,9 @@ def record_refund(
     refund of an extra charge (a payment flagged as a duplicate, a mismatch or
     after a refund) gives that money back without touching the order. Only
     refunds in the order's currency count towards its amount. A repeated
-    refund id is :attr:`Outcome.ALREADY_REFUNDED`.
+    refund id is :attr:`Outcome.ALREADY_REFUNDED`. A refund a seller asked for
+    (:mod:`marketplace_core.ownership.refund_requests`) marks that request
+    succeeded.
     """
     if not _valid_provider_id(provider_refund_id, "refund"):
         return Outcome.INVALID
@@ -541,16 +546,12 @@ def record_refund(
         )
         if not created:
             return Outcome.ALREADY_REFUNDED
+        attach_refund(order, refund)  # a seller's request it answers, if any
         emit("refund_recorded", order=order, refund=refund)
         if refund.currency != order.currency:
             logger.error("Refund %s in %s on %s (%s) not counted", refund, refund.currency,
                          order, order.currency)
-        refunded = sum(
-            order.refunds.filter(currency=order.currency)
-            .exclude(payment__flag__in=EXTRA_PAYMENT_FLAGS)
-            .values_list("amount", flat=True)
-        )
-        if refunded < order.amount:
+        if counted_refunds(order) < order.amount:
             return Outcome.RECORDED
         if order.status != Order.Status.REFUNDED:
             order.status = Order.Status.REFUNDED

@@ -32,6 +32,9 @@ urlpatterns: list[URLPattern] = [
          name="seller_category_update"),
     path("seller/categories/<int:pk>/delete/", views.SellerProductCategoryDeleteView.as_view(),
          name="seller_category_delete"),
+    path("seller/sales/", views.SellerSalesListView.as_view(), name="seller_sales"),
+    path("seller/sales/<uuid:reference>/", views.SellerSaleDetailView.as_view(),
+         name="seller_sale_detail"),
     path("seller/customers/", views.SellerCustomerListView.as_view(), name="seller_customers"),
     path("seller/exports/", views.SellerExportView.as_view(), name="seller_exports"),
     # the seller as a buyer

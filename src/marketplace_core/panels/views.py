@@ -24,6 +24,7 @@ from marketplace_core.panels.seller_purchases import (
     SellerMyProductListView,
     SellerOrderHistoryView,
 )
+from marketplace_core.panels.seller_sales import SellerSaleDetailView, SellerSalesListView
 
 __all__ = [
     "CustomerMyProductListView",
@@ -44,4 +45,6 @@ __all__ = [
     "SellerProductListView",
     "SellerProductUnpublishView",
     "SellerProductUpdateView",
+    "SellerSaleDetailView",
+    "SellerSalesListView",
 ]

@@ -28,6 +28,8 @@ from marketplace_core.payments.providers import (
     InvalidWebhookEvent,
     ParsedDelivery,
     PaymentProvider,
+    RefundRejected,
+    RefundRequested,
     WebhookEvent,
     WebhookVerificationError,
 )
@@ -35,7 +37,7 @@ from marketplace_core.payments.providers import (
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from marketplace_core.ownership.models import Order
+    from marketplace_core.ownership.models import Order, Payment
 
 CHECKOUT_SALT = "marketplace_core.dummy_checkout"
 #: How long a dummy checkout page link stays valid.
@@ -87,6 +89,8 @@ class DummyProvider(PaymentProvider):
     identifier = "dummy"
     verbose_name = "Test payment (no money moves)"
     billing_fields = ("name", "email", "country")
+    supports_refunds = True
+    supports_partial_refunds = True
 
     def accepts_webhooks(self) -> bool:
         """Only while it is the active provider or ``DEBUG`` is on: its secret is
@@ -102,6 +106,36 @@ class DummyProvider(PaymentProvider):
         return CheckoutSession(
             redirect_url=request.build_absolute_uri(url), provider_checkout_id=session_id
         )
+
+    def request_refund(
+        self, *, order: Order, payment: Payment, amount: int, reason: str,
+        idempotency_key: str,
+    ) -> RefundRequested:
+        """"Refund" at once: queue a signed ``refund.succeeded`` delivery to the site.
+
+        The refund id is derived from ``idempotency_key``, so a repeated call
+        sends the same refund (core records it once). The delivery goes to
+        ``SITE_URL``, else to the address the buyer checked out at.
+        """
+        from marketplace_core.payments.tasks import deliver_dummy_webhook
+
+        base_url = conf.SITE_URL or order.site_url
+        if not base_url:
+            raise RefundRejected("The dummy provider needs MARKETPLACE['SITE_URL'] to send "
+                                 "its refund webhook.")
+        refund_id = f"dummy_ref_{uuid.UUID(idempotency_key).hex}"
+        body, headers = build_delivery("refund.succeeded", {
+            "order_reference": str(order.reference),
+            "payment_id": payment.provider_payment_id,
+            "refund_id": refund_id,
+            "amount": amount,
+            "currency": order.currency,
+            "reason": reason,
+        })
+        url = base_url.rstrip("/") + reverse("marketplace:payment_webhook",
+                                             kwargs={"provider": self.identifier})
+        deliver_dummy_webhook.delay(url, body.decode(), headers)
+        return RefundRequested(provider_refund_id=refund_id)
 
     def parse_webhook(self, request: HttpRequest) -> ParsedDelivery:
         """Verify the raw body, then read ``{"type": ..., "data": {...}}``.

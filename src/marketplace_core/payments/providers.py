@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from marketplace_core.catalog.models import Product
-    from marketplace_core.ownership.models import Order
+    from marketplace_core.ownership.models import Order, Payment
 
 
 #: The largest amount core stores, in minor units: the range of Django's
@@ -144,6 +144,30 @@ class CheckoutError(Exception):
     """The provider could not start a checkout. The message is shown to the buyer."""
 
 
+@dataclass(frozen=True)
+class RefundRequested:
+    """The service took a refund request; the money moves when its webhook says so.
+
+    ``provider_refund_id`` is the service's id of the refund when its answer
+    names one (``""`` when it does not): core matches it with the
+    ``refund_succeeded`` event that makes the refund final.
+    """
+
+    provider_refund_id: str = ""
+
+
+class RefundRejected(Exception):
+    """The service refused the refund; retrying it unchanged cannot succeed.
+
+    The message is shown to the seller who asked (say what the service said,
+    no stack traces, no API keys).
+    """
+
+
+class RefundUnavailable(Exception):
+    """The service could not be asked now (network, timeout, 5xx, rate limit): retry later."""
+
+
 #: Billing fields a checkout form can ask for, in display order.
 BILLING_FIELDS = ("name", "email", "country", "state", "city", "street", "zipcode")
 
@@ -172,12 +196,21 @@ class PaymentProvider:
         The key of the provider's options in ``MARKETPLACE`` (usually the
         plugin's name, e.g. ``"payments_dodo"``); ``None`` means
         ``identifier``. Read them through :attr:`settings`.
+    ``supports_refunds``
+        Whether sellers can refund through :meth:`request_refund`. ``False``
+        (the default): the seller's Refund button is disabled with the reason
+        shown, and refunds only arrive from the service's own webhooks.
+    ``supports_partial_refunds``
+        Whether :meth:`request_refund` takes less than what is left of the
+        order. ``False`` (the default): core only asks for the whole rest.
     """
 
     identifier: ClassVar[str]
     verbose_name: ClassVar[str]
     billing_fields: ClassVar[tuple[str, ...]] = ("name", "email", "country")
     settings_key: ClassVar[str | None] = None
+    supports_refunds: ClassVar[bool] = False
+    supports_partial_refunds: ClassVar[bool] = False
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -253,6 +286,36 @@ class PaymentProvider:
           per ``delivery_id``, in one transaction.
         """
         raise NotImplementedError
+
+    def request_refund(
+        self, *, order: Order, payment: Payment, amount: int, reason: str,
+        idempotency_key: str,
+    ) -> RefundRequested:
+        """Ask the service to give ``amount`` of ``payment`` back to the buyer of ``order``.
+
+        Only called when :attr:`supports_refunds` is ``True``, by a core Celery
+        task after a seller's request was validated and committed
+        (:mod:`marketplace_core.ownership.refund_requests`): ``amount`` (minor
+        units, in ``order.currency``) is from 1 to what is left to refund, and
+        the whole rest unless :attr:`supports_partial_refunds`.
+
+        - **Do not grant or revoke anything, and do not write core tables.**
+          The refund becomes final only when the service's ``refund_succeeded``
+          webhook event arrives through :meth:`parse_webhook`, exactly like a
+          refund made in the service's dashboard. Send that event (as the
+          service does) even when the answer here already says "succeeded".
+        - That event must name the order (or the payment) and carry the refund
+          id and amount; return the same id here when the answer has one.
+          Core matches the two whichever arrives first.
+        - ``idempotency_key`` is stable per request: pass it on when the
+          service takes one (or put it into the refund's metadata), so a
+          retried call does not refund twice.
+        - Raise :class:`RefundRejected` (message for the seller) when the
+          service refuses, :class:`RefundUnavailable` when it cannot be
+          reached; core retries the latter with backoff. Let no other
+          exception escape.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not take refund requests")
 
     def sync_product(self, product: Product) -> str | None:
         """Optionally create or update ``product`` at the provider.

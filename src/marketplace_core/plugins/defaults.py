@@ -81,6 +81,7 @@ _SELLER_NAV = (
     (N_("Dashboard"), "marketplace:seller_dashboard", 100, "seller-dashboard"),
     (N_("Products"), "marketplace:seller_products", 200, "seller-products"),
     (N_("Categories"), "marketplace:seller_categories", 250, "seller-categories"),
+    (N_("Sales"), "marketplace:seller_sales", 300, "seller-sales"),
     (N_("Customers"), "marketplace:seller_customers", 400, "seller-customers"),
     (N_("Exports"), "marketplace:seller_exports", 600, "seller-exports"),
     (N_("My purchases"), "marketplace:seller_my_products", 700, "seller-my-products"),

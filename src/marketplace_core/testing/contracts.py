@@ -55,6 +55,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
+from django.core import mail
 from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.test import Client
@@ -68,10 +69,14 @@ from marketplace_core.ownership.models import (
     Payment,
     PurchasedProduct,
     Refund,
+    RefundRequest,
     WebhookDelivery,
 )
+from marketplace_core.ownership.refund_progress import refundable_amount, send_refund_request
+from marketplace_core.ownership.refund_requests import refund_options, request_refund
 from marketplace_core.payments import signing
-from marketplace_core.payments.providers import MAX_AMOUNT, EventKind
+from marketplace_core.payments.providers import MAX_AMOUNT, EventKind, PaymentProvider
+from marketplace_core.plugins.registry import payment_provider
 from marketplace_core.testing.delivery_bodies import KNOWN_BAD_BODIES, delivery_bodies
 
 #: A well-formed secret no provider under test uses.
@@ -208,6 +213,25 @@ class ProviderHarness(abc.ABC):
         ``site_url`` and the buyer's way back is returned. Each attempt is its
         own payment at the service, with its own payment id.
         """
+
+    def send_webhooks_to(self, site_url: str) -> None:
+        """Make the service deliver its webhooks to the live server at ``site_url``.
+
+        Called by the refund tests before core asks for a refund. By default
+        nothing: the kit also sets ``MARKETPLACE["SITE_URL"]`` to ``site_url``.
+        """
+        return
+
+    @contextlib.contextmanager
+    def refusing_refunds(self, order: Order) -> Iterator[str]:
+        """While open, the service refuses to refund ``order`` (as it would an
+        expired card); yields a part of the message the seller must then see.
+
+        Needed when the provider declares ``supports_refunds``.
+        """
+        pytest.fail(f"{type(self).__name__} must implement refusing_refunds: its provider "
+                    "declares supports_refunds")
+        yield ""
 
 
 def sign_bytes(secret: str, body: bytes, *, msg_id: str | None = None,
@@ -745,6 +769,109 @@ class PaymentProviderContract:
         # The payment delivered again (a provider retry) does not give it back.
         assert self.deliver(client, harness, harness.delivery(payment)).status_code == 200
         assert not owns(order)
+
+    # --- refunds a seller asks for ------------------------------------------
+
+    def _provider(self, harness: ProviderHarness) -> Any:
+        return payment_provider(harness.identifier)
+
+    def _needs_refunds(self, harness: ProviderHarness, *, partial: bool = False) -> Any:
+        provider = self._provider(harness)
+        if not provider.supports_refunds:
+            pytest.skip(f"{type(provider).__name__}.supports_refunds is False")
+        if partial and not provider.supports_partial_refunds:
+            pytest.skip(f"{type(provider).__name__}.supports_partial_refunds is False")
+        return provider
+
+    def refundable_sale(self, live_server: Any, client: Client, settings: Any,
+                        harness: ProviderHarness, buyer: Any, product: Any, *,
+                        partial: bool = False) -> Order:
+        """An order paid at the hosted page, the service's webhooks going to the live
+        server; the test is skipped unless the provider declares (partial) refunds."""
+        self._needs_refunds(harness, partial=partial)
+        settings.MARKETPLACE = {**settings.MARKETPLACE, "SITE_URL": live_server.url}
+        harness.send_webhooks_to(live_server.url)
+        session = browser_session(client, buyer)
+        order, location = self.check_out(session, live_server, harness, buyer, product)
+        harness.pay(session, location, site_url=live_server.url)
+        wait_until(lambda: Order.objects.get(pk=order.pk).status == Order.Status.PAID,
+                   what="the provider's webhook to pay the order")
+        return Order.objects.get(pk=order.pk)
+
+    @staticmethod
+    def ask_for_refund(order: Order, amount: int, reason: str = "") -> RefundRequest:
+        """The seller's request, then what its task does (unless the task ran already)."""
+        request = request_refund(seller=order.product.seller, order_reference=order.reference,
+                                 amount=amount, reason=reason)
+        send_refund_request(request.pk)
+        return request
+
+    def test_a_provider_without_refunds_says_so(
+        self, harness: ProviderHarness, order: Order,
+    ) -> None:
+
+        provider = self._provider(harness)
+        overrides = type(provider).request_refund is not PaymentProvider.request_refund
+        if provider.supports_refunds:
+            assert overrides, "supports_refunds is True but request_refund is not implemented"
+            return
+        assert not overrides, "request_refund is implemented but supports_refunds is False"
+        assert not provider.supports_partial_refunds, (
+            "supports_partial_refunds without supports_refunds")
+        assert "does not take refund requests" in refund_options(order).unavailable_reason
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_requested_refund_lands_through_the_webhook_once(
+        self, live_server: Any, client: Client, settings: Any, harness: ProviderHarness,
+        buyer: Any, product: Any,
+    ) -> None:
+        order = self.refundable_sale(live_server, client, settings, harness, buyer, product)
+        request = self.ask_for_refund(order, order.amount, "Requested by buyer")
+
+        wait_until(lambda: RefundRequest.objects.get(pk=request.pk).status == "succeeded",
+                   what="the provider's refund webhook")
+        request.refresh_from_db()
+        refund = Refund.objects.get(order=order)
+        assert request.refund == refund
+        assert (refund.amount, refund.currency) == (order.amount, order.currency)
+        assert Order.objects.get(pk=order.pk).status == Order.Status.REFUNDED
+        assert not owns(order)
+        wait_until(lambda: any("was refunded" in m.subject for m in mail.outbox),
+                   what="the buyer's refund notice")
+        # The task again (a redelivery) asks the service for nothing more.
+        assert send_refund_request(request.pk) is None
+        assert Refund.objects.filter(order=order).count() == 1
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_partial_refund_keeps_access_and_leaves_the_rest(
+        self, live_server: Any, client: Client, settings: Any, harness: ProviderHarness,
+        buyer: Any, product: Any,
+    ) -> None:
+        order = self.refundable_sale(live_server, client, settings, harness, buyer, product,
+                                     partial=True)
+        self.ask_for_refund(order, 500)
+
+        wait_until(lambda: Refund.objects.filter(order=order).exists(),
+                   what="the provider's refund webhook")
+        assert Refund.objects.get(order=order).amount == 500
+        assert Order.objects.get(pk=order.pk).status == Order.Status.PAID
+        assert owns(order)
+        assert refundable_amount(order) == order.amount - 500
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_refused_refund_fails_the_request_and_changes_nothing(
+        self, live_server: Any, client: Client, settings: Any, harness: ProviderHarness,
+        buyer: Any, product: Any,
+    ) -> None:
+        order = self.refundable_sale(live_server, client, settings, harness, buyer, product)
+        with harness.refusing_refunds(order) as message:
+            request = self.ask_for_refund(order, order.amount)
+        request.refresh_from_db()
+        assert request.status == RefundRequest.Status.FAILED
+        assert message in request.failure_reason
+        assert not Refund.objects.filter(order=order).exists()
+        assert owns(order)
+        assert refundable_amount(order) == order.amount  # the seller may try again
 
     @pytest.mark.parametrize(("amount_change", "currency"), [(-1, None), (1, None), (0, "EUR")],
                              ids=["one-cent-less", "one-cent-more", "other-currency"])

@@ -23,6 +23,7 @@ from typing import Any, Literal, cast
 
 import dodopayments
 import httpx
+from dodopayments import omit
 from dodopayments.types.checkout_session_billing_address_param import (
     CheckoutSessionBillingAddressParam,
 )
@@ -35,6 +36,8 @@ from marketplace_payments_dodo.conf import conf
 
 #: Metadata key carrying ``Order.reference`` on checkout sessions (and so on payments).
 ORDER_REFERENCE_KEY = "order_reference"
+#: Metadata key carrying core's refund request reference on refunds core asked for.
+REFUND_REQUEST_KEY = "refund_request"
 #: Metadata key carrying the core product's primary key on Dodo products.
 PRODUCT_KEY = "marketplace_product_id"
 #: Tax category of everything sold here (Dodo's categories: digital_products, saas, e_book...).
@@ -114,6 +117,25 @@ class PaymentSummary:
     total_amount: int
     currency: str
     metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RefundSpec:
+    """A refund of (part of) one Dodo payment."""
+
+    payment_id: str
+    reason: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+    #: A partial refund: Dodo's product id and the amount (minor units) of it to give back.
+    #: ``None`` refunds the whole payment.
+    item: tuple[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class CreatedRefund:
+    refund_id: str
+    #: Dodo's ``RefundStatus``: ``succeeded``, ``failed``, ``pending`` or ``review``.
+    status: str
 
 
 @contextmanager
@@ -238,6 +260,20 @@ def retrieve_payment(payment_id: str) -> PaymentSummary:
         currency=str(payment.currency),
         metadata=dict(payment.metadata or {}),
     )
+
+
+def create_refund(spec: RefundSpec) -> CreatedRefund:
+    """``POST /refunds``: ask Dodo to refund ``spec``; the money moves when Dodo sends
+    ``refund.succeeded``. One try (the caller's Celery task retries)."""
+    with _client(_BACKGROUND) as client:
+        refund = client.refunds.create(
+            payment_id=spec.payment_id,
+            reason=spec.reason or omit,
+            metadata=_metadata(spec.metadata),
+            items=[{"item_id": spec.item[0], "amount": spec.item[1], "tax_inclusive": True}]
+            if spec.item else omit,
+        )
+    return CreatedRefund(refund_id=refund.refund_id, status=str(refund.status))
 
 
 # -------------------------------------------------------------------------

@@ -17,6 +17,9 @@ from marketplace_core.payments.providers import (
     EventKind,
     ParsedDelivery,
     PaymentProvider,
+    RefundRejected,
+    RefundRequested,
+    RefundUnavailable,
     WebhookDeferred,
     WebhookEvent,
     validate_event,
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from marketplace_core.catalog.models import Product
-    from marketplace_core.ownership.models import Order
+    from marketplace_core.ownership.models import Order, Payment
 
 logger = logging.getLogger("payments_dodo")
 
@@ -57,6 +60,9 @@ class DodoProvider(PaymentProvider):
     identifier = "dodo"
     verbose_name = "Dodo Payments"
     settings_key = "payments_dodo"  # the options conf.DodoSettings reads
+    supports_refunds = True
+    # Dodo refunds part of a payment through an item of its cart (``items``).
+    supports_partial_refunds = True
     # billing_fields: core's default (name, email, country). Dodo's hosted page
     # asks for the rest of the address itself; the country decides taxes and
     # payment methods, so it is asked for up front.
@@ -134,6 +140,44 @@ class DodoProvider(PaymentProvider):
                                   ) from exc
         reference = payment.metadata.get(client.ORDER_REFERENCE_KEY)
         return reference if isinstance(reference, str) and reference else None
+
+    def request_refund(
+        self, *, order: Order, payment: Payment, amount: int, reason: str,
+        idempotency_key: str,
+    ) -> RefundRequested:
+        """``POST /refunds`` for ``payment``; Dodo's ``refund.succeeded`` webhook makes it final.
+
+        The whole payment is refunded without ``items``; less than the payment
+        is refunded as an amount of its one item (the order's product at Dodo,
+        tax included). ``idempotency_key`` goes into the refund's metadata
+        (Dodo takes no idempotency key; core calls once per request). Dodo's
+        refusal (4xx) is a :class:`RefundRejected` with Dodo's message; no
+        answer (network, 408/409/429, 5xx) a :class:`RefundUnavailable`.
+        """
+        item = None
+        if amount < payment.amount:
+            dodo_product_id = sync.dodo_product_id(order.product_id)
+            if not dodo_product_id:
+                raise RefundRejected("Dodo Payments does not know this product, so a part of "
+                                     "its payment cannot be refunded. Refund all of it instead.")
+            item = (dodo_product_id, amount)
+        try:
+            created = client.create_refund(client.RefundSpec(
+                payment_id=payment.provider_payment_id, reason=reason[:3000],
+                metadata={client.ORDER_REFERENCE_KEY: str(order.reference),
+                          client.REFUND_REQUEST_KEY: idempotency_key},
+                item=item,
+            ))
+        except DodoUnavailable as exc:
+            logger.warning("Dodo refund of %s not sent yet: %s", order, exc)
+            raise RefundUnavailable(str(exc)) from exc
+        except DodoError as exc:
+            logger.warning("Dodo refused the refund of %s: %s", order, exc)
+            raise RefundRejected(str(exc)) from exc
+        if created.status == "failed":
+            raise RefundRejected("Dodo Payments could not refund this payment "
+                                 f"(refund {created.refund_id} failed).")
+        return RefundRequested(provider_refund_id=created.refund_id)
 
     def supported_countries(self) -> list[str]:
         """The countries Dodo takes payments from (``GET /checkout/supported_countries``);

@@ -116,6 +116,17 @@ def _push(dodo_product_id: str, spec: ProductSpec) -> str:
     return client.create_product(spec)
 
 
+def dodo_product_id(product_id: int) -> str:
+    """Dodo's id of core product ``product_id`` (``""`` when it was never created there).
+
+    Stable once created (a sync updates the product in place), so it names the
+    item of every Dodo payment for the product.
+    """
+    found = DodoProduct.objects.filter(product_id=product_id).values_list(
+        "dodo_product_id", flat=True).first()
+    return found or ""
+
+
 def ensure_synced(product: Product) -> str:
     """Dodo's product id for ``product``, syncing it first if it is missing or stale.
 

@@ -520,6 +520,7 @@ class FakeDodo:
             ("GET", r"/products/([^/]+)", "/products/{id}", self._get_product),
             ("PATCH", r"/products/([^/]+)", "/products/{id}", self._patch_product),
             ("GET", r"/payments/([^/]+)", "/payments/{payment_id}", self._get_payment),
+            ("POST", r"/refunds", "/refunds", self._create_refund),
             ("GET", r"/invoices/payments/([^/]+)", "/invoices/payments/{payment_id}",
              self._get_payment_invoice),
             ("GET", r"/checkout/supported_countries", "/checkout/supported_countries",
@@ -649,6 +650,65 @@ class FakeDodo:
         if payment is None:
             return 404, _error("Payment not found", "NOT_FOUND")
         return 200, payment
+
+    def _create_refund(self, body: Any) -> tuple[int, Any]:
+        """``POST /refunds`` (``CreateRefundRequest``): validated as Dodo does, answered
+        with the ``RefundResponse`` (status ``pending``); then ``refund.succeeded`` is sent.
+
+        The whole payment without ``items``; otherwise items of the payment's
+        cart, each its whole price or ``amount``. More than is left is refused.
+        """
+        if not isinstance(body, dict):
+            return 422, _error("The body must be a CreateRefundRequest object")
+        payment_id = body.get("payment_id")
+        if not isinstance(payment_id, str) or not payment_id:
+            return 422, _error("payment_id is required")
+        reason = body.get("reason")
+        if reason is not None and (not isinstance(reason, str) or len(reason) > 3000):
+            return 422, _error("reason must be a string of at most 3000 characters")
+        metadata = body.get("metadata", {})
+        if not isinstance(metadata, dict) or not all(
+                isinstance(v, str | int | float | bool) for v in metadata.values()):
+            return 422, _error("metadata must map keys to strings, numbers or booleans")
+        payment = self.payments.get(payment_id)
+        if payment is None:
+            return 404, _error("Payment not found", "NOT_FOUND")
+        if payment["status"] != "succeeded":
+            return 422, _error("Only a succeeded payment can be refunded")
+        left = payment["total_amount"] - sum(
+            r["amount"] or 0 for r in payment["refunds"] if r["status"] != "failed")
+        amount = self._refund_items(body.get("items"), payment)
+        if isinstance(amount, str):
+            return 422, _error(amount)
+        amount = left if amount is None else amount
+        if amount <= 0 or amount > left:
+            return 422, _error(f"Refund amount {amount} exceeds the {left} left to refund")
+        refund = self.refund_payload(payment_id, amount=amount, reason=reason or "")
+        refund["metadata"] = dict(metadata)
+        self.send_event("refund.succeeded", refund)
+        return 200, {**refund, "status": "pending"}
+
+    @staticmethod
+    def _refund_items(items: Any, payment: dict[str, Any]) -> int | str | None:
+        """The amount ``items`` refund (``None``: no items, the rest), or what is wrong."""
+        if items is None:
+            return None
+        if not isinstance(items, list) or not items:
+            return "items must be a non-empty array of PartialRefundItem"
+        cart = {item["product_id"] for item in payment.get("product_cart") or []}
+        total = 0
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("item_id"), str):
+                return "each item needs an item_id"
+            if item["item_id"] not in cart:
+                return f"Item {item['item_id']} is not part of payment {payment['payment_id']}"
+            value = item.get("amount")
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                return "item amount must be an integer"
+            if not isinstance(item.get("tax_inclusive", True), bool):
+                return "tax_inclusive must be a boolean"
+            total += payment["total_amount"] if value is None else value  # one-item carts
+        return total
 
     def _get_payment_invoice(self, body: Any, payment_id: str) -> tuple[int, Any]:
         payment = self.payments.get(payment_id)
