@@ -54,16 +54,17 @@ def test_a_sale_emails_the_seller_with_name_product_and_link(
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"
     assert "Hello Sam Seller," in message.body
     assert "Bea Buyer bought Field Guide <Deluxe> for" in message.body
-    assert f"Open it: {SITE}/seller/" in message.body
+    assert f"Open it: {SITE}/seller/sales/{purchase.order.reference}/" in message.body
     [(html, kind)] = message.alternatives
     assert kind == "text/html"
     assert "Field Guide &lt;Deluxe&gt;" in html and "<Deluxe>" not in html
     assert f'href="{SITE}/seller/' in html
     assert f'href="{SITE}/seller/profile/"' in html
-    # The link opens the seller's page for the seller.
+    # The link opens the sale's page for the seller (where it can be refunded).
     link = message.body.split("Open it: ")[1].split()[0]
     response = logged_in(seller).get(link.removeprefix(SITE))
     assert response.status_code == 200
+    assert "Field Guide &lt;Deluxe&gt;" in response.content.decode()
     # ...and the buyer got their receipt, not the seller's email.
     assert not [m for m in mail.outbox if m.to == ["bea@example.com"] and "New sale" in m.subject]
     assert purchase.order.paid_at is not None

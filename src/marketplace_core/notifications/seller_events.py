@@ -33,12 +33,9 @@ SALE = "sale"
 
 
 def sale_path(order: Order) -> str:
-    """The seller panel's page about sale ``order`` (the link in the notification).
-
-    The one place that decides it: the seller dashboard for now; point it at
-    the sale's own page once there is one.
-    """
-    return reverse("marketplace:seller_dashboard")
+    """The seller panel's page about sale ``order`` (the link in the notification):
+    the sale's own page, where the seller sees the payment and can refund it."""
+    return reverse("marketplace:seller_sale_detail", kwargs={"reference": order.reference})
 
 
 def sale_notification(order: Order) -> Notification:

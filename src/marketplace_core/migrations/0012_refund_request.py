@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace_core', '0010_account_guest'),
+        ('marketplace_core', '0011_notification_preferences'),
     ]
 
     operations = [
