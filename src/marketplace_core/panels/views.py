@@ -11,6 +11,12 @@ from marketplace_core.panels.seller_categories import (
     SellerProductCategoryListView,
     SellerProductCategoryUpdateView,
 )
+from marketplace_core.panels.seller_discounts import (
+    SellerDiscountCodeCreateView,
+    SellerDiscountCodeDeleteView,
+    SellerDiscountCodeListView,
+    SellerDiscountCodeUpdateView,
+)
 from marketplace_core.panels.seller_products import (
     SellerProductCreateView,
     SellerProductDeleteView,
@@ -29,6 +35,10 @@ __all__ = [
     "GenericMyProductListView",
     "GenericOrderHistoryView",
     "SellerDashboardView",
+    "SellerDiscountCodeCreateView",
+    "SellerDiscountCodeDeleteView",
+    "SellerDiscountCodeListView",
+    "SellerDiscountCodeUpdateView",
     "SellerMyProductListView",
     "SellerOrderHistoryView",
     "SellerProductCategoryCreateView",

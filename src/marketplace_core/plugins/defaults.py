@@ -73,6 +73,7 @@ _SELLER_NAV = (
     (N_("Dashboard"), "marketplace:seller_dashboard", 100, "seller-dashboard"),
     (N_("Products"), "marketplace:seller_products", 200, "seller-products"),
     (N_("Categories"), "marketplace:seller_categories", 250, "seller-categories"),
+    (N_("Discounts"), "marketplace:seller_discounts", 270, "seller-discounts"),
     (N_("My purchases"), "marketplace:seller_my_products", 700, "seller-my-products"),
     (N_("My orders"), "marketplace:seller_order_history", 800, "seller-order-history"),
     (N_("Profile"), "marketplace:seller_profile", 950, "profile"),
