@@ -8,7 +8,7 @@ from typing import Any
 from celery import Task, shared_task
 
 from marketplace_core.catalog.models import Product
-from marketplace_payments_dodo import sync
+from marketplace_payments_dodo import discounts, sync
 from marketplace_payments_dodo.client import DodoRejected, DodoUnavailable
 from marketplace_payments_dodo.provider import DodoProvider
 
@@ -56,3 +56,28 @@ def sync_product(self: Task, product_id: int) -> str | None:
     except DodoRejected as exc:
         logger.warning("Dodo refused product %s: %s", product_id, exc)
         return None
+
+
+@shared_task(
+    name="payments_dodo.sync_discount",
+    autoretry_for=(DodoUnavailable,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+    acks_late=True,
+)
+def sync_discount(code_id: int) -> str | None:
+    """Create, update or delete discount code ``code_id``'s copy at Dodo; returns
+    Dodo's discount id (``None`` when Dodo holds none, or refused it).
+
+    Idempotent (:func:`marketplace_payments_dodo.discounts.sync_discount`); a
+    refusal is kept on the plugin's row and not retried; checkout tries again.
+    """
+    try:
+        link = discounts.sync_discount(code_id)
+    except DodoRejected:
+        return None
+    if link is None or not link.dodo_discount_id:
+        return None
+    return link.dodo_discount_id
