@@ -16,16 +16,18 @@ from django.test import Client
 from django.urls import reverse
 
 from marketplace_core.catalog.models import Category, Product
+from marketplace_core.discounts.models import DiscountCode
 from tests.panels_support import logged_in, sell
 
 pytestmark = pytest.mark.django_db
 
 CUSTOMER_PAGES = ["my_products", "order_history"]
 SELLER_PAGES = ["seller_dashboard", "seller_products", "seller_product_create",
-                "seller_categories", "seller_category_create", "seller_my_products",
-                "seller_order_history"]
+                "seller_categories", "seller_category_create", "seller_discounts",
+                "seller_discount_create", "seller_my_products", "seller_order_history"]
 PRODUCT_PAGES = ["seller_product_update", "seller_product_delete"]
 CATEGORY_PAGES = ["seller_category_update", "seller_category_delete"]
+DISCOUNT_PAGES = ["seller_discount_update", "seller_discount_delete"]
 API = "/api/seller/dashboard"
 
 
@@ -35,8 +37,9 @@ def world(make_user, make_seller, make_product, make_category):
     product = make_product(seller=owner, title="Owner's Guide")
     category = make_category(seller=owner, name="Owner's Category")
     sell(customer, product)
+    code = DiscountCode.objects.create(seller=owner, code="OWNERS", percent=10)
     return {"customer": customer, "owner": owner, "other": other, "product": product,
-            "category": category}
+            "category": category, "code": code}
 
 
 def url(name: str, world: dict | None = None) -> str:
@@ -44,6 +47,8 @@ def url(name: str, world: dict | None = None) -> str:
         return reverse(f"marketplace:{name}", kwargs={"pk": world["product"].pk})
     if name in CATEGORY_PAGES:
         return reverse(f"marketplace:{name}", kwargs={"pk": world["category"].pk})
+    if name in DISCOUNT_PAGES:
+        return reverse(f"marketplace:{name}", kwargs={"pk": world["code"].pk})
     return reverse(f"marketplace:{name}")
 
 
@@ -51,7 +56,7 @@ def client_for(world: dict, who: str) -> Client:
     return Client() if who == "anonymous" else logged_in(world[who])
 
 
-ALL_PAGES = CUSTOMER_PAGES + SELLER_PAGES + PRODUCT_PAGES + CATEGORY_PAGES
+ALL_PAGES = CUSTOMER_PAGES + SELLER_PAGES + PRODUCT_PAGES + CATEGORY_PAGES + DISCOUNT_PAGES
 
 
 def expected_status(name: str, who: str) -> int:
@@ -61,7 +66,7 @@ def expected_status(name: str, who: str) -> int:
         return 200
     if who == "customer":
         return 403
-    if who == "other" and name in PRODUCT_PAGES + CATEGORY_PAGES:
+    if who == "other" and name in PRODUCT_PAGES + CATEGORY_PAGES + DISCOUNT_PAGES:
         return 404
     return 200
 
@@ -79,17 +84,20 @@ def test_get_matrix(world, name, who):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "customer", "other"])
-@pytest.mark.parametrize("name", [*PRODUCT_PAGES, "seller_product_unpublish", *CATEGORY_PAGES])
+@pytest.mark.parametrize("name", [*PRODUCT_PAGES, "seller_product_unpublish", *CATEGORY_PAGES,
+                                  *DISCOUNT_PAGES])
 def test_posts_to_someone_elses_objects_change_nothing(world, name, who):
     response = client_for(world, who).post(url(name, world), {
         "title": "Hijacked", "price": "0", "currency": "USD", "action": "publish",
-        "name": "Hijacked",
+        "name": "Hijacked", "code": "HIJACKED", "kind": "percentage", "percent": "90",
     })
 
     assert response.status_code == {"anonymous": 302, "customer": 403, "other": 404}[who]
     product = Product.objects.get(pk=world["product"].pk)
     assert (product.title, product.status) == ("Owner's Guide", Product.Status.PUBLISHED)
     assert Category.objects.get(pk=world["category"].pk).name == "Owner's Category"
+    code = DiscountCode.objects.get(pk=world["code"].pk)
+    assert (code.code, code.percent, code.is_active) == ("OWNERS", 10, True)
 
 
 def test_unpublish_is_post_only(world):
