@@ -54,7 +54,6 @@ class _DiscountCodeFormMixin(ModelFormMixin):
     request: HttpRequest
     template_name: str | None = "marketplace_core/seller/discount_form.html"
     form_class = DiscountCodeForm
-    panel_nav_key = NAV_KEY
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "seller": self.request.user}
@@ -73,11 +72,13 @@ class _DiscountCodeFormMixin(ModelFormMixin):
 
 class SellerDiscountCodeCreateView(SellerPanelMixin, _DiscountCodeFormMixin, CreateView):
     extra_context = {"creating": True}
+    panel_nav_key = NAV_KEY  # the panel mixin's empty default comes first in the MRO
 
 
 class SellerDiscountCodeUpdateView(SellerOwnedMixin, _DiscountCodeFormMixin, UpdateView):
     model = DiscountCode
     extra_context = {"creating": False}
+    panel_nav_key = NAV_KEY
 
 
 class SellerDiscountCodeDeleteView(SellerOwnedMixin, DeleteView):
