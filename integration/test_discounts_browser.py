@@ -32,7 +32,7 @@ def test_a_buyer_pays_the_discounted_amount_and_the_seller_sees_the_use(
     page.get_by_role("button", name="Apply").click()
     total = page.get_by_test_id("total")
     total.filter(has_text="€7.20").wait_for()
-    assert page.get_by_test_id("discount").inner_text() == "−€1.80"
+    assert page.get_by_test_id("discount").inner_text() == "\N{MINUS SIGN}€1.80"
     assert page.get_by_text("This code is not valid").count() == 0
     page.get_by_role("button", name="Continue to payment").click()
 

@@ -20,7 +20,7 @@ from tests.conftest import OPENAPI_JSON
 if not OPENAPI_JSON.is_file():
     pytest.skip("Dodo's OpenAPI description is absent", allow_module_level=True)
 
-from tests.test_openapi_contract import operation, problems  # noqa: E402
+from tests.test_openapi_contract import operation, problems
 
 pytestmark = pytest.mark.django_db
 

@@ -126,8 +126,7 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
             return self._apply_discount(product)
         form = self._form(request.POST)
         code_form = discounts.DiscountCodeForm(request.POST)
-        code_problem = "" if code_form.is_valid() else " ".join(
-            code_form.errors.get("discount_code", []))
+        code_problem = "" if code_form.is_valid() else discounts.field_errors(code_form)
         code: str = code_form.cleaned_data.get("discount_code", "") if not code_problem else ""
         if code:
             code_problem = discounts.throttled(request)
