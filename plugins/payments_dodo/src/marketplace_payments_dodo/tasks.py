@@ -29,18 +29,20 @@ class _SyncTask(Task):
         sync.mark_failed(int(product_id), reason)
 
 
-@shared_task(
-    bind=True,
-    base=_SyncTask,
-    name="payments_dodo.sync_product",
-    # 429 and 5xx (and network errors): back off 5 s, 10 s, 20 s ... up to 10 min, 8 times.
-    autoretry_for=(DodoUnavailable,),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-    acks_late=True,
-)
+#: Syncing to Dodo: on 429 and 5xx (and network errors) back off 5 s, 10 s, 20 s ... up to
+#: 10 min, 8 times; acknowledged after running, so a lost worker's sync runs again.
+_RETRIED_WHILE_UNAVAILABLE: dict[str, Any] = {
+    "autoretry_for": (DodoUnavailable,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "acks_late": True,
+}
+
+
+@shared_task(bind=True, base=_SyncTask, name="payments_dodo.sync_product",
+             **_RETRIED_WHILE_UNAVAILABLE)
 def sync_product(self: Task, product_id: int) -> str | None:
     """Create or update product ``product_id`` at Dodo; returns Dodo's product id.
 
@@ -58,15 +60,7 @@ def sync_product(self: Task, product_id: int) -> str | None:
         return None
 
 
-@shared_task(
-    name="payments_dodo.sync_discount",
-    autoretry_for=(DodoUnavailable,),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-    acks_late=True,
-)
+@shared_task(name="payments_dodo.sync_discount", **_RETRIED_WHILE_UNAVAILABLE)
 def sync_discount(code_id: int) -> str | None:
     """Create, update or delete discount code ``code_id``'s copy at Dodo; returns
     Dodo's discount id (``None`` when Dodo holds none, or refused it).
