@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 FAILURES = "discount_code_failures"
 
 
-class DiscountCodeForm(forms.Form):
+class CheckoutCodeForm(forms.Form):
     """The optional code typed at checkout (any letter case)."""
 
     discount_code = forms.CharField(
@@ -33,7 +33,7 @@ class DiscountCodeForm(forms.Form):
     )
 
 
-def preview(request: HttpRequest, product: Product, form: DiscountCodeForm) -> dict[str, Any]:
+def preview(request: HttpRequest, product: Product, form: CheckoutCodeForm) -> dict[str, Any]:
     """The checkout total's template context for the code in ``form``: ``quote``
     (the price without a code when it is refused) and ``discount_error``.
 
@@ -59,7 +59,7 @@ def preview(request: HttpRequest, product: Product, form: DiscountCodeForm) -> d
         return {"quote": price, "discount_error": exc.message}
 
 
-def field_errors(form: DiscountCodeForm) -> str:
+def field_errors(form: CheckoutCodeForm) -> str:
     """The code field's errors as one message (``""`` when it has none)."""
     return " ".join(str(error) for error in form.errors.get("discount_code", []))
 

@@ -111,7 +111,9 @@ def owns(user: User, product: Product) -> bool:
 def expire_pending_orders(*, buyer: User | None = None, product: Product | None = None) -> int:
     """Mark pending orders untouched for ``PENDING_ORDER_TTL`` seconds expired; how many.
 
-    Limited to ``buyer`` and ``product`` when given. One ``UPDATE``: a
+    Limited to ``buyer`` and ``product`` when given. An expired order's
+    discount code use is free again (uses are counted from orders:
+    :func:`marketplace_core.discounts.services.redemptions`). One ``UPDATE``: a
     confirmation holding the order's lock goes first (the order is then paid,
     and stays so); one that arrives later still pays the expired order.
     """

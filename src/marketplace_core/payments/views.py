@@ -91,7 +91,7 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
         messages.error(self.request, "This is your own product: you cannot buy it.")
         return HttpResponseRedirect(product.get_absolute_url())
 
-    def _page(self, product: Product, form: BillingForm, code_form: discounts.DiscountCodeForm,
+    def _page(self, product: Product, form: BillingForm, code_form: discounts.CheckoutCodeForm,
               *, quote: Quote | None = None, discount_error: str = "", status: int = 200,
               ) -> HttpResponse:
         """The checkout page; ``quote`` is the total shown (default: the price)."""
@@ -106,12 +106,12 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
             return self._own_product(product)
         if request.user.is_authenticated and services.owns(request.user, product):
             return self._already_owned()
-        return self._page(product, self._form(), discounts.DiscountCodeForm())
+        return self._page(product, self._form(), discounts.CheckoutCodeForm())
 
     def _apply_discount(self, product: Product) -> HttpResponse:
         """The preview of the code posted: the total fragment for HTMX, else the
         page with what was typed kept (and no billing errors yet)."""
-        code_form = discounts.DiscountCodeForm(self.request.POST)
+        code_form = discounts.CheckoutCodeForm(self.request.POST)
         preview = discounts.preview(self.request, product, code_form)
         if self.request.htmx:  # type: ignore[attr-defined]
             return render(self.request, self.total_template_name, {"product": product, **preview})
@@ -125,7 +125,7 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
         if "apply_discount" in request.POST:
             return self._apply_discount(product)
         form = self._form(request.POST)
-        code_form = discounts.DiscountCodeForm(request.POST)
+        code_form = discounts.CheckoutCodeForm(request.POST)
         code_problem = "" if code_form.is_valid() else discounts.field_errors(code_form)
         code: str = code_form.cleaned_data.get("discount_code", "") if not code_problem else ""
         if code:

@@ -223,7 +223,8 @@ def create_checkout_session(request: CheckoutRequest) -> HostedCheckout:
             metadata=_metadata(request.metadata),
             return_url=request.return_url,
             cancel_url=request.cancel_url or None,
-            discount_codes=[request.discount_code] if request.discount_code else None,
+            # Left out without a code (not sent as null).
+            discount_codes=[request.discount_code] if request.discount_code else dodopayments.omit,
         )
     if not session.checkout_url:
         raise DodoUnavailable("Dodo Payments created a checkout session without a page URL.")
