@@ -44,6 +44,7 @@ def test_a_buyer_pays_the_discounted_amount_and_the_seller_sees_the_use(
     assert order.payments.get().amount == 720
     page.goto(f"{live_server.url}/account/orders/")
     assert page.get_by_text("€7.20").first.is_visible()
+    assert page.get_by_text("code SPRING20: \N{MINUS SIGN}€1.80").is_visible()
 
     log_in(page, live_server, seller)
     page.goto(f"{live_server.url}/seller/discounts/")

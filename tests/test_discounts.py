@@ -384,3 +384,14 @@ def test_the_list_counts_queries_once_for_any_number_of_codes(
         make_code(seller, f"CODE{n}", products=[product])
     with django_assert_max_num_queries(12):
         assert seller_client.get(reverse("marketplace:seller_discounts")).status_code == 200
+
+
+def test_the_order_history_shows_the_code_and_what_it_took_off(
+        seller, product, buyer, buyer_client, django_assert_max_num_queries):
+    make_code(seller, "SAVE10", percent=25)
+    checkout(buyer, product, "SAVE10")
+
+    with django_assert_max_num_queries(6):
+        html = buyer_client.get(reverse("marketplace:order_history")).content.decode()
+
+    assert "$15.00" in html and "code SAVE10: \N{MINUS SIGN}$5.00" in html
