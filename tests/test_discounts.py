@@ -395,3 +395,15 @@ def test_the_order_history_shows_the_code_and_what_it_took_off(
         html = buyer_client.get(reverse("marketplace:order_history")).content.decode()
 
     assert "$15.00" in html and "code SAVE10: \N{MINUS SIGN}$5.00" in html
+
+
+def test_staff_see_codes_in_the_admin_read_only(client, seller, make_user):
+    code = make_code(seller, "STAFFSEE")
+    client.force_login(make_user(email="staff@example.com", is_staff=True, is_superuser=True))
+
+    listing = client.get(reverse("admin:marketplace_core_discountcode_changelist"))
+    detail = client.get(reverse("admin:marketplace_core_discountcode_change", args=[code.pk]))
+
+    assert listing.status_code == 200 and "STAFFSEE" in listing.content.decode()
+    assert detail.status_code == 200 and 'name="percent"' not in detail.content.decode()
+    assert client.get(reverse("admin:marketplace_core_discountcode_add")).status_code == 403
