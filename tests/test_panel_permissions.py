@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from marketplace_core.catalog.models import Category, Product
+from marketplace_core.discounts.models import DiscountCode
 from marketplace_core.ownership.models import RefundRequest
 from tests.panels_support import logged_in, sell
 
@@ -24,11 +25,12 @@ pytestmark = pytest.mark.django_db
 CUSTOMER_PAGES = ["my_products", "order_history"]
 SELLER_PAGES = ["seller_dashboard", "seller_products", "seller_product_create",
                 "seller_categories", "seller_category_create", "seller_sales",
-                "seller_customers", "seller_exports", "seller_my_products",
-                "seller_order_history"]
+                "seller_customers", "seller_exports", "seller_discounts",
+                "seller_discount_create", "seller_my_products", "seller_order_history"]
 PRODUCT_PAGES = ["seller_product_update", "seller_product_delete"]
 CATEGORY_PAGES = ["seller_category_update", "seller_category_delete"]
 SALE_PAGES = ["seller_sale_detail"]
+DISCOUNT_PAGES = ["seller_discount_update", "seller_discount_delete"]
 API = "/api/seller/dashboard"
 
 
@@ -38,8 +40,9 @@ def world(make_user, make_seller, make_product, make_category):
     product = make_product(seller=owner, title="Owner's Guide")
     category = make_category(seller=owner, name="Owner's Category")
     order = sell(customer, product)
+    code = DiscountCode.objects.create(seller=owner, code="OWNERS", percent=10)
     return {"customer": customer, "owner": owner, "other": other, "product": product,
-            "category": category, "order": order}
+            "category": category, "order": order, "code": code}
 
 
 def url(name: str, world: dict | None = None) -> str:
@@ -49,6 +52,8 @@ def url(name: str, world: dict | None = None) -> str:
         return reverse(f"marketplace:{name}", kwargs={"pk": world["category"].pk})
     if name in SALE_PAGES:
         return reverse(f"marketplace:{name}", kwargs={"reference": world["order"].reference})
+    if name in DISCOUNT_PAGES:
+        return reverse(f"marketplace:{name}", kwargs={"pk": world["code"].pk})
     return reverse(f"marketplace:{name}")
 
 
@@ -56,7 +61,8 @@ def client_for(world: dict, who: str) -> Client:
     return Client() if who == "anonymous" else logged_in(world[who])
 
 
-ALL_PAGES = CUSTOMER_PAGES + SELLER_PAGES + PRODUCT_PAGES + CATEGORY_PAGES + SALE_PAGES
+ALL_PAGES = (CUSTOMER_PAGES + SELLER_PAGES + PRODUCT_PAGES + CATEGORY_PAGES + SALE_PAGES
+             + DISCOUNT_PAGES)
 
 
 def expected_status(name: str, who: str) -> int:
@@ -66,7 +72,7 @@ def expected_status(name: str, who: str) -> int:
         return 200
     if who == "customer":
         return 403
-    if who == "other" and name in PRODUCT_PAGES + CATEGORY_PAGES + SALE_PAGES:
+    if who == "other" and name in PRODUCT_PAGES + CATEGORY_PAGES + SALE_PAGES + DISCOUNT_PAGES:
         return 404
     return 200
 
@@ -85,11 +91,12 @@ def test_get_matrix(world, name, who):
 
 @pytest.mark.parametrize("who", ["anonymous", "customer", "other"])
 @pytest.mark.parametrize("name", [*PRODUCT_PAGES, "seller_product_unpublish", *CATEGORY_PAGES,
-                                  *SALE_PAGES])
+                                  *SALE_PAGES, *DISCOUNT_PAGES])
 def test_posts_to_someone_elses_objects_change_nothing(world, name, who):
     response = client_for(world, who).post(url(name, world), {
         "title": "Hijacked", "price": "0", "currency": "USD", "action": "publish",
-        "name": "Hijacked", "amount": "19.99",
+        "name": "Hijacked", "amount": "19.99", "code": "HIJACKED", "kind": "percentage",
+        "percent": "90",
     })
 
     assert response.status_code == {"anonymous": 302, "customer": 403, "other": 404}[who]
@@ -97,6 +104,8 @@ def test_posts_to_someone_elses_objects_change_nothing(world, name, who):
     assert (product.title, product.status) == ("Owner's Guide", Product.Status.PUBLISHED)
     assert Category.objects.get(pk=world["category"].pk).name == "Owner's Category"
     assert not RefundRequest.objects.exists()
+    code = DiscountCode.objects.get(pk=world["code"].pk)
+    assert (code.code, code.percent, code.is_active) == ("OWNERS", 10, True)
 
 
 def test_unpublish_is_post_only(world):

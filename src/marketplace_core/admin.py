@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from marketplace_core.models import (
     Category,
+    DiscountCode,
     Dispute,
     Download,
     Order,
@@ -84,9 +85,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(DiscountCode)
+class DiscountCodeAdmin(ReadOnlyAdmin):
+    """Read-only: sellers change their codes on their pages, through the discounts service
+    (its hooks keep a payment provider's copy in step)."""
+
+    list_display = ("code", "seller", "kind", "percent", "amount", "currency", "usage_limit",
+                    "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("code", "seller__email")
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
-    list_display = ("reference", "buyer", "product", "amount", "currency", "status", "created_at")
+    list_display = ("reference", "buyer", "product", "amount", "discount_code", "currency",
+                    "status", "created_at")
     list_filter = ("status", "provider")
     search_fields = ("reference", "buyer__email", "provider_checkout_id")
 

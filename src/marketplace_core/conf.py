@@ -62,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
         "receipt_emails": "10/h",
         "guest_checkouts": "20/h",
         "purchase_links": "10/h",
+        "discount_code_failures": "30/h",
     },
     # Core's email login, registration, verification and password pages; off when the
     # project has its own (Django's auth views, django-allauth): LOGIN_URL names them.

@@ -3,6 +3,7 @@
 from marketplace_core.accounts.models import User
 from marketplace_core.accounts.sent_emails import SentEmail
 from marketplace_core.catalog.models import Category, Product
+from marketplace_core.discounts.models import DiscountCode
 from marketplace_core.maintenance.models import MaintenanceState
 from marketplace_core.notifications.preferences import NotificationPreference
 from marketplace_core.ownership.models import (
@@ -20,6 +21,7 @@ from marketplace_core.people.models import Account, SellerProfile
 __all__ = [
     "Account",
     "Category",
+    "DiscountCode",
     "Dispute",
     "Download",
     "MaintenanceState",

@@ -40,8 +40,17 @@ class Order(models.Model):
     product = models.ForeignKey(
         "marketplace_core.Product", on_delete=models.PROTECT, related_name="orders"
     )
+    #: What the buyer pays, in minor units: the price after any discount code.
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
+    #: The discount code the buyer applied, if any (a used code is never deleted).
+    discount_code = models.ForeignKey(
+        "marketplace_core.DiscountCode", on_delete=models.PROTECT, related_name="orders",
+        null=True, blank=True,
+    )
+    #: The product's price before the discount code, in minor units (``None``
+    #: on orders taken before discount codes existed: ``amount`` was the price).
+    list_amount = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
     provider = models.CharField(max_length=64)
     #: The provider's id of the checkout session (for support and reconciliation).
@@ -73,6 +82,18 @@ class Order(models.Model):
     @property
     def amount_display(self) -> str:
         return format_money(self.amount, self.currency)
+
+    @property
+    def discount(self) -> int:
+        """Minor units the discount code took off (0 without one)."""
+        if self.discount_code_id is None or self.list_amount is None:
+            return 0
+        return max(self.list_amount - self.amount, 0)
+
+    @property
+    def list_amount_display(self) -> str:
+        return format_money(self.list_amount if self.list_amount is not None else self.amount,
+                            self.currency)
 
 
 class Payment(models.Model):

@@ -53,6 +53,7 @@ from django.utils import timezone
 from marketplace_core.catalog.models import Product
 from marketplace_core.catalog.visitors import bump_person_after_commit
 from marketplace_core.conf import conf
+from marketplace_core.discounts import services as discounts
 from marketplace_core.exceptions import Rejected
 from marketplace_core.notifications.seller_events import notify_sale
 from marketplace_core.ownership.inserts import insert_once
@@ -118,7 +119,9 @@ def owns(user: User, product: Product) -> bool:
 def expire_pending_orders(*, buyer: User | None = None, product: Product | None = None) -> int:
     """Mark pending orders untouched for ``PENDING_ORDER_TTL`` seconds expired; how many.
 
-    Limited to ``buyer`` and ``product`` when given. One ``UPDATE``: a
+    Limited to ``buyer`` and ``product`` when given. An expired order's
+    discount code use is free again (uses are counted from orders:
+    :func:`marketplace_core.discounts.services.redemptions`). One ``UPDATE``: a
     confirmation holding the order's lock goes first (the order is then paid,
     and stays so); one that arrives later still pays the expired order.
     """
@@ -135,7 +138,7 @@ def expire_pending_orders(*, buyer: User | None = None, product: Product | None 
 
 def start_checkout(
     *, buyer: User, product: Product, provider: str, billing: dict[str, Any] | None = None,
-    language: str = "", site_url: str = "",
+    language: str = "", site_url: str = "", discount_code: str = "",
 ) -> Order:
     """The pending order for ``buyer`` and ``product``: an open one reused, or a new one.
 
@@ -146,6 +149,13 @@ def start_checkout(
     price, provider and billing details.
     ``language`` and ``site_url`` (where the buyer checked out) are what emails
     about the order are written in and link to.
+
+    ``discount_code`` (any letter case; empty: none) is checked under its row
+    lock and the order takes one of its uses: ``amount`` is the discounted
+    price, ``list_amount`` the price and ``discount_code`` the code. A reused
+    order gets the code given now, or loses the one it had. A code that cannot
+    be used raises :class:`Rejected` with a ``discount_*`` code and the buyer's
+    reason (:mod:`marketplace_core.discounts.services`); nothing changes then.
     """
     with transaction.atomic():
         product = Product.objects.select_for_update().get(pk=product.pk)
@@ -161,13 +171,17 @@ def start_checkout(
             .filter(buyer=buyer, product=product, status=Order.Status.PENDING)
             .first()
         )
+        price = discounts.lock_for_checkout(discount_code, product=product, buyer=buyer,
+                                            order=order)
         if order is None:
             try:
                 with transaction.atomic():
                     order = Order.objects.create(
                         buyer=buyer,
                         product=product,
-                        amount=product.price,
+                        amount=price.amount,
+                        list_amount=price.list_amount,
+                        discount_code=price.code,
                         currency=product.currency,
                         provider=provider,
                         billing=billing or {},
@@ -177,15 +191,17 @@ def start_checkout(
                 order = Order.objects.select_for_update().get(
                     buyer=buyer, product=product, status=Order.Status.PENDING
                 )
-        order.amount = product.price
+        order.amount = price.amount
+        order.list_amount = price.list_amount
+        order.discount_code = price.code
         order.currency = product.currency
         order.provider = provider
         if billing is not None:
             order.billing = billing
         order.language = language[:16]
         order.site_url = site_url[:200]
-        order.save(update_fields=["amount", "currency", "provider", "billing", "language",
-                                  "site_url", "updated_at"])
+        order.save(update_fields=["amount", "list_amount", "discount_code", "currency",
+                                  "provider", "billing", "language", "site_url", "updated_at"])
         return order
 
 

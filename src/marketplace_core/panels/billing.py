@@ -34,10 +34,17 @@ class BillingRow:
     receipt_url: str | None
     #: Money given back for the order, oldest first.
     refunds: tuple[RefundLine, ...] = ()
+    #: The discount code the buyer used (``""`` without one) and what it took off.
+    discount_code: str = ""
+    discount: int = 0
 
     @property
     def amount_display(self) -> str:
         return format_money(self.amount, self.currency)
+
+    @property
+    def discount_display(self) -> str:
+        return format_money(self.discount, self.currency)
 
 
 @dataclass(frozen=True)
@@ -85,8 +92,8 @@ def receipt_url(order: Order) -> str | None:
 
 
 def billing_rows(orders: Iterable[Order]) -> list[BillingRow]:
-    """``orders`` (with ``product`` selected, ``payments`` and ``refunds`` prefetched)
-    as billing rows."""
+    """``orders`` (with ``product`` and ``discount_code`` selected, ``payments`` and
+    ``refunds`` prefetched) as billing rows."""
     rows = []
     for order in orders:
         product = order.product
@@ -104,5 +111,7 @@ def billing_rows(orders: Iterable[Order]) -> list[BillingRow]:
             refunds=tuple(RefundLine(refund.created_at, refund.amount, refund.currency)
                           for refund in sorted(order.refunds.all(),
                                                key=lambda r: (r.created_at, r.pk))),
+            discount_code=order.discount_code.code if order.discount_code else "",
+            discount=order.discount,
         ))
     return rows

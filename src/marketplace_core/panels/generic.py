@@ -37,7 +37,7 @@ class GenericOrderHistoryView(LoginRequiredMixin, ListView):
     def get_queryset(self) -> QuerySet[Order]:
         return (
             Order.objects.filter(buyer_id=self.request.user.pk)
-            .select_related("product")
+            .select_related("product", "discount_code")
             .prefetch_related("payments", "refunds")
             .order_by("-created_at", "-id")
         )

@@ -12,6 +12,12 @@ from marketplace_core.panels.seller_categories import (
     SellerProductCategoryUpdateView,
 )
 from marketplace_core.panels.seller_customers import SellerCustomerListView
+from marketplace_core.panels.seller_discounts import (
+    SellerDiscountCodeCreateView,
+    SellerDiscountCodeDeleteView,
+    SellerDiscountCodeListView,
+    SellerDiscountCodeUpdateView,
+)
 from marketplace_core.panels.seller_exports import SellerExportView
 from marketplace_core.panels.seller_products import (
     SellerProductCreateView,
@@ -33,6 +39,10 @@ __all__ = [
     "GenericOrderHistoryView",
     "SellerCustomerListView",
     "SellerDashboardView",
+    "SellerDiscountCodeCreateView",
+    "SellerDiscountCodeDeleteView",
+    "SellerDiscountCodeListView",
+    "SellerDiscountCodeUpdateView",
     "SellerExportView",
     "SellerMyProductListView",
     "SellerOrderHistoryView",

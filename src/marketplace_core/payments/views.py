@@ -26,6 +26,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace_core.accounts.emails import site_url
 from marketplace_core.catalog.models import Product
+from marketplace_core.discounts import checkout as discounts
+from marketplace_core.discounts.services import Quote
 from marketplace_core.exceptions import Rejected
 from marketplace_core.guests import checkout as guests
 from marketplace_core.maintenance.decorators import maintenance_exempt
@@ -54,9 +56,14 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
 
     With ``GUEST_CHECKOUT`` a visitor who is not logged in buys with an email
     address (:mod:`marketplace_core.guests.checkout`).
+
+    The form has an optional discount code. A POST with ``apply_discount``
+    only previews it: the page (its total fragment for HTMX) with the new
+    total or the reason the code cannot be used; no order is made.
     """
 
     template_name = "marketplace_core/payments/checkout.html"
+    total_template_name = "marketplace_core/payments/_checkout_total.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if guests.guest_checkout_open(request):
@@ -84,20 +91,47 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
         messages.error(self.request, "This is your own product: you cannot buy it.")
         return HttpResponseRedirect(product.get_absolute_url())
 
+    def _page(self, product: Product, form: BillingForm, code_form: discounts.CheckoutCodeForm,
+              *, quote: Quote | None = None, discount_error: str = "", status: int = 200,
+              ) -> HttpResponse:
+        """The checkout page; ``quote`` is the total shown (default: the price)."""
+        context = {"product": product, "form": form, "code_form": code_form,
+                   "quote": quote or discounts.services.quote("", product=product),
+                   "discount_error": discount_error}
+        return render(self.request, self.template_name, context, status=status)
+
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
         product = self._product(slug)
         if product.seller_id == request.user.pk:
             return self._own_product(product)
         if request.user.is_authenticated and services.owns(request.user, product):
             return self._already_owned()
-        return render(request, self.template_name, {"product": product, "form": self._form()})
+        return self._page(product, self._form(), discounts.CheckoutCodeForm())
+
+    def _apply_discount(self, product: Product) -> HttpResponse:
+        """The preview of the code posted: the total fragment for HTMX, else the
+        page with what was typed kept (and no billing errors yet)."""
+        code_form = discounts.CheckoutCodeForm(self.request.POST)
+        preview = discounts.preview(self.request, product, code_form)
+        if self.request.htmx:  # type: ignore[attr-defined]
+            return render(self.request, self.total_template_name, {"product": product, **preview})
+        form = self._form()
+        form.initial.update({name: self.request.POST.get(name, "") for name in form.fields
+                             if name in self.request.POST})
+        return self._page(product, form, code_form, **preview)
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
         product = self._product(slug)
+        if "apply_discount" in request.POST:
+            return self._apply_discount(product)
         form = self._form(request.POST)
-        if not form.is_valid():
-            return render(request, self.template_name, {"product": product, "form": form},
-                          status=400)
+        code_form = discounts.CheckoutCodeForm(request.POST)
+        code_problem = "" if code_form.is_valid() else discounts.field_errors(code_form)
+        code: str = code_form.cleaned_data.get("discount_code", "") if not code_problem else ""
+        if code:
+            code_problem = discounts.throttled(request)
+        if not form.is_valid() or code_problem:
+            return self._page(product, form, code_form, discount_error=code_problem, status=400)
         provider = registry.payment_provider()
         buyer: Any = request.user
         as_guest = guests.guest_checkout_open(request)
@@ -113,8 +147,13 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
                 billing=form.cleaned_data,
                 language=translation.get_language() or "",
                 site_url=site_url(request),
+                discount_code=code,
             )
         except Rejected as exc:
+            if exc.code.startswith("discount_"):
+                discounts.count_failure(request)
+                return self._page(product, form, code_form, discount_error=exc.message,
+                                  status=400)
             if as_guest and exc.code in ("already_owned", "own_product"):
                 return guests.cannot_buy_here(request, form, product)
             if exc.code == "already_owned":
@@ -128,8 +167,7 @@ class InitiateCheckoutSessionView(LoginRequiredMixin, View):
         except CheckoutError as exc:
             logger.warning("Checkout failed for %s: %s", order, exc)
             form.add_error(None, str(exc) or "The payment provider is unavailable; try again.")
-            return render(request, self.template_name, {"product": product, "form": form},
-                          status=502)
+            return self._page(product, form, code_form, quote=Quote.of(order), status=502)
         services.attach_checkout(order, session.provider_checkout_id)
         if as_guest:
             guests.remember_order(request, order.reference)

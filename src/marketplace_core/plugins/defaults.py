@@ -83,6 +83,7 @@ _SELLER_NAV = (
     (N_("Categories"), "marketplace:seller_categories", 250, "seller-categories"),
     (N_("Sales"), "marketplace:seller_sales", 300, "seller-sales"),
     (N_("Customers"), "marketplace:seller_customers", 400, "seller-customers"),
+    (N_("Discounts"), "marketplace:seller_discounts", 450, "seller-discounts"),
     (N_("Exports"), "marketplace:seller_exports", 600, "seller-exports"),
     (N_("My purchases"), "marketplace:seller_my_products", 700, "seller-my-products"),
     (N_("My orders"), "marketplace:seller_order_history", 800, "seller-order-history"),

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from django.urls import URLPattern, URLResolver
 
     from marketplace_core.catalog.models import Product
+    from marketplace_core.discounts.models import DiscountCode
     from marketplace_core.notifications.channels import NotificationChannel
     from marketplace_core.ownership.models import Order, Payment, PurchasedProduct, Refund
     from marketplace_core.payments.providers import PaymentProvider
@@ -242,6 +243,36 @@ def refund_recorded(order: Order, refund: Refund) -> None:
 
     :param order: The refunded order.
     :param refund: The refund row.
+    """
+
+
+# -------------------------------------------------------------------------
+# discount codes
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def discount_code_saved(code: DiscountCode, created: bool) -> None:
+    """A seller created or changed a discount code (deactivating one included).
+
+    Event: delivered after commit, isolated, may repeat; return value ignored.
+    A payment provider that keeps its own copy of codes (Dodo's discounts)
+    brings it up to date here, from a Celery task that reads the code again.
+
+    :param code: The code as saved, with its ``products``.
+    :param created: ``True`` the first time the code is saved.
+    """
+
+
+@hookspec
+def discount_code_deleted(code_id: int, seller_id: int) -> None:
+    """A seller deleted a discount code no order had used.
+
+    Event: delivered after commit, isolated, may repeat; return value ignored.
+    The row is gone: implementations find their own records by ``code_id``.
+
+    :param code_id: The deleted code's primary key.
+    :param seller_id: Its seller's primary key.
     """
 
 

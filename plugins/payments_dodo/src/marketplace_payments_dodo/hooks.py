@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from django.urls import URLPattern
 
     from marketplace_core.catalog.models import Product
+    from marketplace_core.discounts.models import DiscountCode
     from marketplace_core.payments.providers import PaymentProvider
 
 
@@ -57,6 +58,24 @@ def product_saved(product: Product, created: bool) -> None:
     # Core delivers this event after commit; should a caller still be inside a
     # transaction, the worker must not look for the product before it commits.
     transaction.on_commit(partial(tasks.sync_product.delay, product.pk))
+
+
+@hookimpl
+def discount_code_saved(code: DiscountCode, created: bool) -> None:
+    """Queue bringing Dodo's copy of ``code`` up to date (created, patched or deleted)."""
+    from marketplace_payments_dodo import tasks
+
+    if conf.API_KEY:
+        transaction.on_commit(partial(tasks.sync_discount.delay, code.pk))
+
+
+@hookimpl
+def discount_code_deleted(code_id: int) -> None:
+    """Queue deleting Dodo's copy of a deleted code."""
+    from marketplace_payments_dodo import tasks
+
+    if conf.API_KEY:
+        transaction.on_commit(partial(tasks.sync_discount.delay, code_id))
 
 
 _TONES: dict[str, Literal["info", "success", "warning", "danger"]] = {

@@ -49,3 +49,30 @@ class DodoProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} → {self.dodo_product_id or '(not created)'} ({self.state})"
+
+
+class DodoDiscount(models.Model):
+    """A core discount code's counterpart at Dodo Payments.
+
+    Keyed by the code's id, not a foreign key: when a seller deletes a code,
+    this row outlives it until the task has deleted Dodo's copy. Dodo's code
+    (``dodo_code``) is one Dodo generates: codes are unique per Dodo business,
+    while two sellers here may both have ``SAVE10``. Buyers never see it; the
+    checkout session carries it. ``fingerprint`` hashes what Dodo holds; empty
+    with no ``dodo_discount_id`` means Dodo holds nothing (the code is
+    inactive or deleted).
+    """
+
+    code_id = models.PositiveBigIntegerField(unique=True)
+    dodo_discount_id = models.CharField(max_length=64, blank=True)
+    dodo_code = models.CharField(max_length=64, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Dodo discount")
+
+    def __str__(self) -> str:
+        return f"code {self.code_id} → {self.dodo_discount_id or '(not at Dodo)'}"

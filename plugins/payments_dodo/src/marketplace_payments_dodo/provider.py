@@ -26,7 +26,7 @@ from marketplace_core.payments.providers import (
 )
 from marketplace_core.people.names import display_name
 from marketplace_core.people.users import email_of
-from marketplace_payments_dodo import client, invoices, sync, webhooks
+from marketplace_payments_dodo import client, discounts, invoices, sync, webhooks
 from marketplace_payments_dodo.client import DodoError, DodoRejected, DodoUnavailable
 from marketplace_payments_dodo.conf import conf
 
@@ -71,7 +71,8 @@ class DodoProvider(PaymentProvider):
         """A Dodo checkout session for one unit of ``order.product``.
 
         The product is synced to Dodo first when Dodo lacks it or has an old
-        price, so Dodo charges exactly ``order.amount``. Any Dodo failure is a
+        price, and so is the order's discount code (the session names Dodo's
+        code for it), so Dodo charges exactly ``order.amount``. Any Dodo failure is a
         :class:`CheckoutError` with a message for the buyer; the order stays
         pending and a new attempt reuses it.
         """
@@ -80,6 +81,8 @@ class DodoProvider(PaymentProvider):
             {"order": str(order.reference)})
         try:
             product_id = sync.ensure_synced(order.product)
+            discount_code = (discounts.ensure_synced(order.discount_code)
+                             if order.discount_code is not None else "")
             session = client.create_checkout_session(client.CheckoutRequest(
                 product_id=product_id,
                 customer_email=str(billing.get("email") or email_of(order.buyer)),
@@ -94,6 +97,7 @@ class DodoProvider(PaymentProvider):
                 metadata={client.ORDER_REFERENCE_KEY: str(order.reference)},
                 return_url=request.build_absolute_uri(success),
                 cancel_url=request.build_absolute_uri(order.product.get_absolute_url()),
+                discount_code=discount_code,
             ))
         except DodoUnavailable as exc:
             logger.warning("Dodo checkout for %s failed: %s", order, exc)

@@ -17,6 +17,12 @@ description:
 - ``POST /checkouts``, ``GET /checkouts/{id}``
 - ``POST /products``, ``GET /products/{id}``, ``PATCH /products/{id}``
 - ``GET /payments/{id}``
+- ``POST /discounts``, ``GET``/``PATCH``/``DELETE /discounts/{discount_id}``
+  (percentage in basis points or flat per currency option, ``restricted_to``,
+  ``usage_limit``, ``starts_at``/``expires_at``; a deleted one is soft-deleted:
+  404 afterwards). A checkout session's ``discount_codes`` (or the deprecated
+  ``discount_code``) is checked as Dodo does and lowers what the session
+  charges (:meth:`FakeDodo.checkout_amount`); a paid one counts in ``times_used``
 - ``GET /invoices/payments/{payment_id}``: the invoice of a succeeded payment,
   a small one-page PDF (:func:`invoice_pdf`) sent as ``application/pdf``;
   404 (JSON) for an unknown payment or one that did not succeed. Served with
@@ -161,6 +167,8 @@ class FakeDodo:
         self.payments: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self.disputes: dict[str, dict[str, Any]] = {}
+        #: Discounts by id (a deleted one stays, with ``deleted`` set: Dodo soft-deletes).
+        self.discounts: dict[str, dict[str, Any]] = {}
         #: What ``GET /checkout/supported_countries`` answers (tests may change it).
         self.supported_countries: list[str] = list(SUPPORTED_COUNTRIES)
         self._failures: list[_Failure] = []
@@ -231,7 +239,7 @@ class FakeDodo:
             for store in (self.exchanges, self.webhooks, self._failures, self._outbox):
                 store.clear()
             for table in (self.products, self.checkouts, self.payments, self.refunds,
-                          self.disputes):
+                          self.disputes, self.discounts):
                 table.clear()
             self.supported_countries = list(SUPPORTED_COUNTRIES)
             self._held = None
@@ -394,9 +402,10 @@ class FakeDodo:
             session = self.checkouts[session_id]
             product = self.products[session["product_cart"][0]["product_id"]]
             price = product["price"]
+            amount = self.checkout_amount(session_id)
             payment = self.record_payment(
                 payment_id=session.get("payment_id"),
-                amount=price["price"], currency=price["currency"],
+                amount=amount, currency=price["currency"],
                 metadata=session["metadata"], status="processing", checkout_id=session_id,
                 product_id=product["product_id"],
                 customer={k: v for k, v in (session.get("customer") or {}).items()
@@ -407,8 +416,10 @@ class FakeDodo:
             self.send_event("payment.processing", payment)
             status = "succeeded" if outcome == "pay" else "failed"
             payment = self.record_payment(payment_id=payment["payment_id"],
-                                          amount=price["price"], currency=price["currency"],
+                                          amount=amount, currency=price["currency"],
                                           metadata=session["metadata"], status=status)
+            if status == "succeeded" and session.get("discount_id"):
+                self.discounts[session["discount_id"]]["times_used"] += 1
             self.send_event(f"payment.{status}", payment)
             return payment
 
@@ -525,6 +536,7 @@ class FakeDodo:
              self._get_payment_invoice),
             ("GET", r"/checkout/supported_countries", "/checkout/supported_countries",
              self._supported_countries),
+            *self._discount_routes(),
         ]
 
     def route_of(self, method: str, path: str) -> str:
@@ -556,6 +568,9 @@ class FakeDodo:
             return 422, _error(f"Product {item.get('product_id')} does not exist")
         if item.get("quantity") != 1:
             return 422, _error("quantity must be 1 in this fake")
+        discount, problem = self._checkout_discount(body, self.products[item["product_id"]])
+        if problem:
+            return 422, _error(problem)
         session_id = new_id("cks")
         self.checkouts[session_id] = {
             "id": session_id,
@@ -567,6 +582,7 @@ class FakeDodo:
             "return_url": body.get("return_url"),
             "cancel_url": body.get("cancel_url"),
             "payment_id": None,
+            "discount_id": discount["discount_id"] if discount else None,
         }
         return 200, {"session_id": session_id,
                      "checkout_url": f"{self.url}/checkout/{session_id}"}
@@ -718,6 +734,154 @@ class FakeDodo:
             return 404, _error("No invoice for a payment that did not succeed", "NOT_FOUND")
         return 200, invoice_pdf(payment)
 
+    # --- discounts -------------------------------------------------------------
+
+    def _discount_routes(self) -> list[tuple[str, str, str, Any]]:
+        return [
+            ("POST", r"/discounts", "/discounts", self._create_discount),
+            ("GET", r"/discounts/([^/]+)", "/discounts/{discount_id}", self._get_discount),
+            ("PATCH", r"/discounts/([^/]+)", "/discounts/{discount_id}", self._patch_discount),
+            ("DELETE", r"/discounts/([^/]+)", "/discounts/{discount_id}",
+             self._delete_discount),
+        ]
+
+    def checkout_amount(self, session_id: str) -> int:
+        """What the checkout session charges: its product's price less its discount.
+
+        A percentage (basis points) takes the amount off rounded down to a whole
+        minor unit; a flat discount takes its currency option's amount, down to
+        zero at most.
+        """
+        with self._lock:
+            session = self.checkouts[session_id]
+            price = int(self.products[session["product_cart"][0]["product_id"]]["price"]["price"])
+            discount = self.discounts.get(session.get("discount_id") or "")
+        if discount is None:
+            return price
+        if discount["type"] == "percentage":
+            return price - price * int(discount["amount"]) // 10000
+        return max(price - int(discount["currency_options"][0]["max_amount_possible"]), 0)
+
+    def _checkout_discount(self, body: dict[str, Any], product: dict[str, Any]
+                           ) -> tuple[dict[str, Any] | None, str | None]:
+        """The discount a checkout names (``discount_codes`` or the deprecated
+        ``discount_code``), or why Dodo refuses it."""
+        codes = body.get("discount_codes") or ([body["discount_code"]]
+                                               if body.get("discount_code") else [])
+        if body.get("discount_codes") and body.get("discount_code"):
+            return None, "discount_code cannot be used together with discount_codes"
+        if not codes:
+            return None, None
+        if len(codes) != 1:
+            return None, "this fake applies one discount code"
+        found = [d for d in self.discounts.values()
+                 if d["code"] == str(codes[0]).upper() and not d.get("deleted")]
+        if not found:
+            return None, f"Discount code {codes[0]} does not exist"
+        discount = found[0]
+        now = dt.datetime.now(tz=dt.UTC)
+        if discount["restricted_to"] and product["product_id"] not in discount["restricted_to"]:
+            return None, "Discount code is not valid for this product"
+        if discount.get("starts_at") and now < _moment(discount["starts_at"]):
+            return None, "Discount code is not active yet"
+        if discount.get("expires_at") and now >= _moment(discount["expires_at"]):
+            return None, "Discount code has expired"
+        if discount.get("usage_limit") is not None and (
+                discount["times_used"] >= discount["usage_limit"]):
+            return None, "Discount code usage limit reached"
+        if discount["type"] == "flat" and (
+                discount["currency_options"][0]["currency"] != product["price"]["currency"]):
+            return None, "Discount code is not valid in this currency"
+        return discount, None
+
+    def _discount_errors(self, body: Any, *, partial: bool) -> str | None:
+        if not isinstance(body, dict):
+            return "body must be an object"
+        kind = body.get("type")
+        if not partial and kind not in ("percentage", "flat"):
+            return "type must be percentage or flat"
+        amount = body.get("amount")
+        if (not partial or amount is not None) and (not isinstance(amount, int) or amount < 1):
+            return "amount must be at least 1"
+        if kind == "percentage" and amount is not None and amount > 10000:
+            return "a percentage is at most 10000 basis points"
+        options = body.get("currency_options")
+        if kind == "flat" and not (isinstance(options, list) and len(options) == 1
+                                   and options[0].get("currency") in CURRENCIES
+                                   and (options[0].get("max_amount_possible") or 0) > 0):
+            return "a flat discount needs one currency option with max_amount_possible > 0"
+        code = body.get("code")
+        if code is not None and not (isinstance(code, str) and 3 <= len(code) <= 16):
+            return "code must be 3 to 16 characters"
+        limit = body.get("usage_limit")
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            return "usage_limit must be at least 1"
+        unknown = [p for p in body.get("restricted_to") or [] if p not in self.products]
+        if unknown:
+            return f"Unknown products in restricted_to: {', '.join(unknown)}"
+        return None
+
+    def _create_discount(self, body: Any) -> tuple[int, Any]:
+        problem = self._discount_errors(body, partial=False)
+        if problem:
+            return 422, _error(problem)
+        code = str(body.get("code") or secrets.token_hex(8)).upper()
+        if any(d["code"] == code and not d.get("deleted") for d in self.discounts.values()):
+            return 422, _error(f"Discount code {code} already exists")
+        discount_id = new_id("dsc")
+        self.discounts[discount_id] = {
+            "discount_id": discount_id, "business_id": BUSINESS_ID, "code": code,
+            "created_at": now_iso(), "times_used": 0, "preserve_on_plan_change": False,
+            "customer_eligibility": "any", "name": body.get("name"),
+            "per_customer_usage_limit": None, "subscription_cycles": None,
+        }
+        self._apply_discount_fields(self.discounts[discount_id], body)
+        return 200, self._discount_answer(discount_id)
+
+    def _apply_discount_fields(self, discount: dict[str, Any], body: dict[str, Any]) -> None:
+        for key in ("type", "amount", "usage_limit", "starts_at", "expires_at", "metadata",
+                    "restricted_to", "currency_options"):
+            if key in body or key not in discount:
+                discount[key] = body.get(key)
+        discount["restricted_to"] = list(discount["restricted_to"] or [])
+        discount["metadata"] = dict(discount["metadata"] or {})
+        discount["currency_options"] = [
+            {"currency": o["currency"], "is_default": bool(o.get("is_default", False)),
+             "max_amount_possible": o.get("max_amount_possible"),
+             "minimum_subtotal": int(o.get("minimum_subtotal") or 0)}
+            for o in discount["currency_options"] or []]
+
+    def _discount_answer(self, discount_id: str) -> dict[str, Any]:
+        return {k: v for k, v in self.discounts[discount_id].items() if k != "deleted"}
+
+    def _live_discount(self, discount_id: str) -> dict[str, Any] | None:
+        discount = self.discounts.get(discount_id)
+        return None if discount is None or discount.get("deleted") else discount
+
+    def _get_discount(self, body: Any, discount_id: str) -> tuple[int, Any]:
+        if self._live_discount(discount_id) is None:
+            return 404, _error("Discount not found", "NOT_FOUND")
+        return 200, self._discount_answer(discount_id)
+
+    def _patch_discount(self, body: Any, discount_id: str) -> tuple[int, Any]:
+        discount = self._live_discount(discount_id)
+        if discount is None:
+            return 404, _error("Discount not found or soft-deleted", "NOT_FOUND")
+        problem = self._discount_errors({"type": discount["type"], **(body or {})}, partial=True)
+        if problem:
+            return 422, _error(problem)
+        self._apply_discount_fields(discount, body)
+        if body.get("code"):
+            discount["code"] = str(body["code"]).upper()
+        return 200, self._discount_answer(discount_id)
+
+    def _delete_discount(self, body: Any, discount_id: str) -> tuple[int, Any]:
+        discount = self._live_discount(discount_id)
+        if discount is None:
+            return 404, _error("Discount not found or already deleted", "NOT_FOUND")
+        discount["deleted"] = True
+        return 204, None
+
     # --- the hosted checkout page ---------------------------------------------
 
     def checkout_page(self, session_id: str) -> str | None:
@@ -727,7 +891,7 @@ class FakeDodo:
                 return None
             product = self.products[session["product_cart"][0]["product_id"]]
         price = product["price"]
-        amount = _amount(int(price["price"]), str(price["currency"]))
+        amount = _amount(self.checkout_amount(session_id), str(price["currency"]))
         settled = session["payment_id"] is not None
         buttons = "<p>This checkout is complete.</p>" if settled else (
             f'<form method="post" action="/checkout/{session_id}/pay">'
@@ -755,6 +919,11 @@ class FakeDodo:
 _STATUS_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND",
                  422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS",
                  500: "INTERNAL_SERVER_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE"}
+
+
+def _moment(stamp: str) -> dt.datetime:
+    """``stamp`` (ISO 8601 with an offset or ``Z``) as an aware datetime."""
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def _error(message: str, code: str = "UNPROCESSABLE_ENTITY") -> dict[str, str]:
@@ -822,6 +991,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_PATCH(self) -> None:
         self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
 
     def _dispatch(self, method: str) -> None:
         path = urlsplit(self.path).path.rstrip("/") or "/"

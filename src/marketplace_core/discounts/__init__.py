@@ -1,0 +1,1 @@
+"""Discount codes: sellers' codes, what they take off a price, and how often they were used."""
