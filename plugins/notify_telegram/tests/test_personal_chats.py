@@ -22,6 +22,7 @@ from marketplace_notify_telegram.testing import BOT_USERNAME, FakeBotAPI
 from marketplace_core.notifications.channels import Notification
 from marketplace_core.notifications.preferences import NotificationPreference
 from marketplace_core.notifications.tasks import send_notification
+from marketplace_core.ownership.models import Order
 from marketplace_core.testing.factories import buy, logged_in, make_product, make_user
 from tests.conftest import CHAT_ID, configure
 from tests.test_fake_updates import call
@@ -262,7 +263,8 @@ def test_a_sale_reaches_the_sellers_chat_and_the_operators(
     [sale] = _sale_texts(bot, seller, django_capture_on_commit_callbacks)
     assert sale.startswith("New sale: Field Guide\n\nBea Buyer bought Field Guide for ")
     [message] = [m for m in bot.messages if m.text.startswith("New sale")]
-    assert f'<a href="{SITE}/seller/">Open</a>' in message.raw_text
+    order = Order.objects.get(product__seller=seller)
+    assert f'<a href="{SITE}/seller/sales/{order.reference}/">Open</a>' in message.raw_text
     # The operators' chat still hears about every purchase.
     assert [m.text.split("\n")[0] for m in bot.messages if m.chat_id == CHAT_ID] == [
         "New purchase: Field Guide"]
