@@ -53,6 +53,17 @@ def test_the_sales_list_shows_only_my_paid_and_refunded_orders_newest_first(
     assert 'data-nav="seller-sales" aria-current="page"' in html
 
 
+
+def test_the_sales_list_links_to_the_orders_csv(client, seller, make_user, make_product):
+    order = paid_order(make_user(), make_product(seller=seller, title="Field Guide", price=2000))
+    html = client.get(SALES_URL).content.decode()
+
+    [link] = re.findall(r'href="([^"]*export=orders[^"]*)"', html)
+    response = client.get(link.replace("&amp;", "&"))
+    assert response["Content-Type"].startswith("text/csv")
+    rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(rows) == 2 and str(order.reference) in rows[1] and "Field Guide" in rows[1]
+
 def test_the_sales_list_costs_the_same_for_one_row_and_a_full_page(
         client, seller, desk, make_user, make_product, django_assert_max_num_queries):
     product = make_product(seller=seller)
