@@ -218,3 +218,20 @@ def _marketplace_fresh_catalog_version() -> None:
     from marketplace_core.catalog.versions import bump_catalog_version
 
     bump_catalog_version()
+
+
+@pytest.fixture(autouse=True)
+def _marketplace_outside_any_task() -> None:
+    """Each test starts outside any Celery task, as far as Celery can tell.
+
+    An eager ``apply_async`` marks the whole process as inside a task around
+    the call (``denied_join_result``: a process-wide flag, saved before and
+    restored after). Two threads running eager tasks at once (the concurrency
+    tests, a live server's request threads) can interleave so that the flag is
+    restored to "inside" and stays set; every later ``result.get()`` in that
+    process then raises "Never call result.get() within a task!", in whichever
+    test comes next. Seen under load (``stress-ng --cpu 2``) in core's suite.
+    """
+    from celery.result import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
