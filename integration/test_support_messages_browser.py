@@ -17,6 +17,7 @@ from marketplace_support.models import SupportMessage, SupportRequest
 
 from integration import mailbox
 from integration.browser_checks import another_person, log_in
+from marketplace_core.notifications.preferences import NotificationPreference
 from marketplace_core.testing.contracts import wait_until
 from marketplace_core.testing.contracts_storage import buy
 
@@ -54,6 +55,9 @@ def test_buyer_and_seller_write_to_each_other(
     make_user: Any, make_seller: Any, make_product: Any
 ) -> None:
     seller = make_seller(name="Sam Seller", email="sam@example.com")
+    # The seller hears only of messages here (the sale made below would email them too).
+    NotificationPreference.objects.create(user=seller, event="sale", channel="email",
+                                          enabled=False)
     product = make_product(seller=seller, title="Watercolour Brushes")
     buyer = make_user(name="Bea Buyer", email="bea@example.com")
     support_request = SupportRequest.objects.create(
