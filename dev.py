@@ -150,14 +150,18 @@ def test(argv: list[str]) -> None:
     ensure_venv()
     install("tox>=4.20", "tox-uv>=1.11")
     env = {**os.environ, "PATH": path_with_pythons(os.environ.get("PATH", ""))}
+    # --recreate: tox reinstalls an environment's deps only when their list changes, so
+    # a plugin's or core's code, installed from its folder as a dep, would stay as an
+    # earlier run left it; recreated (uv makes it seconds), each run tests the checkout.
     if argv:
-        run(BIN / "tox", "run", *argv, env=env)
+        run(BIN / "tox", "run", "--recreate", *argv, env=env)
         return
     # Each environment's output is printed when it ends (a failing one's included),
     # then tox's summary: the result and time of every environment.
     started = time.monotonic()
     try:
-        run(BIN / "tox", "run-parallel", "--parallel", str(parallel_jobs()), env=env)
+        run(BIN / "tox", "run-parallel", "--recreate", "--parallel", str(parallel_jobs()),
+            env=env)
     finally:
         minutes, seconds = divmod(round(time.monotonic() - started), 60)
         load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
