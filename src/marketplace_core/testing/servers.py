@@ -29,6 +29,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct TCP ports on 127.0.0.1 that were free a moment ago.
+
+    All are bound at once before any is released, so (unlike calling
+    :func:`free_port` repeatedly) the kernel cannot hand out one port twice.
+    Another process may still take one before the caller binds it: a server
+    that fails to start for that reason should be retried with new ports.
+    """
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                 for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
+
+
 def wait_for_port(port: int, *, timeout: float = 30.0, process: subprocess.Popen | None = None,
                   what: str = "server") -> None:
     """Block until something accepts connections on ``port`` or raise."""

@@ -44,7 +44,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from marketplace_core.testing.servers import (
     ServiceUnavailable,
     find_binary,
-    free_port,
+    free_ports,
     wait_for_port,
 )
 
@@ -91,11 +91,15 @@ class S3TestServer:
         self.access_key = "AKIA" + secrets.token_hex(8).upper()
         self.secret_key = secrets.token_urlsafe(30)
         self.directory = Path(tempfile.mkdtemp(prefix="mp-s3-"))
-        self.ports = {name: free_port() for name in (
-            "master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc", "s3",
-            "s3.grpc",
-        )}
+        self.ports = self._new_ports()
         self.process: subprocess.Popen[bytes] | None = None
+        self._started = False
+
+    @staticmethod
+    def _new_ports() -> dict[str, int]:
+        names = ("master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc", "s3",
+                 "s3.grpc")
+        return dict(zip(names, free_ports(len(names)), strict=True))
 
     @property
     def endpoint_url(self) -> str:
@@ -127,6 +131,28 @@ class S3TestServer:
         ]
 
     def start(self) -> S3TestServer:
+        """Start weed and wait until the bucket takes a write.
+
+        The first start retries with new ports when another process took one of
+        the eight between choosing and binding them (weed exits with "address
+        already in use"; seen with several suites starting servers at once).
+        A restart after :meth:`crash` keeps its ports: clients know them.
+        """
+        attempts = 1 if self._started else 3
+        for attempt in range(1, attempts + 1):
+            try:
+                self._start_once()
+            except ServiceUnavailable as exc:
+                if attempt == attempts or "address already in use" not in str(exc):
+                    raise
+                self.ports = self._new_ports()
+                continue
+            self._started = True
+            return self
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _start_once(self) -> None:
+        self.directory.mkdir(exist_ok=True)  # a failed attempt's stop() removed it
         log = (self.directory / "weed.log").open("wb")
         try:
             self.process = subprocess.Popen(  # noqa: S603  (our own arguments)
@@ -144,7 +170,6 @@ class S3TestServer:
             if isinstance(exc, ServiceUnavailable):
                 raise ServiceUnavailable(f"{exc}\n--- weed log ---\n{tail}") from exc
             raise
-        return self
 
     def _create_bucket(self) -> None:
         # The gateway opens its port before the filer is ready: retry until it answers
