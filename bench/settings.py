@@ -28,6 +28,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise wants 
 # As the example site with Redis: sessions read from the cache (one process here,
 # so the local-memory cache is shared by every request).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Deployed, beat queues the periodic tasks; run in the web process (the demo without
+# Redis) they would land in whichever timed request found them due.
+MARKETPLACE = {**MARKETPLACE, "PERIODIC_TASKS_IN_PROCESS": False}  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False,
            "root": {"handlers": [], "level": "WARNING"}}
 
