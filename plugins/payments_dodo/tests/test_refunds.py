@@ -95,6 +95,34 @@ def test_dodo_unavailable_is_retried_and_then_sent_once(dodo, seller, order):
     assert len(dodo.refunds) == 1
 
 
+def test_a_refund_made_but_not_answered_is_found_not_made_twice(dodo, seller, order):
+    # Dodo refunds, then the answer is lost (a gateway timeout): the retry must
+    # find that refund by the request's key instead of refunding again. (Its
+    # refund.succeeded webhook then matches the request by this refund id.)
+    dodo.fail_next("POST", "/refunds", 504, after_acting=True)
+    request = ask(seller, order, 1000)
+    with pytest.raises(RefundUnavailable):
+        refund_progress.send_refund_request(request.pk)
+    (made,) = dodo.refunds.values()
+
+    assert refund_progress.send_refund_request(request.pk) == RefundRequest.Status.SENT
+    assert len(dodo.refunds) == 1
+    assert [e.status for e in dodo.exchanges if e.route == "/refunds"] == [504]
+    request.refresh_from_db()
+    assert request.provider_refund_id == made["refund_id"]
+    assert made["amount"] == 1000
+
+
+def test_a_refund_is_not_sent_while_dodo_cannot_say_whether_it_made_one(dodo, seller, order):
+    dodo.fail_next("GET", "/payments/", 503)
+    request = ask(seller, order, 2500)
+    with pytest.raises(RefundUnavailable):
+        refund_progress.send_refund_request(request.pk)
+    assert not refunds_sent(dodo)
+    assert refund_progress.send_refund_request(request.pk) == RefundRequest.Status.SENT
+    assert len(dodo.refunds) == 1
+
+
 def test_dodos_refusal_is_shown_to_the_seller(dodo, seller, order):
     dodo.fail_next("POST", "/refunds", 422, message="Payment is under dispute")
     request = ask(seller, order, 2500)

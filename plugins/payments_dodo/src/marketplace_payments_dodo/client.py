@@ -280,6 +280,27 @@ def create_refund(spec: RefundSpec) -> CreatedRefund:
     return CreatedRefund(refund_id=refund.refund_id, status=str(refund.status))
 
 
+def find_refund(payment_id: str, request_key: str, amount: int) -> CreatedRefund | None:
+    """The refund of ``payment_id`` that core's request ``request_key`` already made, if any.
+
+    Dodo takes no idempotency key for refunds, so a ``POST /refunds`` whose answer
+    was lost (a timeout, a 5xx from a gateway after Dodo acted) may have created
+    one. ``GET /payments/{id}`` lists the payment's refunds; each not-failed one of
+    ``amount`` is read (``GET /refunds/{id}``) for the request key in its metadata.
+    Raises :class:`DodoUnavailable` when Dodo cannot answer: the caller must not
+    create a refund it cannot rule out.
+    """
+    with _client(_BACKGROUND) as client:
+        payment = client.payments.retrieve(payment_id)
+        for listed in payment.refunds or []:
+            if str(listed.status) == "failed" or listed.amount != amount:
+                continue
+            refund = client.refunds.retrieve(listed.refund_id)
+            if (refund.metadata or {}).get(REFUND_REQUEST_KEY) == request_key:
+                return CreatedRefund(refund_id=refund.refund_id, status=str(refund.status))
+    return None
+
+
 # -------------------------------------------------------------------------
 # invoices
 # -------------------------------------------------------------------------

@@ -153,10 +153,14 @@ class DodoProvider(PaymentProvider):
 
         The whole payment is refunded without ``items``; less than the payment
         is refunded as an amount of its one item (the order's product at Dodo,
-        tax included). ``idempotency_key`` goes into the refund's metadata
-        (Dodo takes no idempotency key; core calls once per request). Dodo's
-        refusal (4xx) is a :class:`RefundRejected` with Dodo's message; no
-        answer (network, 408/409/429, 5xx) a :class:`RefundUnavailable`.
+        tax included). ``idempotency_key`` goes into the refund's metadata.
+        Dodo takes no idempotency key, and core calls again after a
+        :class:`RefundUnavailable`, when the lost answer may have been a refund
+        made: so the payment's refunds are searched for the key first
+        (:func:`~.client.find_refund`) and a refund found is answered instead of
+        a second one. Dodo's refusal (4xx) is a :class:`RefundRejected` with
+        Dodo's message; no answer (network, 408/409/429, 5xx) a
+        :class:`RefundUnavailable`.
         """
         item = None
         if amount < payment.amount:
@@ -166,12 +170,14 @@ class DodoProvider(PaymentProvider):
                                      "its payment cannot be refunded. Refund all of it instead.")
             item = (dodo_product_id, amount)
         try:
-            created = client.create_refund(client.RefundSpec(
-                payment_id=payment.provider_payment_id, reason=reason[:3000],
-                metadata={client.ORDER_REFERENCE_KEY: str(order.reference),
-                          client.REFUND_REQUEST_KEY: idempotency_key},
-                item=item,
-            ))
+            created = client.find_refund(payment.provider_payment_id, idempotency_key, amount)
+            if created is None:
+                created = client.create_refund(client.RefundSpec(
+                    payment_id=payment.provider_payment_id, reason=reason[:3000],
+                    metadata={client.ORDER_REFERENCE_KEY: str(order.reference),
+                              client.REFUND_REQUEST_KEY: idempotency_key},
+                    item=item,
+                ))
         except DodoUnavailable as exc:
             logger.warning("Dodo refund of %s not sent yet: %s", order, exc)
             raise RefundUnavailable(str(exc)) from exc

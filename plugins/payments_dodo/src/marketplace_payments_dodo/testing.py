@@ -144,6 +144,8 @@ class _Failure:
     status: int
     remaining: int
     body: dict[str, Any]
+    #: Carry the request out first, then answer ``status`` (the answer is lost).
+    after: bool = False
 
 
 class FakeDodo:
@@ -247,11 +249,14 @@ class FakeDodo:
     # --- failure injection --------------------------------------------------
 
     def fail_next(self, method: str, path: str, status: int, *, times: int = 1,
-                  message: str = "") -> None:
+                  message: str = "", after_acting: bool = False) -> None:
         """Answer the next ``times`` ``method`` requests to ``path`` with ``status``.
 
         ``path`` is a regular expression matched against the start of the path
-        (``"/products"`` matches ``/products`` and ``/products/pdt_1``).
+        (``"/products"`` matches ``/products`` and ``/products/pdt_1``). With
+        ``after_acting`` the request is carried out first (a refund created, its
+        webhook sent) and only its answer fails, as when a gateway times out
+        after Dodo acted: the client cannot tell that it happened.
         """
         with self._lock:
             self._failures.append(_Failure(
@@ -259,6 +264,7 @@ class FakeDodo:
                 remaining=times,
                 body={"code": _STATUS_CODES.get(status, "ERROR"),
                       "message": message or f"Injected failure {status}"},
+                after=after_acting,
             ))
 
     def _injected(self, method: str, path: str) -> _Failure | None:
@@ -532,6 +538,7 @@ class FakeDodo:
             ("PATCH", r"/products/([^/]+)", "/products/{id}", self._patch_product),
             ("GET", r"/payments/([^/]+)", "/payments/{payment_id}", self._get_payment),
             ("POST", r"/refunds", "/refunds", self._create_refund),
+            ("GET", r"/refunds/([^/]+)", "/refunds/{refund_id}", self._get_refund),
             ("GET", r"/invoices/payments/([^/]+)", "/invoices/payments/{payment_id}",
              self._get_payment_invoice),
             ("GET", r"/checkout/supported_countries", "/checkout/supported_countries",
@@ -666,6 +673,13 @@ class FakeDodo:
         if payment is None:
             return 404, _error("Payment not found", "NOT_FOUND")
         return 200, payment
+
+    def _get_refund(self, body: Any, refund_id: str) -> tuple[int, Any]:
+        """``GET /refunds/{refund_id}``: the ``RefundResponse``, metadata included."""
+        refund = self.refunds.get(refund_id)
+        if refund is None:
+            return 404, _error("Refund not found", "NOT_FOUND")
+        return 200, refund
 
     def _create_refund(self, body: Any) -> tuple[int, Any]:
         """``POST /refunds`` (``CreateRefundRequest``): validated as Dodo does, answered
@@ -1018,6 +1032,8 @@ class _Handler(BaseHTTPRequestHandler):
         failure = self.fake._injected(method, path)
         extra = {}
         if failure is not None:
+            if failure.after:
+                self.fake.handle_api(method, path, body)
             route, status, response = self.fake.route_of(method, path), failure.status, failure.body
             extra["retry-after-ms"] = "10"  # the SDK's own retries (checkout) wait 10 ms
         else:
