@@ -277,6 +277,23 @@ def test_a_refund_sends_one_notice_that_access_has_ended(client, buyer, paid):
     assert 'data-access="ended"' in page and "/download/" not in page
 
 
+def test_a_partial_refund_tells_the_buyer_the_amount_and_that_access_stays(buyer, paid):
+    for _ in range(2):  # redelivered: one notice
+        deliver(paid, "refund.succeeded", refund_id="re_1", amount=500)
+    deliver(paid, "refund.succeeded", refund_id="re_2", amount=600)
+    partial = [m for m in mail.outbox if m.subject.startswith("Part of your order")]
+    assert [m.subject for m in partial] == ["Part of your order of Field Guide was refunded"] * 2
+    assert partial[0].to == [buyer.email]
+    assert "Refunded: $5.00 (of $19.99)" in partial[0].body
+    assert "Refunded: $6.00 (of $19.99)" in partial[1].body
+    assert "You keep your access to the download" in partial[0].body
+    assert "$5.00" in partial[0].alternatives[0][0]
+
+    deliver(paid, "refund.succeeded", refund_id="re_3", amount=899)  # the rest
+    subjects = [m.subject for m in mail.outbox if "refunded" in m.subject]
+    assert subjects[2:] == ["Your order of Field Guide was refunded"]
+
+
 def test_no_refund_notice_for_an_order_never_paid(buyer, product):
     order = checkout(buyer, product)
     deliver(order, "refund.succeeded", refund_id="re_1")

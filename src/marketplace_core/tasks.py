@@ -6,7 +6,11 @@ from marketplace_core.notifications.seller_events import announce_sale
 from marketplace_core.notifications.tasks import send_notification
 from marketplace_core.ownership.tasks import expire_pending_orders
 from marketplace_core.payments.tasks import deliver_dummy_webhook
-from marketplace_core.receipts.tasks import send_receipt, send_refund_notice
+from marketplace_core.receipts.tasks import (
+    send_partial_refund_notice,
+    send_receipt,
+    send_refund_notice,
+)
 
 __all__ = [
     "announce_sale",
@@ -14,6 +18,7 @@ __all__ = [
     "deliver_dummy_webhook",
     "expire_pending_orders",
     "send_notification",
+    "send_partial_refund_notice",
     "send_password_reset_email",
     "send_receipt",
     "send_refund_notice",

@@ -81,7 +81,11 @@ from marketplace_core.payments.providers import (
 )
 from marketplace_core.plugins.events import emit
 from marketplace_core.prepared import prepared
-from marketplace_core.receipts.services import queue_receipt, queue_refund_notice
+from marketplace_core.receipts.services import (
+    queue_partial_refund_notice,
+    queue_receipt,
+    queue_refund_notice,
+)
 
 if TYPE_CHECKING:
     from marketplace_core.people.types import User
@@ -568,6 +572,8 @@ def record_refund(
             logger.error("Refund %s in %s on %s (%s) not counted", refund, refund.currency,
                          order, order.currency)
         if counted_refunds(order) < order.amount:
+            if refund.currency == order.currency and order.status == Order.Status.PAID:
+                queue_partial_refund_notice(refund.pk)
             return Outcome.RECORDED
         if order.status != Order.Status.REFUNDED:
             order.status = Order.Status.REFUNDED

@@ -3,7 +3,8 @@
 Each is queued after the change it reports has committed (:mod:`.services`)
 and reads the order again when it runs. The first receipt of an order and its
 refund notice are keyed by the order (``receipt:<reference>``,
-``refund-notice:<reference>``) through
+``refund-notice:<reference>``), a partial refund's notice by the refund
+(``partial-refund-notice:<refund id>``), through
 :func:`~marketplace_core.accounts.sent_emails.send_once`: however many times
 they are queued or delivered (a webhook retried, a task redelivered, fifty
 confirmations at once), the buyer gets one. A receipt the buyer asks for again
@@ -109,3 +110,25 @@ def send_refund_notice(self, order_id: int) -> bool:  # type: ignore[no-untyped-
         return False
     return send_once(f"refund-notice:{order.reference}",
                      lambda: _send("refund_notice", order, context))
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=_RETRY_ON, retry_backoff=True,
+             max_retries=5)
+def send_partial_refund_notice(self, refund_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """Tell the buyer that part of their order was refunded and their access stays;
+    once per refund. Nothing when the order has been refunded in full since (its
+    refund notice says it all)."""
+    from marketplace_core.ownership.models import Refund
+
+    refund = Refund.objects.filter(pk=refund_id).first()
+    order = _order(refund.order_id) if refund is not None and refund.order_id else None
+    if refund is None or order is None or order.status != Order.Status.PAID \
+            or not recipient(order):
+        return False
+    context = _context(order)
+    if context is None:
+        return False
+    language = order.language or None
+    context["refunded"] = format_money(refund.amount, refund.currency, language=language)
+    return send_once(f"partial-refund-notice:{refund.pk}",
+                     lambda: _send("partial_refund_notice", order, context))
