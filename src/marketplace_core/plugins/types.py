@@ -65,6 +65,55 @@ class ProfileSection:
 
 
 @dataclass(frozen=True)
+class ProductSection:
+    """A section a plugin adds to the seller's product edit page (below the form).
+
+    ``html`` is the section's body, rendered by the plugin (``render_to_string``
+    with the request, so its forms carry the CSRF token) and marked safe; a
+    plain ``str`` is escaped. Core wraps it in a ``<section>`` headed by
+    ``title``. Its forms post to the plugin's own views, not to core's form.
+    """
+
+    key: str
+    title: str
+    html: str
+    #: Lower sorts first.
+    order: int = 500
+
+
+@dataclass(frozen=True)
+class OwnedProductDetail:
+    """A line of text a plugin shows under a product its buyer owns (My Products),
+    such as a license key.
+
+    ``value`` is shown as selectable text; ``copyable`` adds a "Copy" button
+    (the text stays selectable without JavaScript).
+    """
+
+    purchase_id: int
+    label: str
+    value: str
+    key: str = ""
+    copyable: bool = False
+    #: Short text after the value ("expires 2027-01-01").
+    note: str = ""
+    #: Lower sorts first.
+    order: int = 500
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """A labelled line a plugin adds to an order's receipt email (both parts,
+    plain text and HTML), such as the license key bought."""
+
+    label: str
+    value: str
+    key: str = ""
+    #: Lower sorts first.
+    order: int = 500
+
+
+@dataclass(frozen=True)
 class ProductBadge:
     """A short status a plugin shows next to one of a seller's products.
 
