@@ -20,7 +20,7 @@ def test_activate_returns_the_instance_and_the_keys_state(api, license_key, prod
     body = response.json()
     assert body["activated"] is True
     assert body["error"] is None
-    assert body["license_key"]["status"] == "active"
+    assert body["license_key"]["status"] == "active"  # Lemon Squeezy: active once activated
     assert body["license_key"]["key"] == license_key.key
     assert body["license_key"]["activation_limit"] == 3
     assert body["license_key"]["activation_usage"] == 1
@@ -39,9 +39,19 @@ def test_activate_takes_json_and_a_key_typed_loosely(api, license_key):
     assert response.json()["activated"] is True
 
 
+def test_an_unused_key_is_inactive_as_lemon_squeezy_says(api, license_key):
+    response = api.post("validate", license_key=license_key.key)
+    assert response.status_code == 200
+    assert response.json()["valid"] is True
+    assert response.json()["license_key"]["status"] == "inactive"
+    assert response.json()["license_key"]["activation_usage"] == 0
+
+
 def test_validate_with_and_without_an_instance(api, license_key):
     instance = api.post("activate", license_key=license_key.key,
                         instance_name="Laptop").json()["instance"]
+    unused = api.post("validate", license_key=license_key.key)
+    assert unused.json()["license_key"]["status"] == "active"
     plain = api.post("validate", license_key=license_key.key)
     assert plain.status_code == 200
     assert plain.json()["valid"] is True
@@ -93,18 +103,20 @@ def test_an_expired_key_is_refused_with_its_state(api, license_key):
     assert validate.json()["valid"] is False
 
 
-def test_missing_fields_are_400_with_a_message(api, license_key):
-    assert api.post("activate", instance_name="PC").json() == {
+def test_missing_fields_are_422_with_a_message(api, license_key):
+    missing = api.post("activate", instance_name="PC")
+    assert missing.status_code == 422
+    assert missing.json() == {
         "activated": False, "error": "license_key is required.", "license_key": None,
         "instance": None, "meta": None}
     no_name = api.post("activate", license_key=license_key.key)
-    assert no_name.status_code == 400
+    assert no_name.status_code == 422
     assert "instance_name" in no_name.json()["error"]
     no_instance = api.post("deactivate", license_key=license_key.key)
-    assert no_instance.status_code == 400
+    assert no_instance.status_code == 422
     assert no_instance.json()["error"] == "instance_id is required."
     bad_json = api.client.post(api_url("activate"), "{not json", content_type="application/json")
-    assert bad_json.status_code == 400
+    assert bad_json.status_code == 422
 
 
 def api_url(action: str) -> str:

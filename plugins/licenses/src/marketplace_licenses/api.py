@@ -102,9 +102,18 @@ def masked_email(address: str) -> str:
     return f"{local[:1]}***@{domain}" if domain else ""
 
 
+def api_status(key: LicenseKey, usage: int) -> str:
+    """Lemon Squeezy's statuses: a usable key is ``inactive`` until its first
+    activation, then ``active``; else ``expired`` or ``disabled``."""
+    status = key.status_at(timezone.now())
+    if status == LicenseKey.Status.ACTIVE and usage == 0:
+        return "inactive"
+    return status.value
+
+
 def _key_out(key: LicenseKey, usage: int) -> dict[str, Any]:
     return {
-        "id": key.pk, "status": key.status_at(timezone.now()).value, "key": key.key,
+        "id": key.pk, "status": api_status(key, usage), "key": key.key,
         "activation_limit": key.activation_limit, "activation_usage": usage,
         "created_at": _iso(key.created_at), "expires_at": _iso(key.expires_at),
     }
@@ -174,7 +183,7 @@ def _missing_key(flag: str, *, with_instance: bool = True) -> JsonResponse:
     if with_instance:
         body["instance"] = None
     body["meta"] = None
-    return JsonResponse(body, status=400)
+    return JsonResponse(body, status=422)
 
 
 _FORM_OR_JSON = {
@@ -194,7 +203,7 @@ _FORM_OR_JSON = {
 def build_router() -> Router:
     """A new router of the license API (a router cannot be attached twice)."""
     router = Router(tags=["licenses"])
-    errors = {400, 404, 429}
+    errors = {400, 404, 422, 429}
 
     @router.post("/activate", url_name="licenses_activate",
                  response={200: ActivateOut, **dict.fromkeys(errors, ActivateOut)},

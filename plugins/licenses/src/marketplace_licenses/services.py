@@ -218,13 +218,13 @@ def _instance(key: LicenseKey, instance_id: str) -> Activation:
 def activate(text: str, instance_name: str) -> KeyState:
     """Activate key ``text`` on a new instance named ``instance_name``.
 
-    Refused (``LicenseError``): a wrong or disabled key (404, the same body), an
-    expired key (400), a key at its activation limit (400). The key's row is
+    Refused (``LicenseError``): no instance name (422), a wrong or disabled key
+    (404, the same body), an expired key (400), a key at its activation limit (400). The key's row is
     locked while counting, so concurrent activations never pass the limit.
     """
     name = (instance_name or "").strip()
     if not name or len(name) > MAX_INSTANCE_NAME:
-        raise LicenseError(400, f"instance_name is required (at most {MAX_INSTANCE_NAME} "
+        raise LicenseError(422, f"instance_name is required (at most {MAX_INSTANCE_NAME} "
                            "characters).", code="invalid_instance_name")
     with transaction.atomic():
         key = _find(text, lock=True)
@@ -257,7 +257,7 @@ def validate(text: str, instance_id: str | None = None) -> KeyState:
 def deactivate(text: str, instance_id: str) -> KeyState:
     """Remove instance ``instance_id`` of key ``text`` (an expired key too)."""
     if not instance_id:
-        raise LicenseError(400, "instance_id is required.", code="invalid_instance_id")
+        raise LicenseError(422, "instance_id is required.", code="invalid_instance_id")
     with transaction.atomic():
         key = _find(text, lock=True)
         instance = _instance(key, instance_id)
