@@ -24,5 +24,6 @@ class PolicyForm(forms.Form):
         help_text=_("Days from the purchase until the key expires. Blank: it never expires."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: the section shares the page with the product form.
+        kwargs.setdefault("auto_id", "id_license_%s")
         super().__init__(*args, **kwargs)
-        self.fields["issue_keys"].widget.attrs["id"] = "id_license_issue_keys"
