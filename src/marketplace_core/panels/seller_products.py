@@ -187,7 +187,8 @@ class SellerProductCreateView(SellerPanelMixin, _ProductFormMixin, CreateView):
 
 
 def seller_product_sections(request: HttpRequest, product: Product) -> list[ProductSection]:
-    """Plugins' ``seller_product_sections`` for ``product``, sorted (a failing plugin is left out)."""
+    """Plugins' ``seller_product_sections`` for ``product``, sorted; a failing
+    plugin is logged and left out."""
     answers = call_each("seller_product_sections", {"request": request, "product": product},
                         logger=logger, failing="to give product sections")
     found = [section for sections in answers.result for section in sections or []]

@@ -144,7 +144,7 @@ class PolicyView(_SellerPost):
         form = PolicyForm(request.POST)
         back = reverse("marketplace:seller_product_update", args=[product.pk])
         if not form.is_valid():
-            errors = "; ".join(f"{form.fields[name].label}: {' '.join(error_list)}"
+            errors = "; ".join(f"{form.fields[name].label}: {' '.join(str(e) for e in error_list)}"
                                for name, error_list in form.errors.items())
             messages.error(request, _("License settings not saved. %(errors)s")
                            % {"errors": errors})

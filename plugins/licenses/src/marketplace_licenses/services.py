@@ -219,8 +219,9 @@ def activate(text: str, instance_name: str) -> KeyState:
     """Activate key ``text`` on a new instance named ``instance_name``.
 
     Refused (``LicenseError``): no instance name (422), a wrong or disabled key
-    (404, the same body), an expired key (400), a key at its activation limit (400). The key's row is
-    locked while counting, so concurrent activations never pass the limit.
+    (404, the same body), an expired key (400), a key at its activation limit
+    (400). The key's row is locked while counting, so concurrent activations
+    never pass the limit.
     """
     name = (instance_name or "").strip()
     if not name or len(name) > MAX_INSTANCE_NAME:
