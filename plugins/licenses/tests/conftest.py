@@ -15,7 +15,7 @@ from marketplace_licenses.models import LicenseKey, LicensePolicy
 
 from marketplace_core.celery_app import create_celery_app
 from marketplace_core.ownership.models import PurchasedProduct
-from marketplace_core.testing.factories import buy, refund
+from marketplace_core.testing.factories import buy, logged_in, refund
 
 create_celery_app("tests")
 
@@ -78,23 +78,13 @@ def license_key(purchase: PurchasedProduct) -> LicenseKey:
 
 
 @pytest.fixture
-def login() -> Callable[[Any], Client]:
-    def make(user: Any) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
+def seller_client(seller: Any) -> Client:
+    return logged_in(seller)
 
 
 @pytest.fixture
-def seller_client(login: Callable[[Any], Client], seller: Any) -> Client:
-    return login(seller)
-
-
-@pytest.fixture
-def buyer_client(login: Callable[[Any], Client], buyer: Any) -> Client:
-    return login(buyer)
+def buyer_client(buyer: Any) -> Client:
+    return logged_in(buyer)
 
 
 class LicenseApi:

@@ -11,6 +11,8 @@ from django.urls import reverse
 from marketplace_licenses import services
 from marketplace_licenses.models import Activation, LicenseKey, LicensePolicy
 
+from marketplace_core.testing.factories import logged_in
+
 pytestmark = pytest.mark.django_db
 
 
@@ -38,8 +40,8 @@ def test_the_list_filters_by_product(seller_client, license_key, paid, make_user
     assert f'data-key="{license_key.prefix}"' not in html
 
 
-def test_another_sellers_keys_are_not_listed(login, make_seller, license_key):
-    response = login(make_seller()).get(reverse("licenses:keys"))
+def test_another_sellers_keys_are_not_listed(make_seller, license_key):
+    response = logged_in(make_seller()).get(reverse("licenses:keys"))
     assert license_key.prefix not in response.content.decode()
 
 
@@ -87,10 +89,10 @@ def test_free_an_activation(seller_client, license_key):
     assert not Activation.objects.filter(pk=state.instance.pk).exists()
 
 
-def test_another_sellers_key_and_activation_are_404(login, make_seller, license_key):
+def test_another_sellers_key_and_activation_are_404(make_seller, license_key):
     state = services.activate(license_key.key, "PC")
     assert state.instance is not None
-    stranger = login(make_seller())
+    stranger = logged_in(make_seller())
     assert stranger.get(reverse("licenses:key_detail", args=[license_key.pk])).status_code == 404
     for name, pk in (("key_disable", license_key.pk), ("key_enable", license_key.pk),
                      ("activation_free", state.instance.pk)):
@@ -143,8 +145,8 @@ def test_bad_settings_are_refused_with_a_message(seller_client, product):
     assert LicensePolicy.objects.get(product=product).activation_limit == 3
 
 
-def test_another_sellers_product_settings_are_404(login, make_seller, product: Any):
-    response = login(make_seller()).post(reverse("licenses:policy", args=[product.pk]),
+def test_another_sellers_product_settings_are_404(make_seller, product: Any):
+    response = logged_in(make_seller()).post(reverse("licenses:policy", args=[product.pk]),
                                          {"issue_keys": ""})
     assert response.status_code == 404
     assert LicensePolicy.objects.get(product=product).issue_keys is True

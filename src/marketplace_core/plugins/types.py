@@ -50,7 +50,8 @@ class ProductAction:
 
 @dataclass(frozen=True)
 class ProfileSection:
-    """A section a plugin adds to the profile page (below core's own).
+    """A section a plugin adds to the profile page (below core's own), or to
+    the seller's product edit page (below the form; as ``ProductSection``).
 
     ``html`` is the section's body, rendered by the plugin (``render_to_string``
     with the request, so forms carry the CSRF token) and marked safe; a plain
@@ -64,21 +65,9 @@ class ProfileSection:
     order: int = 500
 
 
-@dataclass(frozen=True)
-class ProductSection:
-    """A section a plugin adds to the seller's product edit page (below the form).
-
-    ``html`` is the section's body, rendered by the plugin (``render_to_string``
-    with the request, so its forms carry the CSRF token) and marked safe; a
-    plain ``str`` is escaped. Core wraps it in a ``<section>`` headed by
-    ``title``. Its forms post to the plugin's own views, not to core's form.
-    """
-
-    key: str
-    title: str
-    html: str
-    #: Lower sorts first.
-    order: int = 500
+#: A section of the seller's product edit page (``seller_product_sections``):
+#: the same fields as a profile section.
+ProductSection = ProfileSection
 
 
 @dataclass(frozen=True)

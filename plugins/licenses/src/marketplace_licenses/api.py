@@ -14,6 +14,7 @@ limit: 429 with ``Retry-After``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -200,6 +201,25 @@ _FORM_OR_JSON = {
 }
 
 
+def _handle(request: HttpRequest, flag: str,
+            call: Callable[[str, dict[str, str]], KeyState], *,
+            with_instance: bool = True) -> JsonResponse:
+    """One API request: read the body, count it against the limits, require a
+    key, run ``call(key, fields)`` and answer with its state or its refusal."""
+    data = _body(request)
+    key_text = data.get("license_key", "")
+    refused = _throttled(request, key_text, flag)
+    if refused is not None:
+        return refused
+    if not key_text:
+        return _missing_key(flag, with_instance=with_instance)
+    try:
+        state = call(key_text, data)
+    except LicenseError as exc:
+        return _refusal(flag, exc, with_instance=with_instance)
+    return _answer(flag, state, with_instance=with_instance)
+
+
 def build_router() -> Router:
     """A new router of the license API (a router cannot be attached twice)."""
     router = Router(tags=["licenses"])
@@ -210,53 +230,23 @@ def build_router() -> Router:
                  openapi_extra=_FORM_OR_JSON)
     def activate(request: HttpRequest) -> JsonResponse:
         """Activate a license key on a new instance (``license_key``, ``instance_name``)."""
-        data = _body(request)
-        key_text = data.get("license_key", "")
-        refused = _throttled(request, key_text, "activated")
-        if refused is not None:
-            return refused
-        if not key_text:
-            return _missing_key("activated")
-        try:
-            state = services.activate(key_text, data.get("instance_name", ""))
-        except LicenseError as exc:
-            return _refusal("activated", exc)
-        return _answer("activated", state)
+        return _handle(request, "activated", lambda key, data: services.activate(
+            key, data.get("instance_name", "")))
 
     @router.post("/validate", url_name="licenses_validate",
                  response={200: ValidateOut, **dict.fromkeys(errors, ValidateOut)},
                  openapi_extra=_FORM_OR_JSON)
     def validate(request: HttpRequest) -> JsonResponse:
         """Whether a license key (and optionally one of its instances) is valid."""
-        data = _body(request)
-        key_text = data.get("license_key", "")
-        refused = _throttled(request, key_text, "valid")
-        if refused is not None:
-            return refused
-        if not key_text:
-            return _missing_key("valid")
-        try:
-            state = services.validate(key_text, data.get("instance_id") or None)
-        except LicenseError as exc:
-            return _refusal("valid", exc)
-        return _answer("valid", state)
+        return _handle(request, "valid", lambda key, data: services.validate(
+            key, data.get("instance_id") or None))
 
     @router.post("/deactivate", url_name="licenses_deactivate",
                  response={200: DeactivateOut, **dict.fromkeys(errors, DeactivateOut)},
                  openapi_extra=_FORM_OR_JSON)
     def deactivate(request: HttpRequest) -> JsonResponse:
         """Deactivate one instance of a license key (``license_key``, ``instance_id``)."""
-        data = _body(request)
-        key_text = data.get("license_key", "")
-        refused = _throttled(request, key_text, "deactivated")
-        if refused is not None:
-            return refused
-        if not key_text:
-            return _missing_key("deactivated", with_instance=False)
-        try:
-            state = services.deactivate(key_text, data.get("instance_id", ""))
-        except LicenseError as exc:
-            return _refusal("deactivated", exc, with_instance=False)
-        return _answer("deactivated", state, with_instance=False)
+        return _handle(request, "deactivated", lambda key, data: services.deactivate(
+            key, data.get("instance_id", "")), with_instance=False)
 
     return router
