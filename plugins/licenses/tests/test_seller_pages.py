@@ -150,3 +150,19 @@ def test_another_sellers_product_settings_are_404(make_seller, product: Any):
                                          {"issue_keys": ""})
     assert response.status_code == 404
     assert LicensePolicy.objects.get(product=product).issue_keys is True
+
+
+def test_the_key_page_makes_the_same_queries_for_many_activations(
+        seller_client, license_key, django_assert_max_num_queries):
+    from marketplace_licenses.models import LicenseKey
+
+    LicenseKey.objects.filter(pk=license_key.pk).update(activation_limit=None)
+    services.activate(license_key.key, "PC 0")
+    url = reverse("licenses:key_detail", args=[license_key.pk])
+    with django_assert_max_num_queries(12) as few:
+        seller_client.get(url)
+    for n in range(1, 8):
+        services.activate(license_key.key, f"PC {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = seller_client.get(url)
+    assert response.content.decode().count('data-action="free"') == 8
