@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from marketplace_core.panels.badges import is_recently_updated
+from marketplace_core.panels.grouping import grouped_answers
 from marketplace_core.plugins.manager import call_each
 from marketplace_core.plugins.types import OwnedProductDetail, ProductAction
 
@@ -65,20 +66,10 @@ def owned_product_details(request: HttpRequest, purchases: list[PurchasedProduct
     One call per plugin for the whole page. A plugin that raises is logged and
     left out; details naming a purchase not on the page are dropped.
     """
-    by_purchase: dict[int, list[OwnedProductDetail]] = {p.pk: [] for p in purchases}
-    if not by_purchase:
-        return by_purchase
-    answers = call_each("owned_product_details", {"request": request, "purchases": purchases},
-                        logger=logger, failing="to give owned product details")
-    for details in answers.result:
-        if not isinstance(details, list | tuple):
-            if details is not None:
-                logger.error("A plugin gave owned product details that are not a list: %r",
-                             details)
-            continue
-        for detail in details:
-            if getattr(detail, "purchase_id", None) in by_purchase:
-                by_purchase[detail.purchase_id].append(detail)
+    by_purchase: dict[int, list[OwnedProductDetail]] = grouped_answers(
+        "owned_product_details", {"request": request, "purchases": purchases},
+        [purchase.pk for purchase in purchases], lambda detail: detail.purchase_id,
+        failing="to give owned product details")
     for found in by_purchase.values():
         found.sort(key=lambda detail: (detail.order, detail.label))
     return by_purchase
