@@ -56,7 +56,8 @@ def test_my_products_shows_details_per_purchase_with_one_call(
             return [OwnedProductDetail(purchase_id=p.pk, label="Serial", value=f"S-{p.pk}",
                                        key="serial", copyable=True, note="keep it")
                     for p in purchases] + [
-                OwnedProductDetail(purchase_id=999999, label="Serial", value="not mine")]
+                OwnedProductDetail(purchase_id=999999, label="Serial", value="not mine"),
+                "a plugin's bug: not a detail"]
         """)
     install(load_plugins(["broken", "serials"]))
     buyer = make_user()
@@ -72,6 +73,7 @@ def test_my_products_shows_details_per_purchase_with_one_call(
     assert "not mine" not in page
     assert site.module("serials").calls == [2]
     assert "'broken' failed to give owned product details" in caplog.text
+    assert "an item of the wrong type" in caplog.text
 
 
 def test_the_product_edit_page_shows_sections_below_the_form(
