@@ -25,7 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-PLUGINS = ["payments_dodo", "storage_s3", "notify_telegram", "support", "shorturl", "analytics_ga4"]
+PLUGINS = ["payments_dodo", "storage_s3", "notify_telegram", "support", "shorturl", "analytics_ga4",
+           "licenses"]
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from uv import find_uv_bin  # build[uv]: isolated builds and installs with uv, not pip
 
-PLUGINS = ["payments_dodo", "storage_s3", "notify_telegram", "support", "shorturl", "analytics_ga4"]
+PLUGINS = ["payments_dodo", "storage_s3", "notify_telegram", "support", "shorturl", "analytics_ga4",
+           "licenses"]
 
 CHECK = textwrap.dedent(
     """

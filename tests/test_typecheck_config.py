@@ -25,7 +25,8 @@ def mypy_options(project: Path) -> dict[str, object]:
 
 def test_every_plugin_is_found() -> None:
     assert [p.parent.name for p in PLUGIN_PROJECTS] == [
-        "analytics_ga4", "notify_telegram", "payments_dodo", "shorturl", "storage_s3", "support"]
+        "analytics_ga4", "licenses", "notify_telegram", "payments_dodo", "shorturl", "storage_s3",
+        "support"]
 
 
 @pytest.mark.parametrize("project", PLUGIN_PROJECTS, ids=lambda p: p.parent.name)

@@ -62,7 +62,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 # --- plugins -----------------------------------------------------------------
 
-_default_plugins = ["support", "shorturl"]
+_default_plugins = ["support", "shorturl", "licenses"]
 if env("DODO_PAYMENTS_API_KEY"):
     _default_plugins.insert(0, "payments_dodo")
 if env("S3_BUCKET"):
@@ -110,6 +110,12 @@ MARKETPLACE = {
         "BOT_USERNAME": env("TELEGRAM_BOT_USERNAME"),  # sellers connect their own chats
         "WEBHOOK_SECRET": env("TELEGRAM_WEBHOOK_SECRET"),  # unset: updates are polled
     },
+    "licenses": {
+        # License keys are derived from this secret: changing it changes every key sold
+        # (docs/licenses.md). Unset, the site derives one from DJANGO_SECRET_KEY, which
+        # then must never be rotated either.
+        "KEY_SECRET": env("LICENSE_KEY_SECRET") or f"license-keys:{SECRET_KEY}",
+    },
     "analytics_ga4": {
         "PROPERTY_ID": env("GA4_PROPERTY_ID"),
         "CREDENTIALS": env("GA4_CREDENTIALS"),  # a key file's path, or its JSON
@@ -120,7 +126,7 @@ MARKETPLACE = {
     },
 }
 # Options of plugins that are not enabled are dropped, so `check` stays quiet about them.
-for _name in ("payments_dodo", "storage_s3", "notify_telegram", "analytics_ga4"):
+for _name in ("payments_dodo", "storage_s3", "notify_telegram", "analytics_ga4", "licenses"):
     if _name not in MARKETPLACE["PLUGINS"]:
         MARKETPLACE.pop(_name)
 

@@ -10,21 +10,18 @@ the seller, the first publication (the first upload is not an update).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from marketplace_core.plugins.manager import call_each
+from marketplace_core.panels.grouping import grouped_answers
 from marketplace_core.plugins.types import ProductBadge
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from marketplace_core.catalog.models import Product
-
-logger = logging.getLogger("marketplace_core.panels")
 
 #: How long a replaced file counts as "Updated".
 UPDATED_BADGE_DAYS = 3
@@ -50,14 +47,7 @@ def seller_product_badges(request: HttpRequest, products: Sequence[Product]
     One call per plugin for the whole page. A plugin that raises is logged and
     left out; badges naming a product not on the page are dropped.
     """
-    by_product: dict[int, list[ProductBadge]] = {product.pk: [] for product in products}
-    if not by_product:
-        return by_product
-    kwargs = {"request": request, "products": list(products)}
-    answers = call_each("seller_product_badges", kwargs, logger=logger,
-                        failing="to give product badges")
-    for badges in answers.result:
-        for badge in badges or []:
-            if badge.product_id in by_product:
-                by_product[badge.product_id].append(badge)
-    return by_product
+    return grouped_answers("seller_product_badges",
+                           {"request": request, "products": list(products)},
+                           [product.pk for product in products],
+                           lambda badge: badge.product_id, failing="to give product badges")

@@ -31,6 +31,8 @@ from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
 from marketplace_core.panels.badges import is_recently_updated, seller_product_badges
 from marketplace_core.panels.mixins import SellerOwnedMixin, SellerPanelMixin
+from marketplace_core.plugins.manager import call_each
+from marketplace_core.plugins.types import ProductSection
 
 logger = logging.getLogger("marketplace_core.catalog")
 
@@ -184,8 +186,18 @@ class SellerProductCreateView(SellerPanelMixin, _ProductFormMixin, CreateView):
     extra_context = {"creating": True}
 
 
+def seller_product_sections(request: HttpRequest, product: Product) -> list[ProductSection]:
+    """Plugins' ``seller_product_sections`` for ``product``, sorted; a failing
+    plugin is logged and left out."""
+    answers = call_each("seller_product_sections", {"request": request, "product": product},
+                        logger=logger, failing="to give product sections")
+    found = [section for sections in answers.result for section in sections or []]
+    return sorted(found, key=lambda section: section.order)
+
+
 class SellerProductUpdateView(SellerOwnedMixin, _ProductFormMixin, UpdateView):
-    """Edit one of the seller's products; save as draft or (re)publish."""
+    """Edit one of the seller's products; save as draft or (re)publish. Plugins'
+    sections (their per-product settings) follow the form."""
 
     model = Product
     extra_context = {"creating": False}
@@ -193,6 +205,7 @@ class SellerProductUpdateView(SellerOwnedMixin, _ProductFormMixin, UpdateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["badges"] = seller_product_badges(self.request, [self.object])[self.object.pk]
+        context["product_sections"] = seller_product_sections(self.request, self.object)
         return context
 
 

@@ -21,8 +21,10 @@ Hook names tell their semantics:
   ``_items``: ``dashboard_series`` (DESIGN.md's name; chart series),
   ``seller_product_badges`` (badges for a whole page of products at once),
   ``head_tags`` (HTML for every page's ``<head>``) and ``profile_sections``
-  (parts of the profile page). Results are concatenated,
-  as for ``_items``.
+  (parts of the profile page). So are ``seller_product_sections`` (parts of
+  the product edit page), ``owned_product_details`` (lines under My Products
+  rows) and ``receipt_lines`` (lines of a receipt email). Results are
+  concatenated, as for ``_items``.
 
 Hooks are always called with keyword arguments. An implementation may accept
 any subset of a hook's parameters, in any order.
@@ -54,10 +56,13 @@ if TYPE_CHECKING:
         DownloadTarget,
         NavArea,
         NavItem,
+        OwnedProductDetail,
         PeriodicTask,
         ProductAction,
         ProductBadge,
+        ProductSection,
         ProfileSection,
+        ReceiptLine,
     )
     from marketplace_core.storage.backends import StorageBackend
 
@@ -121,6 +126,43 @@ def seller_product_badges(request: HttpRequest, products: list[Product]) -> list
     :param request: The current request (``request.user`` is the seller).
     :param products: The seller's products on the page.
     :return: Zero or more badges.
+    """
+
+
+@hookspec
+def seller_product_sections(request: HttpRequest, product: Product) -> list[ProductSection]:
+    """Sections below the form of the seller's product edit page (a plugin's
+    per-product settings).
+
+    Per request: results concatenated and sorted by ``order``; an
+    implementation that raises is logged and left out. Called only for an
+    existing product of ``request.user``; may query the database (a query or
+    two). A section's forms post to the plugin's own views, which check that
+    the product is the seller's (404 otherwise) and redirect back to the edit
+    page.
+
+    :param request: The current request (``request.user`` is the seller).
+    :param product: The seller's product being edited.
+    :return: Zero or more sections.
+    """
+
+
+@hookspec
+def owned_product_details(
+    request: HttpRequest, purchases: list[PurchasedProduct]
+) -> list[OwnedProductDetail]:
+    """Lines of text under products the current user owns (My Products), such as
+    a license key.
+
+    Per request: called once per page with every purchase listed, so an
+    implementation answers with one query at most; results are concatenated,
+    grouped by ``OwnedProductDetail.purchase_id`` (details of purchases not on
+    the page are dropped) and sorted by ``order``. An implementation that
+    raises is logged and left out.
+
+    :param request: The current request.
+    :param purchases: The buyer's active purchases on the page, ``product`` loaded.
+    :return: Zero or more details.
     """
 
 
@@ -232,6 +274,22 @@ def payment_failed(order: Order, payment: Payment) -> None:
 
     :param order: The order the attempt belonged to.
     :param payment: The failed attempt, with ``failure_reason``.
+    """
+
+
+@hookspec
+def receipt_lines(order: Order) -> list[ReceiptLine]:
+    """Extra lines for the receipt email of a paid order (a license key).
+
+    Per email: called when the receipt is rendered (in a Celery task, so there
+    is no request), after the order's ownership was granted; results
+    concatenated and sorted by ``order``. An implementation that raises is
+    logged and left out: the receipt is sent without its lines. A receipt may
+    be rendered more than once (the buyer asks for it again), so the lines must
+    be the same each time.
+
+    :param order: The paid order, ``product`` and ``buyer`` loaded.
+    :return: Zero or more lines.
     """
 
 

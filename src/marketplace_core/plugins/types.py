@@ -50,7 +50,8 @@ class ProductAction:
 
 @dataclass(frozen=True)
 class ProfileSection:
-    """A section a plugin adds to the profile page (below core's own).
+    """A section a plugin adds to the profile page (below core's own), or to
+    the seller's product edit page (below the form; as ``ProductSection``).
 
     ``html`` is the section's body, rendered by the plugin (``render_to_string``
     with the request, so forms carry the CSRF token) and marked safe; a plain
@@ -60,6 +61,43 @@ class ProfileSection:
     key: str
     title: str
     html: str
+    #: Lower sorts first.
+    order: int = 500
+
+
+#: A section of the seller's product edit page (``seller_product_sections``):
+#: the same fields as a profile section.
+ProductSection = ProfileSection
+
+
+@dataclass(frozen=True)
+class OwnedProductDetail:
+    """A line of text a plugin shows under a product its buyer owns (My Products),
+    such as a license key.
+
+    ``value`` is shown as selectable text; ``copyable`` adds a "Copy" button
+    (the text stays selectable without JavaScript).
+    """
+
+    purchase_id: int
+    label: str
+    value: str
+    key: str = ""
+    copyable: bool = False
+    #: Short text after the value ("expires 2027-01-01").
+    note: str = ""
+    #: Lower sorts first.
+    order: int = 500
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """A labelled line a plugin adds to an order's receipt email (both parts,
+    plain text and HTML), such as the license key bought."""
+
+    label: str
+    value: str
+    key: str = ""
     #: Lower sorts first.
     order: int = 500
 

@@ -28,6 +28,8 @@ from marketplace_core.guests.links import login_state
 from marketplace_core.money import format_money
 from marketplace_core.ownership.models import Order
 from marketplace_core.panels.billing import receipt_url
+from marketplace_core.plugins.manager import call_each
+from marketplace_core.plugins.types import ReceiptLine
 from marketplace_core.receipts.links import lifetime_text, link_path
 
 logger = logging.getLogger("marketplace_core.receipts")
@@ -53,6 +55,16 @@ def _order(order_id: int) -> Order | None:
 def _guest_login(order: Order) -> str:
     """A guest buyer's login state for the link (none for a full account)."""
     return login_state(order.buyer) if is_guest(order.buyer) else ""
+
+
+def receipt_lines(order: Order) -> list[ReceiptLine]:
+    """Plugins' ``receipt_lines`` for ``order``, sorted; a failing plugin is left out
+    (the receipt goes without its lines rather than not at all)."""
+    answers = call_each("receipt_lines", {"order": order}, logger=logger,
+                        failing="to give receipt lines")
+    found = [line for lines in answers.result if isinstance(lines, list | tuple)
+             for line in lines if isinstance(line, ReceiptLine)]
+    return sorted(found, key=lambda line: (line.order, line.label))
 
 
 def _context(order: Order) -> dict[str, Any] | None:
@@ -93,6 +105,7 @@ def send_receipt(self, order_id: int, again: bool = False) -> bool:  # type: ign
     context = _context(order)
     if context is None:
         return False
+    context["extra_lines"] = receipt_lines(order)
     key = task_key(self.name, self.request.id) if again else f"receipt:{order.reference}"
     return send_once(key, lambda: _send("receipt", order, context))
 

@@ -40,4 +40,29 @@
       event.detail.headers["X-CSRFToken"] = token.content;
     }
   });
+
+  // "Copy" buttons next to a value (a license key): they ship hidden, so without
+  // JavaScript the value is plain selectable text and no dead button shows.
+  function wireCopyButtons(root) {
+    root.querySelectorAll("button[data-copy-target]").forEach(function (button) {
+      if (!navigator.clipboard || button.dataset.copyWired) {
+        return;
+      }
+      button.dataset.copyWired = "1";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var target = document.getElementById(button.dataset.copyTarget);
+        if (!target) {
+          return;
+        }
+        navigator.clipboard.writeText(target.textContent.trim()).then(function () {
+          button.textContent = "Copied";
+          setTimeout(function () { button.textContent = "Copy"; }, 2000);
+        });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { wireCopyButtons(document); });
+  document.addEventListener("htmx:afterSettle", function () { wireCopyButtons(document); });
 })();
