@@ -68,15 +68,19 @@ def issue_key(purchase: PurchasedProduct) -> LicenseKey | None:
     policy = LicensePolicy.objects.filter(product_id=purchase.product_id, issue_keys=True).first()
     if policy is None:
         return None
-    fresh = PurchasedProduct.objects.filter(pk=purchase.pk, revoked_at__isnull=True).first()
-    if fresh is None:
-        return None
-    nonce = keys.new_nonce()
-    key_text = keys.derive(fresh.pk, nonce)
-    expires_at = (fresh.granted_at + dt.timedelta(days=policy.validity_days)
-                  if policy.validity_days else None)
     try:
         with transaction.atomic():
+            # The purchase row stays locked until the key is in: a revocation (an
+            # UPDATE of that row) waits, and its ownership_revoked then finds the
+            # key to disable; one that came first leaves no key issued.
+            fresh = (PurchasedProduct.objects.select_for_update()
+                     .filter(pk=purchase.pk, revoked_at__isnull=True).first())
+            if fresh is None:
+                return None
+            nonce = keys.new_nonce()
+            key_text = keys.derive(fresh.pk, nonce)
+            expires_at = (fresh.granted_at + dt.timedelta(days=policy.validity_days)
+                          if policy.validity_days else None)
             return LicenseKey.objects.create(
                 purchase=fresh, product_id=fresh.product_id, nonce=nonce,
                 key_hash=keys.lookup_hash(keys.normalize(key_text) or ""),
