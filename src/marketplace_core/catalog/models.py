@@ -273,6 +273,9 @@ class VersionEmail(models.Model):
                                     name="marketplace_version_email_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"version {self.version_id} to {self.buyer_id}"
+
 
 class VersionEmailOptOut(models.Model):
     """A buyer asked not to be emailed about new versions of a seller's products."""
@@ -288,6 +291,9 @@ class VersionEmailOptOut(models.Model):
             models.UniqueConstraint(fields=["buyer", "seller"],
                                     name="marketplace_version_email_opt_out"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer_id} opted out of {self.seller_id}'s updates"
 
 
 #: Between two category names in ``Product.category_names``.

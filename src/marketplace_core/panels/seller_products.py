@@ -26,6 +26,7 @@ from django.views.generic import CreateView, ListView, UpdateView
 from django.views.generic.edit import ModelFormMixin
 
 from marketplace_core.catalog import services
+from marketplace_core.catalog.file_versions import versions_of
 from marketplace_core.catalog.forms import ProductForm
 from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
@@ -166,6 +167,8 @@ class _ProductFormMixin(ModelFormMixin):
                 publish=publish,
                 categories=form.cleaned_data.get("categories") or [],
                 upload=form.cleaned_data.get("file"),
+                version=form.version_details(),
+                notify_buyers=bool(form.cleaned_data.get("notify_buyers")),
             )
         except Rejected as exc:
             form.add_error(_ERROR_FIELDS.get(exc.code), exc.message)
@@ -193,6 +196,7 @@ class SellerProductUpdateView(SellerOwnedMixin, _ProductFormMixin, UpdateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["badges"] = seller_product_badges(self.request, [self.object])[self.object.pk]
+        context["versions"] = versions_of(self.object)
         return context
 
 
