@@ -66,8 +66,10 @@ def record_upload(product: Product, *, previous: dict[str, Any] | None,
             created_at=previous["file_updated_at"] or product.created_at,
         )
         number = 2
-    content_type = getattr(upload, "content_type", "") or (
-        mimetypes.guess_type(product.file_name)[0] or "")
+    # What the browser said, unless it only said "some bytes": then the name's type.
+    content_type = str(getattr(upload, "content_type", "") or "")
+    if content_type in ("", "application/octet-stream"):
+        content_type = mimetypes.guess_type(product.file_name)[0] or content_type
     label = details.label.strip()[:40] or str(number)
     return ProductFileVersion.objects.create(
         product=product, number=number, label=label, file=product.file.name,
