@@ -45,7 +45,8 @@ def shop(make_seller, make_user, make_product):
     buyer = make_user(email="alice@example.com", name="Alice")
     for i, (label, notes) in enumerate(NOTES.items()):
         save_product(product, seller=seller, publish=True,
-                     upload=SimpleUploadedFile(f"brush-pack-{label}.zip", b"x" * (40_000 * (i + 1))),
+                     upload=SimpleUploadedFile(f"brush-pack-{label}.zip",
+                                               b"x" * (40_000 * (i + 1))),
                      version=VersionDetails(label=label, release_notes=notes))
         if i == 0:
             buy(buyer, product)

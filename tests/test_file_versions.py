@@ -316,7 +316,8 @@ def test_two_downloads_racing_for_the_last_one_give_exactly_one_link(
 def test_a_products_link_lifetime_is_shown_and_honoured(three_versions):
     product, _, client = three_versions
     Product.objects.filter(pk=product.pk).update(link_lifetime_minutes=1)
-    assert "1 minute after you click Download" in client.get(downloads_url(product)).content.decode()
+    page = client.get(downloads_url(product)).content.decode()
+    assert "1 minute after you click Download" in page
 
     start = dt.datetime.now(tz=dt.UTC)
     with time_machine.travel(start, tick=False):

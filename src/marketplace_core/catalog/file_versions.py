@@ -20,9 +20,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
+from marketplace_core.catalog.file_deletion import schedule_file_deletion
 from marketplace_core.catalog.models import Product, ProductFileVersion
 from marketplace_core.exceptions import Rejected
+from marketplace_core.storage.backends import download_link_ttl
 from marketplace_core.transactions import after_commit
 
 
@@ -75,7 +78,7 @@ def record_upload(product: Product, *, previous: dict[str, Any] | None,
         product=product, number=number, label=label, file=product.file.name,
         file_name=product.file_name, file_size=product.file_size,
         content_type=content_type[:100], release_notes=details.release_notes.strip(),
-        created_at=product.file_updated_at,
+        created_at=product.file_updated_at or timezone.now(),
     )
 
 
@@ -96,9 +99,6 @@ def delete_version(version: ProductFileVersion, *, seller_id: int) -> None:
     is the newest, the product's file becomes the one before it. The product
     row is locked, so two deletions at once never leave it without a file.
     """
-    from marketplace_core.catalog.services import schedule_file_deletion
-    from marketplace_core.storage.backends import download_link_ttl
-
     with transaction.atomic():
         product = Product.objects.select_for_update().filter(pk=version.product_id).first()
         if product is None or product.seller_id != seller_id:

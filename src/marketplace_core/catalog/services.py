@@ -29,6 +29,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
+from marketplace_core.catalog.file_deletion import schedule_file_deletion
 from marketplace_core.catalog.file_versions import VersionDetails, record_upload
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.exceptions import Rejected
@@ -36,7 +37,6 @@ from marketplace_core.ownership.models import Order, PurchasedProduct
 from marketplace_core.plugins.events import emit
 from marketplace_core.storage.backends import (
     StorageUnavailable,
-    download_link_ttl,
     product_storage,
 )
 from marketplace_core.transactions import after_commit
@@ -101,21 +101,6 @@ def unique_category_slug(seller: User, name: str, *, exclude_pk: int | None = No
 # -------------------------------------------------------------------------
 # stored files
 # -------------------------------------------------------------------------
-
-
-def schedule_file_deletion(name: str, *, countdown: int | None = None) -> None:
-    """Ask a worker to delete stored file ``name`` after ``countdown`` seconds.
-
-    The default countdown is the download link lifetime. Broker errors are
-    logged, never raised: the product change they follow has committed.
-    """
-    from marketplace_core.catalog.tasks import delete_product_file
-
-    delay = download_link_ttl() if countdown is None else countdown
-    try:
-        delete_product_file.apply_async(args=[name], countdown=delay)
-    except Exception:
-        logger.exception("Could not schedule the deletion of stored file %r", name)
 
 
 def _discard(name: str) -> None:

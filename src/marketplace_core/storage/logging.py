@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.encoding import force_bytes
 
 from marketplace_core.accounts.client_ip import client_ip as accounts_client_ip
 from marketplace_core.ownership.models import Download, PurchasedProduct
@@ -47,7 +48,7 @@ def log_download(request: HttpRequest, purchase: PurchasedProduct, *,
             return False
         Download.objects.create(
             purchase=purchase,
-            version=version if version is not None and version.pk else None,
+            version_id=version.pk if version is not None else None,
             ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
         )
@@ -59,5 +60,5 @@ def ip_hash(address: str | None) -> str:
     seller to tell one place from another without seeing the buyer's address."""
     if not address:
         return ""
-    key = f"marketplace_core.download_ip:{settings.SECRET_KEY}".encode()
+    key = b"marketplace_core.download_ip:" + force_bytes(settings.SECRET_KEY)
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:12]
