@@ -7,9 +7,6 @@ cards. Screenshots are kept in ``test-artifacts/`` for a person to look at.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -18,11 +15,10 @@ from marketplace_core.catalog.services import save_product
 from marketplace_core.testing.factories import buy
 
 from .browser_checks import log_in
+from .test_seller_customers_browser import DESKTOP, PHONE, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 NOTES = {
     "1.0": "First release.",
@@ -30,12 +26,6 @@ NOTES = {
     "2.0": "## Highlights\n\n- A new engine, twice as fast\n- Dark mode\n\n"
            "<script>alert('no')</script> stays text.",
 }
-
-
-def screenshot(page, name: str) -> None:
-    folder = Path(os.environ.get("MARKETPLACE_TEST_ARTIFACTS", "test-artifacts"))
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / name), full_page=True)
 
 
 @pytest.fixture
