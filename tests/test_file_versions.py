@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -409,6 +410,7 @@ def test_the_unsubscribe_link_is_honoured_by_later_emails(
     assert link is not None
     assert message.extra_headers["List-Unsubscribe"] == f"<https://shop.example{link.group(1)}>"
 
+    cache.clear()  # rate-limit counts of earlier tests
     anonymous = Client()
     page = anonymous.get(link.group(1))
     assert page.status_code == 200 and 'data-unsubscribed="no"' in page.content.decode()
@@ -423,6 +425,19 @@ def test_the_unsubscribe_link_is_honoured_by_later_emails(
     with django_capture_on_commit_callbacks(execute=True):
         new_version(product, b"v3", name="kit-3.zip", notify=True)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(o.email for o in owners[1:])
+
+
+def test_unsubscribe_pages_are_rate_limited_per_address(db):
+    from marketplace_core.catalog.unsubscribe_views import PER_ADDRESS
+
+    cache.clear()  # rate-limit counts of earlier tests
+    anonymous = Client()
+    for _ in range(PER_ADDRESS.count):
+        assert anonymous.get("/updates/unsubscribe/forged/").status_code == 404
+    refused = anonymous.get("/updates/unsubscribe/forged/")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "Too many attempts" in refused.content.decode()
 
 
 # ---------------------------------------------------------------------------

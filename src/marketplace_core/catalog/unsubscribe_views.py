@@ -5,7 +5,9 @@ is signed and names the buyer and the seller. GET shows a button (mail
 scanners that follow links change nothing); POST records the opt-out and
 confirms it. POST needs no CSRF token: the signed token is the authority,
 the action only ever stops emails, and mail clients' one-click unsubscribe
-(RFC 8058) posts without one. A tampered token is 404.
+(RFC 8058) posts without one. A tampered token is 404. Each client address
+may open :data:`PER_ADDRESS` links an hour (the token is a signed secret:
+nobody gets to try many); more are answered 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from marketplace_core.accounts.throttling import RateLimit, minutes, too_many_requests
 from marketplace_core.catalog.version_emails import read_unsubscribe_token, unsubscribe
 from marketplace_core.people.names import display_name
 
 TEMPLATE = "marketplace_core/catalog/unsubscribe.html"
+#: Unsubscribe pages (GET or POST) one client address may open per hour.
+PER_ADDRESS = RateLimit("marketplace.catalog.unsubscribe", 30, 3600)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -28,6 +33,13 @@ class VersionEmailUnsubscribeView(View):
     """Confirm, then record, that a buyer wants no more update emails from a seller."""
 
     http_method_names = ["get", "post"]
+
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        usage = PER_ADDRESS.hit(request)
+        if usage.exceeded:
+            response = render(request, TEMPLATE, {"too_many": minutes(usage.retry_after)})
+            return too_many_requests(response, usage.retry_after)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[return-value]
 
     def _people(self, token: str) -> tuple[int, int, str]:
         ids = read_unsubscribe_token(token)
