@@ -79,3 +79,30 @@ def test_the_seller_product_page_with_versions(live_server, page, shop, size, na
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
     screenshot(page, f"seller-product-versions-{name}px.png")
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize(("size", "name"), [(DESKTOP, "1280"), (PHONE, "390")])
+def test_the_sale_page_lists_downloads(live_server, page, shop, size, name):
+    from django.test import Client
+
+    from marketplace_core.ownership.models import Download
+
+    seller, buyer, product = shop
+    client = Client(HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko Firefox/140.0")
+    client.force_login(buyer)
+    first = product.file_versions.get(label="1.0")
+    assert client.get(f"/products/{product.slug}/download/{first.pk}/").status_code == 302
+    Download.objects.update(created_at=Download.objects.get().created_at.replace(hour=9))
+    assert client.get(f"/products/{product.slug}/download/").status_code == 302
+    reference = product.purchases.get().order.reference
+    log_in(page, live_server, seller)
+    page.set_viewport_size(size)
+
+    page.goto(f"{live_server.url}/seller/sales/{reference}/")
+
+    rows = page.locator("table.sale-downloads tbody tr")
+    assert rows.count() == 2
+    assert "2.0" in rows.nth(0).inner_text() and "1.0" in rows.nth(1).inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    screenshot(page, f"sale-downloads-{name}px.png")
+    assert page.console_errors == []
