@@ -1,9 +1,10 @@
 """The seller's products (seed §5): list, create, update, delete, unpublish.
 
 Saving goes through the catalog service: ``product_saved`` after commit, the
-file through the configured storage (checked by its ``validate_upload``), a
-replaced file deleted only once issued links can have expired. A sold product
-is never deleted; the seller is offered to unpublish it instead.
+file through the configured storage (checked by its ``validate_upload``), the
+earlier files kept as versions (a deleted one removed only once issued links can
+have expired). A sold product is never deleted; the seller is offered to
+unpublish it instead.
 """
 
 from __future__ import annotations
@@ -369,7 +370,7 @@ def published_tasks():
 
 
 @pytest.mark.by_database
-def test_a_replaced_file_is_deleted_only_after_issued_links_expire(
+def test_a_new_file_keeps_the_old_one_as_a_version_deleted_only_after_links_expire(
     client, seller, make_product, make_user, published_tasks,
     django_capture_on_commit_callbacks,
 ):
@@ -383,14 +384,28 @@ def test_a_replaced_file_is_deleted_only_after_issued_links_expire(
         client.post(edit_url(product), {
             **form_data(title="Versioned", slug=product.slug, action="publish"),
             "file": upload(content=b"version 2", name="guide-v2.pdf"),
+            "version_label": "2.0", "release_notes": "Fixed **typos**.",
         })
 
     product.refresh_from_db()
     assert product.file.name != old_name and product.file_updated_at >= before
     with product_storage().open(product.file.name) as handle:
         assert handle.read() == b"version 2"
-    # Links issued just before the change still work: the old file is still there...
+    # The old file is kept as version 1, and nothing is queued for deletion.
     assert product_storage().exists(old_name)
+    assert published_tasks == []
+    versions = list(product.file_versions.all())
+    assert [(v.label, v.file.name, v.release_notes) for v in versions] == [
+        ("2.0", product.file.name, "Fixed **typos**."), ("1", old_name, "")]
+    page = client.get(edit_url(product)).content.decode()
+    assert 'data-version="2.0"' in page and 'data-version="1"' in page
+
+    # Deleting version 1 deletes its file once links issued for it can have expired.
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/seller/products/{product.pk}/versions/{versions[1].pk}/delete/")
+    assert response.status_code == 302
+    assert [v.label for v in product.file_versions.all()] == ["2.0"]
     [(task, args, eta)] = published_tasks
     assert (task, args) == (DELETE_FILE_TASK, [old_name])
     delay = dt.datetime.fromisoformat(eta) - before

@@ -2,7 +2,13 @@
 
 from marketplace_core.accounts.models import User
 from marketplace_core.accounts.sent_emails import SentEmail
-from marketplace_core.catalog.models import Category, Product
+from marketplace_core.catalog.models import (
+    Category,
+    Product,
+    ProductFileVersion,
+    VersionEmail,
+    VersionEmailOptOut,
+)
 from marketplace_core.discounts.models import DiscountCode
 from marketplace_core.maintenance.models import MaintenanceState
 from marketplace_core.notifications.preferences import NotificationPreference
@@ -29,11 +35,14 @@ __all__ = [
     "Order",
     "Payment",
     "Product",
+    "ProductFileVersion",
     "PurchasedProduct",
     "Refund",
     "RefundRequest",
     "SellerProfile",
     "SentEmail",
     "User",
+    "VersionEmail",
+    "VersionEmailOptOut",
     "WebhookDelivery",
 ]

@@ -2,6 +2,7 @@
 
 from marketplace_core.accounts.tasks import send_password_reset_email, send_verification_email
 from marketplace_core.catalog.tasks import delete_product_file
+from marketplace_core.catalog.version_emails import send_version_emails
 from marketplace_core.notifications.seller_events import announce_sale
 from marketplace_core.notifications.tasks import send_notification
 from marketplace_core.ownership.tasks import expire_pending_orders
@@ -23,4 +24,5 @@ __all__ = [
     "send_receipt",
     "send_refund_notice",
     "send_verification_email",
+    "send_version_emails",
 ]

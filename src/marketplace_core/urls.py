@@ -23,6 +23,7 @@ from marketplace_core.accounts import urls as account_urls
 from marketplace_core.accounts import views as account_views
 from marketplace_core.api import API_NAMESPACE, get_api
 from marketplace_core.catalog import views as catalog_views
+from marketplace_core.catalog.unsubscribe_views import VersionEmailUnsubscribeView
 from marketplace_core.guests import views as guest_views
 from marketplace_core.health import health
 from marketplace_core.panels import urls as panel_urls
@@ -41,6 +42,10 @@ app_patterns: list[URLPattern | URLResolver] = [
          name="checkout"),
     path("products/<slug:slug>/download/", storage_views.ProductDownloadView.as_view(),
          name="product_download"),
+    path("products/<slug:slug>/download/<int:version>/",
+         storage_views.ProductDownloadView.as_view(), name="product_version_download"),
+    path("updates/unsubscribe/<str:token>/", VersionEmailUnsubscribeView.as_view(),
+         name="version_emails_unsubscribe"),
     path("downloads/local/<str:token>/", storage_views.LocalProductDownloadView.as_view(),
          name="local_download"),
     path("payments/success/", payment_views.PaymentSuccessView.as_view(),

@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.catalog import services
+from marketplace_core.catalog.file_versions import VersionDetails
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.money import exponent, to_decimal, validate_currency
 
@@ -23,7 +24,9 @@ MAX_PRICE = 2_147_483_647
 
 
 class ProductForm(forms.ModelForm):
-    """Title, address, description, price, currency, categories and the file.
+    """Title, address, description, price, currency, categories, the file (a new
+    version, with its label, release notes and whether to email past buyers),
+    the download limit and the link lifetime.
 
     ``seller`` limits the category choices to the seller's own; ``publish``
     says which button was pressed (a published product needs a file). The
@@ -38,24 +41,50 @@ class ProductForm(forms.ModelForm):
     )
     file = forms.FileField(
         label=_("File"), required=False,
-        help_text=_("What buyers download. Uploading a new file replaces the current one."),
+        help_text=_("What buyers download. A new file becomes the latest version; "
+                    "buyers can still download the earlier ones."),
+    )
+    version_label = forms.CharField(
+        label=_("Version"), required=False, max_length=40,
+        help_text=_("For the file you upload, for example 1.2.0. Leave empty to number "
+                    "versions 1, 2, 3…"),
+    )
+    release_notes = forms.CharField(
+        label=_("Release notes"), required=False, max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What changed in this file, in Markdown. Buyers see them on their "
+                    "download page."),
+    )
+    notify_buyers = forms.BooleanField(
+        label=_("Email past buyers about this version"), required=False,
+        help_text=_("Sent in the background to everyone who owns the product, except "
+                    "buyers who unsubscribed from your updates."),
     )
     categories = forms.ModelMultipleChoiceField(
         label=_("Categories"), queryset=Category.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
-    field_order = ["title", "slug", "description", "price", "currency", "categories", "file"]
+    field_order = ["title", "slug", "description", "price", "currency", "categories", "file",
+                   "version_label", "release_notes", "notify_buyers", "download_limit",
+                   "link_lifetime_minutes"]
 
     class Meta:
         model = Product
         # "price" is declared above (main units), so it is not constructed from the model.
-        fields = ["title", "slug", "description", "currency", "categories"]
-        labels = {"slug": _("Address")}
+        fields = ["title", "slug", "description", "currency", "categories", "download_limit",
+                  "link_lifetime_minutes"]
+        labels = {"slug": _("Address"), "download_limit": _("Downloads per purchase"),
+                  "link_lifetime_minutes": _("Link lifetime (minutes)")}
         help_texts = {
             "slug": _("The product's address in the shop (letters, digits and hyphens). "
                       "Leave empty to make one from the title."),
             "currency": _("Three-letter ISO code, for example USD or EUR."),
+            "download_limit": _("How many times each buyer may download (any version). "
+                                "Leave empty for no limit."),
+            "link_lifetime_minutes": _("How long each download link works, 1 to 10080 "
+                                       "minutes (7 days). Leave empty for the site's "
+                                       "default."),
         }
 
     def __init__(self, *args: Any, seller: User, publish: bool = False, **kwargs: Any) -> None:
@@ -68,6 +97,8 @@ class ProductForm(forms.ModelForm):
         categories.queryset = Category.objects.filter(seller_id=seller.pk)
         if self.instance.pk is not None:
             self.initial["price"] = to_decimal(self.instance.price, self.instance.currency)
+        else:  # a new product has no past buyers
+            del self.fields["notify_buyers"]
 
     def clean_currency(self) -> str:
         code = (self.cleaned_data.get("currency") or "").strip().upper()
@@ -97,6 +128,11 @@ class ProductForm(forms.ModelForm):
             # May raise ValidationError (empty, too large, type not allowed).
             uploaded.name = storage_backend().validate_upload(uploaded)
         return uploaded or None
+
+    def version_details(self) -> VersionDetails:
+        """The label and notes typed for the uploaded file (after validation)."""
+        return VersionDetails(label=self.cleaned_data.get("version_label") or "",
+                                       release_notes=self.cleaned_data.get("release_notes") or "")
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -18,6 +18,11 @@ from marketplace_core.catalog.links import product_url
 from marketplace_core.money import CURRENCY_RE, format_money, validate_currency
 from marketplace_core.storage.backends import product_file_key, product_storage
 from marketplace_core.storage.uploads import truncate_utf8, utf8_length
+
+#: The highest download limit a seller may set per purchase.
+MAX_DOWNLOAD_LIMIT = 10_000
+#: The longest link lifetime a seller may set: seven days (what S3 presigning allows).
+MAX_LINK_LIFETIME_MINUTES = 7 * 24 * 60
 
 #: A buyer's file name travels percent-encoded in Content-Disposition (and, for
 #: presigned links, encoded once more in the redirect's Location): this bound
@@ -143,6 +148,16 @@ class Product(models.Model):
     file_size = models.PositiveBigIntegerField(null=True, blank=True)
     file_updated_at = models.DateTimeField(null=True, blank=True)
     cover_image = models.FileField(_("cover image"), upload_to="covers/", blank=True)
+    #: How many download links one purchase may get; ``None``: unlimited.
+    download_limit = models.PositiveIntegerField(
+        _("downloads per purchase"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DOWNLOAD_LIMIT)],
+    )
+    #: How long one download link works, in minutes; ``None``: the site's setting.
+    link_lifetime_minutes = models.PositiveIntegerField(
+        _("link lifetime (minutes)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LINK_LIFETIME_MINUTES)],
+    )
     #: The names of the product's categories, one per line: denormalized so that the
     #: full-text index covers them (kept current by ``catalog.search_document``; see
     #: :func:`category_names_by_product`).
@@ -211,6 +226,74 @@ class Product(models.Model):
         self.file_name = display_file_name(original_name or getattr(uploaded, "name", "") or "")
         self.file_size = getattr(uploaded, "size", None)
         self.file_updated_at = timezone.now()
+
+
+class ProductFileVersion(models.Model):
+    """One uploaded file of a product; the newest (highest ``number``) is what
+    buyers get by default, and ``Product.file`` points at it (a cached copy kept
+    by :mod:`marketplace_core.catalog.file_versions`)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="file_versions")
+    #: 1, 2, 3, ... per product, in upload order (never reused after a deletion).
+    number = models.PositiveIntegerField()
+    #: What the seller calls it ("1.2.0"); ``str(number)`` when they gave none.
+    label = models.CharField(_("version"), max_length=40)
+    file = models.FileField(storage=product_storage, upload_to=product_file_path,
+                            max_length=500)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    #: Markdown, rendered sanitized (``marketplace_markdown``).
+    release_notes = models.TextField(_("release notes"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "number"],
+                                    name="marketplace_file_version_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} v{self.label}"
+
+
+class VersionEmail(models.Model):
+    """A past buyer was emailed about a new version: at most once per (version, buyer)."""
+
+    version = models.ForeignKey(ProductFileVersion, on_delete=models.CASCADE,
+                                related_name="emails")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "buyer"],
+                                    name="marketplace_version_email_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.version_id} to {self.buyer_id}"
+
+
+class VersionEmailOptOut(models.Model):
+    """A buyer asked not to be emailed about new versions of a seller's products."""
+
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="+")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "seller"],
+                                    name="marketplace_version_email_opt_out"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer_id} opted out of {self.seller_id}'s updates"
 
 
 #: Between two category names in ``Product.category_names``.

@@ -8,9 +8,10 @@ and forms only collect input. Rules:
 - A published product has a file to deliver.
 - ``product_saved(product, created)`` is emitted for every save and delivered
   after commit (the Dodo plugin syncs products from it).
-- A replaced deliverable is removed from storage only after every download
-  link issued for it can have expired (:func:`download_link_ttl` seconds after
-  commit); buyers who clicked Download just before the change still get it.
+- A new deliverable does not replace the old one: each upload is kept as a
+  version (:mod:`marketplace_core.catalog.file_versions`), and buyers may
+  download any of them. A deleted version's file is removed from storage only
+  after every download link issued for it can have expired.
 - A product someone bought is never deleted: its buyers keep their access
   and the orders stay for accounting. The seller can unpublish it instead.
   Plugins veto other deletions through ``validate_product_delete``.
@@ -28,13 +29,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
+from marketplace_core.catalog.file_deletion import schedule_file_deletion
+from marketplace_core.catalog.file_versions import VersionDetails, record_upload
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.models import Order, PurchasedProduct
 from marketplace_core.plugins.events import emit
 from marketplace_core.storage.backends import (
     StorageUnavailable,
-    download_link_ttl,
     product_storage,
 )
 from marketplace_core.transactions import after_commit
@@ -101,21 +103,6 @@ def unique_category_slug(seller: User, name: str, *, exclude_pk: int | None = No
 # -------------------------------------------------------------------------
 
 
-def schedule_file_deletion(name: str, *, countdown: int | None = None) -> None:
-    """Ask a worker to delete stored file ``name`` after ``countdown`` seconds.
-
-    The default countdown is the download link lifetime. Broker errors are
-    logged, never raised: the product change they follow has committed.
-    """
-    from marketplace_core.catalog.tasks import delete_product_file
-
-    delay = download_link_ttl() if countdown is None else countdown
-    try:
-        delete_product_file.apply_async(args=[name], countdown=delay)
-    except Exception:
-        logger.exception("Could not schedule the deletion of stored file %r", name)
-
-
 def _discard(name: str) -> None:
     """Delete a file stored by a save that then failed (best effort)."""
     try:
@@ -149,13 +136,18 @@ def save_product(
     publish: bool,
     categories: Iterable[Category] | None = None,
     upload: Any = None,
+    version: VersionDetails | None = None,
+    notify_buyers: bool = False,
 ) -> Product:
     """Create or update ``product`` for ``seller``, as a draft or published.
 
     ``product`` carries the edited fields (new or loaded from the database);
     ``categories`` replaces its categories when given; ``upload`` (a Django
-    ``File``) replaces its deliverable when given, stored under
-    ``upload.name``. An empty slug is made from the title. Raises
+    ``File``, stored under ``upload.name``) becomes its newest file version
+    when given, labelled and annotated by ``version``; the earlier files stay
+    as older versions. With ``notify_buyers``, past buyers are emailed about
+    the new version after commit (``catalog.version_emails``). An empty slug
+    is made from the title. Raises
     :class:`Rejected` (``not_owner``, ``foreign_category``, ``file_required``,
     ``slug_taken``, and ``storage_unavailable`` when the file store cannot be
     reached); nothing is changed then: no row, no stored file.
@@ -189,9 +181,14 @@ def save_product(
             product.save()
             if chosen is not None:
                 product.categories.set(chosen)
+            if upload is not None:
+                recorded = record_upload(product, previous=current_file if replaced else None,
+                                         details=version or VersionDetails(), upload=upload)
+                if notify_buyers and not created:
+                    from marketplace_core.catalog.version_emails import schedule_version_emails
+
+                    after_commit(schedule_version_emails, recorded.pk)
             emit("product_saved", product=product, created=created)
-            if replaced and replaced != product.file.name:
-                after_commit(schedule_file_deletion, replaced)
     except BaseException as exc:
         # The upload is written to storage while the row is saved; the rollback
         # cannot take it back, so remove it here.
@@ -290,9 +287,9 @@ def delete_product(product: Product, *, actor: User) -> None:
         refusal = deletion_refusal(locked, actor=actor)
         if refusal is not None:
             raise refusal
-        name = locked.file.name
+        names = {locked.file.name, *locked.file_versions.values_list("file", flat=True)}
         locked.delete()
-        if name:
+        for name in sorted(name for name in names if name):
             # Nobody owns it, so no download link was ever issued: delete at once.
             after_commit(schedule_file_deletion, name, countdown=0)
 

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from marketplace_core.catalog.models import Product
+from marketplace_core.catalog.models import Product, ProductFileVersion
 from marketplace_core.storage.backends import product_storage
 
 logger = logging.getLogger("marketplace_core.catalog")
@@ -16,12 +16,13 @@ DELETE_FILE_TASK = "marketplace_core.catalog.delete_product_file"
 
 @shared_task(name=DELETE_FILE_TASK, acks_late=True)
 def delete_product_file(name: str) -> bool:
-    """Delete stored product file ``name`` unless a product still uses it.
+    """Delete stored product file ``name`` unless a product or a file version still uses it.
 
     Idempotent: a file already gone is not an error (workers die and brokers
     redeliver). Returns whether a delete was sent to the storage.
     """
-    if not name or Product.objects.filter(file=name).exists():
+    if (not name or Product.objects.filter(file=name).exists()
+            or ProductFileVersion.objects.filter(file=name).exists()):
         return False
     product_storage().delete(name)
     logger.info("Deleted replaced product file %s", name)

@@ -285,6 +285,9 @@ class PurchasedProduct(models.Model):
     granted_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=64, blank=True)
+    #: Download links given out, against the product's ``download_limit``
+    #: (raised only by a conditional UPDATE: ``storage.limits``).
+    downloads_used = models.PositiveIntegerField(default=0)
 
     objects = PurchasedProductQuerySet.as_manager()
 
@@ -336,6 +339,9 @@ class Download(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
+    #: Which file was downloaded (``None``: logged before versions, or deleted since).
+    version = models.ForeignKey("marketplace_core.ProductFileVersion", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="downloads")
 
     class Meta:
         ordering = ["-created_at", "-id"]

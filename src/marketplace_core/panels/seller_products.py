@@ -26,6 +26,7 @@ from django.views.generic import CreateView, ListView, UpdateView
 from django.views.generic.edit import ModelFormMixin
 
 from marketplace_core.catalog import services
+from marketplace_core.catalog.file_versions import versions_of
 from marketplace_core.catalog.forms import ProductForm
 from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
@@ -168,6 +169,8 @@ class _ProductFormMixin(ModelFormMixin):
                 publish=publish,
                 categories=form.cleaned_data.get("categories") or [],
                 upload=form.cleaned_data.get("file"),
+                version=form.version_details(),
+                notify_buyers=bool(form.cleaned_data.get("notify_buyers")),
             )
         except Rejected as exc:
             form.add_error(_ERROR_FIELDS.get(exc.code), exc.message)
@@ -206,6 +209,7 @@ class SellerProductUpdateView(SellerOwnedMixin, _ProductFormMixin, UpdateView):
         context = super().get_context_data(**kwargs)
         context["badges"] = seller_product_badges(self.request, [self.object])[self.object.pk]
         context["product_sections"] = seller_product_sections(self.request, self.object)
+        context["versions"] = versions_of(self.object)
         return context
 
 

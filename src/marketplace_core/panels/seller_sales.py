@@ -25,10 +25,11 @@ from django.views.generic import ListView
 
 from marketplace_core.exceptions import Rejected
 from marketplace_core.money import exponent, format_money, to_decimal
-from marketplace_core.ownership.models import Order
+from marketplace_core.ownership.models import Order, PurchasedProduct
 from marketplace_core.ownership.refund_requests import RefundOptions, refund_options, request_refund
 from marketplace_core.panels.mixins import SellerPanelMixin
 from marketplace_core.receipts.tasks import recipient
+from marketplace_core.storage.logging import ip_hash
 
 #: Orders the sales list shows: the ones money was taken for.
 SOLD = (Order.Status.PAID, Order.Status.REFUNDED)
@@ -95,6 +96,22 @@ class RefundForm(forms.Form):
         return amount
 
 
+#: Downloads listed on a sale's page (the latest ones).
+SALE_DOWNLOADS_SHOWN = 50
+
+
+def _download_context(purchase: PurchasedProduct | None) -> dict[str, Any]:
+    """The latest downloads of ``purchase`` with hashed addresses, in one query."""
+    if purchase is None:
+        return {"downloads": [], "downloads_more": False}
+    rows = list(purchase.downloads.select_related("version")[:SALE_DOWNLOADS_SHOWN + 1])
+    return {
+        "downloads": [{"download": row, "ip_hash": ip_hash(row.ip_address)}
+                      for row in rows[:SALE_DOWNLOADS_SHOWN]],
+        "downloads_more": len(rows) > SALE_DOWNLOADS_SHOWN,
+    }
+
+
 class SellerSaleDetailView(SellerPanelMixin, View):
     """One order of the seller's products; POST requests a refund (then redirects back)."""
 
@@ -120,6 +137,7 @@ class SellerSaleDetailView(SellerPanelMixin, View):
             payments=list(order.payments.all()), refunds=list(order.refunds.all()),
             disputes=list(order.disputes.all()),
             refund_requests=list(order.refund_requests.all()),
+            **_download_context(purchase),
         )
         return render(request, self.template_name, context, status=status)
 

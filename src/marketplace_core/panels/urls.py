@@ -8,10 +8,16 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from marketplace_core.panels import views
+from marketplace_core.panels.product_downloads import (
+    CustomerProductDownloadsView,
+    SellerVersionDeleteView,
+)
 
 urlpatterns: list[URLPattern] = [
     # customer panel
     path("account/products/", views.CustomerMyProductListView.as_view(), name="my_products"),
+    path("account/products/<int:pk>/downloads/", CustomerProductDownloadsView.as_view(),
+         name="product_downloads"),
     path("account/orders/", views.CustomerOrderHistoryView.as_view(), name="order_history"),
     # seller panel
     path("seller/", views.SellerDashboardView.as_view(), name="seller_dashboard"),
@@ -22,6 +28,8 @@ urlpatterns: list[URLPattern] = [
          name="seller_product_update"),
     path("seller/products/<int:pk>/delete/", views.SellerProductDeleteView.as_view(),
          name="seller_product_delete"),
+    path("seller/products/<int:product_pk>/versions/<int:pk>/delete/",
+         SellerVersionDeleteView.as_view(), name="seller_version_delete"),
     path("seller/products/<int:pk>/unpublish/", views.SellerProductUnpublishView.as_view(),
          name="seller_product_unpublish"),
     path("seller/categories/", views.SellerProductCategoryListView.as_view(),

@@ -35,9 +35,13 @@ if TYPE_CHECKING:
 DOWNLOAD_TOKEN_SALT = "marketplace_core.local_download"  # noqa: S105  (a salt, not a secret)
 
 
-def download_link_ttl() -> int:
-    """The configured link lifetime in seconds, capped at seven days."""
-    return max(1, min(conf.DOWNLOAD_LINK_TTL, MAX_DOWNLOAD_LINK_TTL))
+def download_link_ttl(product: object | None = None) -> int:
+    """How long a download link lives, in seconds, capped at seven days:
+    ``product``'s own ``link_lifetime_minutes`` when its seller set one, else
+    the site's ``DOWNLOAD_LINK_TTL``."""
+    minutes = getattr(product, "link_lifetime_minutes", None)
+    seconds = minutes * 60 if minutes else conf.DOWNLOAD_LINK_TTL
+    return max(1, min(seconds, MAX_DOWNLOAD_LINK_TTL))
 
 
 class StorageUnavailable(Exception):
@@ -57,8 +61,10 @@ class StorageBackend:
       link produced by :meth:`download_target`.
     - :meth:`download_target` is only called for an active ownership that core
       has checked belongs to the requesting user. The URL it returns must
-      expire within :func:`download_link_ttl` seconds and make the browser save
-      the file under ``purchase.product.file_name``.
+      expire within :func:`download_link_ttl` ``(purchase.product)`` seconds and
+      make the browser save ``purchase.product.file`` under
+      ``purchase.product.file_name``. For a download of an earlier version,
+      core sets those two to that version's on the (unsaved) product it passes.
     - Never log or render the returned URL.
     - When the store cannot be reached, storage calls raise
       :class:`StorageUnavailable` (the seller is told to try again; nothing is
@@ -130,9 +136,10 @@ class LocalStorageBackend(StorageBackend):
         return FileSystemStorage(location=conf.LOCAL_STORAGE_ROOT, base_url=None)
 
     def download_target(self, request: HttpRequest, purchase: PurchasedProduct) -> DownloadTarget:
-        ttl = download_link_ttl()
+        ttl = download_link_ttl(purchase.product)
         token = signing.dumps(
-            {"p": purchase.pk, "f": purchase.product.file.name}, salt=DOWNLOAD_TOKEN_SALT
+            {"p": purchase.pk, "f": purchase.product.file.name, "t": ttl},
+            salt=DOWNLOAD_TOKEN_SALT,
         )
         url = request.build_absolute_uri(
             reverse("marketplace:local_download", kwargs={"token": token})
@@ -142,10 +149,18 @@ class LocalStorageBackend(StorageBackend):
 
 def read_download_token(token: str) -> dict[str, Any]:
     """The payload of a local download token; raises ``signing.BadSignature``
-    (or its subclass ``SignatureExpired``) when tampered with or too old."""
-    payload = signing.loads(token, salt=DOWNLOAD_TOKEN_SALT, max_age=download_link_ttl())
+    (or its subclass ``SignatureExpired``) when tampered with or too old.
+
+    A token lives as long as the lifetime it was signed with (``t``, the
+    product's at the time), never over seven days; one without ``t`` lives
+    the site's ``DOWNLOAD_LINK_TTL``."""
+    payload = signing.loads(token, salt=DOWNLOAD_TOKEN_SALT, max_age=MAX_DOWNLOAD_LINK_TTL)
     if not isinstance(payload, dict) or not {"p", "f"} <= payload.keys():
         raise signing.BadSignature("Malformed download token.")
+    ttl = payload.get("t")
+    lifetime = (max(1, min(ttl, MAX_DOWNLOAD_LINK_TTL)) if isinstance(ttl, int)
+                else download_link_ttl())
+    signing.loads(token, salt=DOWNLOAD_TOKEN_SALT, max_age=lifetime)  # SignatureExpired
     return payload
 
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.encoding import force_bytes
 
 from marketplace_core.accounts.client_ip import client_ip as accounts_client_ip
 from marketplace_core.ownership.models import Download, PurchasedProduct
@@ -26,10 +31,12 @@ def client_ip(request: HttpRequest) -> str | None:
     return None if value == "unknown" else value
 
 
-def log_download(request: HttpRequest, purchase: PurchasedProduct) -> bool:
+def log_download(request: HttpRequest, purchase: PurchasedProduct, *,
+                 version: Model | None = None) -> bool:
     """Record a download unless the same purchase was downloaded moments ago.
 
-    Returns whether a row was written. Concurrent calls for one purchase are
+    ``version`` is the ``ProductFileVersion`` downloaded (``None``: not known). Returns
+    whether a row was written. Concurrent calls for one purchase are
     serialized on the purchase row (PostgreSQL ``SELECT ... FOR UPDATE``;
     SQLite's immediate transactions), so a double click that arrives as two
     parallel requests is still recorded once.
@@ -41,7 +48,17 @@ def log_download(request: HttpRequest, purchase: PurchasedProduct) -> bool:
             return False
         Download.objects.create(
             purchase=purchase,
+            version_id=version.pk if version is not None else None,
             ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
         )
         return True
+
+
+def ip_hash(address: str | None) -> str:
+    """A short keyed hash of a logged address (``""`` for none): enough for a
+    seller to tell one place from another without seeing the buyer's address."""
+    if not address:
+        return ""
+    key = b"marketplace_core.download_ip:" + force_bytes(settings.SECRET_KEY)
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:12]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
@@ -21,6 +22,7 @@ from django.http import (
     HttpResponseBase,
     HttpResponseRedirect,
 )
+from django.shortcuts import render
 from django.utils.http import http_date
 from django.views import View
 
@@ -28,13 +30,15 @@ from marketplace_core.conf import conf
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.plugins.manager import get_plugin_manager
 from marketplace_core.storage.backends import LocalStorageBackend, read_download_token
+from marketplace_core.storage.limits import take_download
 from marketplace_core.storage.logging import log_download
 
 logger = logging.getLogger("marketplace_core.storage")
 
 
 class ProductDownloadView(LoginRequiredMixin, View):
-    """``/products/<slug>/download/``: 302 to a short-lived link for an active owner.
+    """``/products/<slug>/download/``: 302 to a short-lived link for an active owner;
+    ``/products/<slug>/download/<version>/`` the same for one of its file versions.
 
     Anonymous users are sent to login. Anyone logged in without active
     ownership gets 404, so whether a purchase exists never leaks. The link
@@ -46,25 +50,55 @@ class ProductDownloadView(LoginRequiredMixin, View):
     # HEAD (link prefetchers) must not log a download or mint a link.
     http_method_names = ["get"]
 
-    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+    def get(self, request: HttpRequest, slug: str, version: int | None = None
+            ) -> HttpResponse:
         purchase = (
             PurchasedProduct.objects.active()
             .select_related("product")
             .filter(buyer_id=request.user.pk, product__slug=slug)
             .first()
         )
-        return download_redirect(request, purchase)
+        return download_redirect(request, purchase, version_id=version)
 
 
-def download_redirect(request: HttpRequest, purchase: PurchasedProduct | None) -> HttpResponse:
-    """302 to a short-lived link to ``purchase``'s file (the caller checked that
-    the requester may have it), recording the download; 404 without one."""
+def _serving_version(purchase: PurchasedProduct, version: Any) -> PurchasedProduct:
+    """A copy of ``purchase`` whose (unsaved) product carries ``version``'s file:
+    what storage backends serve (see ``StorageBackend.download_target``)."""
+    product = copy.copy(purchase.product)
+    product.file = version.file.name
+    product.file_name = version.file_name
+    product.file_size = version.file_size
+    serving = copy.copy(purchase)
+    serving.product = product
+    return serving
+
+
+def download_redirect(request: HttpRequest, purchase: PurchasedProduct | None, *,
+                      version_id: int | None = None) -> HttpResponse:
+    """302 to a short-lived link to ``purchase``'s file, or to its file version
+    ``version_id`` (the caller checked that the requester may have it),
+    counting it against the product's download limit and recording it; 404
+    without a file or for another product's version, 403 with a page saying
+    so once the limit is used up."""
     if purchase is None or not purchase.product.file:
         raise Http404("No download available.")
-    target = get_plugin_manager().hook.resolve_download(request=request, purchase=purchase)
+    product = purchase.product
+    versions = product.file_versions.all()  # catalog's model; storage does not import it
+    if version_id is None:
+        version = versions.filter(file=product.file.name).order_by("-number").first()
+        serving = purchase
+    else:
+        version = versions.filter(pk=version_id).first()
+        if version is None:
+            raise Http404("No download available.")
+        serving = _serving_version(purchase, version)
+    target = get_plugin_manager().hook.resolve_download(request=request, purchase=serving)
     if target is None:
         raise Http404("No download available.")
-    log_download(request, purchase)
+    if not take_download(purchase):
+        return render(request, "marketplace_core/panels/download_limit.html",
+                      {"product": product, "purchase": purchase}, status=403)
+    log_download(request, purchase, version=version)
     response = HttpResponseRedirect(target.url)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
@@ -110,14 +144,27 @@ class LocalProductDownloadView(View):
             .filter(pk=payload["p"])
             .first()
         )
-        if purchase is None or purchase.product.file.name != payload["f"]:
+        file_name = _file_name_of(purchase, str(payload["f"]))
+        if file_name is None:
             raise Http404("No download available.")
         handle = _open_inside_root(backend, str(payload["f"]))
         try:
-            return _file_response(request, handle, purchase.product.file_name)
+            return _file_response(request, handle, file_name)
         except BaseException:
             handle.close()
             raise
+
+
+def _file_name_of(purchase: PurchasedProduct | None, name: str) -> str | None:
+    """The name the buyer saves stored file ``name`` under, when it is still
+    the file or a kept version of ``purchase``'s product (else ``None``)."""
+    if purchase is None or not name:
+        return None
+    product = purchase.product
+    if product.file.name == name:
+        return product.file_name
+    version = product.file_versions.filter(file=name).first()
+    return version.file_name if version is not None else None
 
 
 def _open_inside_root(backend: LocalStorageBackend, name: str) -> BinaryIO:

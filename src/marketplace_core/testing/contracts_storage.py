@@ -4,7 +4,9 @@ A backend passes when a seller's upload is stored byte for byte under a key
 nobody can guess, only active owners are sent to a link (by core's
 ``ProductDownloadView``), that link returns the exact bytes as an attachment
 under the product's original file name, expires, and is refused when tampered
-with, a replaced file is served in place of the old one, and
+with, a replaced file is served in place of the old one, an earlier file
+version by its own link under its own name, a product's own link lifetime
+bounds its links, and
 ``validate_upload`` refuses empty files. Names are held to core's rules
 whatever the store: a name long in UTF-8 bytes (``"é" * 130``), one of emoji
 only (``😀.zip``) or of 1,000 characters is stored under a key that fits the
@@ -478,3 +480,41 @@ class StorageBackendContract:
         assert fetched.status == 200
         assert fetched.body == b"version 2, with fixes\n"
         assert fetched.headers["Content-Disposition"] == 'attachment; filename="notes-v2.txt"'
+
+    def test_an_earlier_version_is_served_by_its_own_link_under_its_own_name(
+        self, harness: StorageHarness, backend: Any, make_user: Callable[..., Any],
+        make_product: Callable[..., Any],
+    ) -> None:
+        from marketplace_core.catalog.services import save_product
+
+        product = make_product(content=None)
+        save_product(product, seller=product.seller, publish=True,
+                     upload=SimpleUploadedFile("notes-1.txt", b"version 1\n"))
+        save_product(product, seller=product.seller, publish=True,
+                     upload=SimpleUploadedFile("notes-2.txt", b"version 2\n"))
+        first = product.file_versions.get(number=1)
+        buyer = make_user()
+        buy(buyer, product)
+
+        response = logged_in(buyer).get(f"{download_path(product)}{first.pk}/")
+        assert response.status_code == 302, response
+        harness.check_link(str(response["Location"]))
+        fetched = harness.fetch(str(response["Location"]))
+        assert fetched.status == 200
+        assert fetched.body == b"version 1\n"
+        assert fetched.headers["Content-Disposition"] == 'attachment; filename="notes-1.txt"'
+        assert Download.objects.get(purchase__product=product).version == first
+
+    def test_a_products_own_link_lifetime_bounds_the_link(
+        self, harness: StorageHarness, backend: Any, make_user: Callable[..., Any],
+        make_product: Callable[..., Any],
+    ) -> None:
+        product = make_product(content=CONTENT)
+        product.link_lifetime_minutes = 2
+        product.save(update_fields=["link_lifetime_minutes"])
+        purchase = buy(make_user(), product)
+
+        before = timezone.now()
+        target = backend.download_target(RequestFactory().get("/"), purchase)
+        assert before + dt.timedelta(seconds=110) < target.expires_at
+        assert target.expires_at <= timezone.now() + dt.timedelta(seconds=120)

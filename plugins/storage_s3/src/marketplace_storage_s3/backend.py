@@ -35,8 +35,9 @@ class S3StorageBackend(StorageBackend):
     - :meth:`get_storage` builds a fresh :class:`S3ProductStorage` from the
       current settings (core caches it until ``MARKETPLACE`` changes).
     - :meth:`download_target` presigns a GET for the purchase's file, valid for
-      :func:`~marketplace_storage_s3.conf.link_ttl` seconds (``LINK_TTL``, else
-      core's ``DOWNLOAD_LINK_TTL``; never over 7 days), saved by the browser as
+      :func:`~marketplace_storage_s3.conf.link_ttl` seconds (the product's link
+      lifetime, else ``LINK_TTL``, else core's ``DOWNLOAD_LINK_TTL``; never
+      over 7 days), saved by the browser as
       ``product.file_name``. Core calls it only for a checked, active ownership.
       No network call is made.
     - :meth:`validate_upload` is for the seller's product form: call it before
@@ -63,7 +64,7 @@ class S3StorageBackend(StorageBackend):
     def download_target(self, request: HttpRequest, purchase: PurchasedProduct) -> DownloadTarget:
         product = purchase.product
         key = str(product.file.name or "")
-        ttl = link_ttl()
+        ttl = link_ttl(product)
         # Sign first, then compute the expiry: the link never outlives expires_at.
         url = self.get_storage().presigned_get_url(
             key, expires_in=ttl, download_name=product.file_name or PurePosixPath(key).name

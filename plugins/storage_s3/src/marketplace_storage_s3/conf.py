@@ -183,12 +183,16 @@ def _url(value: Any) -> str | None:
     return str(value).rstrip("/") if value else None
 
 
-def link_ttl() -> int:
-    """Seconds a presigned link lives: ``LINK_TTL`` or core's setting, 1 s to 7 days."""
+def link_ttl(product: object | None = None) -> int:
+    """Seconds a presigned link lives, 1 s to 7 days: ``product``'s own link
+    lifetime when its seller set one, else ``LINK_TTL``, else core's setting."""
     from marketplace_core.storage.backends import download_link_ttl
 
     override = conf.LINK_TTL
-    ttl = download_link_ttl() if override is None else override
+    if getattr(product, "link_lifetime_minutes", None) or override is None:
+        ttl = download_link_ttl(product)
+    else:
+        ttl = override
     return max(1, min(ttl, MAX_DOWNLOAD_LINK_TTL))
 
 
