@@ -88,7 +88,7 @@ def _site_pages(product) -> list[str]:
         "/account/products/",
         "/seller/",
         "/admin/",
-        "/api/docs",
+        "/api/v1/docs",
         "/no-such-page/",
     ]
 
