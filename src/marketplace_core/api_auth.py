@@ -63,7 +63,8 @@ def _check(token: str, scope: str) -> ApiKey | None:
     key = authenticate(token)
     if key is None:
         return None
-    usage = _rate_limit().usage(str(key.pk), increment=True)
+    # Counted by the hash, not the id: an id can come back after a rollback.
+    usage = _rate_limit().usage(key.secret_hash, increment=True)
     if usage.exceeded:
         raise ApiError(429, f"This key made more than {usage.limit} requests in the current "
                             f"window; try again in {usage.retry_after} seconds.",
