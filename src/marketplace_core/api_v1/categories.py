@@ -14,6 +14,7 @@ from marketplace_core.api_auth import api_key_auth
 from marketplace_core.api_v1.errors import ERROR_RESPONSES, rejected
 from marketplace_core.api_v1.forms import form_data, validated
 from marketplace_core.api_v1.pagination import CursorParams, page, page_schema
+from marketplace_core.api_v1.status import created
 from marketplace_core.catalog import services
 from marketplace_core.catalog.forms import CategoryForm
 from marketplace_core.catalog.models import Category
@@ -51,6 +52,6 @@ def build_router() -> Router:
             category = services.save_category(form.instance, seller=seller)
         except Rejected as exc:
             raise rejected(exc) from None
-        return 201, category
+        return created(category)
 
     return router

@@ -16,6 +16,7 @@ from marketplace_core.api_auth import ApiError, api_key_auth
 from marketplace_core.api_v1.errors import ERROR_RESPONSES, rejected
 from marketplace_core.api_v1.forms import form_data, validated
 from marketplace_core.api_v1.pagination import CursorParams, page, page_schema
+from marketplace_core.api_v1.status import created
 from marketplace_core.discounts import services
 from marketplace_core.discounts.forms import DiscountCodeForm
 from marketplace_core.discounts.models import DiscountCode
@@ -142,7 +143,7 @@ def build_router() -> Router:
                  auth=api_key_auth("write"))
     def create_code(request: HttpRequest, payload: DiscountCodeIn) -> Any:
         """A new code; the rules are the panel's (422 with field errors otherwise)."""
-        return 201, code_out(_save(request, DiscountCode(), payload.dict()))
+        return created(code_out(_save(request, DiscountCode(), payload.dict())))
 
     @router.patch("/{code_id}", response={200: DiscountCodeOut, **ERROR_RESPONSES},
                   auth=api_key_auth("write"))

@@ -17,6 +17,7 @@ from marketplace_core.api_auth import ApiError, api_key_auth
 from marketplace_core.api_v1.errors import ERROR_RESPONSES, rejected
 from marketplace_core.api_v1.forms import form_data, validated
 from marketplace_core.api_v1.pagination import CursorParams, page, page_schema
+from marketplace_core.api_v1.status import created
 from marketplace_core.catalog import services
 from marketplace_core.catalog.forms import ProductForm
 from marketplace_core.catalog.models import Product
@@ -148,7 +149,7 @@ def build_router() -> Router:
     def create_product(request: HttpRequest, payload: ProductIn) -> Any:
         """A new draft product (upload its file, then publish it)."""
         product = _save(request, Product(), payload.dict(), publish=False)
-        return 201, product_out(product)
+        return created(product_out(product))
 
     @router.patch("/{product_id}", response={200: ProductOut, **ERROR_RESPONSES},
                   auth=api_key_auth("write"))

@@ -20,6 +20,7 @@ from marketplace_core.analytics.customers import currency_totals, customers
 from marketplace_core.api_auth import ApiError, api_key_auth
 from marketplace_core.api_v1.errors import ERROR_RESPONSES, rejected
 from marketplace_core.api_v1.pagination import CursorParams, page, page_schema
+from marketplace_core.api_v1.status import created
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.models import Order, RefundRequest
 from marketplace_core.ownership.refund_requests import request_refund
@@ -156,7 +157,7 @@ def build_router() -> Router:
                                     amount=payload.amount, reason=payload.reason)
         except Rejected as exc:
             raise rejected(exc) from None
-        return 201, refund_out(RefundRequest.objects.select_related("order").get(pk=refund.pk))
+        return created(refund_out(RefundRequest.objects.select_related("order").get(pk=refund.pk)))
 
     @router.get("/refunds", response={200: RefundPage, **ERROR_RESPONSES},
                 url_name="v1_refunds")
