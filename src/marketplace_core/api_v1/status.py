@@ -1,4 +1,4 @@
-"""``201 Created`` answers on every supported django-ninja version."""
+"""Answers with a status other than 200 on every supported django-ninja version."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ except ImportError:  # older: a (status, body) tuple, deprecated since
     Status = None
 
 
+def with_status(status: int, value: Any) -> Any:
+    """What an operation returns to answer ``value`` with ``status``."""
+    return Status(status, value) if Status is not None else (status, value)
+
+
 def created(value: Any) -> Any:
-    """What an operation returns to answer ``value`` with status 201."""
-    return Status(201, value) if Status is not None else (201, value)
+    """``value`` with status 201."""
+    return with_status(201, value)
