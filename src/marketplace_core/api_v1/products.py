@@ -28,7 +28,7 @@ from marketplace_core.money import to_decimal
 _UNAVAILABLE = {"storage_unavailable"}
 
 
-class ProductOut(Schema):
+class CatalogProductOut(Schema):
     id: int
     title: str
     slug: str
@@ -50,7 +50,7 @@ class ProductOut(Schema):
     published_at: dt.datetime | None
 
 
-ProductPage = page_schema(ProductOut, "ProductPage")
+ProductPage = page_schema(CatalogProductOut, "ProductPage")
 
 
 class ProductIn(Schema):
@@ -139,19 +139,19 @@ def build_router() -> Router:
             products = products.filter(status=filters.status)
         return page(products, filters, rows=lambda objects: map(product_out, objects))
 
-    @router.get("/{product_id}", response={200: ProductOut, **ERROR_RESPONSES},
+    @router.get("/{product_id}", response={200: CatalogProductOut, **ERROR_RESPONSES},
                 url_name="v1_product")
     def get_product(request: HttpRequest, product_id: int) -> Any:
         """One of your products (404 for any other id)."""
         return product_out(_product(request, product_id))
 
-    @router.post("", response={201: ProductOut, **ERROR_RESPONSES}, auth=api_key_auth("write"))
+    @router.post("", response={201: CatalogProductOut, **ERROR_RESPONSES}, auth=api_key_auth("write"))
     def create_product(request: HttpRequest, payload: ProductIn) -> Any:
         """A new draft product (upload its file, then publish it)."""
         product = _save(request, Product(), payload.dict(), publish=False)
         return created(product_out(product))
 
-    @router.patch("/{product_id}", response={200: ProductOut, **ERROR_RESPONSES},
+    @router.patch("/{product_id}", response={200: CatalogProductOut, **ERROR_RESPONSES},
                   auth=api_key_auth("write"))
     def update_product(request: HttpRequest, product_id: int, payload: ProductPatch) -> Any:
         """Change the fields given; a published product stays published."""
@@ -163,14 +163,14 @@ def build_router() -> Router:
         publish = product.status == Product.Status.PUBLISHED
         return product_out(_save(request, product, values, publish=publish))
 
-    @router.post("/{product_id}/publish", response={200: ProductOut, **ERROR_RESPONSES},
+    @router.post("/{product_id}/publish", response={200: CatalogProductOut, **ERROR_RESPONSES},
                  auth=api_key_auth("write"))
     def publish_product(request: HttpRequest, product_id: int) -> Any:
         """Put the product in the shop (409 ``file_required`` without a file)."""
         product = _product(request, product_id)
         return product_out(_save(request, product, _current_values(product), publish=True))
 
-    @router.post("/{product_id}/unpublish", response={200: ProductOut, **ERROR_RESPONSES},
+    @router.post("/{product_id}/unpublish", response={200: CatalogProductOut, **ERROR_RESPONSES},
                  auth=api_key_auth("write"))
     def unpublish_product(request: HttpRequest, product_id: int) -> Any:
         """Take the product out of the shop; its buyers keep their downloads."""
@@ -178,7 +178,7 @@ def build_router() -> Router:
         services.unpublish_product(product, seller=request.auth.seller)  # type: ignore[attr-defined]
         return product_out(_product(request, product_id))
 
-    @router.post("/{product_id}/file", response={200: ProductOut, **ERROR_RESPONSES},
+    @router.post("/{product_id}/file", response={200: CatalogProductOut, **ERROR_RESPONSES},
                  auth=api_key_auth("write"))
     def upload_file(request: HttpRequest, product_id: int, file: File[UploadedFile]) -> Any:
         """Replace the file buyers download (multipart field ``file``), checked by the
