@@ -15,7 +15,7 @@ from pydantic import Field
 from marketplace_core.api_auth import ApiError, api_key_auth
 from marketplace_core.api_v1.errors import ERROR_RESPONSES, rejected
 from marketplace_core.api_v1.forms import form_data, validated
-from marketplace_core.api_v1.pagination import CursorParams, page, page_schema
+from marketplace_core.api_v1.pagination import CursorParams, Id, page, page_schema
 from marketplace_core.api_v1.status import created
 from marketplace_core.discounts import services
 from marketplace_core.discounts.forms import DiscountCodeForm
@@ -52,7 +52,7 @@ class DiscountCodeIn(Schema):
     percent: int | None = Field(None, description="For a percentage: 1 to 100.")
     amount_off: Decimal | None = Field(None, description="For a fixed amount, main unit.")
     currency: str = Field("", max_length=3)
-    products: list[int] = Field(default_factory=list, description="Empty: all products.")
+    products: list[Id] = Field(default_factory=list, description="Empty: all products.")
     starts_at: dt.datetime | None = None
     ends_at: dt.datetime | None = None
     usage_limit: int | None = None
@@ -66,7 +66,7 @@ class DiscountCodePatch(Schema):
     percent: int | None = None
     amount_off: Decimal | None = None
     currency: str | None = Field(None, max_length=3)
-    products: list[int] | None = None
+    products: list[Id] | None = None
     starts_at: dt.datetime | None = None
     ends_at: dt.datetime | None = None
     usage_limit: int | None = None
@@ -97,7 +97,7 @@ def _codes(request: HttpRequest) -> Any:
     return services.with_redemption_counts(codes).prefetch_related("products")
 
 
-def _code(request: HttpRequest, code_id: int) -> DiscountCode:
+def _code(request: HttpRequest, code_id: Id) -> DiscountCode:
     code = _codes(request).filter(pk=code_id).first()
     if code is None:
         raise ApiError(404, "No such discount code.", "not_found")
@@ -136,7 +136,7 @@ def build_router() -> Router:
         return page(_codes(request), params, rows=lambda objects: map(code_out, objects))
 
     @router.get("/{code_id}", response={200: DiscountCodeOut, **ERROR_RESPONSES})
-    def get_code(request: HttpRequest, code_id: int) -> Any:
+    def get_code(request: HttpRequest, code_id: Id) -> Any:
         return code_out(_code(request, code_id))
 
     @router.post("", response={201: DiscountCodeOut, **ERROR_RESPONSES},
@@ -147,7 +147,7 @@ def build_router() -> Router:
 
     @router.patch("/{code_id}", response={200: DiscountCodeOut, **ERROR_RESPONSES},
                   auth=api_key_auth("write"))
-    def update_code(request: HttpRequest, code_id: int, payload: DiscountCodePatch) -> Any:
+    def update_code(request: HttpRequest, code_id: Id, payload: DiscountCodePatch) -> Any:
         """Change the fields given."""
         code = _code(request, code_id)
         values = {**_current_values(code), **payload.dict(exclude_unset=True)}
@@ -155,7 +155,7 @@ def build_router() -> Router:
 
     @router.delete("/{code_id}", response={200: DeletedOut, **ERROR_RESPONSES},
                    auth=api_key_auth("write"))
-    def delete_code(request: HttpRequest, code_id: int) -> Any:
+    def delete_code(request: HttpRequest, code_id: Id) -> Any:
         """Delete the code, or deactivate it when orders used it (they keep it)."""
         return {"deleted": services.remove_code(_code(request, code_id))}
 

@@ -16,7 +16,7 @@ from pydantic import Field
 from marketplace_core.api_auth import ApiError, api_key_auth
 from marketplace_core.api_v1.errors import ERROR_RESPONSES, rejected
 from marketplace_core.api_v1.forms import form_data, validated
-from marketplace_core.api_v1.pagination import CursorParams, page, page_schema
+from marketplace_core.api_v1.pagination import CursorParams, Id, page, page_schema
 from marketplace_core.api_v1.status import created
 from marketplace_core.catalog import services
 from marketplace_core.catalog.forms import ProductForm
@@ -59,7 +59,7 @@ class ProductIn(Schema):
     description: str = ""
     price: Decimal = Field(description="In the currency's main unit, for example 19.99.")
     currency: str = Field("USD", max_length=3)
-    categories: list[int] = Field(default_factory=list, description="Your category ids.")
+    categories: list[Id] = Field(default_factory=list, description="Your category ids.")
 
 
 class ProductPatch(Schema):
@@ -68,7 +68,7 @@ class ProductPatch(Schema):
     description: str | None = None
     price: Decimal | None = None
     currency: str | None = Field(None, max_length=3)
-    categories: list[int] | None = None
+    categories: list[Id] | None = None
 
 
 class ProductFilters(CursorParams):
@@ -96,7 +96,7 @@ def _products(request: HttpRequest) -> QuerySet[Product]:
         "categories")
 
 
-def _product(request: HttpRequest, product_id: int) -> Product:
+def _product(request: HttpRequest, product_id: Id) -> Product:
     product = _products(request).filter(pk=product_id).first()
     if product is None:
         raise ApiError(404, "No such product.", "not_found")
@@ -141,7 +141,7 @@ def build_router() -> Router:
 
     @router.get("/{product_id}", response={200: CatalogProductOut, **ERROR_RESPONSES},
                 url_name="v1_product")
-    def get_product(request: HttpRequest, product_id: int) -> Any:
+    def get_product(request: HttpRequest, product_id: Id) -> Any:
         """One of your products (404 for any other id)."""
         return product_out(_product(request, product_id))
 
@@ -153,7 +153,7 @@ def build_router() -> Router:
 
     @router.patch("/{product_id}", response={200: CatalogProductOut, **ERROR_RESPONSES},
                   auth=api_key_auth("write"))
-    def update_product(request: HttpRequest, product_id: int, payload: ProductPatch) -> Any:
+    def update_product(request: HttpRequest, product_id: Id, payload: ProductPatch) -> Any:
         """Change the fields given; a published product stays published."""
         product = _product(request, product_id)
         values = {**_current_values(product), **payload.dict(exclude_unset=True)}
@@ -165,14 +165,14 @@ def build_router() -> Router:
 
     @router.post("/{product_id}/publish", response={200: CatalogProductOut, **ERROR_RESPONSES},
                  auth=api_key_auth("write"))
-    def publish_product(request: HttpRequest, product_id: int) -> Any:
+    def publish_product(request: HttpRequest, product_id: Id) -> Any:
         """Put the product in the shop (409 ``file_required`` without a file)."""
         product = _product(request, product_id)
         return product_out(_save(request, product, _current_values(product), publish=True))
 
     @router.post("/{product_id}/unpublish", response={200: CatalogProductOut, **ERROR_RESPONSES},
                  auth=api_key_auth("write"))
-    def unpublish_product(request: HttpRequest, product_id: int) -> Any:
+    def unpublish_product(request: HttpRequest, product_id: Id) -> Any:
         """Take the product out of the shop; its buyers keep their downloads."""
         product = _product(request, product_id)
         services.unpublish_product(product, seller=request.auth.seller)  # type: ignore[attr-defined]
@@ -180,7 +180,7 @@ def build_router() -> Router:
 
     @router.post("/{product_id}/file", response={200: CatalogProductOut, **ERROR_RESPONSES},
                  auth=api_key_auth("write"))
-    def upload_file(request: HttpRequest, product_id: int, file: File[UploadedFile]) -> Any:
+    def upload_file(request: HttpRequest, product_id: Id, file: File[UploadedFile]) -> Any:
         """Replace the file buyers download (multipart field ``file``), checked by the
         storage backend as in the panel."""
         product = _product(request, product_id)

@@ -19,7 +19,7 @@ from pydantic import Field
 from marketplace_core.analytics.customers import currency_totals, customers
 from marketplace_core.api_auth import ApiError, api_key_auth
 from marketplace_core.api_v1.errors import ERROR_RESPONSES, rejected
-from marketplace_core.api_v1.pagination import CursorParams, page, page_schema
+from marketplace_core.api_v1.pagination import CursorParams, Id, page, page_schema
 from marketplace_core.api_v1.status import created
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.models import Order, RefundRequest
@@ -31,7 +31,7 @@ from marketplace_core.people.users import email_of
 
 class OrderOut(Schema):
     reference: UUID
-    product_id: int
+    product_id: Id
     product_title: str
     status: str
     #: Paid, in minor units.
@@ -50,7 +50,7 @@ class OrderFilters(CursorParams):
     created_from: dt.datetime | None = Field(None, description="Created at or after.")
     created_to: dt.datetime | None = Field(None, description="Created before.")
     status: Order.Status | None = None
-    product: int | None = Field(None, description="A product id.")
+    product: Id | None = Field(None, description="A product id.")
 
 
 class RefundOut(Schema):

@@ -18,7 +18,7 @@ from pydantic import Field
 from marketplace_core.api_auth import ApiError, api_key_auth
 from marketplace_core.api_v1.errors import ERROR_RESPONSES
 from marketplace_core.api_v1.forms import form_data, validated
-from marketplace_core.api_v1.pagination import CursorParams, page, page_schema
+from marketplace_core.api_v1.pagination import CursorParams, Id, page, page_schema
 from marketplace_core.api_v1.status import created, with_status
 from marketplace_shorturl import services
 from marketplace_shorturl.forms import ShortURLForm
@@ -67,7 +67,7 @@ def _out(request: HttpRequest, link: ShortURL) -> dict[str, Any]:
             "updated_at": link.updated_at}
 
 
-def _link(request: HttpRequest, link_id: int) -> ShortURL:
+def _link(request: HttpRequest, link_id: Id) -> ShortURL:
     link = ShortURL.objects.filter(seller_id=request.auth.seller.pk, pk=link_id).first()  # type: ignore[attr-defined]
     if link is None:
         raise ApiError(404, "No such short link.", "not_found")
@@ -89,7 +89,7 @@ def build_router() -> Router:
         return page(links, params, rows=lambda objects: [_out(request, o) for o in objects])
 
     @router.get("/{link_id}", response={200: ShortLinkOut, **ERROR_RESPONSES})
-    def get_link(request: HttpRequest, link_id: int) -> Any:
+    def get_link(request: HttpRequest, link_id: Id) -> Any:
         return _out(request, _link(request, link_id))
 
     @router.post("", response={201: ShortLinkOut, **ERROR_RESPONSES},
@@ -108,7 +108,7 @@ def build_router() -> Router:
 
     @router.patch("/{link_id}", response={200: ShortLinkOut, **ERROR_RESPONSES},
                   auth=api_key_auth("write"))
-    def update_link(request: HttpRequest, link_id: int, payload: ShortLinkPatch) -> Any:
+    def update_link(request: HttpRequest, link_id: Id, payload: ShortLinkPatch) -> Any:
         """Change the fields given; every process sees the change on its next redirect."""
         link = _link(request, link_id)
         values = {"destination": link.destination, "slug": link.slug,
@@ -123,7 +123,7 @@ def build_router() -> Router:
 
     @router.delete("/{link_id}", response={204: None, **ERROR_RESPONSES},
                    auth=api_key_auth("write"))
-    def delete_link(request: HttpRequest, link_id: int) -> Any:
+    def delete_link(request: HttpRequest, link_id: Id) -> Any:
         """Delete the link; its short URL answers 404 from the next request on."""
         services.delete_link(_link(request, link_id))
         return with_status(204, None)
