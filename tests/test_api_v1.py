@@ -335,3 +335,15 @@ def test_the_schema_declares_both_key_schemes_and_the_session(client):
     security = schema["paths"]["/api/v1/products"]["post"]["security"]
     assert {"ApiKeyBearer": []} in security and {"ApiKeyHeader": []} in security
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_ids_beyond_64_bits_are_422_not_a_server_error(api):
+    huge = 2**70
+
+    answers = [api.get(f"/api/v1/products/{huge}"),
+               api.post("/api/v1/products", {"title": "Guide", "price": "5",
+                                             "categories": [huge]}),
+               api.get("/api/v1/orders", {"product": huge})]
+
+    assert [answer.status_code for answer in answers] == [422, 422, 422]
+    assert all(answer.json()["code"] == "invalid" for answer in answers)

@@ -128,7 +128,7 @@ def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
 
 @hookimpl
 def register_api_routers() -> list[ApiRouter]:
-    # SellerDashboardAPI: /api/seller/dashboard
+    # SellerDashboardAPI: /api/v1/seller/dashboard
     return [ApiRouter(prefix="seller", build=build_router, tags=["seller"])]
 
 
