@@ -25,7 +25,7 @@ def test_a_new_key_is_shown_once_and_stored_only_as_a_hash(make_seller):
     client = logged_in(seller)
 
     created = client.post(PAGE, {"name": "Zapier", "scope": "write"})
-    [token] = re.findall(r'value="(mkp_[^"]+)"', created.content.decode())
+    [token] = re.findall(r">(mkp_[^<]+)</textarea>", created.content.decode())
     again = client.get(PAGE).content.decode()
 
     assert created.status_code == 201
