@@ -47,7 +47,7 @@ def _core_router() -> Router:
     def order_status(request: HttpRequest, reference: UUID) -> OrderStatusOut:
         """The status of one of the logged-in buyer's orders (the checkout page polls it):
         404 for anyone else's order (whether it exists never leaks)."""
-        order = Order.objects.filter(reference=reference, buyer=request.user).first()
+        order = Order.objects.filter(reference=reference, buyer_id=request.user.pk).first()
         if order is None:
             raise ApiError(404, "No such order.", "not_found")
         return OrderStatusOut(reference=str(order.reference), status=order.status)

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from marketplace_shorturl.models import ShortURL
 
 from marketplace_core.api_keys.services import create_key
 from marketplace_core.testing import factories
-from marketplace_shorturl.models import ShortURL
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from marketplace_core.people.types import User
 
 #: Every token starts with this, so leaked keys are easy to recognise (secret scanners).
-TOKEN_PREFIX = "mkp_"
+TOKEN_PREFIX = "mkp_"  # noqa: S105  (a marker, not a secret)
 #: How many characters of the token the lists show.
 SHOWN_PREFIX_LENGTH = 12
 #: ``last_used_at`` is written at most this often per key.

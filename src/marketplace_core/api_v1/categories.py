@@ -13,7 +13,7 @@ from pydantic import Field
 from marketplace_core.api_auth import api_key_auth
 from marketplace_core.api_v1.errors import ERROR_RESPONSES, rejected
 from marketplace_core.api_v1.forms import form_data, validated
-from marketplace_core.api_v1.pagination import CursorParams, Id, page, page_schema
+from marketplace_core.api_v1.pagination import CursorParams, page, page_schema
 from marketplace_core.api_v1.status import created
 from marketplace_core.catalog import services
 from marketplace_core.catalog.forms import CategoryForm

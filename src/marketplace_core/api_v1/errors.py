@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI, Schema
@@ -43,8 +43,10 @@ class ErrorOut(Schema):
     errors: list[FieldErrorOut] | None = None
 
 
-#: The error statuses every operation may answer (declare with ``response={200: X, **ERROR_RESPONSES}``).
-ERROR_RESPONSES: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422, 429}): ErrorOut}
+#: The error statuses every operation may answer; declare them with
+#: ``response={200: X, **ERROR_RESPONSES}``.
+ERROR_RESPONSES: dict[Any, Any] = {
+    frozenset({400, 401, 403, 404, 409, 422, 429, 503}): ErrorOut}
 
 
 def body(status: int, detail: str, code: str | None = None,
@@ -59,7 +61,7 @@ def error_response(status: int, detail: str, code: str | None = None) -> JsonRes
     return JsonResponse(body(status, detail, code), status=status)
 
 
-def invalid_form(form: Form, detail: str = "Some fields are invalid.") -> ApiError:
+def invalid_form(form: BaseForm, detail: str = "Some fields are invalid.") -> ApiError:
     """An :class:`ApiError` (422) carrying every error of a bound, invalid Django form."""
     errors = [
         {"field": "" if field == "__all__" else field, "message": str(error.message % (
@@ -84,26 +86,26 @@ def install(api: NinjaAPI) -> None:
             response[name] = value
         return response
 
-    def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    def api_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, exc.status, body(exc.status, exc.detail, exc.code, exc.errors),
                        exc.headers)
 
-    def authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    def authentication(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, 401, body(401, "Authentication required: send a valid API key "
                                                "(or log in, for the site's own pages)."),
                        {"WWW-Authenticate": 'Bearer realm="api"'})
 
-    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         headers = {}
         wait = getattr(exc, "wait", None)
         if exc.status_code == 429 and wait is not None:
             headers["Retry-After"] = str(int(wait))
         return respond(request, exc.status_code, body(exc.status_code, str(exc)), headers)
 
-    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, 404, body(404, "Not found."))
 
-    def validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def validation(request: HttpRequest, exc: Any) -> HttpResponse:
         errors = []
         for error in exc.errors:
             location = [str(part) for part in error.get("loc", ())]
@@ -116,7 +118,7 @@ def install(api: NinjaAPI) -> None:
                            "code": str(error.get("type", "invalid"))})
         return respond(request, 422, body(422, "The request is invalid.", "invalid", errors))
 
-    def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def server_error(request: HttpRequest, exc: Any) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
         return respond(request, 500, body(500, "Something went wrong on our side; nothing "
                                                "was changed. Try again later.", "server_error"))

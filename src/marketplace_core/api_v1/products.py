@@ -145,7 +145,8 @@ def build_router() -> Router:
         """One of your products (404 for any other id)."""
         return product_out(_product(request, product_id))
 
-    @router.post("", response={201: CatalogProductOut, **ERROR_RESPONSES}, auth=api_key_auth("write"))
+    @router.post("", response={201: CatalogProductOut, **ERROR_RESPONSES},
+                 auth=api_key_auth("write"))
     def create_product(request: HttpRequest, payload: ProductIn) -> Any:
         """A new draft product (upload its file, then publish it)."""
         product = _save(request, Product(), payload.dict(), publish=False)

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from marketplace_core.analytics.customers import currency_totals, customers
+from marketplace_core.analytics.customers import customers
 from marketplace_core.api_auth import ApiError, api_key_auth
 from marketplace_core.api_v1.errors import ERROR_RESPONSES, rejected
 from marketplace_core.api_v1.pagination import CursorParams, Id, page, page_schema
@@ -24,8 +24,7 @@ from marketplace_core.api_v1.status import created
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.models import Order, RefundRequest
 from marketplace_core.ownership.refund_requests import request_refund
-from marketplace_core.people.names import display_name
-from marketplace_core.people.records import account
+from marketplace_core.panels.seller_customers import customer_rows
 from marketplace_core.people.users import email_of
 
 
@@ -175,19 +174,15 @@ def build_router() -> Router:
         seller = _seller(request)
 
         def rows(users: list[Any]) -> list[dict[str, Any]]:
-            totals = currency_totals(seller, [user.pk for user in users])
-            out = []
-            for user in users:
-                record = account(user)
-                out.append({
-                    "id": user.pk, "name": display_name(user), "email": email_of(user),
-                    "guest": bool(record and record.guest),
-                    "first_purchase": user.first_purchase, "last_purchase": user.last_purchase,
-                    "purchases": user.purchase_count,
-                    "totals": [{"currency": t.currency, "paid": t.paid, "refunded": t.refunded}
-                               for t in totals.get(user.pk, [])],
-                })
-            return out
+            # The customers page's rows: one query for the page's totals.
+            return [
+                {"id": user.pk, "name": row.name, "email": row.email, "guest": row.guest,
+                 "first_purchase": row.first_purchase, "last_purchase": row.last_purchase,
+                 "purchases": row.purchases,
+                 "totals": [{"currency": t.currency, "paid": t.paid, "refunded": t.refunded}
+                            for t in row.totals]}
+                for user, row in zip(users, customer_rows(seller, users), strict=True)
+            ]
 
         return page(customers(seller), params, time_field="last_purchase", rows=rows)
 

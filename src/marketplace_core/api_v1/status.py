@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+_Status: Any
 try:  # django-ninja >= 1.6
-    from ninja import Status
+    from ninja import Status as _Status
 except ImportError:  # older: a (status, body) tuple, deprecated since
-    Status = None
+    _Status = None
 
 
 def with_status(status: int, value: Any) -> Any:
     """What an operation returns to answer ``value`` with ``status``."""
-    return Status(status, value) if Status is not None else (status, value)
+    return _Status(status, value) if _Status is not None else (status, value)
 
 
 def created(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """SellerDashboardAPI: the dashboard's numbers and chart data as JSON (django-ninja).
 
-``GET /api/v1/seller/dashboard?period=30d`` (session authentication) answers the current seller's figures
-for the period (``7d``, ``30d``, ``90d``, ``12m``) and the period before
+``GET /api/v1/seller/dashboard?period=30d`` (session authentication) answers the
+current seller's figures for the period (``7d``, ``30d``, ``90d``, ``12m``) and the period before
 (:mod:`marketplace_core.analytics.performance`), per product, and the chart
 series: net revenue per bucket for each currency, sales per bucket, then the
 series plugins add through ``dashboard_series``. A series a plugin gives per
