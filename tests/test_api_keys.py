@@ -152,3 +152,19 @@ def test_a_bad_rate_setting_is_a_system_check_error_naming_it():
         errors = [m for m in run_checks() if m.id == "marketplace_core.E050"]
 
     assert len(errors) == 1 and "MARKETPLACE['API_RATE_LIMIT']" in errors[0].msg
+
+
+@override_settings(MARKETPLACE={"ADDRESS_RATE_LIMITS": {"api_key_failures": "2/m"}})
+def test_wrong_keys_are_limited_per_address_before_any_lookup(client, make_seller):
+    token = create_key(make_seller(), name="Real", scope="read").token
+    wrong = {"Authorization": "Bearer mkp_guess"}
+
+    answers = [client.get(PRODUCTS, headers=wrong) for _ in range(3)]
+    with_real_key = client.get(PRODUCTS, headers={"Authorization": f"Bearer {token}"})
+    elsewhere = client.get(PRODUCTS, headers={"Authorization": f"Bearer {token}"},
+                           REMOTE_ADDR="192.0.2.7")
+
+    assert [answer.status_code for answer in answers] == [401, 401, 429]
+    assert answers[-1].json()["code"] == "rate_limited" and answers[-1]["Retry-After"]
+    assert with_real_key.status_code == 429
+    assert elsewhere.status_code == 200

@@ -14,8 +14,9 @@ The public interface for plugins' routers::
 document declares the two ways to send a key: ``Authorization: Bearer <key>``
 and ``X-API-Key: <key>``. A key authenticates only while it is not revoked and
 its seller is an active user with the seller role. Every authenticated request
-counts against the key's rate (``MARKETPLACE["API_RATE_LIMIT"]``); beyond it
-the answer is 429 with ``Retry-After``. A key without the scope an operation
+counts against the key's rate (``MARKETPLACE["API_RATE_LIMIT"]``), and every
+wrong key against the client address's ``ADDRESS_RATE_LIMITS["api_key_failures"]``;
+beyond either the answer is 429 with ``Retry-After``. A key without the scope an operation
 needs gets 403. All refusals carry the API's error body
 (``{"detail": ..., "code": ...}``, see :mod:`marketplace_core.api_v1.errors`).
 """
@@ -59,9 +60,18 @@ def _rate_limit() -> RateLimit:
     return RateLimit("marketplace.api.key", count, period)
 
 
-def _check(token: str, scope: str) -> ApiKey | None:
+def _check(request: HttpRequest, token: str, scope: str) -> ApiKey | None:
+    # Wrong keys are counted per client address, like wrong passwords: guessing is slowed
+    # down, and a broken integration's flood is refused before any lookup.
+    failures = RateLimit.per_address("api_key_failures")
+    refused = failures.peek(request)
+    if refused.exhausted:
+        raise ApiError(429, f"Too many requests with invalid API keys from this address; try "
+                            f"again in {refused.retry_after} seconds.", "rate_limited",
+                       {"Retry-After": str(refused.retry_after)})
     key = authenticate(token)
     if key is None:
+        failures.hit(request)
         return None
     # Counted by the hash, not the id: an id can come back after a rollback.
     usage = _rate_limit().usage(key.secret_hash, increment=True)
@@ -83,7 +93,7 @@ class ApiKeyBearer(HttpBearer):
         self.scope = scope
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
-        return _check(token, self.scope)
+        return _check(request, token, self.scope)
 
 
 class ApiKeyHeader(APIKeyHeader):
@@ -96,7 +106,7 @@ class ApiKeyHeader(APIKeyHeader):
         self.scope = scope
 
     def authenticate(self, request: HttpRequest, key: str | None) -> ApiKey | None:
-        return _check(key, self.scope) if key else None
+        return _check(request, key, self.scope) if key else None
 
 
 def api_key_auth(scope: str = "read") -> list[Any]:

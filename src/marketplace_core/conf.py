@@ -63,6 +63,7 @@ DEFAULTS: dict[str, Any] = {
         "guest_checkouts": "20/h",
         "purchase_links": "10/h",
         "discount_code_failures": "30/h",
+        "api_key_failures": "30/m",
     },
     # API v1: requests per key, "count/period" like ADDRESS_RATE_LIMITS (docs/api.md#rate-limits).
     "API_RATE_LIMIT": "120/m",
