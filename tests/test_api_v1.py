@@ -171,6 +171,13 @@ def test_bad_paging_parameters_are_4xx_with_the_error_body(api, params, status, 
                                           for _ in range(n)]),
     ("/api/v1/customers", lambda seller, n: [sell(make_user(), make_product(seller=seller))
                                              for _ in range(n)]),
+    ("/api/v1/discount-codes", lambda seller, n: [
+        DiscountCode.objects.create(seller=seller, code=f"C{DiscountCode.objects.count()}",
+                                    percent=10).products.add(make_product(seller=seller))
+        for _ in range(n)]),
+    ("/api/v1/categories", lambda seller, n: [
+        Category.objects.create(seller=seller, name=f"C{Category.objects.count()}",
+                                slug=f"c{Category.objects.count()}") for _ in range(n)]),
 ])
 def test_a_page_costs_the_same_queries_whatever_the_catalog_size(
         api, seller, path, make, django_assert_max_num_queries):
