@@ -131,8 +131,8 @@ def test_last_used_is_recorded_at_most_once_a_minute(make_seller):
     assert ApiKey.objects.get(pk=created.key.pk).last_used_at == first
 
 
-@override_settings(MARKETPLACE={"API_RATE_LIMIT": "3/m"})
-def test_each_key_has_its_own_rate_limit_with_retry_after(make_seller):
+def test_each_key_has_its_own_rate_limit_with_retry_after(make_seller, settings):
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "API_RATE_LIMIT": "3/m"}
     seller = make_seller()
     busy, calm = key_client(seller, "read"), key_client(seller, "read")
 
@@ -145,17 +145,18 @@ def test_each_key_has_its_own_rate_limit_with_retry_after(make_seller):
     assert calm.get(PRODUCTS).status_code == 200
 
 
-def test_a_bad_rate_setting_is_a_system_check_error_naming_it():
+def test_a_bad_rate_setting_is_a_system_check_error_naming_it(settings):
     from django.core.checks import run_checks
 
-    with override_settings(MARKETPLACE={"API_RATE_LIMIT": "lots"}):
+    with override_settings(MARKETPLACE={**settings.MARKETPLACE, "API_RATE_LIMIT": "lots"}):
         errors = [m for m in run_checks() if m.id == "marketplace_core.E050"]
 
     assert len(errors) == 1 and "MARKETPLACE['API_RATE_LIMIT']" in errors[0].msg
 
 
-@override_settings(MARKETPLACE={"ADDRESS_RATE_LIMITS": {"api_key_failures": "2/m"}})
-def test_wrong_keys_are_limited_per_address_before_any_lookup(client, make_seller):
+def test_wrong_keys_are_limited_per_address_before_any_lookup(client, make_seller, settings):
+    settings.MARKETPLACE = {**settings.MARKETPLACE,
+                            "ADDRESS_RATE_LIMITS": {"api_key_failures": "2/m"}}
     token = create_key(make_seller(), name="Real", scope="read").token
     wrong = {"Authorization": "Bearer mkp_guess"}
 
