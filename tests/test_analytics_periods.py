@@ -42,7 +42,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.by_database]
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 NOW = dt.datetime(2026, 3, 15, 12, 0, tzinfo=PARIS)
-API_URL = "/api/seller/dashboard"
+API_URL = "/api/v1/seller/dashboard"
 
 
 def local(*args: int) -> dt.datetime:
@@ -240,7 +240,7 @@ def test_api_refuses_a_bad_period_with_a_json_400(shop, bad):
 
 
 def test_the_api_schema_is_in_openapi(make_seller):
-    schema = logged_in(make_seller()).get("/api/openapi.json").json()
+    schema = logged_in(make_seller()).get("/api/v1/openapi.json").json()
 
     operation = schema["paths"][API_URL]["get"]
     ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]

@@ -16,7 +16,7 @@ def order(make_user, make_product):
 
 
 def url(reference) -> str:
-    return f"/api/core/orders/{reference}/status"
+    return f"/api/v1/core/orders/{reference}/status"
 
 
 @pytest.mark.smoke
@@ -30,7 +30,9 @@ def test_buyer_reads_own_order_status(client, order):
 def test_logged_out_gets_401_json(client, order):
     response = client.get(url(order.reference))
     assert response.status_code == 401
-    assert response.json() == {"detail": "Log in first."}
+    assert response.json() == {
+        "detail": "Authentication required: send a valid API key (or log in, for the site's "
+                  "own pages).", "code": "not_authenticated"}
 
 
 def test_another_users_order_is_404_like_a_missing_one(client, order, make_user):
@@ -38,7 +40,7 @@ def test_another_users_order_is_404_like_a_missing_one(client, order, make_user)
     other = client.get(url(order.reference))
     missing = client.get(url("00000000-0000-4000-8000-000000000000"))
     assert other.status_code == missing.status_code == 404
-    assert other.json() == missing.json() == {"detail": "No such order."}
+    assert other.json() == missing.json() == {"detail": "No such order.", "code": "not_found"}
 
 
 @pytest.mark.by_database
@@ -46,4 +48,6 @@ def test_malformed_reference_is_a_4xx_json_error(client, order):
     client.force_login(order.buyer)
     response = client.get(url("not-a-uuid"))
     assert response.status_code == 422
-    assert "detail" in response.json()
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert [error["field"] for error in body["errors"]] == ["path.reference"]

@@ -88,7 +88,7 @@ def _site_pages(product) -> list[str]:
         "/account/products/",
         "/seller/",
         "/admin/",
-        "/api/docs",
+        "/api/v1/docs",
         "/no-such-page/",
     ]
 
@@ -104,6 +104,15 @@ def test_setting_blocks_every_page_with_503(maintenance_setting, client, make_pr
     product = make_product()
     for url in _site_pages(product):
         _assert_maintenance_page(client.get(url))
+
+
+def test_api_operations_get_the_api_error_body_during_maintenance(maintenance_setting, client):
+    response = client.get("/api/v1/products", headers={"Authorization": "Bearer mkp_x"})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "900" and "no-store" in response["Cache-Control"]
+    assert response.json() == {"detail": "Marketplace is closed for maintenance; try again "
+                                         "later.", "code": "maintenance"}
 
 
 def test_post_gets_maintenance_page_not_csrf_failure(maintenance_setting, make_user):

@@ -68,8 +68,8 @@ def test_seller_pages_link_inside_the_mount(client: Client, make_seller, make_pr
                    f"/shop/seller/products/{product.pk}/edit/", "/shop/seller/categories/",
                    "/shop/seller/categories/new/", f"/shop/seller/categories/{category.pk}/edit/",
                    "/shop/seller/purchases/", "/shop/seller/orders/", "/shop/seller/profile/"])
-    assert 'data-dashboard-api="/shop/api/seller/dashboard' in client.get("/shop/seller/").text
-    assert client.get("/shop/api/seller/dashboard").status_code == 200
+    assert 'data-dashboard-api="/shop/api/v1/seller/dashboard' in client.get("/shop/seller/").text
+    assert client.get("/shop/api/v1/seller/dashboard").status_code == 200
 
 
 @pytest.mark.django_db

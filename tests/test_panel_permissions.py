@@ -31,7 +31,7 @@ PRODUCT_PAGES = ["seller_product_update", "seller_product_delete"]
 CATEGORY_PAGES = ["seller_category_update", "seller_category_delete"]
 SALE_PAGES = ["seller_sale_detail"]
 DISCOUNT_PAGES = ["seller_discount_update", "seller_discount_delete"]
-API = "/api/seller/dashboard"
+API = "/api/v1/seller/dashboard"
 
 
 @pytest.fixture

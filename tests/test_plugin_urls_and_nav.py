@@ -173,7 +173,7 @@ def test_plugin_nav_items_appear_in_the_page_header(site: FakeSite, client: Clie
 
 
 def test_plugin_api_router_answers_under_api(site: FakeSite, client: Client) -> None:
-    response = client.get("/api/fake/ping")
+    response = client.get("/api/v1/fake/ping")
 
     assert response.status_code == 200
     assert response.json() == {"pong": True}
@@ -182,9 +182,9 @@ def test_plugin_api_router_answers_under_api(site: FakeSite, client: Client) -> 
 def test_plugin_api_router_keeps_its_own_tags_in_the_schema(
     site: FakeSite, client: Client
 ) -> None:
-    schema = client.get("/api/openapi.json").json()
+    schema = client.get("/api/v1/openapi.json").json()
 
-    assert schema["paths"]["/api/fake/ping"]["get"]["tags"] == ["fake"]
+    assert schema["paths"]["/api/v1/fake/ping"]["get"]["tags"] == ["fake"]
 
 
 def test_plugin_urls_are_gone_once_the_fixture_restored_the_urlconf() -> None:
@@ -201,6 +201,6 @@ def test_maintenance_closes_plugin_urls_but_not_the_projects(site: FakeSite,
     from marketplace_core.maintenance.state import set_runtime_flag
 
     set_runtime_flag(True)
-    for url in ["/fakeplugin/page/", "/x-fake/page/", "/fake-root-page/", "/api/fake/ping"]:
+    for url in ["/fakeplugin/page/", "/x-fake/page/", "/fake-root-page/", "/api/v1/fake/ping"]:
         assert client.get(url).status_code == 503, url
     assert client.get("/admin/login/").status_code == 200

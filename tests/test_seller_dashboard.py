@@ -19,7 +19,7 @@ from tests.payments_support import fake_plugins, plugin_module
 pytestmark = pytest.mark.django_db
 
 DASHBOARD_URL = "/seller/"
-API_URL = "/api/seller/dashboard"
+API_URL = "/api/v1/seller/dashboard"
 CHART_JS = "marketplace_core/vendor/chartjs/chart.umd.min.js"
 
 
@@ -84,7 +84,7 @@ def test_the_period_shows_kpis_against_the_previous_one_products_and_active_days
     buckets = dict(re.findall(r'<tr data-bucket="([^"]+)">(.*?)</tr>', html, flags=re.S))
     assert list(buckets) == [local_today().isoformat()]  # only days with sales
     assert text_of(buckets[local_today().isoformat()]).endswith("€30.00 · $19.99 3")
-    assert 'data-dashboard-api="/api/seller/dashboard?period=7d"' in html
+    assert 'data-dashboard-api="/api/v1/seller/dashboard?period=7d"' in html
 
 
 def test_a_change_against_the_previous_period_reads_as_a_percentage():
@@ -125,7 +125,7 @@ def test_dashboard_draws_charts_from_local_static_files(shop):
 
     assert f'<script src="/static/{CHART_JS}" defer></script>' in html
     assert '<script src="/static/marketplace_core/charts/dashboard.js" defer></script>' in html
-    assert 'data-dashboard-api="/api/seller/dashboard?period=30d"' in html
+    assert 'data-dashboard-api="/api/v1/seller/dashboard?period=30d"' in html
     assert "https://" not in html.split("</head>", 1)[0]
     chart_js = finders.find(CHART_JS)
     assert chart_js is not None
@@ -212,7 +212,8 @@ def test_api_includes_plugin_series_and_refuses_unknown_periods(shop):
     assert data["series"][-1] == {"key": "visits", "label": "Visits", "unit": "visits",
                                   "note": "", "points": [{"label": "2026-01", "value": 42.0}]}
     assert refused.status_code == 400
-    assert refused.json() == {"detail": "Unknown period '5y'; use one of 7d, 30d, 90d, 12m."}
+    assert refused.json() == {"detail": "Unknown period '5y'; use one of 7d, 30d, 90d, 12m.",
+                              "code": "unknown_period"}
 
 
 def test_api_url_is_reversible():
@@ -235,7 +236,7 @@ def test_seller_sidebar_lists_selling_pages_then_purchases(make_seller):
     assert data_values(nav, "nav") == ["seller-dashboard", "seller-products",
                                        "seller-categories", "seller-sales",
                                        "seller-customers", "seller-discounts", "seller-exports",
-                                       "seller-my-products",
+                                       "seller-api-keys", "seller-my-products",
                                        "seller-order-history", "profile", "password"]
     assert 'data-nav="seller-products" aria-current="page"' in nav
 

@@ -24,9 +24,10 @@ def test_a_projects_own_api_namespace_and_the_framework_api_both_work(client) ->
     client.force_login(make_user())
     status = reverse("marketplace-api:order_status",
                      kwargs={"reference": "00000000-0000-0000-0000-000000000000"})
-    assert status == "/api/core/orders/00000000-0000-0000-0000-000000000000/status"
+    assert status == "/api/v1/core/orders/00000000-0000-0000-0000-000000000000/status"
     answer = client.get(status)
-    assert (answer.status_code, answer.json()) == (404, {"detail": "No such order."})
+    assert (answer.status_code, answer.json()) == (
+        404, {"detail": "No such order.", "code": "not_found"})
     assert _e011() == []
 
 

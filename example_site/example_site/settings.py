@@ -138,6 +138,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-ninja's templates and static files: /api/v1/docs loads Swagger UI from the
+    # site's own static files instead of a CDN (docs/api.md).
+    "ninja",
     "example_site.apps.ExampleSiteConfig",
     "marketplace_core",
     *plugin_apps(MARKETPLACE["PLUGINS"]),

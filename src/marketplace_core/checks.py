@@ -16,6 +16,9 @@ from packaging.utils import canonicalize_name
 # The storefront and account checks (E020-E029) register when imported.
 from marketplace_core.accounts import checks as _account_checks  # noqa: F401
 
+# The API's per-key rate (E050) registers when imported.
+from marketplace_core.api_keys import checks as _api_key_checks  # noqa: F401
+
 # The page cache's warning (W031) registers when imported.
 from marketplace_core.catalog import checks as _catalog_checks  # noqa: F401
 from marketplace_core.conf import DEFAULTS, MAX_DOWNLOAD_LINK_TTL, conf

@@ -63,7 +63,10 @@ DEFAULTS: dict[str, Any] = {
         "guest_checkouts": "20/h",
         "purchase_links": "10/h",
         "discount_code_failures": "30/h",
+        "api_key_failures": "30/m",
     },
+    # API v1: requests per key, "count/period" like ADDRESS_RATE_LIMITS (docs/api.md#rate-limits).
+    "API_RATE_LIMIT": "120/m",
     # Core's email login, registration, verification and password pages; off when the
     # project has its own (Django's auth views, django-allauth): LOGIN_URL names them.
     "ACCOUNT_PAGES": True,
@@ -203,6 +206,11 @@ class MarketplaceSettings:
         """The site's per-address rates (``"20/15m"``) by action; missing ones use defaults."""
         value = self.raw.get("ADDRESS_RATE_LIMITS")
         return {**DEFAULTS["ADDRESS_RATE_LIMITS"], **(value if isinstance(value, dict) else {})}
+
+    @property
+    def API_RATE_LIMIT(self) -> str:
+        """Requests one API key may make per period (``"120/m"``)."""
+        return str(self._get("API_RATE_LIMIT"))
 
     @property
     def ACCOUNT_PAGES(self) -> bool:

@@ -2,6 +2,7 @@
 
 from marketplace_core.accounts.models import User
 from marketplace_core.accounts.sent_emails import SentEmail
+from marketplace_core.api_keys.models import ApiKey
 from marketplace_core.catalog.models import (
     Category,
     Product,
@@ -26,6 +27,7 @@ from marketplace_core.people.models import Account, SellerProfile
 
 __all__ = [
     "Account",
+    "ApiKey",
     "Category",
     "DiscountCode",
     "Dispute",

@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path
 from marketplace_core.accounts import profile_views
 from marketplace_core.accounts import urls as account_urls
 from marketplace_core.accounts import views as account_views
-from marketplace_core.api import API_NAMESPACE, get_api
+from marketplace_core.api import API_NAMESPACE, API_PREFIX, api_urls
 from marketplace_core.catalog import views as catalog_views
 from marketplace_core.catalog.unsubscribe_views import VersionEmailUnsubscribeView
 from marketplace_core.guests import views as guest_views
@@ -104,7 +104,7 @@ def plugin_urlpatterns() -> list[URLResolver]:
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include((app_patterns, "marketplace"))),
-    path("api/", get_api().urls),
+    path(API_PREFIX, api_urls()),
     *plugin_urlpatterns(),
 ]
 

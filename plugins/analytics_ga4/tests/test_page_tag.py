@@ -42,7 +42,7 @@ def test_seller_pages_and_the_api_carry_no_tag(tagged, make_seller):
     client = logged_in(make_seller())
 
     assert tags(client.get("/seller/").content.decode()) == []
-    assert "gtag" not in client.get("/api/seller/dashboard").content.decode()
+    assert "gtag" not in client.get("/api/v1/seller/dashboard").content.decode()
 
 
 def test_no_tag_unless_asked_for(fake_ga4, client):

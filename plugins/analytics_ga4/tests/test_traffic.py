@@ -17,7 +17,7 @@ from tests.conftest import configure
 
 pytestmark = pytest.mark.django_db
 
-API_URL = "/api/seller/dashboard"
+API_URL = "/api/v1/seller/dashboard"
 
 
 @pytest.fixture

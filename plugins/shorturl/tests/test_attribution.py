@@ -94,7 +94,7 @@ def test_a_click_a_view_and_a_purchase_show_on_the_sellers_list(shop, on_commit,
         "0", "0", "0", "—")
     page = seller_client.get(f"/s/manage/{link.pk}/edit/").content.decode()
     assert re.search(r'class="purchases">1<', page) and "€19.99" in page
-    dashboard = seller_client.get("/api/seller/dashboard", {"period": "7d"}).json()
+    dashboard = seller_client.get("/api/v1/seller/dashboard", {"period": "7d"}).json()
     [series] = [s for s in dashboard["series"] if s["key"] == "shorturl-sales"]
     assert [p["value"] for p in series["points"]] == [0] * 6 + [1]
     assert series["points"][-1]["label"] == timezone.localdate().isoformat()

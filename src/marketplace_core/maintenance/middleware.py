@@ -41,7 +41,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, ResolverMatch, resolve
 
@@ -156,14 +156,30 @@ def _cookie_value() -> str:
     return digest.hexdigest()[:32]
 
 
+def _is_api_operation(request: HttpRequest) -> bool:
+    """An API v1 operation (its docs page is a page for people)."""
+    from marketplace_core.api import API_NAMESPACE
+
+    match = _resolve(request)
+    return (match is not None and API_NAMESPACE in match.namespaces
+            and match.url_name != "openapi-view")
+
+
 def maintenance_response(request: HttpRequest) -> HttpResponse:
-    """The 503 maintenance page, with ``Retry-After`` and never cached."""
-    html = render_to_string(
-        "marketplace_core/maintenance.html",
-        {"site_name": conf.SITE_NAME, "message": runtime_state().message},
-        request=None,
-    )
-    response = HttpResponse(html, status=503)
+    """The 503 maintenance page, with ``Retry-After`` and never cached; for an API
+    operation, the API's error body (``code`` ``"maintenance"``)."""
+    message = runtime_state().message
+    if _is_api_operation(request):
+        response: HttpResponse = JsonResponse(
+            {"detail": message or f"{conf.SITE_NAME} is closed for maintenance; try again "
+                                  "later.", "code": "maintenance"}, status=503)
+    else:
+        html = render_to_string(
+            "marketplace_core/maintenance.html",
+            {"site_name": conf.SITE_NAME, "message": message},
+            request=None,
+        )
+        response = HttpResponse(html, status=503)
     response["Retry-After"] = str(conf.MAINTENANCE_RETRY_AFTER)
     response["Cache-Control"] = "no-store"
     # An expected 503, not a server error: keep it out of django.request's error

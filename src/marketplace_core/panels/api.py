@@ -1,7 +1,7 @@
 """SellerDashboardAPI: the dashboard's numbers and chart data as JSON (django-ninja).
 
-``GET /api/seller/dashboard?period=30d`` answers the current seller's figures
-for the period (``7d``, ``30d``, ``90d``, ``12m``) and the period before
+``GET /api/v1/seller/dashboard?period=30d`` (session authentication) answers the
+current seller's figures for the period (``7d``, ``30d``, ``90d``, ``12m``) and the period before
 (:mod:`marketplace_core.analytics.performance`), per product, and the chart
 series: net revenue per bucket for each currency, sales per bucket, then the
 series plugins add through ``dashboard_series``. A series a plugin gives per
@@ -17,13 +17,14 @@ from typing import Any
 
 from django.utils import timezone
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from pydantic import BaseModel, ConfigDict
 
 from marketplace_core.analytics.performance import Money, Performance, Totals, performance
 from marketplace_core.analytics.periods import DEFAULT_PERIOD, PERIODS, UnknownPeriod, period
 from marketplace_core.analytics.sales import monthly_revenue, total_customers
 from marketplace_core.analytics.series import VIEWS, conversion_rate, dashboard_series
+from marketplace_core.api_auth import ApiError, session_auth
+from marketplace_core.api_v1.errors import ERROR_RESPONSES
 from marketplace_core.money import format_money
 from marketplace_core.plugins.types import DashboardSeries
 from marketplace_core.roles import is_seller
@@ -114,10 +115,6 @@ class DashboardOut(Schema):
     notes: list[str]
 
 
-class DashboardErrorOut(Schema):
-    detail: str
-
-
 def money_out(money: Money) -> list[dict[str, Any]]:
     return [{"currency": code, "amount": amount, "display": format_money(amount, code)}
             for code, amount in sorted(money.items())]
@@ -179,26 +176,22 @@ def dashboard(user: Any, key: str) -> dict[str, Any]:
 
 def build_router() -> Router:
     """A new router (django-ninja attaches a router to one API only)."""
-    router = Router(tags=["seller"])
+    router = Router(tags=["seller"], auth=session_auth)
 
     @router.get(
         "/dashboard",
         url_name="seller_dashboard",
-        response={200: DashboardOut, 400: DashboardErrorOut, 401: DashboardErrorOut,
-                  403: DashboardErrorOut},
+        response={200: DashboardOut, **ERROR_RESPONSES},
     )
     def seller_dashboard(request: Any, period: str = DEFAULT_PERIOD) -> Any:
-        """The current seller's figures for ``period`` (7d, 30d, 90d, 12m) and the one before,
-        per product, with the chart series."""
+        """The logged-in seller's figures for ``period`` (7d, 30d, 90d, 12m) and the one
+        before, per product, with the chart series (the dashboard page's data)."""
         user = request.user
-        # HttpError answers {"detail": ...} with the status on every django-ninja version.
-        if not user.is_authenticated:
-            raise HttpError(401, "Log in first.")
         if not is_seller(user):
-            raise HttpError(403, "Only sellers have a dashboard.")
+            raise ApiError(403, "Only sellers have a dashboard.", "not_seller")
         try:
             return dashboard(user, period)
         except UnknownPeriod as exc:
-            raise HttpError(400, str(exc)) from None
+            raise ApiError(400, str(exc), "unknown_period") from None
 
     return router

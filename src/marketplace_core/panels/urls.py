@@ -53,6 +53,9 @@ urlpatterns: list[URLPattern] = [
          name="seller_discount_update"),
     path("seller/discounts/<int:pk>/delete/", views.SellerDiscountCodeDeleteView.as_view(),
          name="seller_discount_delete"),
+    path("seller/api-keys/", views.SellerApiKeyListView.as_view(), name="seller_api_keys"),
+    path("seller/api-keys/<int:pk>/revoke/", views.SellerApiKeyRevokeView.as_view(),
+         name="seller_api_key_revoke"),
     # the seller as a buyer
     path("seller/purchases/", views.SellerMyProductListView.as_view(),
          name="seller_my_products"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marketplace_core.panels.customer import CustomerMyProductListView, CustomerOrderHistoryView
 from marketplace_core.panels.dashboard import SellerDashboardView
 from marketplace_core.panels.generic import GenericMyProductListView, GenericOrderHistoryView
+from marketplace_core.panels.seller_api_keys import SellerApiKeyListView, SellerApiKeyRevokeView
 from marketplace_core.panels.seller_categories import (
     SellerProductCategoryCreateView,
     SellerProductCategoryDeleteView,
@@ -37,6 +38,8 @@ __all__ = [
     "CustomerOrderHistoryView",
     "GenericMyProductListView",
     "GenericOrderHistoryView",
+    "SellerApiKeyListView",
+    "SellerApiKeyRevokeView",
     "SellerCustomerListView",
     "SellerDashboardView",
     "SellerDiscountCodeCreateView",

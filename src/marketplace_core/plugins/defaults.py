@@ -85,6 +85,7 @@ _SELLER_NAV = (
     (N_("Customers"), "marketplace:seller_customers", 400, "seller-customers"),
     (N_("Discounts"), "marketplace:seller_discounts", 450, "seller-discounts"),
     (N_("Exports"), "marketplace:seller_exports", 600, "seller-exports"),
+    (N_("API keys"), "marketplace:seller_api_keys", 650, "seller-api-keys"),
     (N_("My purchases"), "marketplace:seller_my_products", 700, "seller-my-products"),
     (N_("My orders"), "marketplace:seller_order_history", 800, "seller-order-history"),
     (N_("Profile"), "marketplace:seller_profile", 950, "profile"),
@@ -127,7 +128,7 @@ def nav_items(request: HttpRequest, area: NavArea) -> list[NavItem]:
 
 @hookimpl
 def register_api_routers() -> list[ApiRouter]:
-    # SellerDashboardAPI: /api/seller/dashboard
+    # SellerDashboardAPI: /api/v1/seller/dashboard
     return [ApiRouter(prefix="seller", build=build_router, tags=["seller"])]
 
 

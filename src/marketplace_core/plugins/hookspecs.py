@@ -465,9 +465,12 @@ def register_urlpatterns() -> list[URLPattern | URLResolver]:
 
 @hookspec
 def register_api_routers() -> list[ApiRouter]:
-    """django-ninja routers to mount under ``/api/``.
+    """django-ninja routers to mount under ``/api/v1/``.
 
-    Registration: called once when the API is assembled.
+    Registration: called once when the API is assembled. Each router is mounted
+    at ``/api/v1/<prefix>``; declare its authentication with ``auth=`` (a seller's
+    key: :func:`marketplace_core.api_auth.api_key_auth`), and its errors answer
+    with the API's error body (``docs/api.md``).
 
     :return: Router factories (see :class:`marketplace_core.plugins.types.ApiRouter`).
     """

@@ -165,7 +165,7 @@ class PeriodicTask:
 
 @dataclass(frozen=True)
 class ApiRouter:
-    """A django-ninja router to mount under ``/api/<prefix>/``.
+    """A django-ninja router to mount under ``/api/v1/<prefix>``.
 
     ``build`` is called once when the API is assembled and must return a *new*
     ``ninja.Router`` each call (a router cannot be attached to two APIs).

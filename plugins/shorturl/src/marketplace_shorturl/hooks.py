@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from marketplace_core import hookimpl
-from marketplace_core.plugins.types import NavArea, NavItem, PeriodicTask
+from marketplace_core.plugins.types import ApiRouter, NavArea, NavItem, PeriodicTask
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -25,6 +25,14 @@ def register_urlpatterns() -> list[URLPattern | URLResolver]:
     from marketplace_shorturl.urls import urlpatterns
 
     return list(urlpatterns)
+
+
+@hookimpl
+def register_api_routers() -> list[ApiRouter]:
+    """``/api/v1/short-links``: the seller's links for integrators (API key auth)."""
+    from marketplace_shorturl.api import build_router
+
+    return [ApiRouter(prefix="short-links", build=build_router, tags=["short links"])]
 
 
 @hookimpl
