@@ -166,7 +166,7 @@ def test_no_session_or_csrf_token_is_needed_and_get_is_refused(api, license_key)
 
 
 def test_the_operations_are_in_the_openapi_document(client):
-    schema = client.get("/api/openapi.json").json()
+    schema = client.get("/api/v1/openapi.json").json()
     paths = {path for path in schema["paths"] if "/licenses/" in path}
-    assert paths == {"/api/licenses/activate", "/api/licenses/validate",
-                     "/api/licenses/deactivate"}
+    assert paths == {"/api/v1/licenses/activate", "/api/v1/licenses/validate",
+                     "/api/v1/licenses/deactivate"}

@@ -51,9 +51,11 @@ def register_urlpatterns() -> list[URLPattern | URLResolver]:
 
 @hookimpl
 def register_api_routers() -> list[ApiRouter]:
-    from marketplace_licenses.api import build_router
+    from marketplace_licenses import api, seller_api
 
-    return [ApiRouter(prefix="licenses", build=build_router, tags=["licenses"])]
+    return [ApiRouter(prefix="licenses", build=api.build_router, tags=["licenses"]),
+            ApiRouter(prefix="license-keys", build=seller_api.build_router,
+                      tags=["license keys"])]
 
 
 @hookimpl
