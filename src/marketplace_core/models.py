@@ -6,6 +6,7 @@ from marketplace_core.catalog.models import Category, Product
 from marketplace_core.discounts.models import DiscountCode
 from marketplace_core.maintenance.models import MaintenanceState
 from marketplace_core.notifications.preferences import NotificationPreference
+from marketplace_core.outbound.models import OutboundAttempt, OutboundDelivery, WebhookEndpoint
 from marketplace_core.ownership.models import (
     Dispute,
     Download,
@@ -27,6 +28,8 @@ __all__ = [
     "MaintenanceState",
     "NotificationPreference",
     "Order",
+    "OutboundAttempt",
+    "OutboundDelivery",
     "Payment",
     "Product",
     "PurchasedProduct",
@@ -36,4 +39,5 @@ __all__ = [
     "SentEmail",
     "User",
     "WebhookDelivery",
+    "WebhookEndpoint",
 ]

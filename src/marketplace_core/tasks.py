@@ -4,6 +4,7 @@ from marketplace_core.accounts.tasks import send_password_reset_email, send_veri
 from marketplace_core.catalog.tasks import delete_product_file
 from marketplace_core.notifications.seller_events import announce_sale
 from marketplace_core.notifications.tasks import send_notification
+from marketplace_core.outbound.tasks import send_delivery, send_due_deliveries
 from marketplace_core.ownership.tasks import expire_pending_orders
 from marketplace_core.payments.tasks import deliver_dummy_webhook
 from marketplace_core.receipts.tasks import send_receipt, send_refund_notice
@@ -13,6 +14,8 @@ __all__ = [
     "delete_product_file",
     "deliver_dummy_webhook",
     "expire_pending_orders",
+    "send_delivery",
+    "send_due_deliveries",
     "send_notification",
     "send_password_reset_email",
     "send_receipt",
