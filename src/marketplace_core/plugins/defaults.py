@@ -87,6 +87,7 @@ _SELLER_NAV = (
     (N_("Customers"), "marketplace:seller_customers", 400, "seller-customers"),
     (N_("Discounts"), "marketplace:seller_discounts", 450, "seller-discounts"),
     (N_("Exports"), "marketplace:seller_exports", 600, "seller-exports"),
+    (N_("Webhooks"), "marketplace:seller_webhooks", 650, "seller-webhooks"),
     (N_("My purchases"), "marketplace:seller_my_products", 700, "seller-my-products"),
     (N_("My orders"), "marketplace:seller_order_history", 800, "seller-order-history"),
     (N_("Profile"), "marketplace:seller_profile", 950, "profile"),
