@@ -41,18 +41,22 @@ def order_data(order: Order) -> dict[str, Any]:
 
 def order_paid(order: Order, payment: Payment) -> None:
     """``order.paid`` to the product's seller."""
-    data = {"order": order_data(order),
-            "payment": {"provider": payment.provider, "id": payment.provider_payment_id,
-                        "amount": payment.amount, "currency": payment.currency}}
+    def data() -> dict[str, Any]:
+        return {"order": order_data(order),
+                "payment": {"provider": payment.provider, "id": payment.provider_payment_id,
+                            "amount": payment.amount, "currency": payment.currency}}
+
     emit(order.product.seller_id, ORDER_PAID, data, key=f"{ORDER_PAID}:{order.pk}")
 
 
 def order_refunded(order: Order, refund: Refund) -> None:
     """``order.refunded`` to the product's seller, once per refund."""
-    data = {"order": order_data(order),
-            "refund": {"provider": refund.provider, "id": refund.provider_refund_id,
-                       "amount": refund.amount, "currency": refund.currency,
-                       "reason": refund.reason, "created_at": _time(refund.created_at)}}
+    def data() -> dict[str, Any]:
+        return {"order": order_data(order),
+                "refund": {"provider": refund.provider, "id": refund.provider_refund_id,
+                           "amount": refund.amount, "currency": refund.currency,
+                           "reason": refund.reason, "created_at": _time(refund.created_at)}}
+
     emit(order.product.seller_id, ORDER_REFUNDED, data, key=f"{ORDER_REFUNDED}:{refund.pk}")
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -60,7 +60,8 @@ def body_of(delivery: OutboundDelivery) -> str:
     return json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
 
 
-def emit(seller: Any, event_type: str, data: Mapping[str, Any], *,
+def emit(seller: Any, event_type: str,
+         data: Mapping[str, Any] | Callable[[], Mapping[str, Any]], *,
          key: str | None = None) -> list[OutboundDelivery]:
     """Send event ``event_type`` with ``data`` to ``seller``'s active endpoints that
     chose it; returns the deliveries created.
@@ -68,7 +69,9 @@ def emit(seller: Any, event_type: str, data: Mapping[str, Any], *,
     Runs in the caller's transaction (its own when there is none) and queues
     the sending after commit: nothing is sent for a rolled-back change.
     ``key`` names the event (``"order.paid:42"``): emitting the same key again
-    creates nothing. ``data`` must be JSON-serializable. Raises ``ValueError``
+    creates nothing. ``data`` must be JSON-serializable; pass a function
+    returning it to build it only when some endpoint wants the event (the
+    usual case is none: one query, for the endpoints). Raises ``ValueError``
     for an event type nobody registered.
     """
     if event_type not in event_types():
@@ -79,7 +82,8 @@ def emit(seller: Any, event_type: str, data: Mapping[str, Any], *,
                  if event_type in (endpoint.events or [])]
     if not endpoints:
         return []
-    return _create(endpoints, event_type, data, event_id_for(key))
+    payload = data() if callable(data) else data
+    return _create(endpoints, event_type, payload, event_id_for(key))
 
 
 def send_test_event(endpoint: WebhookEndpoint) -> OutboundDelivery:
