@@ -31,7 +31,7 @@ def order_data(order: Order) -> dict[str, Any]:
         "status": order.status,
         "amount": order.amount,
         "currency": order.currency,
-        "discount_code": order.discount_code.code if order.discount_code_id else None,
+        "discount_code": order.discount_code.code if order.discount_code is not None else None,
         "buyer_email": email_of(order.buyer),
         "created_at": _time(order.created_at),
         "paid_at": _time(order.paid_at),

@@ -36,7 +36,9 @@ class WebhookEndpointForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.seller = seller
         self.instance = instance
-        self.fields["events"].choices = [
+        events = self.fields["events"]
+        assert isinstance(events, forms.MultipleChoiceField)
+        events.choices = [
             (name, f"{name}: {gettext(event.description)}")
             for name, event in sorted(event_types().items())]
         if instance is None:

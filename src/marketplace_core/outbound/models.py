@@ -113,6 +113,9 @@ class OutboundAttempt(models.Model):
                                     name="marketplace_outbound_attempt_number"),
         ]
 
+    def __str__(self) -> str:
+        return f"#{self.number}: {self.outcome}"
+
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300

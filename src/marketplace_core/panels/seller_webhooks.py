@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -78,7 +78,7 @@ class SellerWebhookCreateView(_EndpointFormView):
 
 
 class SellerWebhookUpdateView(_EndpointFormView):
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
             self.endpoint = get_object_or_404(WebhookEndpoint, pk=kwargs["pk"],
                                               seller_id=request.user.pk)

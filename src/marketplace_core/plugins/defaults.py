@@ -29,8 +29,8 @@ from marketplace_core.storage.backends import LocalStorageBackend
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from marketplace_core.notifications.channels import NotificationChannel
     from marketplace_core.catalog.models import Product
+    from marketplace_core.notifications.channels import NotificationChannel
     from marketplace_core.ownership.models import Order, Payment, PurchasedProduct, Refund
     from marketplace_core.payments.providers import PaymentProvider
     from marketplace_core.people.types import User

@@ -35,13 +35,13 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 from django.core.exceptions import ValidationError
 from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext_lazy as _
+
 from marketplace_core.netcheck import (
     LOCAL_SUFFIXES,
     NON_PUBLIC_NETWORKS,
     canonical_host,
     check_public_host,
 )
-
 from marketplace_shorturl.models import DESTINATION_MAX_LENGTH
 
 __all__ = ["ALLOWED_SCHEMES", "LOCAL_SUFFIXES", "NON_PUBLIC_NETWORKS", "clean_destination"]

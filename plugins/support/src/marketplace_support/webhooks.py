@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_noop as N_
+
 from marketplace_core.outbound.services import emit
 from marketplace_core.people.users import email_of
 from marketplace_core.plugins.types import WebhookEventType
