@@ -3,6 +3,7 @@ the delivery log and Resend; another seller's objects are 404."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -104,6 +105,10 @@ def test_editing_turns_a_disabled_endpoint_back_on(seller: Any) -> None:
         is_active=False, disabled_reason="Turned off", failing_since="2026-01-01T00:00Z")
     client = logged_in(seller)
     assert b"Turned off" in client.get(f"/seller/webhooks/{endpoint.pk}/").content
+    form = client.get(f"/seller/webhooks/{endpoint.pk}/edit/").content.decode()
+    assert f'value="{endpoint.url}"' in form and 'value="CRM"' in form
+    assert re.search(r'<input[^>]*value="order.paid"[^>]*checked', form)
+    assert not re.search(r'<input[^>]*name="is_active"[^>]*checked', form)
 
     client.post(f"/seller/webhooks/{endpoint.pk}/edit/", {
         "url": endpoint.url, "description": "", "events": ["product.published"],

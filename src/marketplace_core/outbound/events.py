@@ -27,7 +27,7 @@ TEST_EVENT = "webhook.test"
 
 #: Core's own event types (registered by core's default hook implementations).
 CORE_EVENTS = (
-    WebhookEventType(ORDER_PAID, N_("An order was paid: the buyer owns the product.")),
+    WebhookEventType(ORDER_PAID, N_("An order was paid and its buyer owns the product.")),
     WebhookEventType(ORDER_REFUNDED, N_("Money was given back for an order.")),
     WebhookEventType(PRODUCT_PUBLISHED, N_("A product was published for the first time.")),
 )

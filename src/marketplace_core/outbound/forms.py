@@ -30,21 +30,22 @@ class WebhookEndpointForm(forms.Form):
     def __init__(self, *args: Any, seller: Any, instance: WebhookEndpoint | None = None,
                  **kwargs: Any) -> None:
         if instance is not None:
-            kwargs.setdefault("initial", {"url": instance.url, "description": instance.description,
-                                          "events": instance.events,
-                                          "is_active": instance.is_active})
+            kwargs["initial"] = {"url": instance.url, "description": instance.description,
+                                 "events": instance.events, "is_active": instance.is_active,
+                                 **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.seller = seller
         self.instance = instance
         events = self.fields["events"]
         assert isinstance(events, forms.MultipleChoiceField)
         events.choices = [
-            (name, f"{name}: {gettext(event.description)}")
+            (name, f"{name} — {gettext(event.description)}")
             for name, event in sorted(event_types().items())]
         if instance is None:
             del self.fields["is_active"]
         else:
-            self.fields["is_active"].help_text = instance.disabled_reason
+            if not instance.is_active:
+                self.fields["is_active"].help_text = instance.disabled_reason
 
     def clean_url(self) -> str:
         return clean_endpoint_url(self.cleaned_data["url"])
