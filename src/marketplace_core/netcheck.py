@@ -26,7 +26,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from urllib.parse import SplitResult
+from urllib.parse import SplitResult, urlsplit
 
 import idna
 from django.core.exceptions import ValidationError
@@ -53,6 +53,25 @@ NON_PUBLIC_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
 ))
 
 PRIVATE_HOST_MESSAGE = _("Local or private network addresses are not allowed.")
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def split_url(url: str, *, max_length: int) -> tuple[SplitResult, int | None]:
+    """``url`` (stripped, not empty) split, with its port; ``ValidationError`` when it
+    is longer than ``max_length`` (``too_long``), holds spaces, control characters or
+    backslashes (``invalid_characters``) or does not parse (``invalid``). The scheme,
+    credentials and host are the caller's to check (their messages differ)."""
+    if len(url) > max_length:
+        raise ValidationError(_("Use a URL of at most %(max)d characters."),
+                              code="too_long", params={"max": max_length})
+    if _FORBIDDEN_CHARS.search(url) or any(unicodedata.category(c) == "Cc" for c in url):
+        raise ValidationError(_("A URL cannot contain spaces, control characters or "
+                                "backslashes."), code="invalid_characters")
+    try:
+        parts = urlsplit(url)
+        return parts, parts.port
+    except ValueError as exc:
+        raise ValidationError(_("Enter a valid URL."), code="invalid") from exc
 
 
 def canonical_host(parts: SplitResult) -> str:
