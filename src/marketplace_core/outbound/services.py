@@ -64,7 +64,8 @@ def emit(seller: Any, event_type: str,
          data: Mapping[str, Any] | Callable[[], Mapping[str, Any]], *,
          key: str | None = None) -> list[OutboundDelivery]:
     """Send event ``event_type`` with ``data`` to ``seller``'s active endpoints that
-    chose it; returns the deliveries created.
+    chose it; returns the deliveries created. ``seller`` is a user, its primary
+    key, or a query expression giving it (a ``Subquery``).
 
     Runs in the caller's transaction (its own when there is none) and queues
     the sending after commit: nothing is sent for a rolled-back change.
