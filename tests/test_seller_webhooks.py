@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +18,12 @@ from marketplace_core.testing.factories import logged_in, make_seller, make_user
 from marketplace_core.testing.webhook_receiver import Answer, WebhookReceiver
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Counts of test events live in the cache by seller id; ids come back after rollback."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -202,3 +209,27 @@ def test_the_log_page_queries_do_not_grow_with_deliveries(
     assert page.content.decode().count("data-attempt=") == 12
     with django_assert_max_num_queries(7):
         assert client.get("/seller/webhooks/").status_code == 200
+
+
+def test_test_events_and_resends_are_limited_per_seller(seller: Any) -> None:
+    from marketplace_core.panels.seller_webhooks import MANUAL_SENDS
+
+    endpoint = make_endpoint(seller)
+    client = logged_in(seller)
+    for _ in range(MANUAL_SENDS.count):
+        client.post(f"/seller/webhooks/{endpoint.pk}/test/")
+    assert OutboundDelivery.objects.count() == MANUAL_SENDS.count
+
+    page = client.post(f"/seller/webhooks/{endpoint.pk}/test/", follow=True)
+    delivery = OutboundDelivery.objects.first()
+    assert delivery is not None
+    OutboundDelivery.objects.filter(pk=delivery.pk).update(status="failed", next_attempt_at=None)
+    client.post(f"/seller/webhooks/deliveries/{delivery.pk}/resend/")
+
+    assert "test events and resends within the hour" in page.content.decode()
+    assert OutboundDelivery.objects.count() == MANUAL_SENDS.count
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.next_attempt_at is None  # not resent
+    other = make_endpoint(make_seller())
+    assert logged_in(other.seller).post(f"/seller/webhooks/{other.pk}/test/").status_code == 302
+    assert OutboundDelivery.objects.filter(endpoint=other).count() == 1

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DeleteView, DetailView, FormView, ListView
 
+from marketplace_core.accounts.throttling import RateLimit, minutes
 from marketplace_core.exceptions import Rejected
 from marketplace_core.outbound import services
 from marketplace_core.outbound.forms import WebhookEndpointForm
@@ -25,6 +26,20 @@ from marketplace_core.outbound.models import OutboundAttempt, OutboundDelivery, 
 from marketplace_core.panels.mixins import SellerOwnedMixin, SellerPanelMixin
 
 NAV_KEY = "seller-webhooks"
+#: Test events and resends one seller may ask for per hour (each sends a request
+#: out of the site's network, so they are counted).
+MANUAL_SENDS = RateLimit("marketplace.webhooks.manual_sends", 30, 3600)
+
+
+def _allowed_to_send(request: HttpRequest) -> bool:
+    """Count a test event or resend of the seller; ``False`` (with a message) past the limit."""
+    usage = MANUAL_SENDS.usage(f"seller:{request.user.pk}", increment=True)
+    if usage.exceeded:
+        messages.error(request, f"You sent {MANUAL_SENDS.count} test events and resends "
+                                f"within the hour; try again in {minutes(usage.retry_after)} "
+                                "minutes.")
+        return False
+    return True
 #: Deliveries shown per page of an endpoint's log.
 DELIVERIES_PER_PAGE = 25
 
@@ -155,6 +170,8 @@ class SellerWebhookRotateView(_EndpointActionView):
 
 class SellerWebhookTestView(_EndpointActionView):
     def act(self, endpoint: WebhookEndpoint) -> None:
+        if not _allowed_to_send(self.request):
+            return
         services.send_test_event(endpoint)
         messages.success(self.request, "A test event is on its way; it shows in the log below.")
 
@@ -167,6 +184,8 @@ class SellerWebhookResendView(SellerPanelMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         delivery = get_object_or_404(OutboundDelivery.objects.select_related("endpoint"),
                                      pk=pk, endpoint__seller_id=request.user.pk)
+        if not _allowed_to_send(request):
+            return HttpResponseRedirect(_detail_url(delivery.endpoint))
         try:
             services.resend(delivery)
         except Rejected as exc:
