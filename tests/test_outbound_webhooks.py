@@ -386,3 +386,16 @@ def test_a_claim_of_a_dead_worker_is_taken_over_by_the_sweep(
     delivery.refresh_from_db()
     assert delivery.status == OutboundDelivery.Status.SUCCEEDED
     assert [a.number for a in delivery.attempt_log.all()] == [2]
+
+
+def test_an_endpoint_deleted_while_its_request_is_out_is_no_error(
+        seller: Any, receiver: WebhookReceiver) -> None:
+    endpoint = endpoint_for(seller, receiver, "order.paid")
+    [delivery] = services.emit(seller, "order.paid", {}, key="k")
+    claimed = services.claim(delivery.pk)
+    assert claimed is not None
+    endpoint.delete()
+
+    assert services.record_attempt(claimed, started_at=timezone.now(), duration_ms=5,
+                                   status_code=204) is None
+    assert not OutboundDelivery.objects.exists()

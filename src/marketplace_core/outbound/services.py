@@ -135,17 +135,20 @@ def claim(delivery_id: int, now: dt.datetime | None = None) -> OutboundDelivery 
 
 def record_attempt(delivery: OutboundDelivery, *, started_at: dt.datetime,
                    duration_ms: int, status_code: int | None = None, error: str = "",
-                   response: bytes = b"") -> OutboundAttempt:
+                   response: bytes = b"") -> OutboundAttempt | None:
     """Log attempt ``delivery.attempts`` (the one :func:`claim` gave) and move the
     delivery on: done after a 2xx, else due again per :data:`RETRY_SCHEDULE`, or
     failed once the schedule is used up (which disables an endpoint that has not
-    succeeded since it started failing, and emails its seller once)."""
+    succeeded since it started failing, and emails its seller once). ``None`` when
+    the delivery was deleted meanwhile (its endpoint was)."""
     now = timezone.now()
     number = delivery.attempts
     ok = status_code is not None and 200 <= status_code < 300
     disabled = False
     with transaction.atomic():
-        current = OutboundDelivery.objects.select_for_update().get(pk=delivery.pk)
+        current = OutboundDelivery.objects.select_for_update().filter(pk=delivery.pk).first()
+        if current is None:
+            return None
         attempt, _new = OutboundAttempt.objects.get_or_create(
             delivery=current, number=number,
             defaults={"started_at": started_at, "status_code": status_code,

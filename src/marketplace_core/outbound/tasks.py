@@ -65,6 +65,8 @@ def send_delivery(delivery_id: int) -> str:
     duration_ms = int((time.monotonic() - clock) * 1000)
     attempt = services.record_attempt(delivery, started_at=started, duration_ms=duration_ms,
                                       status_code=status_code, error=error, response=response)
+    if attempt is None:
+        return "skipped"  # the endpoint was deleted while the request was out
     if attempt.succeeded:
         return "succeeded"
     logger.info("Webhook delivery %s to endpoint %s failed: %s", delivery.event_id,
