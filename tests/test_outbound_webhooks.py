@@ -399,3 +399,54 @@ def test_an_endpoint_deleted_while_its_request_is_out_is_no_error(
     assert services.record_attempt(claimed, started_at=timezone.now(), duration_ms=5,
                                    status_code=204) is None
     assert not OutboundDelivery.objects.exists()
+
+
+@pytest.fixture
+def tls_for(tmp_path: Any, monkeypatch: Any) -> Any:
+    """A server TLS context with a self-signed certificate for a name, trusted by the
+    sender (``SSL_CERT_FILE``), and DNS answering 127.0.0.1 for that name."""
+    import ssl
+    import subprocess
+
+    resolve = socket.getaddrinfo
+
+    def make(certified: str, resolved: str) -> ssl.SSLContext:
+        cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+             "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={certified}",
+             "-addext", f"subjectAltName=DNS:{certified}",
+             "-addext", "keyUsage=critical,digitalSignature,keyCertSign",
+             "-addext", "extendedKeyUsage=serverAuth"],
+            check=True, capture_output=True, timeout=60)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **kw: resolve(
+            "127.0.0.1" if host == resolved else host, *a, **kw))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        return context
+
+    return make
+
+
+def test_https_to_the_pinned_address_checks_the_certificate_of_the_name(
+        seller: Any, tls_for: Any) -> None:
+    with WebhookReceiver(tls=tls_for("hooks.shop-tools.com", "hooks.shop-tools.com")) as rx:
+        endpoint_for(seller, rx, "order.paid",
+                     url=f"https://hooks.shop-tools.com:{rx.port}/in")
+        [delivery] = services.emit(seller, "order.paid", {}, key="k")
+
+        assert send_delivery(delivery.pk) == "succeeded"
+        [message] = rx.wait_for(1)
+    assert message.verified and message.headers["host"] == f"hooks.shop-tools.com:{rx.port}"
+
+
+def test_https_with_a_certificate_for_another_name_fails(seller: Any, tls_for: Any) -> None:
+    with WebhookReceiver(tls=tls_for("other.shop-tools.com", "hooks.shop-tools.com")) as rx:
+        endpoint_for(seller, rx, "order.paid",
+                     url=f"https://hooks.shop-tools.com:{rx.port}/in")
+        [delivery] = services.emit(seller, "order.paid", {}, key="k")
+
+        assert send_delivery(delivery.pk) == "failed"
+        assert rx.received == []
+    assert delivery.attempt_log.get().error.startswith("TLS error: ")

@@ -17,10 +17,11 @@ answers 204.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -69,13 +70,25 @@ class WebhookReceiver(LocalHTTPService):
     thread_name = "webhook-receiver"
 
     def __init__(self, *, secrets: list[str] | tuple[str, ...] = (), secret: str = "",
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0,
+                 tls: ssl.SSLContext | None = None) -> None:
         super().__init__(host=host, port=port)
+        #: A server-side TLS context: the receiver speaks https (see :attr:`url`).
+        self.tls = tls
         self.secrets: list[str] = [*secrets, *([secret] if secret else [])]
         self.received: list[ReceivedWebhook] = []
         self._answers: deque[Answer] = deque()
         #: Set to release requests held by an answer's ``delay`` early (on stop).
         self._release = threading.Event()
+
+    def _prepare(self, server: ThreadingHTTPServer) -> None:
+        if self.tls is not None:
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def answer_with(self, *answers: Answer | int) -> None:
         """Answer the next requests with ``answers`` in order (an int is a status)."""
