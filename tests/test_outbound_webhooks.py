@@ -450,3 +450,15 @@ def test_https_with_a_certificate_for_another_name_fails(seller: Any, tls_for: A
         assert send_delivery(delivery.pk) == "failed"
         assert rx.received == []
     assert delivery.attempt_log.get().error.startswith("TLS error: ")
+
+
+def test_an_answer_trickled_byte_by_byte_is_cut_off(seller: Any,
+                                                    receiver: WebhookReceiver) -> None:
+    """Each byte comes within the 1 s read timeout; the whole answer would take 8 s."""
+    endpoint_for(seller, receiver, "order.paid")
+    receiver.answer_with(Answer(204, trickle=0.5))
+    [delivery] = services.emit(seller, "order.paid", {}, key="k")
+
+    assert send_delivery(delivery.pk) == "failed"
+
+    assert delivery.attempt_log.get().error == "Timed out"

@@ -5,14 +5,19 @@ Connects to ``destination.address`` (resolved and checked already), sends the
 the URL's host. Nothing else is resolved. Redirects are never followed (a 3xx
 is an answer like any other), the connect and read timeouts are separate
 (``WEBHOOKS_CONNECT_TIMEOUT``, ``WEBHOOKS_READ_TIMEOUT``), and at most
-:data:`READ_LIMIT` bytes of the answer are read.
+:data:`READ_LIMIT` bytes of the answer are read. The read timeout bounds each
+wait for data; the whole exchange after connecting is also cut off after twice
+the read timeout, so an endpoint that trickles its answer a byte at a time
+cannot hold a worker for hours.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 
 from marketplace_core.outbound.destinations import Destination
@@ -59,7 +64,20 @@ def post(destination: Destination, body: bytes, headers: dict[str, str], *,
     ``ssl.SSLError`` or ``http.client.HTTPException`` when there is none."""
     cls = _PinnedHTTPSConnection if destination.scheme == "https" else _PinnedHTTPConnection
     connection = cls(destination, connect_timeout, read_timeout)
+    cut_off = threading.Event()
+
+    def cut() -> None:
+        cut_off.set()
+        if connection.sock is not None:
+            with contextlib.suppress(OSError):  # wakes a blocked read at once
+                connection.sock.shutdown(socket.SHUT_RDWR)
+
+    timer: threading.Timer | None = None
     try:
+        connection.connect()
+        timer = threading.Timer(2 * read_timeout, cut)
+        timer.daemon = True
+        timer.start()
         connection.putrequest("POST", destination.target, skip_host=True,
                               skip_accept_encoding=True)
         connection.putheader("Host", destination.host_header)
@@ -67,6 +85,13 @@ def post(destination: Destination, body: bytes, headers: dict[str, str], *,
             connection.putheader(name, value)
         connection.endheaders(body)
         response = connection.getresponse()
+        # Cut off while reading the body, the status still counts: the excerpt is shorter.
         return Answer(status=response.status, body=response.read(READ_LIMIT))
+    except (OSError, http.client.HTTPException):
+        if cut_off.is_set():
+            raise TimeoutError("the answer took too long") from None
+        raise
     finally:
+        if timer is not None:
+            timer.cancel()
         connection.close()

@@ -56,12 +56,14 @@ class ReceivedWebhook:
 
 @dataclass
 class Answer:
-    """How to answer one request: ``status``, after ``delay`` seconds, with ``headers``."""
+    """How to answer one request: ``status``, after ``delay`` seconds, with ``headers``;
+    ``trickle``: send the status line one byte per that many seconds (a slow loris)."""
 
     status: int = 204
     body: bytes = b""
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    trickle: float = 0.0
 
 
 class WebhookReceiver(LocalHTTPService):
@@ -130,6 +132,13 @@ class WebhookReceiver(LocalHTTPService):
                                           verified_by=receiver._verify(body, headers),
                                           answered=answer.status)
                 try:
+                    if answer.trickle:
+                        for byte in f"HTTP/1.1 {answer.status} OK\r\n".encode():
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            if receiver._release.wait(answer.trickle):
+                                break
+                        raise ConnectionAbortedError("trickled")
                     self.send_response(answer.status)
                     for name, value in answer.headers.items():
                         self.send_header(name, value)
