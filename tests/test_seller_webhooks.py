@@ -233,3 +233,19 @@ def test_test_events_and_resends_are_limited_per_seller(seller: Any) -> None:
     other = make_endpoint(make_seller())
     assert logged_in(other.seller).post(f"/seller/webhooks/{other.pk}/test/").status_code == 302
     assert OutboundDelivery.objects.filter(endpoint=other).count() == 1
+
+
+def test_staff_see_endpoints_in_the_admin_without_their_secrets(seller: Any) -> None:
+    endpoint = make_endpoint(seller)
+    services.send_test_event(endpoint)
+    staff = make_user(is_staff=True, is_superuser=True)
+    client = logged_in(staff)
+
+    listing = client.get("/admin/marketplace_core/webhookendpoint/")
+    page = client.get(f"/admin/marketplace_core/webhookendpoint/{endpoint.pk}/change/")
+    deliveries = client.get("/admin/marketplace_core/outbounddelivery/")
+
+    assert listing.status_code == page.status_code == deliveries.status_code == 200
+    assert endpoint.url in page.content.decode()
+    assert endpoint.secret not in page.content.decode()
+    assert "webhook.test" in deliveries.content.decode()
