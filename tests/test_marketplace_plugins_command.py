@@ -18,11 +18,15 @@ from tests.fakeplugins import FakeSite, fake_site, preserved_plugin_manager
 
 CORE_HOOKS = [
     "nav_items",
+    "payment_confirmed",
+    "product_saved",
+    "refund_recorded",
     "register_api_routers",
     "register_notification_channels",
     "register_payment_providers",
     "register_periodic_tasks",
     "register_storage_backends",
+    "register_webhook_events",
     "resolve_download",
     "resolve_home_url",
 ]

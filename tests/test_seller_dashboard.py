@@ -236,7 +236,8 @@ def test_seller_sidebar_lists_selling_pages_then_purchases(make_seller):
     assert data_values(nav, "nav") == ["seller-dashboard", "seller-products",
                                        "seller-categories", "seller-sales",
                                        "seller-customers", "seller-discounts", "seller-exports",
-                                       "seller-api-keys", "seller-my-products",
+                                       "seller-api-keys", "seller-webhooks",
+                                       "seller-my-products",
                                        "seller-order-history", "profile", "password"]
     assert 'data-nav="seller-products" aria-current="page"' in nav
 

@@ -116,9 +116,10 @@ def test_a_valid_payment_delivery_costs_eight_queries_and_a_replay_one(
     # otherwise): the sale announcement (the order with its product and buyer; is the
     # seller's email switched on), the seller's email (the seller, on still, its sent-email
     # key in a transaction of five statements, old keys pruned in three) and the receipt
-    # (the order, its payments). A user model without a name field keeps the shop name
-    # with the person's account: one more read each for the buyer's and the seller's name.
-    assert len(tasks) == (14 if own_name_field() else 16), tasks
+    # (the order, its payments), and the seller's webhook endpoints for order.paid (one
+    # read; none here, so nothing more). A user model without a name field keeps the shop
+    # name with the person's account: one more read each for the buyer's and the seller's.
+    assert len(tasks) == (15 if own_name_field() else 17), tasks
     assert response.json() == {"status": "ok", "outcome": "confirmed"}
     assert owned(order)
     with django_assert_num_queries(3):  # BEGIN, the delivery is known, COMMIT

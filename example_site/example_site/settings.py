@@ -90,6 +90,9 @@ MARKETPLACE = {
     "PERIODIC_TASKS_IN_PROCESS": not env("REDIS_URL"),
     # Visitors buy with an email address alone (docs/guests.md); MARKETPLACE_GUEST_CHECKOUT=0: off.
     "GUEST_CHECKOUT": env_bool("MARKETPLACE_GUEST_CHECKOUT", True),
+    # Outbound webhooks to http:// and to listed local addresses: tests and demos only.
+    "WEBHOOKS_ALLOW_HTTP": env_bool("MARKETPLACE_WEBHOOKS_ALLOW_HTTP"),
+    "WEBHOOKS_ALLOWED_ADDRESSES": env_list("MARKETPLACE_WEBHOOKS_ALLOWED_ADDRESSES"),
     "payments_dodo": {
         "API_KEY": env("DODO_PAYMENTS_API_KEY"),
         "WEBHOOK_SECRETS": env_list("DODO_PAYMENTS_WEBHOOK_SECRET"),

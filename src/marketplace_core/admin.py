@@ -15,6 +15,7 @@ from marketplace_core.models import (
     Dispute,
     Download,
     Order,
+    OutboundDelivery,
     Payment,
     Product,
     PurchasedProduct,
@@ -23,6 +24,7 @@ from marketplace_core.models import (
     SentEmail,
     User,
     WebhookDelivery,
+    WebhookEndpoint,
 )
 from marketplace_core.people import admin as _people_admin  # noqa: F401  (sellers, accounts)
 from marketplace_core.people.admin import make_sellers, revoke_sellers
@@ -154,3 +156,24 @@ class SentEmailAdmin(ReadOnlyAdmin):
 
 # The maintenance switch registers its own admin (one row, saved through its service).
 import marketplace_core.maintenance.admin  # noqa: E402, F401
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    """Read-only, without the signing secrets: sellers manage endpoints on their pages."""
+
+    list_display = ("url", "seller", "is_active", "failing_since", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("url", "seller__email")
+    exclude = ("secret", "previous_secret")
+
+
+@admin.register(OutboundDelivery)
+class OutboundDeliveryAdmin(ReadOnlyAdmin):
+    """Outbound webhook deliveries, for looking into what a seller's endpoint received."""
+
+    list_display = ("event_id", "event_type", "endpoint", "status", "attempts",
+                    "next_attempt_at", "created_at")
+    list_filter = ("status", "event_type")
+    search_fields = ("event_id", "endpoint__url", "endpoint__seller__email")
+    list_select_related = ("endpoint",)

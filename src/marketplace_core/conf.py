@@ -80,6 +80,12 @@ DEFAULTS: dict[str, Any] = {
     "PENDING_ORDER_TTL": 24 * 3600,
     # Run periodic tasks inside the web process, after requests (a demo without beat).
     "PERIODIC_TASKS_IN_PROCESS": False,
+    # Outbound webhooks (docs/webhooks-outbound.md): plain http:// endpoints (demo and
+    # tests only), non-public addresses let through (a local test receiver), timeouts.
+    "WEBHOOKS_ALLOW_HTTP": False,
+    "WEBHOOKS_ALLOWED_ADDRESSES": [],
+    "WEBHOOKS_CONNECT_TIMEOUT": 5,
+    "WEBHOOKS_READ_TIMEOUT": 10,
 }
 
 MAX_DOWNLOAD_LINK_TTL = 7 * 24 * 3600
@@ -238,6 +244,27 @@ class MarketplaceSettings:
     def PERIODIC_TASKS_IN_PROCESS(self) -> bool:
         return self._get("PERIODIC_TASKS_IN_PROCESS") is True
 
+
+    @property
+    def WEBHOOKS_ALLOW_HTTP(self) -> bool:
+        """Whether webhook endpoints may use ``http://`` (never in production)."""
+        return self._get("WEBHOOKS_ALLOW_HTTP") is True
+
+    @property
+    def WEBHOOKS_ALLOWED_ADDRESSES(self) -> list[str]:
+        """Non-public IP addresses webhooks may still reach (a local test receiver)."""
+        value = self._get("WEBHOOKS_ALLOWED_ADDRESSES")
+        if isinstance(value, str):
+            return [value]
+        return [str(item) for item in value or []]
+
+    @property
+    def WEBHOOKS_CONNECT_TIMEOUT(self) -> float:
+        return float(self._get("WEBHOOKS_CONNECT_TIMEOUT"))
+
+    @property
+    def WEBHOOKS_READ_TIMEOUT(self) -> float:
+        return float(self._get("WEBHOOKS_READ_TIMEOUT"))
 
     def plugin(self, name: str) -> dict[str, Any]:
         """The options dict of plugin ``name`` (``MARKETPLACE[name]``), empty if unset.

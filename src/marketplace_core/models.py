@@ -13,6 +13,7 @@ from marketplace_core.catalog.models import (
 from marketplace_core.discounts.models import DiscountCode
 from marketplace_core.maintenance.models import MaintenanceState
 from marketplace_core.notifications.preferences import NotificationPreference
+from marketplace_core.outbound.models import OutboundAttempt, OutboundDelivery, WebhookEndpoint
 from marketplace_core.ownership.models import (
     Dispute,
     Download,
@@ -35,6 +36,8 @@ __all__ = [
     "MaintenanceState",
     "NotificationPreference",
     "Order",
+    "OutboundAttempt",
+    "OutboundDelivery",
     "Payment",
     "Product",
     "ProductFileVersion",
@@ -47,4 +50,5 @@ __all__ = [
     "VersionEmail",
     "VersionEmailOptOut",
     "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -33,7 +33,7 @@ def existing_files_become_version_1(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace_core', '0014_api_keys'),
+        ('marketplace_core', '0015_webhook_endpoints'),
     ]
 
     operations = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
+from marketplace_core.panels import seller_webhooks as webhooks
 from marketplace_core.panels import views
 from marketplace_core.panels.product_downloads import (
     CustomerProductDownloadsView,
@@ -56,6 +57,21 @@ urlpatterns: list[URLPattern] = [
     path("seller/api-keys/", views.SellerApiKeyListView.as_view(), name="seller_api_keys"),
     path("seller/api-keys/<int:pk>/revoke/", views.SellerApiKeyRevokeView.as_view(),
          name="seller_api_key_revoke"),
+    path("seller/webhooks/", webhooks.SellerWebhookListView.as_view(), name="seller_webhooks"),
+    path("seller/webhooks/new/", webhooks.SellerWebhookCreateView.as_view(),
+         name="seller_webhook_create"),
+    path("seller/webhooks/<int:pk>/", webhooks.SellerWebhookDetailView.as_view(),
+         name="seller_webhook_detail"),
+    path("seller/webhooks/<int:pk>/edit/", webhooks.SellerWebhookUpdateView.as_view(),
+         name="seller_webhook_update"),
+    path("seller/webhooks/<int:pk>/delete/", webhooks.SellerWebhookDeleteView.as_view(),
+         name="seller_webhook_delete"),
+    path("seller/webhooks/<int:pk>/rotate/", webhooks.SellerWebhookRotateView.as_view(),
+         name="seller_webhook_rotate"),
+    path("seller/webhooks/<int:pk>/test/", webhooks.SellerWebhookTestView.as_view(),
+         name="seller_webhook_test"),
+    path("seller/webhooks/deliveries/<int:pk>/resend/",
+         webhooks.SellerWebhookResendView.as_view(), name="seller_webhook_resend"),
     # the seller as a buyer
     path("seller/purchases/", views.SellerMyProductListView.as_view(),
          name="seller_my_products"),

@@ -22,14 +22,16 @@ from marketplace_core.plugins.types import (
     NavArea,
     NavItem,
     PeriodicTask,
+    WebhookEventType,
 )
 from marketplace_core.storage.backends import LocalStorageBackend
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from marketplace_core.catalog.models import Product
     from marketplace_core.notifications.channels import NotificationChannel
-    from marketplace_core.ownership.models import PurchasedProduct
+    from marketplace_core.ownership.models import Order, Payment, PurchasedProduct, Refund
     from marketplace_core.payments.providers import PaymentProvider
     from marketplace_core.people.types import User
     from marketplace_core.storage.backends import StorageBackend
@@ -86,6 +88,7 @@ _SELLER_NAV = (
     (N_("Discounts"), "marketplace:seller_discounts", 450, "seller-discounts"),
     (N_("Exports"), "marketplace:seller_exports", 600, "seller-exports"),
     (N_("API keys"), "marketplace:seller_api_keys", 650, "seller-api-keys"),
+    (N_("Webhooks"), "marketplace:seller_webhooks", 660, "seller-webhooks"),
     (N_("My purchases"), "marketplace:seller_my_products", 700, "seller-my-products"),
     (N_("My orders"), "marketplace:seller_order_history", 800, "seller-order-history"),
     (N_("Profile"), "marketplace:seller_profile", 950, "profile"),
@@ -138,6 +141,42 @@ EXPIRE_EVERY_SECONDS = 15 * 60
 
 @hookimpl
 def register_periodic_tasks() -> list[PeriodicTask]:
+    from marketplace_core.outbound.tasks import SEND_DUE_EVERY_SECONDS, SEND_DUE_TASK
     from marketplace_core.ownership.tasks import EXPIRE_TASK
 
-    return [PeriodicTask(name=EXPIRE_TASK, task=EXPIRE_TASK, every_seconds=EXPIRE_EVERY_SECONDS)]
+    return [
+        PeriodicTask(name=EXPIRE_TASK, task=EXPIRE_TASK, every_seconds=EXPIRE_EVERY_SECONDS),
+        PeriodicTask(name=SEND_DUE_TASK, task=SEND_DUE_TASK, every_seconds=SEND_DUE_EVERY_SECONDS),
+    ]
+
+
+@hookimpl
+def register_webhook_events() -> list[WebhookEventType]:
+    from marketplace_core.outbound.events import CORE_EVENTS
+
+    return list(CORE_EVENTS)
+
+
+# Core's outbound webhook events are sent from its own event hooks, after the
+# change committed (see marketplace_core.outbound.core_events).
+
+
+@hookimpl
+def payment_confirmed(order: Order, payment: Payment) -> None:
+    from marketplace_core.outbound.core_events import order_paid
+
+    order_paid(order, payment)
+
+
+@hookimpl
+def refund_recorded(order: Order, refund: Refund) -> None:
+    from marketplace_core.outbound.core_events import order_refunded
+
+    order_refunded(order, refund)
+
+
+@hookimpl
+def product_saved(product: Product, created: bool) -> None:
+    from marketplace_core.outbound.core_events import product_published
+
+    product_published(product)

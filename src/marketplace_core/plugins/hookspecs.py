@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         ProductSection,
         ProfileSection,
         ReceiptLine,
+        WebhookEventType,
     )
     from marketplace_core.storage.backends import StorageBackend
 
@@ -509,6 +510,23 @@ def head_tags(request: HttpRequest) -> list[str]:
     :param request: The current request (``request.user`` may be anonymous).
     :return: Zero or more fragments, each marked safe (``format_html``); a
         plain ``str`` is escaped.
+    """
+
+
+# -------------------------------------------------------------------------
+# outbound webhooks
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def register_webhook_events() -> list[WebhookEventType]:
+    """Event types this plugin sends to sellers' webhook endpoints.
+
+    Registration: called once; results concatenated. A name registered twice
+    fails loudly. Send an event with
+    :func:`marketplace_core.outbound.services.emit`; document its payload.
+
+    :return: :class:`~marketplace_core.plugins.types.WebhookEventType` values.
     """
 
 

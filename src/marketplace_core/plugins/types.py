@@ -174,3 +174,16 @@ class ApiRouter:
     prefix: str
     build: Callable[[], Any]
     tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WebhookEventType:
+    """An event type sellers can subscribe their webhook endpoints to.
+
+    ``name`` is dotted, ``<noun>.<past participle>`` (``"order.paid"``,
+    ``"license.activated"``); ``description`` is one sentence shown next to its
+    checkbox in the seller panel.
+    """
+
+    name: str
+    description: str

@@ -37,10 +37,14 @@ class LocalHTTPService:
         """The request handler, usually a closure over ``self``."""
         raise NotImplementedError
 
+    def _prepare(self, server: ThreadingHTTPServer) -> None:
+        """Change the listening server before it serves (e.g. wrap its socket in TLS)."""
+
     def start(self) -> Self:
         """Listen (on a free port when ``port`` is 0) and serve in the background."""
         server = ThreadingHTTPServer((self.host, self.port), self._handler_class())
         server.daemon_threads = True
+        self._prepare(server)
         self._server = server
         self.port = server.server_address[1]
         threading.Thread(target=server.serve_forever, daemon=True,

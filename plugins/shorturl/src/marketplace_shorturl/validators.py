@@ -15,7 +15,8 @@ host rules, UTS #46 for international names) and refuses:
 - hosts outside the allow-list, when one is configured (a domain allows itself
   and its subdomains).
 
-Names are not resolved through DNS (the answer can change after validation);
+The host rules are core's (:mod:`marketplace_core.netcheck`, shared with
+outbound webhooks). Names are not resolved through DNS (the answer can change after validation);
 the threat addressed is a short link sending visitors' browsers somewhere
 unsafe, not the server fetching the URL.
 
@@ -26,56 +27,31 @@ what was validated.
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import unicodedata
 from collections.abc import Iterable
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlunsplit
 
-import idna
 from django.core.exceptions import ValidationError
 from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.netcheck import (
+    LOCAL_SUFFIXES,
+    NON_PUBLIC_NETWORKS,
+    canonical_host,
+    check_public_host,
+    split_url,
+)
 from marketplace_shorturl.models import DESTINATION_MAX_LENGTH
 
+__all__ = ["ALLOWED_SCHEMES", "LOCAL_SUFFIXES", "NON_PUBLIC_NETWORKS", "clean_destination"]
+
 ALLOWED_SCHEMES = frozenset({"http", "https"})
-#: Names that resolve to the visitor's own machine or network, never the public internet.
-LOCAL_SUFFIXES = (
-    "localhost", "local", "localdomain", "internal", "intranet", "lan", "home", "corp",
-    "private", "home.arpa", "test", "invalid", "example", "onion", "arpa",
-)
-_ASCII_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
-_FORBIDDEN_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-#: Not globally reachable per the IANA special-purpose registries. Listed here as well
-#: as asking ``is_global``, whose answer differs between Python releases.
-NON_PUBLIC_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-    "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
-    "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-    "::/128", "::1/128", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/23",
-    "2001:db8::/32", "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10",
-    "ff00::/8",
-))
-
-
 def clean_destination(value: str, *, allowed_domains: Iterable[str] = ()) -> str:
     """Return the normalized destination or raise ``ValidationError`` saying why."""
     url = value.strip()
     if not url:
         raise ValidationError(_("Enter a destination URL."), code="required")
-    if len(url) > DESTINATION_MAX_LENGTH:
-        raise ValidationError(_("Use a URL of at most %(max)d characters."),
-                              code="too_long", params={"max": DESTINATION_MAX_LENGTH})
-    if _FORBIDDEN_CHARS.search(url) or any(unicodedata.category(c) == "Cc" for c in url):
-        raise ValidationError(_("A URL cannot contain spaces, control characters or "
-                                "backslashes."), code="invalid_characters")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise ValidationError(_("Enter a valid URL."), code="invalid") from exc
+    parts, port = split_url(url, max_length=DESTINATION_MAX_LENGTH)
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES or not url.lower().startswith(scheme + "://"):
         raise ValidationError(_("Only http:// and https:// links can be shortened."),
@@ -83,133 +59,12 @@ def clean_destination(value: str, *, allowed_domains: Iterable[str] = ()) -> str
     if "@" in parts.netloc:
         raise ValidationError(_("Links with a user name or password are not allowed."),
                               code="credentials")
-    host = _check_public(_canonical_host(parts))
+    host = check_public_host(canonical_host(parts))
     domains = [d for d in allowed_domains if d]
     if domains and not any(host == d or host.endswith("." + d) for d in domains):
         raise ValidationError(_("Links must point to one of: %(domains)s."),
                               code="domain_not_allowed", params={"domains": ", ".join(domains)})
     return _rebuild(parts, host, port)
-
-
-def _canonical_host(parts: SplitResult) -> str:
-    """The host as a browser would send it: lowercase ASCII, no trailing dot."""
-    netloc = parts.netloc
-    if netloc.startswith("["):
-        literal, _bracket, rest = netloc[1:].partition("]")
-        if "%" in literal or (rest and not re.fullmatch(r":\d*", rest)):
-            raise ValidationError(_("Enter a valid host name."), code="host")
-        try:
-            return "[" + str(ipaddress.IPv6Address(literal)) + "]"
-        except ValueError as exc:  # zone ids ("%25eth0") and other junk
-            raise ValidationError(_("Enter a valid host name."), code="host") from exc
-    host = parts.hostname or ""
-    if "%" in host or not host:
-        raise ValidationError(_("Enter a valid host name."), code="host")
-    if not host.isascii():
-        try:
-            host = idna.encode(unicodedata.normalize("NFC", host), uts46=True,
-                               std3_rules=False, transitional=False).decode("ascii")
-        except (idna.IDNAError, UnicodeError) as exc:
-            raise ValidationError(_("Enter a valid host name."), code="host") from exc
-    host = host.lower()
-    if host.endswith("."):
-        host = host[:-1]
-    if not host or len(host) > 253:
-        raise ValidationError(_("Enter a valid host name."), code="host")
-    return host
-
-
-def _check_public(host: str) -> str:
-    """Refuse hosts that reach loopback, private or local networks; return the host
-    with an IPv4 address in its plain dotted form (``0x7f.1`` is written out)."""
-    if host.startswith("["):
-        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.IPv6Address(
-            host[1:-1])
-        canonical = host
-    else:
-        labels = host.split(".")
-        if not _looks_numeric(labels[-1]):
-            _check_name(labels)
-            return host
-        address = _whatwg_ipv4(labels)
-        canonical = str(address)
-    for candidate in _embedded_addresses(address):
-        if not candidate.is_global or candidate.is_multicast or any(
-            candidate in network for network in NON_PUBLIC_NETWORKS
-            if network.version == candidate.version
-        ):
-            raise ValidationError(_("Links to local or private network addresses are not "
-                                    "allowed."), code="private_host")
-    return canonical
-
-
-def _check_name(labels: list[str]) -> None:
-    if len(labels) < 2:
-        raise ValidationError(_("Use a public domain name such as example.com."),
-                              code="local_host")
-    for label in labels:
-        if not _ASCII_LABEL.match(label):
-            raise ValidationError(_("Enter a valid host name."), code="host")
-        if label.startswith("xn--"):
-            try:
-                idna.decode(label)
-            except (idna.IDNAError, UnicodeError) as exc:
-                raise ValidationError(_("Enter a valid host name."), code="host") from exc
-    name = ".".join(labels)
-    if any(name == s or name.endswith("." + s) for s in LOCAL_SUFFIXES):
-        raise ValidationError(_("Links to local network names are not allowed."),
-                              code="local_host")
-
-
-def _looks_numeric(label: str) -> bool:
-    """WHATWG "ends in a number": the host is then parsed as IPv4 (or rejected)."""
-    if label.isdigit():
-        return True
-    return label[:2] == "0x" and all(c in "0123456789abcdef" for c in label[2:])
-
-
-def _whatwg_ipv4(labels: list[str]) -> ipaddress.IPv4Address:
-    """Parse like a browser: 1-4 parts, each decimal, ``0x`` hex or ``0`` octal."""
-    if labels and labels[-1] == "":
-        labels = labels[:-1]
-    if not 1 <= len(labels) <= 4:
-        raise ValidationError(_("Enter a valid host name."), code="host")
-    numbers = [_ipv4_number(label) for label in labels]
-    *head, last = numbers
-    if any(n > 255 for n in head) or last >= 256 ** (5 - len(numbers)):
-        raise ValidationError(_("Enter a valid host name."), code="host")
-    value = last
-    for index, number in enumerate(head):
-        value += number * 256 ** (3 - index)
-    return ipaddress.IPv4Address(value)
-
-
-def _ipv4_number(label: str) -> int:
-    try:
-        if label[:2] in ("0x", "0X"):
-            return int(label[2:] or "0", 16)
-        if len(label) > 1 and label.startswith("0"):
-            return int(label[1:], 8)
-        return int(label, 10)
-    except ValueError as exc:
-        raise ValidationError(_("Enter a valid host name."), code="host") from exc
-
-
-def _embedded_addresses(
-    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
-) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """The address and every IPv4 address it carries (mapped, NAT64, 6to4, Teredo)."""
-    found: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [address]
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            found.append(address.ipv4_mapped)
-        if address.sixtofour is not None:
-            found.append(address.sixtofour)
-        if address.teredo is not None:
-            found.extend(address.teredo)
-        if address in _NAT64:
-            found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
-    return found
 
 
 def _rebuild(parts: SplitResult, host: str, port: int | None) -> str:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from marketplace_core import hookimpl
-from marketplace_core.plugins.types import NavArea, NavItem, ProductAction
+from marketplace_core.plugins.types import NavArea, NavItem, ProductAction, WebhookEventType
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -24,6 +24,13 @@ def register_urlpatterns() -> list[URLPattern | URLResolver]:
     from marketplace_support.urls import urlpatterns
 
     return list(urlpatterns)
+
+
+@hookimpl
+def register_webhook_events() -> list[WebhookEventType]:
+    from marketplace_support.webhooks import EVENTS
+
+    return list(EVENTS)
 
 
 @hookimpl

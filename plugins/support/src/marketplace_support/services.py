@@ -31,6 +31,7 @@ from marketplace_support import status_machine
 from marketplace_support.models import SupportMessage, SupportRequest, SupportRequestQuerySet
 from marketplace_support.seller_notice import notify_seller
 from marketplace_support.status_machine import Action, Role, Status, TransitionRefused
+from marketplace_support.webhooks import emit_support_created
 
 if TYPE_CHECKING:
     from marketplace_core.people.types import User
@@ -70,6 +71,7 @@ def open_request(*, buyer: User, purchase: PurchasedProduct, subject: str,
                 raise  # another constraint: a bug, not a duplicate
             raise AlreadyActive(existing) from None
         emit("support_request_created", support_request=support_request)
+        emit_support_created(support_request)
         notify_seller(support_request)
     return support_request
 
