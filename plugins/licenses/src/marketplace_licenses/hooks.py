@@ -15,6 +15,7 @@ from marketplace_core.plugins.types import (
     OwnedProductDetail,
     ProductSection,
     ReceiptLine,
+    WebhookEventType,
 )
 
 if TYPE_CHECKING:
@@ -47,6 +48,13 @@ def register_urlpatterns() -> list[URLPattern | URLResolver]:
     from marketplace_licenses.urls import urlpatterns
 
     return list(urlpatterns)
+
+
+@hookimpl
+def register_webhook_events() -> list[WebhookEventType]:
+    from marketplace_licenses.events import EVENTS
+
+    return list(EVENTS)
 
 
 @hookimpl
