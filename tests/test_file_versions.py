@@ -393,6 +393,24 @@ def test_notify_emails_each_past_buyer_once_in_batches_even_when_run_twice(
     assert VersionEmail.objects.filter(version=version).count() == len(owners)
 
 
+def test_a_guest_buyer_is_sent_to_the_page_that_signs_them_in(
+        debug, make_seller, make_product, django_capture_on_commit_callbacks):
+    from marketplace_core.guests.identities import buyer_for_email
+
+    product = make_product(seller=make_seller(), title="Font Kit", content=None)
+    new_version(product, b"v1", name="kit.zip")
+    buy(buyer_for_email("guest@example.com"), product)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        new_version(product, b"v2", name="kit-2.zip", notify=True)
+
+    [message] = mail.outbox
+    assert "You bought without an account" in message.body
+    assert "https://shop.example/account/purchases/access/" in message.body
+    assert f"/account/products/{product.pk}/downloads/" not in message.body
+    assert "Get a link to your purchases" in message.alternatives[0][0]
+
+
 def test_no_email_without_the_tick(buyers, django_capture_on_commit_callbacks):
     product, _ = buyers
     with django_capture_on_commit_callbacks(execute=True):

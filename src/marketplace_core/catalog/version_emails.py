@@ -32,8 +32,10 @@ from django.urls import reverse
 from marketplace_core.accounts.emails import absolute_url, send_account_email
 from marketplace_core.catalog.models import ProductFileVersion, VersionEmail, VersionEmailOptOut
 from marketplace_core.conf import conf
+from marketplace_core.guests.identities import is_guest
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.people.names import display_name
+from marketplace_core.people.records import person_related
 from marketplace_core.people.users import email_of
 
 logger = logging.getLogger("marketplace_core.catalog")
@@ -85,21 +87,26 @@ def _batch(version: ProductFileVersion, after_buyer_id: int) -> list[PurchasedPr
         PurchasedProduct.objects.active()
         .filter(product_id=version.product_id, buyer_id__gt=after_buyer_id)
         .exclude(buyer_id__in=opted_out)
-        .select_related("buyer")
+        .select_related(*person_related("buyer"))  # the name and guest flag, no query each
         .order_by("buyer_id")[:BATCH_SIZE]
     )
 
 
 def _context(version: ProductFileVersion, buyer: Any, base_url: str) -> dict[str, Any]:
     product = version.product
+    guest = is_guest(buyer)
+    # A guest has no password to log in to the download page with: their link is the
+    # page that emails them a sign-in link to their purchases.
+    page = (reverse("marketplace:guest_purchases") if guest
+            else reverse("marketplace:product_downloads", args=[product.pk]))
     return {
         "version": version,
         "product": product,
         "seller_name": display_name(product.seller),
         "name": display_name(buyer),
         "base_url": base_url,
-        "link": absolute_url(base_url, reverse("marketplace:product_downloads",
-                                               args=[product.pk])),
+        "guest": guest,
+        "link": absolute_url(base_url, page),
         "unsubscribe_link": absolute_url(base_url, reverse(
             "marketplace:version_emails_unsubscribe",
             args=[unsubscribe_token(buyer.pk, product.seller_id)])),
