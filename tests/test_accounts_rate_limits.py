@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
 
 import pytest
-import time_machine
 from django.core import mail
 from django.test import Client
 
@@ -34,12 +32,6 @@ ADDRESS_LOCKED = (
 )
 ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
 NEW_PASSWORD = "a-long-unusual-passphrase-93"
-
-
-@pytest.fixture
-def still_clock() -> Iterator[time_machine.Coordinates]:
-    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
-        yield clock
 
 
 def _attempt(email: str, password: str, address: str, client: Client | None = None):

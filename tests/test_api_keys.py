@@ -131,6 +131,7 @@ def test_last_used_is_recorded_at_most_once_a_minute(make_seller):
     assert ApiKey.objects.get(pk=created.key.pk).last_used_at == first
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 def test_each_key_has_its_own_rate_limit_with_retry_after(make_seller, settings):
     settings.MARKETPLACE = {**settings.MARKETPLACE, "API_RATE_LIMIT": "3/m"}
     seller = make_seller()
@@ -154,6 +155,7 @@ def test_a_bad_rate_setting_is_a_system_check_error_naming_it(settings):
     assert len(errors) == 1 and "MARKETPLACE['API_RATE_LIMIT']" in errors[0].msg
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 def test_wrong_keys_are_limited_per_address_before_any_lookup(client, make_seller, settings):
     settings.MARKETPLACE = {**settings.MARKETPLACE,
                             "ADDRESS_RATE_LIMITS": {"api_key_failures": "2/m"}}

@@ -445,6 +445,7 @@ def test_the_unsubscribe_link_is_honoured_by_later_emails(
     assert sorted(m.to[0] for m in mail.outbox) == sorted(o.email for o in owners[1:])
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 def test_unsubscribe_pages_are_rate_limited_per_address(db):
     from marketplace_core.catalog.unsubscribe_views import PER_ADDRESS
 

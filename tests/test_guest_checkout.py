@@ -121,6 +121,7 @@ def test_bad_input_makes_no_order_and_no_user(product):
     assert not users_with_email("not-an-address").exists()
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 def test_checkouts_without_login_are_limited_per_client_address(settings, product):
     settings.MARKETPLACE = {**settings.MARKETPLACE,
                             "ADDRESS_RATE_LIMITS": {"guest_checkouts": "2/h"}}

@@ -132,6 +132,7 @@ def test_a_changed_link_is_refused(guest_order):
     assert Client().post(path[:-3] + "xx/").status_code == 400
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 def test_links_are_limited_per_address_asked_for_and_per_client(settings, guest_order):
     mail.outbox.clear()
     for _ in range(5):

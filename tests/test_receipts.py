@@ -220,6 +220,7 @@ def test_the_link_lifetime_is_a_setting(settings, client, buyer, paid):
         assert client.get(link).status_code == 410
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 def test_fresh_links_answer_alike_and_are_rate_limited_per_order(client, buyer, make_product,
                                                                  paid):
     from marketplace_core.receipts.links import make_token
@@ -239,6 +240,7 @@ def test_fresh_links_answer_alike_and_are_rate_limited_per_order(client, buyer, 
     assert len(mail.outbox) == 4  # three per order and hour
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 def test_fresh_links_are_rate_limited_per_address(settings, client, paid):
     from marketplace_core.receipts.links import make_token
 
@@ -328,6 +330,7 @@ def test_resend_receipt_is_a_post_with_csrf_for_the_buyers_paid_orders(buyer, ma
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 def test_resend_receipt_is_rate_limited(client, buyer, paid):
     client.force_login(buyer)
     url = f"/account/orders/{paid.reference}/receipt/"

@@ -151,6 +151,7 @@ def test_only_sellers_may_export(client, make_user):
     assert logged_in(make_user()).get(URL, {"export": "orders"}).status_code == 403
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 def test_exports_are_limited_per_seller(shop, make_seller):
     client = logged_in(shop)
     for _ in range(EXPORTS_PER_MINUTE):

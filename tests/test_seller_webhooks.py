@@ -211,6 +211,7 @@ def test_the_log_page_queries_do_not_grow_with_deliveries(
         assert client.get("/seller/webhooks/").status_code == 200
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 def test_test_events_and_resends_are_limited_per_seller(seller: Any) -> None:
     from marketplace_core.panels.seller_webhooks import MANUAL_SENDS
 

@@ -229,6 +229,7 @@ def test_the_webhook_refuses_a_wrong_or_missing_secret(bot: FakeBotAPI, seller: 
     assert again.json() == {"ok": True, "outcome": "seen"}
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 @pytest.mark.django_db
 def test_the_webhook_stops_answering_an_address_that_keeps_guessing(
         bot: FakeBotAPI, settings: Any) -> None:

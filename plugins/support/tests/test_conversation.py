@@ -294,6 +294,7 @@ def test_support_message_posted_fires_after_commit(
     assert listener.events == [("message_posted", support_request.pk, "buyer", "Hello")]
 
 
+@pytest.mark.usefixtures("still_clock")  # the limit counts in fixed windows
 def test_too_many_messages_are_refused_with_429(
     buyer_client: Client, seller_client: Client, open_request: Any, mailoutbox: Any,
     settings: Any, django_capture_on_commit_callbacks: Any

@@ -168,6 +168,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+@pytest.fixture
+def still_clock() -> Iterator[Any]:
+    """The wall clock stopped at the test's start (``time_machine``, ``tick=False``).
+
+    Rate limits count in fixed windows (a minute, an hour): a test that makes
+    N requests and expects the next one refused fails when a loaded machine
+    runs them across a window's end. With the clock still they share one
+    window; ``still_clock.shift(seconds)`` moves on (to see a limit lift).
+    """
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
+        yield clock
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Headless system Chromium via Playwright (see :mod:`.browser`)."""
