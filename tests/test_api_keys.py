@@ -171,3 +171,21 @@ def test_wrong_keys_are_limited_per_address_before_any_lookup(client, make_selle
     assert answers[-1].json()["code"] == "rate_limited" and answers[-1]["Retry-After"]
     assert with_real_key.status_code == 429
     assert elsewhere.status_code == 200
+
+
+def test_staff_revoke_a_leaked_key_in_the_admin_without_seeing_its_hash(make_seller, make_user):
+    from marketplace_core.testing.factories import logged_in
+
+    created = create_key(make_seller(), name="Leaked", scope="write")
+    staff = logged_in(make_user(is_staff=True, is_superuser=True))
+
+    listing = staff.get("/admin/marketplace_core/apikey/")
+    page = staff.get(f"/admin/marketplace_core/apikey/{created.key.pk}/change/").content.decode()
+    assert listing.status_code == 200 and created.key.prefix in listing.content.decode()
+    assert created.key.secret_hash not in page and created.token not in page
+
+    staff.post("/admin/marketplace_core/apikey/", {
+        "action": "revoke", "_selected_action": [created.key.pk]})
+
+    assert ApiKey.objects.get(pk=created.key.pk).revoked_at is not None
+    assert KeyClient(created.token).get(PRODUCTS).status_code == 401

@@ -9,7 +9,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
+from marketplace_core.api_keys.services import revoke_key
 from marketplace_core.models import (
+    ApiKey,
     Category,
     DiscountCode,
     Dispute,
@@ -177,3 +179,27 @@ class OutboundDeliveryAdmin(ReadOnlyAdmin):
     list_filter = ("status", "event_type")
     search_fields = ("event_id", "endpoint__url", "endpoint__seller__email")
     list_select_related = ("endpoint",)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    """Sellers' API keys, without their hashes; staff can revoke a leaked one (the
+    seller makes a new key on their page)."""
+
+    list_display = ("name", "prefix", "seller", "scope", "created_at", "last_used_at",
+                    "revoked_at")
+    list_filter = ("scope", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("prefix", "name", "seller__email")
+    exclude = ("secret_hash",)
+    list_select_related = ("seller",)
+    actions = ["revoke"]
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("marketplace_core.change_apikey"))
+
+    @admin.action(description="Revoke the selected keys", permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        keys = list(queryset)
+        for key in keys:
+            revoke_key(key)
+        self.message_user(request, f"{len(keys)} key(s) revoked; they authenticate nothing now.")
