@@ -469,3 +469,53 @@ def test_an_answer_trickled_byte_by_byte_is_cut_off(seller: Any,
     assert send_delivery(delivery.pk) == "failed"
 
     assert delivery.attempt_log.get().error == "Timed out"
+
+
+def test_money_events_whose_hook_never_ran_are_caught_up_once(
+        seller: Any, receiver: WebhookReceiver, django_capture_on_commit_callbacks: Any) -> None:
+    from marketplace_core.outbound.catch_up import SETTLE, catch_up
+
+    endpoint = endpoint_for(seller, receiver, "order.paid", "order.refunded")
+    product = make_product(seller=seller, title="Field Guide")
+    # The process died after these commits: their after-commit hooks never ran.
+    paid = buy(make_user(email="bea@example.com"), product)
+    refunded = buy(make_user(), product)
+    refund(refunded)
+    assert not OutboundDelivery.objects.exists()
+    later = timezone.now() + SETTLE + dt.timedelta(seconds=1)
+    assert catch_up(now=timezone.now()) == 0  # too fresh: the hooks may still be running
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert catch_up(now=later) == 3
+    messages = receiver.wait_for(3)
+
+    assert sorted((m.payload["type"], m.payload["data"]["order"]["reference"])
+                  for m in messages) == sorted([
+        ("order.paid", str(paid.order.reference)),
+        ("order.paid", str(refunded.order.reference)),
+        ("order.refunded", str(refunded.order.reference))])
+    assert all(m.verified_by == (endpoint.secret,) for m in messages)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert catch_up(now=later) == 0  # sent already: never twice
+    assert OutboundDelivery.objects.count() == 3
+
+
+def test_the_catch_up_sends_nothing_the_hook_sent_or_an_endpoint_never_chose(
+        seller: Any, receiver: WebhookReceiver, django_capture_on_commit_callbacks: Any) -> None:
+    from marketplace_core.outbound.catch_up import SETTLE, catch_up
+
+    product = make_product(seller=seller)
+    before = buy(make_user(), product)  # paid before any endpoint existed
+    endpoint_for(seller, receiver, "product.published")
+    endpoint = endpoint_for(seller, receiver, "order.paid")
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = buy(make_user(), product)  # its hook ran
+    receiver.wait_for(1)
+
+    later = timezone.now() + SETTLE + dt.timedelta(seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert catch_up(now=later) == 0
+
+    assert list(OutboundDelivery.objects.values_list("endpoint_id", "event_type")) == [
+        (endpoint.pk, "order.paid")]
+    assert before.order.pk != sent.order.pk

@@ -5,6 +5,7 @@ from marketplace_core.catalog.tasks import delete_product_file
 from marketplace_core.catalog.version_emails import send_version_emails
 from marketplace_core.notifications.seller_events import announce_sale
 from marketplace_core.notifications.tasks import send_notification
+from marketplace_core.outbound.catch_up import catch_up_events
 from marketplace_core.outbound.tasks import send_delivery, send_due_deliveries
 from marketplace_core.ownership.tasks import expire_pending_orders
 from marketplace_core.payments.tasks import deliver_dummy_webhook
@@ -16,6 +17,7 @@ from marketplace_core.receipts.tasks import (
 
 __all__ = [
     "announce_sale",
+    "catch_up_events",
     "delete_product_file",
     "deliver_dummy_webhook",
     "expire_pending_orders",

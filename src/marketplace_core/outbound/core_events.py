@@ -1,7 +1,8 @@
 """Core's webhook events, sent from core's own event hooks (after the change committed).
 
 Payloads are documented in docs/webhooks-outbound.md; change both together.
-Each event has a key, so a hook delivered twice sends the event once.
+Each event has a key, so a hook delivered twice sends the event once, and the
+catch-up sweep (:mod:`.catch_up`) can tell which money events were sent.
 """
 
 from __future__ import annotations
@@ -47,25 +48,37 @@ def order_data(order: Order) -> dict[str, Any]:
     }
 
 
+def order_paid_key(order: Order) -> str:
+    return f"{ORDER_PAID}:{order.pk}"
+
+
+def order_paid_data(order: Order, payment: Payment) -> dict[str, Any]:
+    return {"order": order_data(order),
+            "payment": {"provider": payment.provider, "id": payment.provider_payment_id,
+                        "amount": payment.amount, "currency": payment.currency}}
+
+
 def order_paid(order: Order, payment: Payment) -> None:
     """``order.paid`` to the product's seller."""
-    def data() -> dict[str, Any]:
-        return {"order": order_data(order),
-                "payment": {"provider": payment.provider, "id": payment.provider_payment_id,
-                            "amount": payment.amount, "currency": payment.currency}}
+    emit(_seller_of(order), ORDER_PAID, lambda: order_paid_data(order, payment),
+         key=order_paid_key(order))
 
-    emit(_seller_of(order), ORDER_PAID, data, key=f"{ORDER_PAID}:{order.pk}")
+
+def order_refunded_key(refund: Refund) -> str:
+    return f"{ORDER_REFUNDED}:{refund.pk}"
+
+
+def order_refunded_data(order: Order, refund: Refund) -> dict[str, Any]:
+    return {"order": order_data(order),
+            "refund": {"provider": refund.provider, "id": refund.provider_refund_id,
+                       "amount": refund.amount, "currency": refund.currency,
+                       "reason": refund.reason, "created_at": _time(refund.created_at)}}
 
 
 def order_refunded(order: Order, refund: Refund) -> None:
     """``order.refunded`` to the product's seller, once per refund."""
-    def data() -> dict[str, Any]:
-        return {"order": order_data(order),
-                "refund": {"provider": refund.provider, "id": refund.provider_refund_id,
-                           "amount": refund.amount, "currency": refund.currency,
-                           "reason": refund.reason, "created_at": _time(refund.created_at)}}
-
-    emit(_seller_of(order), ORDER_REFUNDED, data, key=f"{ORDER_REFUNDED}:{refund.pk}")
+    emit(_seller_of(order), ORDER_REFUNDED, lambda: order_refunded_data(order, refund),
+         key=order_refunded_key(refund))
 
 
 def product_published(product: Product) -> None:

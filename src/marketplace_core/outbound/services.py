@@ -93,6 +93,13 @@ def send_test_event(endpoint: WebhookEndpoint) -> OutboundDelivery:
     return _create([endpoint], TEST_EVENT, data, event_id_for(None))[0]
 
 
+def create_for_endpoint(endpoint: WebhookEndpoint, event_type: str, data: Mapping[str, Any],
+                        key: str) -> int:
+    """Deliver event ``key`` to ``endpoint`` alone unless it has it already (the
+    catch-up sweep); 1 when a delivery was made, else 0. Sent after commit."""
+    return len(_create([endpoint], event_type, data, event_id_for(key)))
+
+
 def _create(endpoints: list[WebhookEndpoint], event_type: str, data: Mapping[str, Any],
             event_id: str) -> list[OutboundDelivery]:
     now = timezone.now()

@@ -141,12 +141,15 @@ EXPIRE_EVERY_SECONDS = 15 * 60
 
 @hookimpl
 def register_periodic_tasks() -> list[PeriodicTask]:
+    from marketplace_core.outbound.catch_up import CATCH_UP_EVERY_SECONDS, CATCH_UP_TASK
     from marketplace_core.outbound.tasks import SEND_DUE_EVERY_SECONDS, SEND_DUE_TASK
     from marketplace_core.ownership.tasks import EXPIRE_TASK
 
     return [
         PeriodicTask(name=EXPIRE_TASK, task=EXPIRE_TASK, every_seconds=EXPIRE_EVERY_SECONDS),
         PeriodicTask(name=SEND_DUE_TASK, task=SEND_DUE_TASK, every_seconds=SEND_DUE_EVERY_SECONDS),
+        PeriodicTask(name=CATCH_UP_TASK, task=CATCH_UP_TASK,
+                     every_seconds=CATCH_UP_EVERY_SECONDS),
     ]
 
 
