@@ -42,10 +42,10 @@ def test_a_valid_payment_delivery_costs_eight_queries(
     # BEGIN, the delivery, the order locked with who owns the product, the payment,
     # the order paid, the ownership, the delivery's outcome, COMMIT.
     assert len(delivery) == 8, delivery
-    # Then the tasks, run in process here (no broker): the sale announcement and the
-    # seller's email (see core's tests/test_webhooks.py) and the receipt (the order and
-    # its payments).
-    assert len(tasks) == 14, tasks
+    # Then the after-commit work, run in process here (no broker): the seller's webhook
+    # endpoints for order.paid (one query), the sale announcement and the seller's email
+    # (see core's tests/test_webhooks.py) and the receipt (the order and its payments).
+    assert len(tasks) == 15, tasks
     assert response.json() == {"status": "ok", "outcome": "confirmed"}
     assert Order.objects.get(pk=order.pk).status == Order.Status.PAID
     assert PurchasedProduct.objects.filter(order=order).count() == 1
