@@ -13,6 +13,7 @@ def test_the_plugin_is_registered_under_its_name():
     assert get_plugin_manager().get_plugin("licenses") is not None
 
 
+@pytest.mark.django_db  # JSONField's check asks SQLite whether it supports JSON
 def test_manage_py_check_passes():
     call_command("check")
 
