@@ -58,16 +58,19 @@ def save_policy(product: Product, *, seller: User, issue_keys: bool,
 def issue_key(purchase: PurchasedProduct) -> LicenseKey | None:
     """The key of ``purchase``, issued now if its product issues keys and it has none.
 
-    ``None`` when the product issues no keys, or the purchase was revoked before
-    a key was issued. Idempotent and safe concurrently: the purchase's unique
+    ``None`` when the product issues no keys (now: a key issued before the seller
+    turned keys off stays, and My Products shows it), or the purchase was revoked
+    before a key was issued. Idempotent and safe concurrently: the purchase's unique
     key row decides, and a losing concurrent call returns the winner's key.
     """
-    existing = LicenseKey.objects.filter(purchase_id=purchase.pk).first()
-    if existing is not None:
-        return existing
+    # The policy first: on the payment path (this runs from ownership_granted in the
+    # webhook's request) a product that issues no keys then costs one query.
     policy = LicensePolicy.objects.filter(product_id=purchase.product_id, issue_keys=True).first()
     if policy is None:
         return None
+    existing = LicenseKey.objects.filter(purchase_id=purchase.pk).first()
+    if existing is not None:
+        return existing
     try:
         with transaction.atomic():
             # The purchase row stays locked until the key is in: a revocation (an
