@@ -7,7 +7,6 @@ from marketplace_core.catalog.models import (
     Category,
     Product,
     ProductFileVersion,
-    VersionEmail,
     VersionEmailOptOut,
 )
 from marketplace_core.discounts.models import DiscountCode
@@ -47,7 +46,6 @@ __all__ = [
     "SellerProfile",
     "SentEmail",
     "User",
-    "VersionEmail",
     "VersionEmailOptOut",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -258,25 +258,6 @@ class ProductFileVersion(models.Model):
         return f"{self.product_id} v{self.label}"
 
 
-class VersionEmail(models.Model):
-    """A past buyer was emailed about a new version: at most once per (version, buyer)."""
-
-    version = models.ForeignKey(ProductFileVersion, on_delete=models.CASCADE,
-                                related_name="emails")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                              related_name="+")
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["version", "buyer"],
-                                    name="marketplace_version_email_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"version {self.version_id} to {self.buyer_id}"
-
-
 class VersionEmailOptOut(models.Model):
     """A buyer asked not to be emailed about new versions of a seller's products."""
 

@@ -7,11 +7,13 @@ owners, in buyer id order, skipping those who unsubscribed from the seller's
 updates) and queues the next batch from the last buyer id it handled, so a
 product with many thousands of buyers never holds one worker for long.
 
-Each email is sent once per ``(version, buyer)``: its :class:`VersionEmail`
-row is inserted in the transaction that sends it (the unique constraint makes
-a second run, or a concurrent one, skip that buyer; a send that fails rolls
-the row back so the retry sends). A task run twice therefore emails nobody
-twice, and a worker that dies mid-batch leaves the rest for the redelivery.
+Each email is sent once per ``(version, buyer)`` through core's
+:func:`~marketplace_core.accounts.sent_emails.send_once`, keyed
+``version-email:<version id>:<buyer id>``: the key's row is inserted in the
+transaction that sends it, so a second run, or a concurrent one, skips that
+buyer, and a send that fails leaves no row so the retry sends. A task run
+twice therefore emails nobody twice, and a worker that dies mid-batch leaves
+the rest for the redelivery.
 
 The unsubscribe link is signed (no login needed), names the buyer and the
 seller, and never expires; :func:`unsubscribe` records a
@@ -26,11 +28,11 @@ from typing import Any
 
 from celery import shared_task
 from django.core import signing
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from marketplace_core.accounts.emails import absolute_url, send_account_email
-from marketplace_core.catalog.models import ProductFileVersion, VersionEmail, VersionEmailOptOut
+from marketplace_core.accounts.sent_emails import send_once
+from marketplace_core.catalog.models import ProductFileVersion, VersionEmailOptOut
 from marketplace_core.conf import conf
 from marketplace_core.guests.identities import is_guest
 from marketplace_core.ownership.models import PurchasedProduct
@@ -120,17 +122,12 @@ def email_buyer(version: ProductFileVersion, buyer: Any, base_url: str) -> bool:
     address = email_of(buyer)
     if not address:
         return False
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                VersionEmail.objects.create(version=version, buyer=buyer)
-        except IntegrityError:
-            return False
-        context = _context(version, buyer, base_url)
-        headers = {**HEADERS, "List-Unsubscribe": f"<{context['unsubscribe_link']}>",
-                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-        send_account_email("version_update", address, context, headers=headers)
-    return True
+    context = _context(version, buyer, base_url)
+    headers = {**HEADERS, "List-Unsubscribe": f"<{context['unsubscribe_link']}>",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return send_once(f"version-email:{version.pk}:{buyer.pk}",
+                     lambda: send_account_email("version_update", address, context,
+                                                headers=headers))
 
 
 @shared_task(name=TASK_NAME, acks_late=True, autoretry_for=_RETRY_ON, retry_backoff=True,

@@ -76,15 +76,6 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='downloads', to='marketplace_core.productfileversion'),
         ),
         migrations.CreateModel(
-            name='VersionEmail',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('buyer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='emails', to='marketplace_core.productfileversion')),
-            ],
-        ),
-        migrations.CreateModel(
             name='VersionEmailOptOut',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -96,10 +87,6 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='productfileversion',
             constraint=models.UniqueConstraint(fields=('product', 'number'), name='marketplace_file_version_number'),
-        ),
-        migrations.AddConstraint(
-            model_name='versionemail',
-            constraint=models.UniqueConstraint(fields=('version', 'buyer'), name='marketplace_version_email_once'),
         ),
         migrations.AddConstraint(
             model_name='versionemailoptout',
