@@ -348,6 +348,18 @@ def test_the_seller_form_bounds_the_limit_and_lifetime(three_versions):
     assert (product.download_limit, product.link_lifetime_minutes) == (5, 90)
 
 
+def test_each_version_downloaded_is_logged_and_a_double_click_once(three_versions):
+    product, purchase, client = three_versions
+    old = product.file_versions.get(label="1.0")
+    for path in (f"/products/{product.slug}/download/",  # 2.0, then a double click
+                 f"/products/{product.slug}/download/",
+                 f"/products/{product.slug}/download/{old.pk}/"):
+        assert client.get(path).status_code == 302
+
+    logged = Download.objects.filter(purchase=purchase).order_by("pk")
+    assert [row.version.label for row in logged] == ["2.0", "1.0"]
+
+
 def test_the_sale_page_lists_the_purchases_downloads(three_versions):
     product, purchase, client = three_versions
     old = product.file_versions.get(label="1.0")

@@ -16,7 +16,8 @@ from django.utils.encoding import force_bytes
 from marketplace_core.accounts.client_ip import client_ip as accounts_client_ip
 from marketplace_core.ownership.models import Download, PurchasedProduct
 
-#: Repeated downloads of one purchase within this window count once (double clicks).
+#: Repeated downloads of one version of a purchase within this window are logged once
+#: (double clicks).
 DEDUP_WINDOW = dt.timedelta(seconds=10)
 
 
@@ -33,7 +34,7 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def log_download(request: HttpRequest, purchase: PurchasedProduct, *,
                  version: Model | None = None) -> bool:
-    """Record a download unless the same purchase was downloaded moments ago.
+    """Record a download unless the same version of the purchase was downloaded moments ago.
 
     ``version`` is the ``ProductFileVersion`` downloaded (``None``: not known). Returns
     whether a row was written. Concurrent calls for one purchase are
@@ -44,11 +45,14 @@ def log_download(request: HttpRequest, purchase: PurchasedProduct, *,
     with transaction.atomic():
         list(PurchasedProduct.objects.select_for_update().filter(pk=purchase.pk).values_list("pk"))
         since = timezone.now() - DEDUP_WINDOW
-        if Download.objects.filter(purchase=purchase, created_at__gte=since).exists():
+        version_id = version.pk if version is not None else None
+        # A double click fetches the same version twice; another version is another download.
+        if Download.objects.filter(purchase=purchase, version_id=version_id,
+                                   created_at__gte=since).exists():
             return False
         Download.objects.create(
             purchase=purchase,
-            version_id=version.pk if version is not None else None,
+            version_id=version_id,
             ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
         )
