@@ -7,6 +7,8 @@ cards. Screenshots are kept in ``test-artifacts/`` for a person to look at.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -92,7 +94,8 @@ def test_the_sale_page_lists_downloads(live_server, page, shop, size, name):
     client.force_login(buyer)
     first = product.file_versions.get(label="1.0")
     assert client.get(f"/products/{product.slug}/download/{first.pk}/").status_code == 302
-    Download.objects.update(created_at=Download.objects.get().created_at.replace(hour=9))
+    # An hour earlier, so the newest-first list has an order whatever the time of day.
+    Download.objects.update(created_at=Download.objects.get().created_at - timedelta(hours=1))
     assert client.get(f"/products/{product.slug}/download/").status_code == 302
     reference = product.purchases.get().order.reference
     log_in(page, live_server, seller)
