@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from marketplace_licenses.models import LicenseKey
 
 from integration.processes import manage
 from marketplace_core.accounts.models import User
@@ -70,9 +71,10 @@ def test_sqlite_requests_leave_the_database_open(repo_root: Path, tmp_path: Path
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent_with_real_files() -> None:
+def test_seed_demo_is_idempotent_with_real_files(django_capture_on_commit_callbacks) -> None:
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):  # the events, as the command commits
+        call_command("seed_demo", stdout=out)
     assert "40 products (40 new)" in out.getvalue()
     assert "staff user staff@example.com" in out.getvalue()
     staff = User.objects.get(email="staff@example.com")
@@ -81,11 +83,16 @@ def test_seed_demo_is_idempotent_with_real_files() -> None:
     purchases = PurchasedProduct.objects.count()
     assert products == 40
     assert purchases == 3
-    call_command("seed_demo", stdout=out)
+    # The licenses plugin's demo setup (demo_products_seeded): the buyer has a key.
+    key = LicenseKey.objects.get()
+    assert key.purchase.buyer.email == "buyer@example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=out)
     assert "40 products (0 new)" in out.getvalue()
     assert User.objects.filter(is_staff=True).count() == 1
     assert Product.objects.count() == products
     assert PurchasedProduct.objects.count() == purchases
+    assert list(LicenseKey.objects.all()) == [key]
     for product in Product.objects.all()[:5]:
         with product.file.open("rb") as handle:
             head = handle.read(4)

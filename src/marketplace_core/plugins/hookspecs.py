@@ -531,6 +531,24 @@ def register_webhook_events() -> list[WebhookEventType]:
 
 
 # -------------------------------------------------------------------------
+# demo data
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def demo_products_seeded(products: list[Product]) -> None:
+    """``manage.py seed_demo`` made (or found) its demo products.
+
+    Event: delivered after commit, isolated, may repeat (every run of the
+    command); return value ignored. Delivered before the demo buyer's purchases,
+    so what a plugin sets up on a product here (a license policy) applies to them.
+
+    :param products: The published demo products, oldest first; the demo buyer
+        buys the first three not their own.
+    """
+
+
+# -------------------------------------------------------------------------
 # configuration
 # -------------------------------------------------------------------------
 

@@ -44,6 +44,23 @@ def ownership_revoked(purchase: PurchasedProduct, reason: str) -> None:
 
 
 @hookimpl
+def demo_products_seeded(products: list[Product]) -> None:
+    """The demo's first product issues keys (three activations each), so the demo
+    buyer, who owns it, has a key to see. A policy its seller set is left alone."""
+    from marketplace_licenses.models import LicensePolicy
+    from marketplace_licenses.services import issue_key, save_policy
+
+    if not products or LicensePolicy.objects.filter(product=products[0]).exists():
+        return
+    product = products[0]
+    save_policy(product, seller=product.seller, issue_keys=True, activation_limit=3,
+                validity_days=None)
+    # A demo database seeded before this plugin was enabled: its purchases get keys too.
+    for purchase in product.purchases.active():
+        issue_key(purchase)
+
+
+@hookimpl
 def register_urlpatterns() -> list[URLPattern | URLResolver]:
     from marketplace_licenses.urls import urlpatterns
 

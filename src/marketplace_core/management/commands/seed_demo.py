@@ -3,6 +3,8 @@
 Idempotent: running it again finds what exists (by email and slug) and adds
 only what is missing. Every product gets a real downloadable file, and the
 demo buyer owns a few products through the same services real payments use.
+Before those purchases, the ``demo_products_seeded`` event lets each enabled
+plugin add its own demo setup (the licenses plugin: a product that issues keys).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from marketplace_core.payments.dummy import DummyProvider
 from marketplace_core.people.names import display_name
 from marketplace_core.people.records import mark_email_verified
 from marketplace_core.people.users import create_user, email_of, find_by_email, new_user_fields
+from marketplace_core.plugins import events
 from marketplace_core.roles import Role, make_seller
 
 if TYPE_CHECKING:
@@ -111,6 +114,10 @@ class Command(BaseCommand):
             created += self._product(index, topic, seller, categories[seller.pk])
             self._progress(index + 1, count)
         buyer = customers[0]
+        demo_products = list(Product.objects.published().filter(slug__in=map(slugify, TOPICS))
+                             .order_by("id"))
+        # Before the purchases: what plugins set up on the products applies to them.
+        events.emit("demo_products_seeded", products=demo_products)
         for product in Product.objects.published().exclude(seller=buyer).order_by("id")[:3]:
             self._purchase(buyer, product)
         self.stdout.write(self.style.SUCCESS(
