@@ -114,11 +114,12 @@ class Command(BaseCommand):
             created += self._product(index, topic, seller, categories[seller.pk])
             self._progress(index + 1, count)
         buyer = customers[0]
-        demo_products = list(Product.objects.published().filter(slug__in=map(slugify, TOPICS))
+        demo_products = list(Product.objects.published()
+                             .filter(slug__in=[slugify(topic) for topic in TOPICS[:count]])
                              .order_by("id"))
         # Before the purchases: what plugins set up on the products applies to them.
         events.emit("demo_products_seeded", products=demo_products)
-        for product in Product.objects.published().exclude(seller=buyer).order_by("id")[:3]:
+        for product in [p for p in demo_products if p.seller_id != buyer.pk][:3]:
             self._purchase(buyer, product)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(sellers)} sellers, {len(customers)} customers, "
