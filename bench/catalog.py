@@ -538,7 +538,8 @@ def main() -> None:
             started = time.monotonic()
             world = seed(args.products)
             print(f"  seeded in {time.monotonic() - started:.0f} s", flush=True)
-        seed_orders(world, args.requests + 1)
+        if _wanted("webhook", args):  # orders for the deliveries to confirm
+            seed_orders(world, args.requests + 1)
         if args.keep:
             kept.write_text(json.dumps(asdict(world)))
         server = Server()

@@ -160,6 +160,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "marketplace_core.maintenance.middleware.UnderConstructionMiddleware",
+    # Last: answers anonymous visitors' cached storefront pages (docs/performance.md).
+    "marketplace_core.catalog.anonymous_pages.AnonymousPageMiddleware",
 ]
 if "shorturl" in MARKETPLACE["PLUGINS"]:
     # Short links are answered right after the security headers, skipping the

@@ -178,6 +178,29 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
     return []
 
 
+@register(Tags.compatibility)
+def check_anonymous_page_middleware(app_configs: Any = None,
+                                    **kwargs: Any) -> list[CheckMessage]:
+    """E054: ``AnonymousPageMiddleware`` answers before the middleware listed after
+    it runs, so it must be last (a security header or a login wall after it
+    would be skipped on the pages it answers)."""
+    from marketplace_core.catalog.anonymous_pages import MIDDLEWARE_PATH
+
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if MIDDLEWARE_PATH not in middleware or middleware[-1] == MIDDLEWARE_PATH:
+        return []
+    after = middleware[middleware.index(MIDDLEWARE_PATH) + 1:]
+    return [
+        Error(
+            "AnonymousPageMiddleware must be the last entry of MIDDLEWARE; listed after it: "
+            f"{', '.join(after)}.",
+            hint="It answers anonymous visitors' cached storefront pages at once: a "
+            "middleware after it would not run for them. Move it to the end.",
+            id="marketplace_core.E054",
+        )
+    ]
+
+
 @register(Tags.urls)
 def check_url_namespaces(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E011: the project's URLconf includes something else under one of the framework's

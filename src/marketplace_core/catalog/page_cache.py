@@ -46,27 +46,31 @@ from typing import Any
 
 from django.contrib.auth.context_processors import PermWrapper
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.middleware.csrf import get_token
 from django.template import TemplateDoesNotExist
 from django.template.base import Node, NodeList
 from django.template.base import Template as CompiledTemplate
 from django.template.context import make_context
 from django.template.loader import get_template
 from django.template.response import TemplateResponse
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.html import conditional_escape
-from django.utils.http import http_date
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from marketplace_core.catalog import visitors
-from marketplace_core.catalog.versions import read_with, shared_cache, version_time
+from marketplace_core.catalog import anonymous_pages, visitors
+from marketplace_core.catalog.anonymous_pages import (
+    CSRF_PLACEHOLDER,
+    HEAD_MARKER,
+    VARY_HEADERS,
+    anonymous_response,
+    has_messages,
+    head_tags,
+)
+from marketplace_core.catalog.versions import read_with, shared_cache
 from marketplace_core.conf import conf
 from marketplace_core.context_processors import Navigation
+from marketplace_core.csrf_tokens import masked_csrf_token
 from marketplace_core.ownership.models import PurchasedProduct
-from marketplace_core.plugins.manager import call_each
 
 logger = logging.getLogger("marketplace_core.catalog")
 
@@ -75,15 +79,9 @@ logger = logging.getLogger("marketplace_core.catalog")
 SHELL_FLAG = "marketplace_page_shell"
 #: Set by ``base.html`` around the shop's page (inside the layout's ``content``).
 SHOP_BODY_FLAG = "marketplace_shop_body"
-#: Stands for the CSRF token in cached HTML (letters only: nothing escapes it).
-CSRF_PLACEHOLDER = "MarketplaceCsrfTokenPlaceholderQz"
-#: Stands for the plugins' head tags in a shell (filled per request: :func:`head_tags`).
-HEAD_MARKER = "<!--mp-head-->"
 OWNED_BADGE = '<span class="badge ok owned" data-owned>Owned</span>'
-#: Request headers that change what a page renders (django-htmx partials).
-VARY_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_HISTORY_RESTORE_REQUEST")
 #: Bumped when the entry layout changes: older entries are then misses.
-ENTRY_FORMAT = 1
+ENTRY_FORMAT = 2
 
 _PART = re.compile(r"<!--mp-part:(\d+)-->")
 _OWNED = re.compile(r"<!--mp-owned:(\d+)-->")
@@ -114,18 +112,6 @@ def owned_product_ids(request: HttpRequest, among: Iterable[int] | None = None) 
     return memo[scope]
 
 
-def head_tags(request: HttpRequest) -> SafeString:
-    """The plugins' ``head_tags`` for ``request``, joined (plain strings escaped).
-
-    An implementation that raises is logged and left out; the page renders.
-    """
-    called = call_each("head_tags", {"request": request}, logger=logger,
-                       failing="while adding head tags")
-    fragments = [conditional_escape(fragment) for answer in called.result
-                 for fragment in (answer or [])]
-    return mark_safe("".join(fragments))  # noqa: S308 - each fragment is escaped or safe
-
-
 # -------------------------------------------------------------------------
 # entries
 # -------------------------------------------------------------------------
@@ -153,12 +139,6 @@ def page_key(request: HttpRequest, params: Iterable[str]) -> str:
 def _applies(request: HttpRequest) -> bool:
     return (request.method in ("GET", "HEAD") and conf.PAGE_CACHE_TIMEOUT > 0
             and not getattr(request, "maintenance_mode", False))
-
-
-def _has_messages(request: HttpRequest) -> bool:
-    if not hasattr(request, "_messages"):
-        return False
-    return len(get_messages(request)) > 0  # len() reads them without marking them seen
 
 
 # -------------------------------------------------------------------------
@@ -308,7 +288,7 @@ class CachedStorefrontPage:
             return view()
         key = page_key(request, self.page_cache_params)
         # A logged-in visitor's parts and owned ids are read in the same round trip.
-        person = None if _has_messages(request) else visitors.visitor(request,
+        person = None if has_messages(request) else visitors.visitor(request,
                                                                       page_variant(request))
         read = read_with(key, *(person.keys if person else ()))
         if read is None:  # the shared cache is down
@@ -359,7 +339,9 @@ class CachedStorefrontPage:
             # some; an HTMX fragment of the results has no layout.
             "personal": shell_parts.in_layout or bool(context.get("results_only")),
             "context": kept, "product_ids": sorted(product_ids),
-            "content_type": response["Content-Type"], "vary": response.get("Vary", ""),
+            "content_type": response["Content-Type"], "charset": response.charset,
+            # The view's Vary and Cookie (the page differs for who is logged in).
+            "vary": _vary_with_cookie(response.get("Vary", "")),
         }
 
     def _store(self, key: str, entry: dict[str, Any]) -> None:
@@ -371,7 +353,7 @@ class CachedStorefrontPage:
                values: dict[str, Any]) -> HttpResponseBase | None:
         """The entry's page for ``request``; ``None`` when it has to be rendered."""
         anonymous = not request.user.is_authenticated
-        shared = anonymous and not _has_messages(request)
+        shared = anonymous and not has_messages(request)
         if not shared and not entry["personal"]:
             # Without any user_part the shell cannot be told apart from a page
             # that shows the user some other way: only anonymous visitors get it.
@@ -379,39 +361,37 @@ class CachedStorefrontPage:
         try:
             if shared:
                 if entry["anonymous"] is None:
-                    page = fill(entry, request, csrf=CSRF_PLACEHOLDER)
+                    page = fill(entry, request, csrf=CSRF_PLACEHOLDER).encode(entry["charset"])
                     entry["anonymous"] = page
-                    entry["digest"] = hashlib.blake2b(page.encode(), digest_size=12).hexdigest()
+                    entry["digest"] = hashlib.blake2b(page, digest_size=12).hexdigest()
                     self._store(key, entry)
-                body = entry["anonymous"]
-            elif person is not None:
+                page_info = {name: entry[name] for name in ANONYMOUS_PAGE}
+                page_info["page"] = entry["anonymous"]
+                anonymous_pages.remember(request, self.page_cache_params, page_info)
+                return anonymous_response(request, page_info)
+            if person is not None:
                 body = fill_for(person, entry, values, request)
             else:
                 body = fill(entry, request, csrf=CSRF_PLACEHOLDER)
         except (TemplateDoesNotExist, KeyError):
             return None  # made with templates this process does not have (a deploy)
         if CSRF_PLACEHOLDER in body:
-            body = body.replace(CSRF_PLACEHOLDER, get_token(request))
-        tags = ""
+            body = body.replace(CSRF_PLACEHOLDER, masked_csrf_token(request))
         if HEAD_MARKER in body:
-            tags = head_tags(request)
-            body = body.replace(HEAD_MARKER, tags, 1)
+            body = body.replace(HEAD_MARKER, head_tags(request), 1)
         response = HttpResponse(body, content_type=entry["content_type"])
-        if entry["vary"]:
-            patch_vary_headers(response, [v.strip() for v in entry["vary"].split(",")])
-        patch_vary_headers(response, ("Cookie",))
-        if not shared:
-            patch_cache_control(response, private=True, no_cache=True)
-            return response
-        # The body depends on the page, on the CSRF secret its token masks and on
-        # the head tags (a nonce in them changes with every request: no 304 then).
-        secret = request.META.get("CSRF_COOKIE", "")
-        digest = hashlib.blake2b(f"{entry['digest']}\x1f{secret}\x1f{tags}".encode(),
-                                 digest_size=12)
-        etag = f'W/"{digest.hexdigest()}"'
-        last_modified = int(version_time(entry["version"]))
-        response["ETag"] = etag
-        response["Last-Modified"] = http_date(last_modified)
-        patch_cache_control(response, no_cache=True)  # revalidate: the next request may differ
-        return get_conditional_response(request, etag=etag, last_modified=last_modified,
-                                        response=response)
+        response.headers["Vary"] = entry["vary"]
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+
+#: What an entry gives an anonymous visitor's page besides its HTML.
+ANONYMOUS_PAGE = ("version", "digest", "content_type", "charset", "vary")
+
+
+def _vary_with_cookie(vary: str) -> str:
+    response = HttpResponse()
+    if vary:
+        response.headers["Vary"] = vary
+    patch_vary_headers(response, ("Cookie",))
+    return response.headers["Vary"]

@@ -102,6 +102,7 @@ def settings_for_tests(*, plugins: Sequence[str] = (), name: str = "core",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
             "django_htmx.middleware.HtmxMiddleware",
             "marketplace_core.maintenance.middleware.UnderConstructionMiddleware",
+            "marketplace_core.catalog.anonymous_pages.AnonymousPageMiddleware",
         ],
         "ROOT_URLCONF": root_urlconf,
         "TEMPLATES": [
