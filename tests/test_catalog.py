@@ -335,9 +335,14 @@ def test_search_takes_any_input(client, shelf, q):
     assert response.status_code == 200
 
 
+@pytest.mark.by_database
 def test_picking_two_categories_shows_products_in_either(client, design_shelf):
     html = client.get("/products/", {"category": ["icons", "typography"]}).content.decode()
     assert sorted(titles(html)) == ["Grotesk Family", "Line Glyphs", "Spacing Primer"]
+    # Counted once each: Grotesk is in "fonts" and "typography"; the draft not at all.
+    html = client.get("/products/", {"category": ["fonts", "typography", "sketches"]}
+                      ).content.decode()
+    assert 'aria-live="polite">3 products</p>' in html
 
 
 def test_one_category_slug_covers_every_sellers_category(client, design_shelf):

@@ -116,17 +116,18 @@ class ProductListView(CachedStorefrontPage, ListView):
     def paginate_queryset(
         self, queryset: Any, page_size: int
     ) -> tuple[WindowPaginator, Page, list[Product], bool]:
-        """The page and its count from one query (:class:`WindowPaginator`), or for
-        a search from two (:class:`RankedPaginator`: the best of a window of
-        matches); a page number that is not one shows page 1, one past the end
-        the last page."""
+        """The page and its count from one query (:class:`WindowPaginator`; two past
+        page 1: the ids, then their rows), or for a search from two
+        (:class:`RankedPaginator`: the best of a window of matches); a page number
+        that is not one shows page 1, one past the end the last page."""
         number = requested_page(self.request.GET.get(self.page_kwarg))
         paginator: WindowPaginator
         if search_terms(self.filters.q):
             paginator = RankedPaginator(queryset, page_size, number=number, q=self.filters.q,
                                         rows=self.product_rows())
         else:
-            paginator = WindowPaginator(queryset, page_size, number=number)
+            paginator = WindowPaginator(queryset, page_size, number=number,
+                                        rows=self.product_rows(), counting=self.counting())
         page = paginator.fetch(number)
         return paginator, page, list(page.object_list), page.has_other_pages()
 
@@ -149,6 +150,21 @@ class ProductListView(CachedStorefrontPage, ListView):
             )
             queryset = queryset.filter(Exists(in_category))
         return queryset
+
+    def counting(self) -> QuerySet[Any] | None:
+        """What the paginator counts for a category filter: the chosen categories'
+        links to buyable products, read from the links' category index. Counting
+        the list itself walked the newest-first index and probed every product's
+        links until the window filled (about 37,000 products for a category
+        holding 2.7 % of 100,000: 15 ms on SQLite). ``None``: count the list."""
+        if not self.filters.categories:
+            return None
+        # The product in EXISTS, not joined: given a join, SQLite without
+        # statistics still drove the count from the newest-first index.
+        buyable = Product.objects.published().filter(pk=OuterRef("product_id"))
+        links = Product.categories.through.objects.filter(
+            Exists(buyable), category__slug__in=self.filters.categories)
+        return links.order_by().values("product_id").distinct()
 
     def category_choices(self) -> QuerySet[Any]:
         """Category slugs with at least one buyable product, a display name and how
