@@ -87,7 +87,7 @@ def test_the_seller_product_page_with_versions(live_server, page, shop, size, na
 def test_the_sale_page_lists_downloads(live_server, page, shop, size, name):
     from django.test import Client
 
-    from marketplace_core.ownership.models import Download
+    from marketplace_core.ownership.models import Download, Payment
 
     seller, buyer, product = shop
     client = Client(HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko Firefox/140.0")
@@ -97,7 +97,15 @@ def test_the_sale_page_lists_downloads(live_server, page, shop, size, name):
     # An hour earlier, so the newest-first list has an order whatever the time of day.
     Download.objects.update(created_at=Download.objects.get().created_at - timedelta(hours=1))
     assert client.get(f"/products/{product.slug}/download/").status_code == 302
-    reference = product.purchases.get().order.reference
+    order = product.purchases.get().order
+    reference = order.reference
+    # A failed attempt first, with a long provider id (one word) and a long reason:
+    # at 1280 px the id squeezed the Status column and pushed the table out of its box.
+    Payment.objects.create(
+        order=order, provider="dummy", provider_payment_id="pay_" + "7Hq2xZ" * 12,
+        amount=order.amount, currency=order.currency, status=Payment.Status.FAILED,
+        failure_reason="The card issuer declined the payment: the card was reported lost "
+                       "or stolen; ask the buyer to use another card.")
     log_in(page, live_server, seller)
     page.set_viewport_size(size)
 
@@ -110,7 +118,8 @@ def test_the_sale_page_lists_downloads(live_server, page, shop, size, name):
     # The payments table (the provider's id is a long word) neither scrolls sideways
     # inside its container: on a phone each payment is a card, as each download is.
     payment = page.locator("table.sale-payments tbody tr[data-payment]")
-    assert payment.count() == 1 and "pay_" in payment.inner_text()
+    assert payment.count() == 2
+    assert "7Hq2xZ" in page.locator("table.sale-payments").inner_text()
     overflowing = page.evaluate(
         "[...document.querySelectorAll('.table-scroll')]"
         ".filter(el => el.scrollWidth > el.clientWidth).map(el => el.innerHTML.slice(0, 60))")
