@@ -202,6 +202,9 @@ def seed(count: int) -> World:
         # never run ANALYZE, and its plans must hold regardless (docs/performance.md).
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+            # And the bulk load's dirty pages written now, not by the checkpointer
+            # competing with the timed requests for the two CPUs.
+            cursor.execute("CHECKPOINT")
     slugs = list(Product.objects.order_by("?").values_list("slug", flat=True)[:3000])
     buyer = make_user(email="buyer@bench.example")
     for slug in slugs[:OWNED]:
