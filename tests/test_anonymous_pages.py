@@ -10,10 +10,13 @@ import pytest
 from django.core.checks import run_checks
 from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
+from django.utils.html import format_html
 
 from marketplace_core.catalog import anonymous_pages, services
 from marketplace_core.catalog.anonymous_pages import MIDDLEWARE_PATH, lookup, may_be_storefront_page
 from marketplace_core.maintenance.state import forget_runtime_flag
+from marketplace_core.plugins.manager import get_plugin_manager, register
+from marketplace_core.plugins.markers import hookimpl
 from marketplace_core.testing.factories import buy, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +82,27 @@ def test_a_first_visit_gets_a_csrf_cookie_from_the_alias(guide):
     login = newcomer.post("/accounts/login/", {
         "csrfmiddlewaretoken": token, "username": "x@example.com", "password": "x"})
     assert login.status_code == 200
+
+
+class _PageNameTag:
+    """A plugin whose head tag names the page (as analytics_ga4 picks storefront pages)."""
+
+    @hookimpl
+    def head_tags(self, request):
+        match = request.resolver_match
+        return [format_html('<meta name="page" content="{}">', match.view_name if match else "")]
+
+
+def test_plugins_see_which_page_the_alias_answers(client, guide):
+    manager = get_plugin_manager()
+    register(manager, _PageNameTag(), "test-page-name-tag")
+    try:
+        for path, name in (("/products/", "marketplace:product_list"),
+                           (guide.get_absolute_url(), "marketplace:product_detail")):
+            for response in _served_twice(client, path):
+                assert f'<meta name="page" content="{name}">' in response.content.decode()
+    finally:
+        manager.unregister(name="test-page-name-tag")
 
 
 def test_a_change_retires_the_alias(client, guide):

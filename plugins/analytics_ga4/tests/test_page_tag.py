@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def tagged(fake_ga4, settings):
     configure(settings, PAGE_TAG=True)
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.nonce_middleware.NonceMiddleware"]
+    # Before core's AnonymousPageMiddleware, which must stay last (E054): the CSP
+    # header is added to the pages it answers too.
+    last = settings.MIDDLEWARE[-1]
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE[:-1], "tests.nonce_middleware.NonceMiddleware",
+                           last]
     return fake_ga4
 
 

@@ -28,13 +28,15 @@ import hashlib
 import logging
 import weakref
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import ResolverMatch, URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django.utils.cache import get_conditional_response
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import conditional_escape
 from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
@@ -212,7 +214,9 @@ class AnonymousPageMiddleware:
     """Answer an anonymous visitor's GET of a cached storefront page at once.
 
     List it last in ``MIDDLEWARE`` (system check ``marketplace_core.E054``): a
-    middleware after it does not run for the pages it answers.
+    middleware after it does not run for the pages it answers, nor does any
+    middleware's ``process_view``. ``request.resolver_match`` is set, resolved
+    when first read.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -222,5 +226,13 @@ class AnonymousPageMiddleware:
         if answerable(request):
             alias = lookup(request)
             if alias is not None:
+                # What the handler would have set, resolved only if something reads
+                # it (a plugin's head tags or middleware asking which page this is).
+                request.resolver_match = SimpleLazyObject(  # type: ignore[assignment]
+                    partial(_resolve, request))
                 return anonymous_response(request, alias)
         return self.get_response(request)
+
+
+def _resolve(request: HttpRequest) -> ResolverMatch:
+    return get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
