@@ -47,3 +47,32 @@ def test_a_query_without_its_placeholder_as_one_parameter_falls_back(make_produc
     once = prepared(("test-once",), lambda amount: Order.objects.filter(amount=amount)[:1],
                     field, 12345)
     assert once is not None and once.first(777) is None
+
+
+@pytest.mark.by_database
+def test_the_home_and_product_page_queries_read_what_the_orm_reads(client, make_seller,
+                                                                   make_product):
+    """Compiled once, they give the ORM's rows in its order, sellers joined, and
+    leave drafts out (the product page: its seller's preview, others' 404)."""
+    from marketplace_core.catalog.models import Product
+    from marketplace_core.catalog.views import HomePageView
+    from marketplace_core.people.records import person_related
+    from marketplace_core.testing.factories import logged_in
+
+    seller = make_seller(name="Ada")
+    for n in range(10):
+        make_product(seller=seller, title=f"Chart {n}", is_featured=n % 3 == 0)
+    draft = make_product(seller=seller, title="Unfinished", status=Product.Status.DRAFT)
+    rows = Product.objects.published().select_related(*person_related("seller"))
+    for featured, count in ((True, 6), (False, 8)):
+        orm = list((rows.filter(is_featured=True) if featured else rows)[:count])
+        got = HomePageView.products(featured=featured, count=count)
+        assert [model_to_dict(p) for p in got] == [model_to_dict(p) for p in orm]
+        assert [p.seller.pk for p in got] == [seller.pk] * len(orm)
+    page = client.get(orm[0].get_absolute_url())
+    assert page.status_code == 200 and orm[0].title in page.content.decode()
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get("/products/no-such-product/").status_code == 404
+    assert "Unfinished" in logged_in(seller).get(draft.get_absolute_url()).content.decode()
+    compiled = {key[0] for key, query in _prepared.items() if query is not None}
+    assert {"home", "product page"} <= compiled

@@ -1,10 +1,11 @@
-"""Hot queries compiled once per process, run with a new key each time.
+"""Hot queries compiled once per process, run with a new key each time (or none).
 
 Django builds and compiles a queryset's SQL on every evaluation: for a query with
 joins or subqueries that is about 1 ms of CPU, ten to twenty times what the
-database takes to answer it. The two queries every request of their kind makes
-(the logged-in user with the person's rows, the order a payment webhook locks)
-are kept here compiled, per database, and run with the one value that changes;
+database takes to answer it. The queries every request of their kind makes (the
+logged-in user with the person's rows, the order a payment webhook locks, the
+home page's two lists, a product page's product) are kept here compiled, per
+database, and run with the one value that changes (or none);
 the instances are built by Django's own code (``results_iter``'s converters,
 ``from_db``, ``get_related_populators``), as ``QuerySet`` builds them.
 
@@ -27,21 +28,24 @@ from django.db.models.sql.compiler import SQLCompiler
 
 
 class PreparedQuery:
-    """A queryset's SQL compiled once; :meth:`first` runs it for another value of
-    ``field`` than the ``placeholder`` it was built with."""
+    """A queryset's SQL compiled once; :meth:`first` and :meth:`all` run it for
+    another value of ``field`` than the ``placeholder`` it was built with (or as
+    it is, for a query built without one: ``field`` ``None``)."""
 
-    def __init__(self, queryset: QuerySet[Any], field: Field[Any, Any],
+    def __init__(self, queryset: QuerySet[Any], field: Field[Any, Any] | None,
                  placeholder: Any) -> None:
         self.using = queryset.db
         self.field = field
         compiler: SQLCompiler = queryset.query.get_compiler(self.using)
         self.sql, params = compiler.as_sql()
         self.params = list(params)
-        stand_in = self._parameter(placeholder)
-        found = [n for n, value in enumerate(self.params) if value == stand_in]
-        if len(found) != 1:
-            raise ValueError("the placeholder is not one parameter of the query")
-        self.position = found[0]
+        self.position: int | None = None
+        if field is not None:
+            stand_in = self._parameter(placeholder)
+            found = [n for n, value in enumerate(self.params) if value == stand_in]
+            if len(found) != 1:
+                raise ValueError("the placeholder is not one parameter of the query")
+            self.position = found[0]
         self.compiler = compiler
         info = compiler.klass_info
         assert info is not None
@@ -57,19 +61,22 @@ class PreparedQuery:
         self.populators = populators(info, compiler.select, self.using, *self.modes.values())
 
     def _parameter(self, value: Any) -> Any:
+        assert self.field is not None
         return self.field.get_db_prep_value(self.field.get_prep_value(value),
                                             connections[self.using], prepared=True)
 
-    def first(self, value: Any) -> Any:
-        """The first row for ``value`` as an instance (``None`` when none)."""
+    def _fetch(self, value: Any, size: int | None) -> list[Any]:
         params = list(self.params)
-        params[self.position] = self._parameter(value)
+        if self.position is not None:
+            params[self.position] = self._parameter(value)
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
-            rows = cursor.fetchmany(1)
+            rows = cursor.fetchall() if size is None else cursor.fetchmany(size)
         if not rows:
-            return None
-        row = next(iter(self.compiler.results_iter(results=[rows])))
+            return []
+        return [self._instance(row) for row in self.compiler.results_iter(results=[rows])]
+
+    def _instance(self, row: Any) -> Any:
         obj = self.model.from_db(self.using, self.names, row[self.fields], **self.modes)
         for populator in self.populators:
             populator.populate(row, obj)
@@ -77,16 +84,27 @@ class PreparedQuery:
             setattr(obj, name, row[position])
         return obj
 
+    def first(self, value: Any = None) -> Any:
+        """The first row for ``value`` as an instance (``None`` when none)."""
+        found = self._fetch(value, 1)
+        return found[0] if found else None
+
+    def all(self, value: Any = None) -> list[Any]:
+        """Every row for ``value``, as instances, in the query's order."""
+        return self._fetch(value, None)
+
 
 _prepared: dict[tuple[Any, ...], PreparedQuery | None] = {}
 _lock = threading.Lock()
 
 
 def prepared(key: tuple[Any, ...], build: Callable[[Any], QuerySet[Any]],
-             field: Field[Any, Any], placeholder: Any) -> PreparedQuery | None:
+             field: Field[Any, Any] | None, placeholder: Any = None) -> PreparedQuery | None:
     """The query ``build(placeholder)`` makes, ``placeholder`` standing for a
-    value of ``field``, compiled on first use under ``key`` (which names the
-    query and its database); ``None`` when it does not qualify."""
+    value of ``field`` (``field`` ``None``: a query that takes no value), compiled
+    on first use under ``key`` (which names the query, its database and whatever
+    else its SQL depends on, such as a ``LIMIT``); ``None`` when it does not
+    qualify."""
     if key not in _prepared:
         try:
             query: PreparedQuery | None = PreparedQuery(build(placeholder), field, placeholder)
