@@ -3,6 +3,8 @@ instances as the ORM's, and the ORM when a query does not qualify."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -76,3 +78,29 @@ def test_the_home_and_product_page_queries_read_what_the_orm_reads(client, make_
     assert "Unfinished" in logged_in(seller).get(draft.get_absolute_url()).content.decode()
     compiled = {key[0] for key, query in _prepared.items() if query is not None}
     assert {"home", "product page"} <= compiled
+
+
+@pytest.mark.by_database
+def test_the_catalogs_first_page_and_choices_read_what_the_orm_reads(client, make_seller,
+                                                                     make_product,
+                                                                     make_category):
+    """Compiled once for the unfiltered list: the same first page (and its count)
+    and category choices as the ORM gives; a filtered list uses the ORM."""
+    from marketplace_core.catalog import facets
+
+    seller = make_seller()
+    shelf = make_category(seller=seller, name="Shelf")
+    for n in range(30):
+        product = make_product(seller=seller, title=f"Map {n:02}", content=None)
+        if n % 2:
+            product.categories.add(shelf)
+    html = client.get("/products/").content.decode()
+    assert 'aria-live="polite">30 products</p>' in html
+    assert [f"Map {n:02}" for n in range(29, 5, -1)] == re.findall(r">(Map \d\d)</a>", html)
+    assert 'value="shelf"' in html and "(15)" in html
+    assert list(facets.category_choices()) == [{"slug": "shelf", "label": "Shelf",
+                                                "products": 15}]
+    filtered = client.get("/products/", {"category": "shelf"}).content.decode()
+    assert 'aria-live="polite">15 products</p>' in filtered
+    compiled = {key[0] for key, query in _prepared.items() if query is not None}
+    assert {"first page", "category choices"} <= compiled

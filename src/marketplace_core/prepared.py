@@ -48,7 +48,13 @@ class PreparedQuery:
             self.position = found[0]
         self.compiler = compiler
         info = compiler.klass_info
-        assert info is not None
+        #: A ``values()`` query's names, in the order of its columns: its rows are dicts.
+        self.value_names: list[str] | None = None
+        if info is None:
+            query = queryset.query
+            self.value_names = [*query.extra_select, *query.values_select,
+                                *query.annotation_select]
+            return
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
         self.model: type[Model] = info["model"]
         self.fields = slice(start, end)
@@ -77,6 +83,8 @@ class PreparedQuery:
         return [self._instance(row) for row in self.compiler.results_iter(results=[rows])]
 
     def _instance(self, row: Any) -> Any:
+        if self.value_names is not None:
+            return dict(zip(self.value_names, row, strict=True))
         obj = self.model.from_db(self.using, self.names, row[self.fields], **self.modes)
         for populator in self.populators:
             populator.populate(row, obj)
@@ -85,12 +93,14 @@ class PreparedQuery:
         return obj
 
     def first(self, value: Any = None) -> Any:
-        """The first row for ``value`` as an instance (``None`` when none)."""
+        """The first row for ``value`` as an instance, or a dict for a ``values()``
+        query (``None`` when none)."""
         found = self._fetch(value, 1)
         return found[0] if found else None
 
     def all(self, value: Any = None) -> list[Any]:
-        """Every row for ``value``, as instances, in the query's order."""
+        """Every row for ``value``, as instances (dicts for a ``values()`` query), in
+        the query's order."""
         return self._fetch(value, None)
 
 

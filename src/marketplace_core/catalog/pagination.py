@@ -22,6 +22,7 @@ from django.db.models import IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from marketplace_core.catalog.search import best_matches
+from marketplace_core.prepared import prepared
 
 #: The fewest rows a page counts (rounded up to whole pages).
 LEAST_WINDOW = 1000
@@ -69,9 +70,13 @@ class WindowPaginator(Paginator):
 
     def __init__(self, object_list: QuerySet[Any], per_page: int, *, number: int,
                  rows: QuerySet[Any] | None = None,
-                 counting: QuerySet[Any] | None = None) -> None:
+                 counting: QuerySet[Any] | None = None,
+                 prepared_key: tuple[Any, ...] | None = None) -> None:
         super().__init__(object_list, per_page)
         self.queryset = object_list
+        #: Names ``object_list`` when its SQL is the same for every request (no
+        #: filter taken from it): page 1's query is then compiled once per process.
+        self.prepared_key = prepared_key
         #: One row per listed item, in no order, that the database counts faster
         #: than the list (default: the list's ids).
         self.counting = counting if counting is not None else object_list.order_by().values("pk")
@@ -117,7 +122,7 @@ class WindowPaginator(Paginator):
                 return Page([found[pk] for pk, _ in picked if pk in found], number, self)
             rows = []
         else:
-            rows = list(page[bottom: bottom + self.per_page])
+            rows = self._first_page(page)
         if rows:
             self._note(getattr(rows[0], self.COUNT_ATTRIBUTE))
             return Page(rows, number, self)
@@ -127,6 +132,14 @@ class WindowPaginator(Paginator):
         # Past the end: the window reaches beyond ``bottom``, so this count is exact.
         last = self.num_pages
         return self.fetch(last) if last < number else Page(rows, number, self)
+
+
+    def _first_page(self, page: QuerySet[Any]) -> list[Any]:
+        query = None
+        if self.prepared_key is not None:
+            query = prepared(("first page", *self.prepared_key, self.per_page, self.window),
+                             lambda _: page[: self.per_page], None)
+        return query.all() if query is not None else list(page[: self.per_page])
 
 
 class RankedPaginator(WindowPaginator):

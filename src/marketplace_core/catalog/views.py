@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.core.paginator import Page
@@ -136,8 +137,12 @@ class ProductListView(CachedStorefrontPage, ListView):
             paginator = RankedPaginator(queryset, page_size, number=number, q=self.filters.q,
                                         rows=self.product_rows())
         else:
-            paginator = WindowPaginator(queryset, page_size, number=number,
-                                        rows=self.product_rows(), counting=self.counting())
+            # The unfiltered list's first page is the same SQL for everyone: compiled once.
+            unfiltered = not self.filters.categories
+            paginator = WindowPaginator(
+                queryset, page_size, number=number, rows=self.product_rows(),
+                counting=self.counting(),
+                prepared_key=("catalog", queryset.db) if unfiltered else None)
         page = paginator.fetch(number)
         return paginator, page, list(page.object_list), page.has_other_pages()
 
@@ -176,7 +181,7 @@ class ProductListView(CachedStorefrontPage, ListView):
             Exists(buyable), category__slug__in=self.filters.categories)
         return links.order_by().values("product_id").distinct()
 
-    def category_choices(self) -> QuerySet[Any]:
+    def category_choices(self) -> Sequence[dict[str, Any]]:
         """Category slugs with at least one buyable product, a display name and how
         many products (:func:`facets.category_choices`: the kept counts, no join
         over products).
@@ -184,7 +189,13 @@ class ProductListView(CachedStorefrontPage, ListView):
         Sellers' categories with the same slug are one choice. Lazy: a results-only
         response never runs it.
         """
-        return facets.category_choices()
+        def choices() -> list[dict[str, Any]]:
+            # Its SQL never changes: compiled once per process.
+            query = prepared(("category choices", Product.objects.all().db),
+                             lambda _: facets.category_choices(), None)
+            return query.all() if query is not None else list(facets.category_choices())
+
+        return cast("Sequence[dict[str, Any]]", SimpleLazyObject(choices))
 
     def is_results_request(self) -> bool:
         htmx = getattr(self.request, "htmx", None)
