@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from marketplace_core.exceptions import Rejected
@@ -30,6 +30,7 @@ from marketplace_core.outbound.models import (
     WebhookEndpoint,
 )
 from marketplace_core.outbound.signing import ROTATION_OVERLAP, new_secret
+from marketplace_core.prepared import prepared
 from marketplace_core.transactions import after_commit
 
 #: Waits after each failed attempt: 12 attempts over about 2.8 days, then the
@@ -78,13 +79,26 @@ def emit(seller: Any, event_type: str,
     if event_type not in event_types():
         raise ValueError(f"No webhook event type {event_type!r} is registered.")
     seller_id = getattr(seller, "pk", seller)
-    endpoints = [endpoint for endpoint in
-                 WebhookEndpoint.objects.filter(seller_id=seller_id, is_active=True)
+    endpoints = [endpoint for endpoint in _active_endpoints(seller_id)
                  if event_type in (endpoint.events or [])]
     if not endpoints:
         return []
     payload = data() if callable(data) else data
     return _create(endpoints, event_type, payload, event_id_for(key))
+
+
+def _active_endpoints(seller_id: Any) -> list[WebhookEndpoint]:
+    """``seller_id``'s active endpoints: a query compiled once per process (every
+    paid order asks it, usually to find none), unless ``seller_id`` is a query
+    expression."""
+    def build(key: Any) -> QuerySet[WebhookEndpoint]:
+        return WebhookEndpoint.objects.filter(seller_id=key, is_active=True)
+
+    query = None
+    if isinstance(seller_id, int):
+        query = prepared(("active endpoints", WebhookEndpoint.objects.all().db), build,
+                         WebhookEndpoint._meta.get_field("seller"), 0)
+    return query.all(seller_id) if query is not None else list(build(seller_id))
 
 
 def send_test_event(endpoint: WebhookEndpoint) -> OutboundDelivery:

@@ -21,6 +21,7 @@ from marketplace_core.catalog.models import Product
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.models import PurchasedProduct
 from marketplace_core.people.types import User
+from marketplace_core.prepared import prepared
 from marketplace_licenses import keys
 from marketplace_licenses.events import activation_recorded
 from marketplace_licenses.models import Activation, LicenseKey, LicensePolicy
@@ -55,6 +56,20 @@ def save_policy(product: Product, *, seller: User, issue_keys: bool,
 # -------------------------------------------------------------------------
 
 
+def _issuing_policy(product_id: int) -> LicensePolicy | None:
+    """The product's policy if it issues keys: a query compiled once per process
+    (core's ``prepared``), as every payment asks it."""
+    def build(key: int) -> QuerySet[LicensePolicy]:
+        return LicensePolicy.objects.filter(product_id=key, issue_keys=True).order_by("pk")[:1]
+
+    query = prepared(("licenses issuing policy", LicensePolicy.objects.all().db), build,
+                     LicensePolicy._meta.get_field("product"), 0)
+    if query is None:
+        return next(iter(build(product_id)), None)
+    policy: LicensePolicy | None = query.first(product_id)
+    return policy
+
+
 def issue_key(purchase: PurchasedProduct) -> LicenseKey | None:
     """The key of ``purchase``, issued now if its product issues keys and it has none.
 
@@ -65,7 +80,7 @@ def issue_key(purchase: PurchasedProduct) -> LicenseKey | None:
     """
     # The policy first: on the payment path (this runs from ownership_granted in the
     # webhook's request) a product that issues no keys then costs one query.
-    policy = LicensePolicy.objects.filter(product_id=purchase.product_id, issue_keys=True).first()
+    policy = _issuing_policy(purchase.product_id)
     if policy is None:
         return None
     existing = LicenseKey.objects.filter(purchase_id=purchase.pk).first()
