@@ -111,12 +111,21 @@ def anonymous_response(request: HttpRequest, page: dict[str, Any]) -> HttpRespon
                                     response=response) or response
 
 
+def page_variant(request: HttpRequest) -> str:
+    """What can change the HTML of a storefront page besides its query string
+    (and what a visitor's user parts of it may depend on besides the person)."""
+    variant: str | None = request.__dict__.get("_marketplace_page_variant")
+    if variant is None:
+        parts = (request.scheme, request.get_host(), request.path,
+                 *(request.META.get(header, "") for header in VARY_HEADERS), get_language())
+        variant = request.__dict__["_marketplace_page_variant"] = "\x1f".join(map(str, parts))
+    return variant
+
+
 def alias_key(request: HttpRequest) -> str:
-    """The cache key of the anonymous page at ``request``'s exact address."""
-    meta = request.META
-    text = "\x1f".join((request.scheme or "", request.get_host(), request.path,
-                        meta.get("QUERY_STRING", ""),
-                        *(meta.get(header, "") for header in VARY_HEADERS), get_language()))
+    """The cache key of the anonymous page at ``request``'s exact address: its
+    :func:`page_variant` and raw query string."""
+    text = f"{page_variant(request)}\x1f{request.META.get('QUERY_STRING', '')}"
     return f"marketplace:anon:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
 
 

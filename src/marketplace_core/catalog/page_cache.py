@@ -55,16 +55,15 @@ from django.template.loader import get_template
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
 from marketplace_core.catalog import anonymous_pages, visitors
 from marketplace_core.catalog.anonymous_pages import (
     CSRF_PLACEHOLDER,
     HEAD_MARKER,
-    VARY_HEADERS,
     anonymous_response,
     has_messages,
     head_tags,
+    page_variant,
 )
 from marketplace_core.catalog.versions import read_with, shared_cache
 from marketplace_core.conf import conf
@@ -115,17 +114,6 @@ def owned_product_ids(request: HttpRequest, among: Iterable[int] | None = None) 
 # -------------------------------------------------------------------------
 # entries
 # -------------------------------------------------------------------------
-
-
-def page_variant(request: HttpRequest) -> str:
-    """What can change the HTML of a storefront page besides its query string
-    (and what a visitor's user parts of it may depend on besides the person)."""
-    variant: str | None = request.__dict__.get("_marketplace_page_variant")
-    if variant is None:
-        parts = (request.scheme, request.get_host(), request.path,
-                 *(request.META.get(header, "") for header in VARY_HEADERS), get_language())
-        variant = request.__dict__["_marketplace_page_variant"] = "\x1f".join(map(str, parts))
-    return variant
 
 
 def page_key(request: HttpRequest, params: Iterable[str]) -> str:
