@@ -40,15 +40,26 @@ def test_the_locked_order_is_read_as_the_orm_reads_it(make_user, make_product):
     assert {("locked_order", True), ("locked_order", False)} <= compiled
 
 
-def test_a_query_without_its_placeholder_as_one_parameter_falls_back(make_product):
-    """``None`` (the caller uses the ORM) when the placeholder is not exactly one
-    of the SQL's parameters: here it appears twice."""
+def test_a_query_without_its_placeholder_as_many_parameters_as_said_falls_back(
+    make_user, make_product,
+):
+    """``None`` (the caller uses the ORM) when the placeholder is not exactly
+    ``occurrences`` of the SQL's parameters; when it is, every one is bound."""
     field = Order._meta.get_field("amount")
-    assert prepared(("test-twice",), lambda amount: Order.objects.filter(
-        amount=amount, buyer_id=amount), field, 12345) is None
+    twice = lambda amount: Order.objects.filter(amount=amount, buyer_id=amount)  # noqa: E731
+    assert prepared(("test-twice",), twice, field, 12345) is None
     once = prepared(("test-once",), lambda amount: Order.objects.filter(amount=amount)[:1],
                     field, 12345)
     assert once is not None and once.first(777) is None
+    assert prepared(("test-once-said-twice",), lambda amount: Order.objects.filter(
+        amount=amount), field, 12345, occurrences=2) is None
+    buyer = make_user()
+    order = services.start_checkout(buyer=buyer, product=make_product(), provider="dummy")
+    both = prepared(("test-twice-said-twice",), twice, field, 12345, occurrences=2)
+    assert both is not None
+    assert both.all(order.amount) == []  # the amount is not the buyer's id
+    Order.objects.filter(pk=order.pk).update(amount=buyer.pk)
+    assert [found.pk for found in both.all(buyer.pk)] == [order.pk]
 
 
 @pytest.mark.by_database
@@ -84,9 +95,11 @@ def test_the_home_and_product_page_queries_read_what_the_orm_reads(client, make_
 def test_the_catalogs_first_page_and_choices_read_what_the_orm_reads(client, make_seller,
                                                                      make_product,
                                                                      make_category):
-    """Compiled once for the unfiltered list: the same first page (and its count)
-    and category choices as the ORM gives; a filtered list uses the ORM."""
+    """Compiled once for the unfiltered list and for one category: the same first
+    page (and its count) and category choices as the ORM gives; a search and
+    several categories use the ORM."""
     from marketplace_core.catalog import facets
+    from marketplace_core.catalog.models import Product
 
     seller = make_seller()
     shelf = make_category(seller=seller, name="Shelf")
@@ -100,7 +113,18 @@ def test_the_catalogs_first_page_and_choices_read_what_the_orm_reads(client, mak
     assert 'value="shelf"' in html and "(15)" in html
     assert list(facets.category_choices()) == [{"slug": "shelf", "label": "Shelf",
                                                 "products": 15}]
-    filtered = client.get("/products/", {"category": "shelf"}).content.decode()
-    assert 'aria-live="polite">15 products</p>' in filtered
-    compiled = {key[0] for key, query in _prepared.items() if query is not None}
-    assert {"first page", "category choices"} <= compiled
+    other = make_category(seller=seller, name="Other shelf")
+    for n in (0, 2):
+        Product.objects.get(title=f"Map {n:02}").categories.add(other)
+    for slug, titles in (("shelf", [f"Map {n:02}" for n in range(29, 0, -2)]),
+                         ("other-shelf", ["Map 02", "Map 00"])):
+        filtered = client.get("/products/", {"category": slug}).content.decode()
+        assert f'aria-live="polite">{len(titles)} products</p>' in filtered
+        assert re.findall(r">(Map \d\d)</a>", filtered) == titles[:24]
+    both = client.get("/products/?category=shelf&category=other-shelf").content.decode()
+    assert 'aria-live="polite">17 products</p>' in both
+    assert client.get("/products/", {"category": "no-such"}).content.decode().count(
+        "No products match.") == 1
+    compiled = {key[:2] for key, query in _prepared.items() if query is not None}
+    assert {("first page", "catalog"), ("first page", "catalog category"),
+            ("category choices", "default")} <= compiled

@@ -6,12 +6,16 @@ database takes to answer it. The queries every request of their kind makes (the
 logged-in user with the person's rows, the order a payment webhook locks, the
 home page's two lists, a product page's product) are kept here compiled, per
 database, and run with the one value that changes (or none);
-the instances are built by Django's own code (``results_iter``'s converters,
-``from_db``, ``get_related_populators``), as ``QuerySet`` builds them.
+the instances are built by Django's own code (the compiler's converters,
+``from_db``, ``get_related_populators``), as ``QuerySet`` builds them; the
+converters are looked up once too (per query that was 60 µs, a tenth of a
+logged-in page served from the cache).
 
 A query qualifies when the placeholder it was built with is exactly one of its
-SQL's parameters (the others, such as ``EXISTS``' constant, stay as compiled);
-:func:`prepared` returns ``None`` otherwise and the caller keeps using the ORM.
+SQL's parameters, or as many as the caller says (a category slug in both the
+list's and its count's ``EXISTS``); the others, such as ``EXISTS``' constant,
+stay as compiled. :func:`prepared` returns ``None`` otherwise and the caller
+keeps using the ORM.
 """
 
 from __future__ import annotations
@@ -30,23 +34,28 @@ from django.db.models.sql.compiler import SQLCompiler
 class PreparedQuery:
     """A queryset's SQL compiled once; :meth:`first` and :meth:`all` run it for
     another value of ``field`` than the ``placeholder`` it was built with (or as
-    it is, for a query built without one: ``field`` ``None``)."""
+    it is, for a query built without one: ``field`` ``None``). The placeholder
+    must be ``occurrences`` of the SQL's parameters, each of them replaced."""
 
     def __init__(self, queryset: QuerySet[Any], field: Field[Any, Any] | None,
-                 placeholder: Any) -> None:
+                 placeholder: Any, occurrences: int = 1) -> None:
         self.using = queryset.db
         self.field = field
         compiler: SQLCompiler = queryset.query.get_compiler(self.using)
         self.sql, params = compiler.as_sql()
         self.params = list(params)
-        self.position: int | None = None
+        self.positions: list[int] = []
         if field is not None:
             stand_in = self._parameter(placeholder)
-            found = [n for n, value in enumerate(self.params) if value == stand_in]
-            if len(found) != 1:
-                raise ValueError("the placeholder is not one parameter of the query")
-            self.position = found[0]
+            self.positions = [n for n, value in enumerate(self.params) if value == stand_in]
+            if len(self.positions) != occurrences:
+                raise ValueError(f"the placeholder is {len(self.positions)} parameters "
+                                 f"of the query, not {occurrences}")
         self.compiler = compiler
+        # What ``results_iter`` asks the compiler on every call, asked once.
+        columns = [column[0] for column in compiler.select[: compiler.col_count]]
+        self.converters = compiler.get_converters(columns)
+        self.columns = columns if compiler.has_composite_fields(columns) else None
         info = compiler.klass_info
         #: A ``values()`` query's names, in the order of its columns: its rows are dicts.
         self.value_names: list[str] | None = None
@@ -73,14 +82,25 @@ class PreparedQuery:
 
     def _fetch(self, value: Any, size: int | None) -> list[Any]:
         params = list(self.params)
-        if self.position is not None:
-            params[self.position] = self._parameter(value)
+        if self.positions:
+            bound = self._parameter(value)
+            for position in self.positions:
+                params[position] = bound
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall() if size is None else cursor.fetchmany(size)
         if not rows:
             return []
-        return [self._instance(row) for row in self.compiler.results_iter(results=[rows])]
+        return [self._instance(row) for row in self._converted(rows)]
+
+    def _converted(self, rows: list[Any]) -> Any:
+        """``rows`` as ``results_iter`` hands them on (database values converted)."""
+        converted: Any = rows
+        if self.converters:
+            converted = self.compiler.apply_converters(converted, self.converters)
+        if self.columns is not None:
+            converted = self.compiler.composite_fields_to_tuples(converted, self.columns)
+        return converted
 
     def _instance(self, row: Any) -> Any:
         if self.value_names is not None:
@@ -109,15 +129,17 @@ _lock = threading.Lock()
 
 
 def prepared(key: tuple[Any, ...], build: Callable[[Any], QuerySet[Any]],
-             field: Field[Any, Any] | None, placeholder: Any = None) -> PreparedQuery | None:
+             field: Field[Any, Any] | None, placeholder: Any = None,
+             occurrences: int = 1) -> PreparedQuery | None:
     """The query ``build(placeholder)`` makes, ``placeholder`` standing for a
-    value of ``field`` (``field`` ``None``: a query that takes no value), compiled
-    on first use under ``key`` (which names the query, its database and whatever
-    else its SQL depends on, such as a ``LIMIT``); ``None`` when it does not
-    qualify."""
+    value of ``field`` (``field`` ``None``: a query that takes no value) in
+    ``occurrences`` of its parameters, compiled on first use under ``key`` (which
+    names the query, its database and whatever else its SQL depends on, such as
+    a ``LIMIT``); ``None`` when it does not qualify."""
     if key not in _prepared:
         try:
-            query: PreparedQuery | None = PreparedQuery(build(placeholder), field, placeholder)
+            query: PreparedQuery | None = PreparedQuery(build(placeholder), field, placeholder,
+                                                        occurrences)
         except (ValueError, TypeError, ValidationError):
             query = None
         with _lock:

@@ -14,11 +14,13 @@ the end shows the last page (two more queries, only then).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import IntegerField, QuerySet
+from django.db.models import Field, IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from marketplace_core.catalog.search import best_matches
@@ -58,6 +60,25 @@ def requested_page(value: Any) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
+@dataclass(frozen=True)
+class PreparedList:
+    """A list whose first page is compiled once per process (:mod:`marketplace_core.prepared`).
+
+    ``build(value)`` makes the list and what it counts (``None``: its ids) for
+    ``value`` of ``field`` (``field`` ``None``: a list that takes no value, such as
+    the unfiltered catalog); it is called once, with ``placeholder``, which must
+    appear ``occurrences`` times among the SQL's parameters. ``key`` names the list
+    and its database.
+    """
+
+    key: tuple[Any, ...]
+    build: Callable[[Any], tuple[QuerySet[Any], QuerySet[Any] | None]]
+    field: Field[Any, Any] | None = None
+    placeholder: Any = None
+    value: Any = None
+    occurrences: int = 1
+
+
 class WindowPaginator(Paginator):
     """A paginator over an ordered queryset that counts only a window of it.
 
@@ -71,15 +92,15 @@ class WindowPaginator(Paginator):
     def __init__(self, object_list: QuerySet[Any], per_page: int, *, number: int,
                  rows: QuerySet[Any] | None = None,
                  counting: QuerySet[Any] | None = None,
-                 prepared_key: tuple[Any, ...] | None = None) -> None:
+                 prepared_list: PreparedList | None = None) -> None:
         super().__init__(object_list, per_page)
         self.queryset = object_list
-        #: Names ``object_list`` when its SQL is the same for every request (no
-        #: filter taken from it): page 1's query is then compiled once per process.
-        self.prepared_key = prepared_key
+        #: How ``object_list`` is built for any value of what it was filtered by:
+        #: page 1's query is then compiled once per process.
+        self.prepared_list = prepared_list
         #: One row per listed item, in no order, that the database counts faster
         #: than the list (default: the list's ids).
-        self.counting = counting if counting is not None else object_list.order_by().values("pk")
+        self.counting = _counting(object_list, counting)
         #: How a page past the first reads its rows, by id alone (default: the
         #: model's manager): the list's filters are already in the ids, and read
         #: through them with the list's order, SQLite walked the newest-first index
@@ -90,8 +111,9 @@ class WindowPaginator(Paginator):
         self.window = pages * per_page
         self.capped = False
 
-    def _counted(self) -> RawSQL:
-        return count_of(self.counting[: self.window + 1])
+    def _with_count(self, listed: QuerySet[Any], counting: QuerySet[Any]) -> QuerySet[Any]:
+        """``listed`` with the window's count of ``counting`` on every row."""
+        return listed.annotate(**{self.COUNT_ATTRIBUTE: count_of(counting[: self.window + 1])})
 
     def _note(self, counted: int) -> int:
         self.capped = counted > self.window
@@ -109,10 +131,10 @@ class WindowPaginator(Paginator):
         """Page ``number``, or the last page when the list is shorter (one query for
         page 1, two for a later one; two more past the end)."""
         bottom = (number - 1) * self.per_page
-        page = self.queryset.annotate(**{self.COUNT_ATTRIBUTE: self._counted()})
         if bottom:
             # A page past the first picks its ids (and the count) from the index,
             # then reads those rows by id: skipped rows cost an index entry, not a row.
+            page = self._with_count(self.queryset, self.counting)
             picked = list(page.values_list("pk", self.COUNT_ATTRIBUTE)[
                 bottom: bottom + self.per_page])
             if picked:
@@ -122,7 +144,7 @@ class WindowPaginator(Paginator):
                 return Page([found[pk] for pk, _ in picked if pk in found], number, self)
             rows = []
         else:
-            rows = self._first_page(page)
+            rows = self._first_page()
         if rows:
             self._note(getattr(rows[0], self.COUNT_ATTRIBUTE))
             return Page(rows, number, self)
@@ -133,13 +155,23 @@ class WindowPaginator(Paginator):
         last = self.num_pages
         return self.fetch(last) if last < number else Page(rows, number, self)
 
+    def _first_page(self) -> list[Any]:
+        """Page 1's rows with the count (compiled once when :attr:`prepared_list` says how)."""
+        spec = self.prepared_list
+        if spec is not None:
+            def build(value: Any) -> QuerySet[Any]:
+                listed, counting = spec.build(value)
+                return self._with_count(listed, _counting(listed, counting))[: self.per_page]
 
-    def _first_page(self, page: QuerySet[Any]) -> list[Any]:
-        query = None
-        if self.prepared_key is not None:
-            query = prepared(("first page", *self.prepared_key, self.per_page, self.window),
-                             lambda _: page[: self.per_page], None)
-        return query.all() if query is not None else list(page[: self.per_page])
+            query = prepared(("first page", *spec.key, self.per_page, self.window), build,
+                             spec.field, spec.placeholder, spec.occurrences)
+            if query is not None:
+                return query.all(spec.value)
+        return list(self._with_count(self.queryset, self.counting)[: self.per_page])
+
+
+def _counting(listed: QuerySet[Any], counting: QuerySet[Any] | None) -> QuerySet[Any]:
+    return counting if counting is not None else listed.order_by().values("pk")
 
 
 class RankedPaginator(WindowPaginator):

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db import router
 from django.db.models import Manager, Model
 
 from marketplace_core.people.records import ACCOUNT, SELLER
@@ -33,18 +34,23 @@ def person(model: type[Model], user_id: Any) -> Any:
     answer it), unless the model's default manager changes the queryset (its SQL
     could then depend on the moment)."""
     manager = model._default_manager
-    rows = manager.select_related(ACCOUNT, SELLER)
     query = None
     if type(manager).get_queryset is Manager.get_queryset:
-        query = prepared(("person", model, rows.db),
-                         lambda key: rows.filter(pk=key).order_by()[:1], model._meta.pk,
-                         PLACEHOLDER_KEY)
+        # The database a queryset of the model reads from (``QuerySet.db``), without
+        # building one on every request.
+        query = prepared(("person", model, router.db_for_read(model)),
+                         lambda key: _rows(manager).filter(pk=key).order_by()[:1],
+                         model._meta.pk, PLACEHOLDER_KEY)
     if query is not None:
         return query.first(user_id)
     try:
-        return rows.get(pk=user_id)
+        return _rows(manager).get(pk=user_id)
     except model.DoesNotExist:  # type: ignore[attr-defined]
         return None
+
+
+def _rows(manager: Manager[Any]) -> Any:
+    return manager.select_related(ACCOUNT, SELLER)
 
 
 class PersonRowsMixin:
