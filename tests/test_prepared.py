@@ -128,3 +128,33 @@ def test_the_catalogs_first_page_and_choices_read_what_the_orm_reads(client, mak
     compiled = {key[:2] for key, query in _prepared.items() if query is not None}
     assert {("first page", "catalog"), ("first page", "catalog category"),
             ("category choices", "default")} <= compiled
+
+
+def test_a_list_view_subclass_with_its_own_queryset_is_not_compiled_away(rf, make_seller,
+                                                                         make_product,
+                                                                         make_category):
+    """A site's ``ProductListView`` that narrows ``get_queryset`` shows its own list on
+    page 1, unfiltered and for one category, not the compiled one of core's view."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.cache import caches
+
+    from marketplace_core.catalog.views import ProductListView
+
+    class AtlasesOnly(ProductListView):
+        def get_queryset(self):  # type: ignore[no-untyped-def]
+            return super().get_queryset().filter(title__startswith="Atlas")
+
+    seller = make_seller()
+    shelf = make_category(seller=seller, name="Shelf")
+    for title in ("Atlas of tides", "Map of tides", "Atlas of winds"):
+        make_product(seller=seller, title=title, content=None).categories.add(shelf)
+    for query in ({}, {"category": "shelf"}):
+        for view in (ProductListView, AtlasesOnly):  # core's first: its queries compiled
+            caches["default"].clear()  # the two views share an address, so a cached page
+            request = rf.get("/products/", query)
+            request.user = AnonymousUser()
+            response = view.as_view()(request)
+            html = getattr(response, "rendered_content", None) or response.content.decode()
+            titles = re.findall(r'<a href="[^"]+">([^<]+)</a></h3>', html)
+            assert titles == (["Atlas of winds", "Atlas of tides"] if view is AtlasesOnly
+                              else ["Atlas of winds", "Map of tides", "Atlas of tides"])

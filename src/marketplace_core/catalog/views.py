@@ -193,8 +193,13 @@ class ProductListView(CachedStorefrontPage, ListView):
         the same for everyone) and a single category's (the slug bound in both the
         list's and its count's ``EXISTS``); building and compiling that one cost
         2.2 ms, more than SQLite takes to answer it at 100,000 products. ``None``
-        for several categories (their number shapes the SQL)."""
+        for several categories (their number shapes the SQL) and in a subclass
+        that overrides :meth:`get_queryset` (the ORM then runs its queryset); one
+        that overrides :meth:`listed` or :meth:`counting` has them compiled once,
+        so they must not depend on the request but for ``categories``."""
         categories = self.filters.categories
+        if type(self).get_queryset is not ProductListView.get_queryset:
+            return None
         if not categories:
             return PreparedList(("catalog", using), lambda _: (self.listed(()), None))
         if len(categories) > 1:
