@@ -112,7 +112,7 @@ def test_the_catalogs_first_page_and_choices_read_what_the_orm_reads(client, mak
     assert [f"Map {n:02}" for n in range(29, 5, -1)] == re.findall(r">(Map \d\d)</a>", html)
     assert 'value="shelf"' in html and "(15)" in html
     assert list(facets.category_choices()) == [{"slug": "shelf", "label": "Shelf",
-                                                "products": 15}]
+                                                "products": 15, "categories": 1}]
     other = make_category(seller=seller, name="Other shelf")
     for n in (0, 2):
         Product.objects.get(title=f"Map {n:02}").categories.add(other)

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Func, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Func, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from marketplace_core.catalog.models import Category, CategoryFacet, Product
@@ -44,13 +44,18 @@ _Links = Product.categories.through
 def category_choices(using: str | None = None) -> QuerySet[Any]:
     """The category filter: one row per category slug with buyable products
     (``slug``, ``label``: the first of the sellers' names for it, ``products``:
-    how many), by label. Reads only facet and category rows."""
+    how many, ``categories``: how many sellers' categories have the slug), by
+    label. Reads only facet and category rows.
+
+    ``products`` is the sum of the categories' counts: a product linked to two
+    categories of one slug (two sellers') counts twice."""
     return (
         CategoryFacet.objects.using(using or "default")
         .filter(published_count__gt=0)
         .annotate(slug=F("category__slug"))
         .values("slug")
-        .annotate(label=Min("category__name"), products=Sum("published_count"))
+        .annotate(label=Min("category__name"), products=Sum("published_count"),
+                  categories=Count("pk"))
         .order_by("label", "slug")
     )
 

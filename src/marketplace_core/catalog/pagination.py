@@ -7,6 +7,8 @@ past it, in whole pages), so page 1 of a 100,000-product catalog counts about
 ``capped``: ``count`` is the window, and the page says "more than". The count
 rides on the page query as a scalar subquery, so page 1 costs one query and a
 page past it two (its ids with the count from the index, then those rows by id).
+A caller that knows the list's length (``known_count``: a category's kept facet
+count) gets an exact count and pages without any counting.
 
 Page numbers are forgiving: a number that is not one reads as page 1 and one past
 the end shows the last page (two more queries, only then).
@@ -92,9 +94,13 @@ class WindowPaginator(Paginator):
     def __init__(self, object_list: QuerySet[Any], per_page: int, *, number: int,
                  rows: QuerySet[Any] | None = None,
                  counting: QuerySet[Any] | None = None,
-                 prepared_list: PreparedList | None = None) -> None:
+                 prepared_list: PreparedList | None = None,
+                 known_count: int | None = None) -> None:
         super().__init__(object_list, per_page)
         self.queryset = object_list
+        #: The list's exact length when the caller knows it (kept counts): then
+        #: nothing is counted, and the count is exact however long the list.
+        self.known_count = known_count
         #: How ``object_list`` is built for any value of what it was filtered by:
         #: page 1's query is then compiled once per process.
         self.prepared_list = prepared_list
@@ -123,13 +129,19 @@ class WindowPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        """Rows in the list, up to ``window`` (one query, unless a page told it)."""
+        """Rows in the list, up to ``window`` (one query, unless a page told it or
+        the count is known)."""
+        if self.known_count is not None:
+            return self.known_count
         counted: int = self.counting[: self.window + 1].count()
         return self._note(counted)
 
     def fetch(self, number: int) -> Page:
         """Page ``number``, or the last page when the list is shorter (one query for
-        page 1, two for a later one; two more past the end)."""
+        page 1, two for a later one; two more past the end; with a known count, none
+        for an empty list and no more past the end)."""
+        if self.known_count is not None:
+            return self._fetch_known(number)
         bottom = (number - 1) * self.per_page
         if bottom:
             # A page past the first picks its ids (and the count) from the index,
@@ -155,19 +167,41 @@ class WindowPaginator(Paginator):
         last = self.num_pages
         return self.fetch(last) if last < number else Page(rows, number, self)
 
+    def _fetch_known(self, number: int) -> Page:
+        """Page ``number`` (the last when it is past the end) of a list of
+        ``known_count`` rows: page 1 one query, a later page two (its ids from the
+        index, then their rows), an empty list none."""
+        assert self.known_count is not None
+        self.capped = False
+        if not self.known_count:
+            return Page([], 1, self)
+        number = min(number, self.num_pages)
+        bottom = (number - 1) * self.per_page
+        if not bottom:
+            return Page(self._first_page(), 1, self)
+        ids = list(self.queryset.values_list("pk", flat=True)[bottom: bottom + self.per_page])
+        found = self.rows.in_bulk(ids) if ids else {}
+        # A product deleted between the two queries is left out.
+        return Page([found[pk] for pk in ids if pk in found], number, self)
+
     def _first_page(self) -> list[Any]:
-        """Page 1's rows with the count (compiled once when :attr:`prepared_list` says how)."""
+        """Page 1's rows, with the count unless it is known (compiled once when
+        :attr:`prepared_list` says how)."""
+        counted = self.known_count is None
         spec = self.prepared_list
         if spec is not None:
             def build(value: Any) -> QuerySet[Any]:
                 listed, counting = spec.build(value)
-                return self._with_count(listed, _counting(listed, counting))[: self.per_page]
+                if counted:
+                    listed = self._with_count(listed, _counting(listed, counting))
+                return listed[: self.per_page]
 
-            query = prepared(("first page", *spec.key, self.per_page, self.window), build,
-                             spec.field, spec.placeholder, spec.occurrences)
+            query = prepared(("first page", *spec.key, self.per_page, self.window, counted),
+                             build, spec.field, spec.placeholder, spec.occurrences)
             if query is not None:
                 return query.all(spec.value)
-        return list(self._with_count(self.queryset, self.counting)[: self.per_page])
+        page = self._with_count(self.queryset, self.counting) if counted else self.queryset
+        return list(page[: self.per_page])
 
 
 def _counting(listed: QuerySet[Any], counting: QuerySet[Any] | None) -> QuerySet[Any]:
