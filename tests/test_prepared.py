@@ -158,3 +158,38 @@ def test_a_list_view_subclass_with_its_own_queryset_is_not_compiled_away(rf, mak
             titles = re.findall(r'<a href="[^"]+">([^<]+)</a></h3>', html)
             assert titles == (["Atlas of winds", "Atlas of tides"] if view is AtlasesOnly
                               else ["Atlas of winds", "Map of tides", "Atlas of tides"])
+
+
+@pytest.mark.by_database
+def test_a_tuple_placeholder_binds_as_many_values(make_user, make_product):
+    """A tuple of stand-ins (an ``IN`` list) runs with a tuple of as many values,
+    and refuses another length."""
+    buyer = make_user()
+    orders = [services.start_checkout(buyer=buyer, product=make_product(), provider="dummy")
+              for _ in range(4)]
+    field = Order._meta.get_field("id")
+    query = prepared(("test-in-list",), lambda ids: Order.objects.filter(pk__in=ids), field,
+                     (-1, -2, -3))
+    assert query is not None
+    wanted = (orders[3].pk, orders[0].pk, orders[2].pk)
+    assert sorted(order.pk for order in query.all(wanted)) == sorted(wanted)
+    with pytest.raises(ValueError):
+        query.all((orders[0].pk,))
+
+
+@pytest.mark.by_database
+def test_a_page_past_the_first_and_a_search_read_their_rows_compiled_once(
+    client, make_seller, make_product,
+):
+    """A full page's rows by id come from a query compiled once, in the list's order,
+    sellers joined: page 2 of the catalog and a search's page."""
+    seller = make_seller(name="Ada")
+    for n in range(50):
+        make_product(seller=seller, title=f"Chart {n:02}", content=None)
+    html = client.get("/products/", {"page": 2}).content.decode()
+    assert re.findall(r">(Chart \d\d)</a>", html) == [f"Chart {n:02}" for n in range(25, 1, -1)]
+    assert html.count("by Ada") == 24
+    html = client.get("/products/", {"q": "chart"}).content.decode()
+    assert len(re.findall(r">(Chart \d\d)</a>", html)) == 24
+    compiled = {key[:3] for key, query in _prepared.items() if query is not None}
+    assert ("rows by id", "product rows", "default") in compiled

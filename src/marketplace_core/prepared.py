@@ -35,7 +35,10 @@ class PreparedQuery:
     """A queryset's SQL compiled once; :meth:`first` and :meth:`all` run it for
     another value of ``field`` than the ``placeholder`` it was built with (or as
     it is, for a query built without one: ``field`` ``None``). The placeholder
-    must be ``occurrences`` of the SQL's parameters, each of them replaced."""
+    must be ``occurrences`` of the SQL's parameters, each of them replaced.
+
+    A ``tuple`` placeholder stands for as many values (distinct stand-ins, such
+    as the ids of an ``IN`` list): the query then runs with a tuple of that length."""
 
     def __init__(self, queryset: QuerySet[Any], field: Field[Any, Any] | None,
                  placeholder: Any, occurrences: int = 1) -> None:
@@ -44,13 +47,17 @@ class PreparedQuery:
         compiler: SQLCompiler = queryset.query.get_compiler(self.using)
         self.sql, params = compiler.as_sql()
         self.params = list(params)
-        self.positions: list[int] = []
+        #: Whether it runs with a tuple of values, and where each value goes.
+        self.many = isinstance(placeholder, tuple)
+        self.positions: list[list[int]] = []
         if field is not None:
-            stand_in = self._parameter(placeholder)
-            self.positions = [n for n, value in enumerate(self.params) if value == stand_in]
-            if len(self.positions) != occurrences:
-                raise ValueError(f"the placeholder is {len(self.positions)} parameters "
-                                 f"of the query, not {occurrences}")
+            for stand_in in (placeholder if self.many else (placeholder,)):
+                bound = self._parameter(stand_in)
+                found = [n for n, value in enumerate(self.params) if value == bound]
+                if len(found) != occurrences:
+                    raise ValueError(f"the placeholder is {len(found)} parameters "
+                                     f"of the query, not {occurrences}")
+                self.positions.append(found)
         self.compiler = compiler
         # What ``results_iter`` asks the compiler on every call, asked once.
         columns = [column[0] for column in compiler.select[: compiler.col_count]]
@@ -82,9 +89,12 @@ class PreparedQuery:
 
     def _fetch(self, value: Any, size: int | None) -> list[Any]:
         params = list(self.params)
-        if self.positions:
-            bound = self._parameter(value)
-            for position in self.positions:
+        values = value if self.many else (value,)
+        if self.positions and len(values) != len(self.positions):
+            raise ValueError(f"{len(values)} values for a query of {len(self.positions)}")
+        for positions, one in zip(self.positions, values, strict=False):
+            bound = self._parameter(one)
+            for position in positions:
                 params[position] = bound
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)

@@ -95,7 +95,8 @@ class WindowPaginator(Paginator):
                  rows: QuerySet[Any] | None = None,
                  counting: QuerySet[Any] | None = None,
                  prepared_list: PreparedList | None = None,
-                 known_count: int | None = None) -> None:
+                 known_count: int | None = None,
+                 rows_key: tuple[Any, ...] | None = None) -> None:
         super().__init__(object_list, per_page)
         self.queryset = object_list
         #: The list's exact length when the caller knows it (kept counts): then
@@ -112,6 +113,9 @@ class WindowPaginator(Paginator):
         #: through them with the list's order, SQLite walked the newest-first index
         #: over the whole list to find the 24 ids (18 ms at 100,000 products).
         self.rows = rows if rows is not None else object_list.model._default_manager.all()
+        #: Names ``rows`` when its SQL is the same for every request: a whole page's
+        #: rows are then read with a query compiled once (compiling it took 0.5 ms).
+        self.rows_key = rows_key
         pages = max(-(-LEAST_WINDOW // per_page), number + PAGES_AHEAD)
         #: Whole pages, so that "more than" the window is more than its pages too.
         self.window = pages * per_page
@@ -151,7 +155,7 @@ class WindowPaginator(Paginator):
                 bottom: bottom + self.per_page])
             if picked:
                 self._note(picked[0][1])
-                found = self.rows.in_bulk([pk for pk, _ in picked])
+                found = self._rows_by_id([pk for pk, _ in picked])
                 # A product deleted between the two queries is left out.
                 return Page([found[pk] for pk, _ in picked if pk in found], number, self)
             rows = []
@@ -180,9 +184,23 @@ class WindowPaginator(Paginator):
         if not bottom:
             return Page(self._first_page(), 1, self)
         ids = list(self.queryset.values_list("pk", flat=True)[bottom: bottom + self.per_page])
-        found = self.rows.in_bulk(ids) if ids else {}
+        found = self._rows_by_id(ids)
         # A product deleted between the two queries is left out.
         return Page([found[pk] for pk in ids if pk in found], number, self)
+
+    def _rows_by_id(self, ids: list[Any]) -> dict[Any, Any]:
+        """``rows`` of ``ids`` by id (``QuerySet.in_bulk``), compiled once for a
+        whole page when :attr:`rows_key` names them."""
+        if not ids:
+            return {}
+        if self.rows_key is not None and len(ids) == self.per_page:
+            stand_ins = tuple(range(-1, -len(ids) - 1, -1))  # ids no row has
+            query = prepared(("rows by id", *self.rows_key, len(ids)),
+                             lambda wanted: self.rows.filter(pk__in=wanted),
+                             self.rows.model._meta.pk, stand_ins)
+            if query is not None:
+                return {row.pk: row for row in query.all(tuple(ids))}
+        return self.rows.in_bulk(ids)
 
     def _first_page(self) -> list[Any]:
         """Page 1's rows, with the count unless it is known (compiled once when
@@ -219,8 +237,8 @@ class RankedPaginator(WindowPaginator):
     """
 
     def __init__(self, object_list: QuerySet[Any], per_page: int, *, number: int,
-                 q: str, rows: QuerySet[Any]) -> None:
-        super().__init__(object_list, per_page, number=number, rows=rows)
+                 q: str, rows: QuerySet[Any], rows_key: tuple[Any, ...] | None = None) -> None:
+        super().__init__(object_list, per_page, number=number, rows=rows, rows_key=rows_key)
         self.q = q
 
     def fetch(self, number: int) -> Page:
@@ -231,6 +249,6 @@ class RankedPaginator(WindowPaginator):
         number = min(number, self.num_pages)
         bottom = (number - 1) * self.per_page
         wanted = ids[bottom: bottom + self.per_page]
-        found = self.rows.in_bulk(wanted) if wanted else {}
+        found = self._rows_by_id(wanted)
         # A product deleted between the two queries is left out.
         return Page([found[pk] for pk in wanted if pk in found], number, self)

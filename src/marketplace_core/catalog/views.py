@@ -137,15 +137,18 @@ class ProductListView(CachedStorefrontPage, ListView):
         that is not one shows page 1, one past the end the last page."""
         number = requested_page(self.request.GET.get(self.page_kwarg))
         paginator: WindowPaginator
+        # A page's rows by id, compiled once unless a subclass changes how they are read.
+        rows_key = (("product rows", queryset.db)
+                    if type(self).product_rows is ProductListView.product_rows else None)
         if search_terms(self.filters.q):
             paginator = RankedPaginator(queryset, page_size, number=number, q=self.filters.q,
-                                        rows=self.product_rows())
+                                        rows=self.product_rows(), rows_key=rows_key)
         else:
             known = self.known_count()
             paginator = WindowPaginator(
                 queryset, page_size, number=number, rows=self.product_rows(),
                 counting=self.counting(), prepared_list=self.prepared_list(queryset.db, known),
-                known_count=known)
+                known_count=known, rows_key=rows_key)
         page = paginator.fetch(number)
         return paginator, page, list(page.object_list), page.has_other_pages()
 
