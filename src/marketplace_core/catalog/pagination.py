@@ -116,10 +116,13 @@ class WindowPaginator(Paginator):
         #: Names ``rows`` when its SQL is the same for every request: a whole page's
         #: rows are then read with a query compiled once (compiling it took 0.5 ms).
         self.rows_key = rows_key
-        pages = max(-(-LEAST_WINDOW // per_page), number + PAGES_AHEAD)
         #: Whole pages, so that "more than" the window is more than its pages too.
-        self.window = pages * per_page
+        self.window = self._window(number)
         self.capped = False
+
+    def _window(self, number: int) -> int:
+        """How many rows the count reaches when page ``number`` is shown."""
+        return max(-(-LEAST_WINDOW // self.per_page), number + PAGES_AHEAD) * self.per_page
 
     def _with_count(self, listed: QuerySet[Any], counting: QuerySet[Any]) -> QuerySet[Any]:
         """``listed`` with the window's count of ``counting`` on every row."""
@@ -206,6 +209,9 @@ class WindowPaginator(Paginator):
         """Page 1's rows, with the count unless it is known (compiled once when
         :attr:`prepared_list` says how)."""
         counted = self.known_count is None
+        # Page 1's window whatever page was asked for (a page past the end of a
+        # short list lands here): one compiled query, not one per page number.
+        self.window = self._window(1)
         spec = self.prepared_list
         if spec is not None:
             def build(value: Any) -> QuerySet[Any]:
@@ -214,7 +220,8 @@ class WindowPaginator(Paginator):
                     listed = self._with_count(listed, _counting(listed, counting))
                 return listed[: self.per_page]
 
-            query = prepared(("first page", *spec.key, self.per_page, self.window, counted),
+            window = self.window if counted else None
+            query = prepared(("first page", *spec.key, self.per_page, window),
                              build, spec.field, spec.placeholder, spec.occurrences)
             if query is not None:
                 return query.all(spec.value)

@@ -137,9 +137,9 @@ class ProductListView(CachedStorefrontPage, ListView):
         that is not one shows page 1, one past the end the last page."""
         number = requested_page(self.request.GET.get(self.page_kwarg))
         paginator: WindowPaginator
-        # A page's rows by id, compiled once unless a subclass changes how they are read.
-        rows_key = (("product rows", queryset.db)
-                    if type(self).product_rows is ProductListView.product_rows else None)
+        # A page's rows by id, compiled once per view class (a subclass may read them
+        # its own way).
+        rows_key = ("product rows", self._compiled_as(), queryset.db)
         if search_terms(self.filters.q):
             paginator = RankedPaginator(queryset, page_size, number=number, q=self.filters.q,
                                         rows=self.product_rows(), rows_key=rows_key)
@@ -147,7 +147,8 @@ class ProductListView(CachedStorefrontPage, ListView):
             known = self.known_count()
             paginator = WindowPaginator(
                 queryset, page_size, number=number, rows=self.product_rows(),
-                counting=self.counting(), prepared_list=self.prepared_list(queryset.db, known),
+                counting=self._counting(self.filters.categories),
+                prepared_list=self.prepared_list(queryset.db, known),
                 known_count=known, rows_key=rows_key)
         page = paginator.fetch(number)
         return paginator, page, list(page.object_list), page.has_other_pages()
@@ -204,14 +205,41 @@ class ProductListView(CachedStorefrontPage, ListView):
         (8 ms on PostgreSQL for a category of 2.5 % of 100,000), and a slug that
         matched nothing walked the whole newest-first list probing each product."""
         categories = self.filters.categories
-        if not categories:
+        if not categories or not self._lists_as_core():
             return None
         chosen = [choice for choice in self._choices if choice["slug"] in categories]
         if not chosen:
-            return 0
+            # No category of those slugs at all: nothing to list. One whose products
+            # are all drafts (or whose count a bulk write left stale) is counted.
+            exists = Category.objects.using(self._database).filter(slug__in=categories).exists()
+            return None if exists else 0
         if len(chosen) == 1 and chosen[0]["categories"] == 1:
             return int(chosen[0]["products"])
         return None
+
+    def _lists_as_core(self) -> bool:
+        """Whether this view lists what core's does (what the kept counts and
+        :meth:`counting` count)."""
+        cls = type(self)
+        return all(getattr(cls, name) is getattr(ProductListView, name)
+                   for name in ("get_queryset", "listed", "product_rows"))
+
+    def _counting(self, categories: Sequence[str]) -> QuerySet[Any] | None:
+        """:meth:`counting`, unless a subclass lists otherwise and left it as core's:
+        its list is then counted itself."""
+        if self._lists_as_core() or type(self).counting is not ProductListView.counting:
+            return self.counting(categories)
+        return None
+
+    def _compiled_as(self) -> str:
+        """The view class, in the names of its queries compiled once: a subclass's
+        ``listed``, ``counting`` or ``product_rows`` are compiled as its own."""
+        return f"{type(self).__module__}.{type(self).__qualname__}"
+
+    @cached_property
+    def _database(self) -> str:
+        """The database the list is read from (the kept counts are read there too)."""
+        return Product.objects.all().db
 
     def prepared_list(self, using: str, known_count: int | None = None) -> PreparedList | None:
         """How page 1 is compiled once per process: the unfiltered list (its SQL is
@@ -221,19 +249,21 @@ class ProductListView(CachedStorefrontPage, ListView):
         answer it at 100,000 products. ``None``
         for several categories (their number shapes the SQL) and in a subclass
         that overrides :meth:`get_queryset` (the ORM then runs its queryset); one
-        that overrides :meth:`listed` or :meth:`counting` has them compiled once,
-        so they must not depend on the request but for ``categories``."""
+        that overrides :meth:`listed`, :meth:`counting` or :meth:`product_rows` has
+        them compiled once for its class, so they must not depend on the request
+        but for ``categories``."""
         categories = self.filters.categories
         if type(self).get_queryset is not ProductListView.get_queryset:
             return None
         if not categories:
-            return PreparedList(("catalog", using), lambda _: (self.listed(()), None))
+            return PreparedList(("catalog", self._compiled_as(), using),
+                                lambda _: (self.listed(()), None))
         if len(categories) > 1:
             return None
         counted = known_count is None
         return PreparedList(
-            ("catalog category", using),
-            lambda slug: (self.listed((slug,)), self.counting((slug,)) if counted else None),
+            ("catalog category", self._compiled_as(), using),
+            lambda slug: (self.listed((slug,)), self._counting((slug,)) if counted else None),
             field=Category._meta.get_field("slug"), placeholder=PREPARED_SLUG,
             value=categories[0], occurrences=2 if counted else 1)
 
@@ -250,9 +280,10 @@ class ProductListView(CachedStorefrontPage, ListView):
     @cached_property
     def _choices(self) -> list[dict[str, Any]]:
         # Its SQL never changes: compiled once per process.
-        query = prepared(("category choices", Product.objects.all().db),
-                         lambda _: facets.category_choices(), None)
-        return query.all() if query is not None else list(facets.category_choices())
+        using = self._database
+        query = prepared(("category choices", using),
+                         lambda _: facets.category_choices(using), None)
+        return query.all() if query is not None else list(facets.category_choices(using))
 
     def is_results_request(self) -> bool:
         htmx = getattr(self.request, "htmx", None)
