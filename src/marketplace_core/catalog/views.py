@@ -132,7 +132,8 @@ class ProductListView(CachedStorefrontPage, ListView):
         self, queryset: Any, page_size: int
     ) -> tuple[WindowPaginator, Page, list[Product], bool]:
         """The page and its count from one query (:class:`WindowPaginator`; two past
-        page 1: the ids, then their rows), or for a search from two
+        page 1: the ids, then their rows; a category's count from the kept facet
+        counts when they give it, :meth:`known_count`), or for a search from two
         (:class:`RankedPaginator`: the best of a window of matches); a page number
         that is not one shows page 1, one past the end the last page."""
         number = requested_page(self.request.GET.get(self.page_kwarg))
