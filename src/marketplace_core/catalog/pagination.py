@@ -105,9 +105,7 @@ class WindowPaginator(Paginator):
         #: How ``object_list`` is built for any value of what it was filtered by:
         #: page 1's query is then compiled once per process.
         self.prepared_list = prepared_list
-        #: One row per listed item, in no order, that the database counts faster
-        #: than the list (default: the list's ids).
-        self.counting = _counting(object_list, counting)
+        self._counting_given = counting
         #: How a page past the first reads its rows, by id alone (default: the
         #: model's manager): the list's filters are already in the ids, and read
         #: through them with the list's order, SQLite walked the newest-first index
@@ -119,6 +117,12 @@ class WindowPaginator(Paginator):
         #: Whole pages, so that "more than" the window is more than its pages too.
         self.window = self._window(number)
         self.capped = False
+
+    @cached_property
+    def counting(self) -> QuerySet[Any]:
+        """One row per listed item, in no order, that the database counts faster
+        than the list (default: the list's ids); built only when something counts."""
+        return _counting(self.queryset, self._counting_given)
 
     def _window(self, number: int) -> int:
         """How many rows the count reaches when page ``number`` is shown."""
@@ -158,9 +162,7 @@ class WindowPaginator(Paginator):
                 bottom: bottom + self.per_page])
             if picked:
                 self._note(picked[0][1])
-                found = self._rows_by_id([pk for pk, _ in picked])
-                # A product deleted between the two queries is left out.
-                return Page([found[pk] for pk, _ in picked if pk in found], number, self)
+                return self._page_of([pk for pk, _ in picked], number)
             rows = []
         else:
             rows = self._first_page()
@@ -179,7 +181,6 @@ class WindowPaginator(Paginator):
         ``known_count`` rows: page 1 one query, a later page two (its ids from the
         index, then their rows), an empty list none."""
         assert self.known_count is not None
-        self.capped = False
         if not self.known_count:
             return Page([], 1, self)
         number = min(number, self.num_pages)
@@ -187,8 +188,12 @@ class WindowPaginator(Paginator):
         if not bottom:
             return Page(self._first_page(), 1, self)
         ids = list(self.queryset.values_list("pk", flat=True)[bottom: bottom + self.per_page])
+        return self._page_of(ids, number)
+
+    def _page_of(self, ids: list[Any], number: int) -> Page:
+        """Page ``number`` of the rows of ``ids``, in their order; a product deleted
+        since its id was picked is left out."""
         found = self._rows_by_id(ids)
-        # A product deleted between the two queries is left out.
         return Page([found[pk] for pk in ids if pk in found], number, self)
 
     def _rows_by_id(self, ids: list[Any]) -> dict[Any, Any]:
@@ -255,7 +260,4 @@ class RankedPaginator(WindowPaginator):
         self._note(len(ids))
         number = min(number, self.num_pages)
         bottom = (number - 1) * self.per_page
-        wanted = ids[bottom: bottom + self.per_page]
-        found = self._rows_by_id(wanted)
-        # A product deleted between the two queries is left out.
-        return Page([found[pk] for pk in wanted if pk in found], number, self)
+        return self._page_of(ids[bottom: bottom + self.per_page], number)

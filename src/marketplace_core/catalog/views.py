@@ -148,7 +148,8 @@ class ProductListView(CachedStorefrontPage, ListView):
             known = self.known_count()
             paginator = WindowPaginator(
                 queryset, page_size, number=number, rows=self.product_rows(),
-                counting=self._counting(self.filters.categories),
+                # Building it cost 0.25 ms; a known count counts nothing.
+                counting=None if known is not None else self._counting(self.filters.categories),
                 prepared_list=self.prepared_list(queryset.db, known),
                 known_count=known, rows_key=rows_key)
         page = paginator.fetch(number)
