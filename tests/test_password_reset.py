@@ -181,7 +181,7 @@ def test_a_reset_lifts_a_login_lock(make_user, django_capture_on_commit_callback
 
 def test_the_form_is_labelled_and_rejects_a_malformed_address(client):
     html = client.get(RESET).content.decode()
-    assert '<label for="id_email">Email address:</label>' in html
+    assert '<label for="id_email">Email address</label>' in html
     response = client.post(RESET, {"email": "not an address"})
     assert response.status_code == 200
     assert "Enter a valid email address." in response.content.decode()

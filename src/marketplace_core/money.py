@@ -27,6 +27,7 @@ from babel.core import get_global
 from babel.numbers import (
     NumberPattern,
     format_currency,
+    get_currency_name,
     get_currency_precision,
     get_territory_currencies,
     parse_pattern,
@@ -133,3 +134,16 @@ def _pattern(locale: Locale, places: int) -> NumberPattern:
     """``locale``'s currency pattern showing exactly ``places`` decimals."""
     standard = locale.currency_formats["standard"].pattern
     return parse_pattern(_FRACTION.sub("." + "0" * places if places else "", standard))
+
+
+def currency_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """Every currency in use as ``(code, "USD — US Dollar")``, by code, its name in
+    ``language`` (default: the active language): the choices of a currency ``<select>``."""
+    return list(_currency_choices(language or translation.get_language() or settings.LANGUAGE_CODE))
+
+
+@functools.lru_cache(maxsize=16)
+def _currency_choices(language: str) -> tuple[tuple[str, str], ...]:
+    locale = babel_locale(language)
+    return tuple((code, f"{code} — {get_currency_name(code, locale=locale)}")
+                 for code in sorted(currencies()))

@@ -8,10 +8,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.accounts.throttling import LoginThrottle, Refusal, minutes
+from marketplace_core.forms_rendering import MarketplaceForm, MarketplaceFormMixin
 from marketplace_core.people.users import (
     find_by_email,
     is_active,
@@ -20,7 +22,7 @@ from marketplace_core.people.users import (
 )
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class EmailAuthenticationForm(MarketplaceFormMixin, AuthenticationForm):
     """Django's login form, labelled for email, refusing inactive users clearly and
     limited by :class:`LoginThrottle`: per (email, client address) and per address.
 
@@ -94,7 +96,7 @@ class Registration:
     password: str
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(MarketplaceForm):
     """A new customer account: email (lowercased), name and a password that passes
     ``AUTH_PASSWORD_VALIDATORS``.
 
@@ -144,7 +146,7 @@ class RegistrationForm(forms.Form):
         return Registration(email=data["email"], name=data["name"], password=data["password1"])
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(MarketplaceForm):
     """What a user may change about themselves: the name shown in the shop
     (:func:`marketplace_core.people.records.set_shop_name`). The email address
     is not a field, so a forged POST cannot change it."""
@@ -155,8 +157,16 @@ class ProfileForm(forms.Form):
     )
 
 
-class PasswordResetRequestForm(forms.Form):
+class PasswordResetRequestForm(MarketplaceForm):
     email = forms.EmailField(
         label=_("Email address"), max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+
+class PasswordChangeForm(MarketplaceFormMixin, auth_forms.PasswordChangeForm):
+    """Django's password change form (old password, new one twice), in the shop's look."""
+
+
+class SetPasswordForm(MarketplaceFormMixin, auth_forms.SetPasswordForm):
+    """Django's form choosing a new password from a reset link, in the shop's look."""

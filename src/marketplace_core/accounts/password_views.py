@@ -22,7 +22,6 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -30,7 +29,11 @@ from django.views.generic import FormView, TemplateView
 
 from marketplace_core.accounts.backends import password_backend
 from marketplace_core.accounts.emails import site_url
-from marketplace_core.accounts.forms import PasswordResetRequestForm
+from marketplace_core.accounts.forms import (
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    SetPasswordForm,
+)
 from marketplace_core.accounts.redirects import login_url
 from marketplace_core.accounts.services import request_password_reset
 from marketplace_core.accounts.throttling import (
@@ -91,6 +94,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     the form, so it never leaks through the Referer header.
     """
 
+    form_class = SetPasswordForm
     token_generator = password_reset_tokens
     template_name = "marketplace_core/accounts/password_reset_confirm.html"
     post_reset_login = False

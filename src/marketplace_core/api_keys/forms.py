@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.api_keys.models import ApiKey
+from marketplace_core.forms_rendering import MarketplaceForm
 
 
-class ApiKeyForm(forms.Form):
+class ApiKeyForm(MarketplaceForm):
     """A name to tell the key apart, and what it may do."""
 
     name = forms.CharField(

@@ -9,11 +9,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.catalog import services
 from marketplace_core.catalog.file_versions import VersionDetails
 from marketplace_core.catalog.models import Category, Product
+from marketplace_core.currency_widgets import CurrencySelect
+from marketplace_core.forms_rendering import MarketplaceModelForm, say_when_empty
 from marketplace_core.money import exponent, to_decimal, validate_currency
 
 if TYPE_CHECKING:
@@ -23,7 +27,7 @@ if TYPE_CHECKING:
 MAX_PRICE = 2_147_483_647
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(MarketplaceModelForm):
     """Title, address, description, price, currency, categories, the file (a new
     version, with its label, release notes and whether to email past buyers),
     the download limit and the link lifetime.
@@ -74,12 +78,12 @@ class ProductForm(forms.ModelForm):
         # "price" is declared above (main units), so it is not constructed from the model.
         fields = ["title", "slug", "description", "currency", "categories", "download_limit",
                   "link_lifetime_minutes"]
+        widgets = {"currency": CurrencySelect()}
         labels = {"slug": _("Address"), "download_limit": _("Downloads per purchase"),
                   "link_lifetime_minutes": _("Link lifetime (minutes)")}
         help_texts = {
             "slug": _("The product's address in the shop (letters, digits and hyphens). "
                       "Leave empty to make one from the title."),
-            "currency": _("Three-letter ISO code, for example USD or EUR."),
             "download_limit": _("How many times each buyer may download (any version). "
                                 "Leave empty for no limit."),
             "link_lifetime_minutes": _("How long each download link works, 1 to 10080 "
@@ -95,6 +99,9 @@ class ProductForm(forms.ModelForm):
         categories = self.fields["categories"]
         assert isinstance(categories, forms.ModelMultipleChoiceField)
         categories.queryset = Category.objects.filter(seller_id=seller.pk)
+        say_when_empty(categories, format_html(
+            _('You have no categories yet. <a href="{url}">Create one</a>.'),
+            url=reverse("marketplace:seller_category_create")))
         if self.instance.pk is not None:
             self.initial["price"] = to_decimal(self.instance.price, self.instance.currency)
         else:  # a new product has no past buyers
@@ -163,7 +170,7 @@ class ProductForm(forms.ModelForm):
         return cleaned
 
 
-class CategoryForm(forms.ModelForm):
+class CategoryForm(MarketplaceModelForm):
     """A category name, unique among the seller's categories in any letter case."""
 
     class Meta:

@@ -13,6 +13,7 @@ from marketplace_core.accounts.throttling import RateLimit, minutes
 from marketplace_core.discounts import services
 from marketplace_core.discounts.models import MAX_CODE_LENGTH
 from marketplace_core.exceptions import Rejected
+from marketplace_core.forms_rendering import MarketplaceForm
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 FAILURES = "discount_code_failures"
 
 
-class CheckoutCodeForm(forms.Form):
+class CheckoutCodeForm(MarketplaceForm):
     """The optional code typed at checkout (any letter case)."""
 
     discount_code = forms.CharField(

@@ -13,7 +13,9 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.catalog.models import Product
+from marketplace_core.currency_widgets import CurrencySelect
 from marketplace_core.discounts.models import DiscountCode, normalize_code
+from marketplace_core.forms_rendering import MarketplaceModelForm, say_when_empty
 from marketplace_core.money import exponent, to_decimal, validate_currency
 
 if TYPE_CHECKING:
@@ -34,7 +36,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M")
 
 
-class DiscountCodeForm(forms.ModelForm):
+class DiscountCodeForm(MarketplaceModelForm):
     """Code, type and value, products, dates, limits and the active flag.
 
     ``seller`` limits the product choices to the seller's own. A fixed amount
@@ -62,12 +64,12 @@ class DiscountCodeForm(forms.ModelForm):
         fields = ["code", "kind", "percent", "currency", "products", "starts_at", "ends_at",
                   "usage_limit", "once_per_buyer", "is_active"]
         widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput(),
-                   "kind": forms.RadioSelect}
+                   "kind": forms.RadioSelect, "currency": CurrencySelect(blank="—")}
         help_texts = {
             "code": _("What buyers type at checkout; letter case does not matter."),
             "percent": _("For a percentage: 1 to 100. A code that makes a price zero "
                          "cannot be used at checkout."),
-            "currency": _("For a fixed amount: three-letter ISO code, for example USD."),
+            "currency": _("For a fixed amount: the currency of the amount."),
             "starts_at": _("Optional; in the site's time zone."),
             "ends_at": _("Optional; the code stops working at this time."),
             "usage_limit": _("Optional: how many orders may use it in all."),
@@ -84,6 +86,7 @@ class DiscountCodeForm(forms.ModelForm):
         products = self.fields["products"]
         assert isinstance(products, forms.ModelMultipleChoiceField)
         products.queryset = Product.objects.filter(seller_id=seller.pk).order_by("title", "id")
+        say_when_empty(products, _("You have no products yet."))
         if self.instance.pk is not None and self.instance.amount is not None:
             self.initial["amount_off"] = to_decimal(self.instance.amount, self.instance.currency)
 

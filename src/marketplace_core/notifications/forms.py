@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from marketplace_core.forms_rendering import MarketplaceForm
 from marketplace_core.notifications.preferences import (
     EventKind,
     personal_channels,
@@ -29,7 +30,7 @@ def field_name(event: str, channel: str) -> str:
     return f"{event}__{channel}"
 
 
-class NotificationSwitchesForm(forms.Form):
+class NotificationSwitchesForm(MarketplaceForm):
     """Checkboxes for :func:`seller_events` by :func:`personal_channels` of ``user``.
 
     An unchecked box is absent from a POST, so saving turns off every switch

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.forms_rendering import MarketplaceForm
 from marketplace_core.outbound.destinations import clean_endpoint_url
 from marketplace_core.outbound.events import event_types
 from marketplace_core.outbound.models import URL_MAX_LENGTH, WebhookEndpoint
@@ -16,7 +17,7 @@ from marketplace_core.outbound.models import URL_MAX_LENGTH, WebhookEndpoint
 MAX_ENDPOINTS = 20
 
 
-class WebhookEndpointForm(forms.Form):
+class WebhookEndpointForm(MarketplaceForm):
     """Create (``instance=None``) or edit an endpoint of ``seller``."""
 
     url = forms.CharField(label=_("Endpoint URL"), max_length=URL_MAX_LENGTH,

@@ -30,6 +30,7 @@ from marketplace_core.analytics.exports import (
     customer_rows,
     order_rows,
 )
+from marketplace_core.forms_rendering import MarketplaceForm
 from marketplace_core.panels.csv_download import csv_download
 from marketplace_core.panels.mixins import SellerPanelMixin
 
@@ -43,7 +44,7 @@ _EXPORTS = {
 }
 
 
-class ExportForm(forms.Form):
+class ExportForm(MarketplaceForm):
     """The date range of an export; either end may be left empty."""
 
     start = forms.DateField(label="From", required=False,

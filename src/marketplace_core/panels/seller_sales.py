@@ -24,6 +24,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from marketplace_core.exceptions import Rejected
+from marketplace_core.forms_rendering import MarketplaceForm
 from marketplace_core.money import exponent, format_money, to_decimal
 from marketplace_core.ownership.models import Order, PurchasedProduct
 from marketplace_core.ownership.refund_requests import RefundOptions, refund_options, request_refund
@@ -60,7 +61,7 @@ class SellerSalesListView(SellerPanelMixin, ListView):
         return context
 
 
-class RefundForm(forms.Form):
+class RefundForm(MarketplaceForm):
     """How much to refund (in the currency's main unit) and why."""
 
     amount = forms.DecimalField(label="Amount", min_value=Decimal(0), max_digits=14,

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.forms_rendering import MarketplaceForm
 from marketplace_core.payments.countries import country_choices
 
 
@@ -31,7 +32,7 @@ _FIELDS: dict[str, Any] = {
 }
 
 
-class BillingForm(forms.Form):
+class BillingForm(MarketplaceForm):
     """Exactly the billing fields the active provider needs.
 
     ``country`` is a select of ISO 3166-1 countries named in the active

@@ -7,12 +7,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.forms_rendering import MarketplaceForm
+
 #: The longest validity accepted: a hundred years.
 MAX_VALIDITY_DAYS = 36500
 MAX_ACTIVATION_LIMIT = 100_000
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(MarketplaceForm):
     issue_keys = forms.BooleanField(
         label=_("Issue a license key with each purchase"), required=False)
     activation_limit = forms.IntegerField(

@@ -11,6 +11,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.forms_rendering import MarketplaceForm
 from marketplace_shorturl import slugs
 from marketplace_shorturl.conf import conf
 from marketplace_shorturl.models import DESTINATION_MAX_LENGTH, SLUG_MAX_LENGTH, ShortURL
@@ -19,7 +20,7 @@ from marketplace_shorturl.urlbuilder import short_hosts
 from marketplace_shorturl.validators import clean_destination
 
 
-class ShortURLForm(forms.Form):
+class ShortURLForm(MarketplaceForm):
     """Create (no ``instance``) or edit (``instance``) a link of the current seller."""
 
     destination = forms.CharField(

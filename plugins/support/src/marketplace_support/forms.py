@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.forms_rendering import MarketplaceForm
 from marketplace_support import status_machine
 from marketplace_support.models import MESSAGE_MAX_LENGTH, SupportRequest
 from marketplace_support.services import SellerChanges
@@ -14,7 +15,7 @@ from marketplace_support.status_machine import Role, Status
 from marketplace_support.validators import validate_https_url
 
 
-class SupportRequestForm(forms.Form):
+class SupportRequestForm(MarketplaceForm):
     """What a buyer writes to open a request."""
 
     subject = forms.CharField(label=_("Subject"), max_length=200)
@@ -40,7 +41,7 @@ class MeetingLinkField(forms.URLField):
     default_error_messages = {"invalid": validate_https_url.message}
 
 
-class MessageForm(forms.Form):
+class MessageForm(MarketplaceForm):
     """One message in a request's conversation: plain text, line breaks kept."""
 
     body = forms.CharField(
@@ -57,7 +58,7 @@ class MessageForm(forms.Form):
         return body
 
 
-class SellerUpdateForm(forms.Form):
+class SellerUpdateForm(MarketplaceForm):
     """The seller's form: status, meeting link and private notes.
 
     The status offers the current one plus those the seller may move to. For a
