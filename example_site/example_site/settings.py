@@ -159,6 +159,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "marketplace_core.error_pages.MethodNotAllowedPageMiddleware",
     "marketplace_core.maintenance.middleware.UnderConstructionMiddleware",
     # Last: answers anonymous visitors' cached storefront pages (docs/performance.md).
     "marketplace_core.catalog.anonymous_pages.AnonymousPageMiddleware",

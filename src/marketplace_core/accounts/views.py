@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
@@ -18,6 +19,7 @@ from marketplace_core.accounts.redirects import home_url, requested_next
 from marketplace_core.accounts.services import register_customer
 from marketplace_core.accounts.throttling import RateLimit, minutes, too_many_requests
 from marketplace_core.accounts.tokens import verification_link_hours
+from marketplace_core.conf import conf
 from marketplace_core.people.users import email_of, normalize_email
 
 if TYPE_CHECKING:
@@ -53,6 +55,11 @@ class LoginView(auth_views.LoginView):
     def get_success_url(self) -> str:
         return self.get_redirect_url() or home_url(self.request.user)  # type: ignore[arg-type]
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # Django's view names the site by its host (no django.contrib.sites):
+        # the page says the configured name, as every other page does.
+        return {**super().get_context_data(**kwargs), "site_name": conf.SITE_NAME}
+
     def get_redirect_url(self, request: HttpRequest | None = None) -> str:
         """A same-site ``next`` from the form or the query string, else ``""``.
 
@@ -62,7 +69,20 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
+    """POST logs out (CSRF-checked), then home. GET, a typed or followed link,
+    asks first: a page with the button that posts (someone logged out sees the
+    same page saying so, with the way home)."""
+
     next_page = "marketplace:home"
+    http_method_names = ["get", "post", "options"]
+    template_name = "marketplace_core/accounts/logout_confirm.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return TemplateResponse(request, self.template_name, self.get_context_data())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "site_name": conf.SITE_NAME,
+                "next": requested_next(self.request) or ""}
 
 
 class RegistrationView(FormView):
