@@ -58,7 +58,7 @@ def test_list_offers_cancel_and_complete_as_the_rules_allow(
     assert (support_request.can_cancel, support_request.can_complete) == (can_cancel,
                                                                           can_complete)
     text = buyer_client.get(reverse("support:my_requests")).text
-    cancel = f'action="{reverse("support:cancel", args=[support_request.pk])}"'
+    cancel = f'href="{reverse("support:cancel_confirm", args=[support_request.pk])}"'
     complete = f'action="{reverse("support:complete", args=[support_request.pk])}"'
     assert (cancel in text, complete in text) == (can_cancel, can_complete)
 
@@ -87,8 +87,8 @@ def test_cancel_and_complete_need_the_csrf_token(buyer: Any, open_request: Any) 
     response = client.post(reverse("support:cancel", args=[support_request.pk]))
     assert response.status_code == 403
     assert SupportRequest.objects.get(pk=support_request.pk).status == "pending"
-    # With the token from the page, the same button works.
-    page = client.get(reverse("support:my_requests"))
+    # With the token from the confirmation page, its button works.
+    page = client.get(reverse("support:cancel_confirm", args=[support_request.pk]))
     token = page.context["csrf_token"]
     response = client.post(reverse("support:cancel", args=[support_request.pk]),
                            {"csrfmiddlewaretoken": str(token)})
@@ -139,3 +139,27 @@ def test_seller_as_buyer_uses_the_seller_panel(login: Any, make_seller: Any,
     page = client.get(reverse("support:seller_my_requests"))
     assert page.context["panel_area"] == "seller"
     assert support_request.subject in page.text
+
+
+def test_cancel_asks_first_and_only_its_button_cancels(buyer_client: Any,
+                                                       open_request: Any) -> None:
+    """The list's "Cancel request" leads to a page that asks; nothing changes until
+    its button posts."""
+    support_request = open_request("pending")
+    confirm_url = reverse("support:cancel_confirm", args=[support_request.pk])
+    assert f'href="{confirm_url}"' in buyer_client.get(reverse("support:my_requests")).text
+
+    page = buyer_client.get(confirm_url)
+    assert page.status_code == 200
+    assert "Cancel “" in page.text and "closes for good" in page.text
+    assert (f'<form method="post" action="{reverse("support:cancel", args=[support_request.pk])}"'
+            in page.text)
+    assert 'data-nav="my-support" aria-current="page"' in page.text  # in the account layout
+    assert SupportRequest.objects.get(pk=support_request.pk).status == "pending"
+
+    buyer_client.post(reverse("support:cancel", args=[support_request.pk]))
+    assert SupportRequest.objects.get(pk=support_request.pk).status == "cancelled"
+    # Once cancelled, the confirmation leads back to the request's page.
+    again = buyer_client.get(confirm_url)
+    assert again.status_code == 302
+    assert again["Location"] == reverse("support:detail", args=[support_request.pk])

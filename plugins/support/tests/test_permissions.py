@@ -40,6 +40,7 @@ GET: dict[str, tuple[int, int, int, int]] = {
     "my_requests": (302, 200, 200, 200),
     "seller_my_requests": (302, 403, 200, 200),
     "cancel": (302, 405, 405, 405),
+    "cancel_confirm": (302, 200, 404, 404),
     "complete": (302, 405, 405, 405),
     "incoming": (302, 403, 200, 200),
     "update": (302, 403, 200, 404),
@@ -52,6 +53,7 @@ POST: dict[str, tuple[int, int, int, int]] = {
     "my_requests": (302, 405, 405, 405),
     "seller_my_requests": (302, 403, 405, 405),
     "cancel": (302, 302, 404, 404),
+    "cancel_confirm": (302, 405, 405, 405),
     "complete": (302, 302, 404, 404),
     "incoming": (302, 403, 405, 405),
     "update": (302, 403, 302, 404),
@@ -92,7 +94,8 @@ class World:
     def url(self, name: str) -> str:
         if name == "create":
             return reverse("support:create", args=[self.fresh.pk])
-        if name in ("cancel", "update", "detail", "buyer_message", "seller_message"):
+        if name in ("cancel", "cancel_confirm", "update", "detail", "buyer_message",
+                    "seller_message"):
             return reverse(f"support:{name}", args=[self.pending.pk])
         if name == "complete":
             return reverse("support:complete", args=[self.in_progress.pk])

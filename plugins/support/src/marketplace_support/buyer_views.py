@@ -168,6 +168,25 @@ class SupportCancelView(BuyerActionView):
     done_message = gettext_lazy("Support request cancelled.")
 
 
+class SupportCancelConfirmView(LoginRequiredMixin, View):
+    """GET: ask before cancelling (it locks the request for good); the page's button
+    posts to :class:`SupportCancelView`. A request that can no longer be cancelled
+    leads to its page, which says its status."""
+
+    http_method_names = ["get"]
+    template_name = "support/confirm_cancel.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = _user(request)
+        support_request = get_object_or_404(
+            SupportRequest.objects.of_buyer(user.pk).select_related("purchase__product"), pk=pk)
+        if not support_request.can_cancel:
+            return redirect("support:detail", support_request.pk)
+        context = {**_panel(user), "support_request": support_request,
+                   "back_url": reverse("support:detail", args=[support_request.pk])}
+        return render(request, self.template_name, context)
+
+
 class SupportCompleteView(BuyerActionView):
     """Mark a request completed; allowed only while it is in progress."""
 

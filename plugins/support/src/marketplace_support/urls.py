@@ -16,6 +16,8 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/", buyer_views.SupportRequestDetailView.as_view(), name="detail"),
     path("<int:pk>/messages/", buyer_views.BuyerMessageView.as_view(), name="buyer_message"),
     path("<int:pk>/cancel/", buyer_views.SupportCancelView.as_view(), name="cancel"),
+    path("<int:pk>/cancel/confirm/", buyer_views.SupportCancelConfirmView.as_view(),
+         name="cancel_confirm"),
     path("<int:pk>/complete/", buyer_views.SupportCompleteView.as_view(), name="complete"),
     # the seller
     path("incoming/", seller_views.SupportRequestListView.as_view(), name="incoming"),
