@@ -343,7 +343,19 @@ def test_update_changes_fields_and_republishes(client, seller, make_product, sav
 def test_saving_again_as_draft_takes_it_out_of_the_shop(client, seller, make_product):
     product = make_product(seller=seller, title="Going Back")
 
-    client.post(edit_url(product), form_data(title="Going Back", slug=product.slug))
+    # "Save as draft" of a published product asks first: nothing is saved yet.
+    asked = client.post(edit_url(product), form_data(title="Going Back, renamed",
+                                                     slug=product.slug))
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "Unpublish “Going Back”?" in text_of(page)
+    assert '<input type="hidden" name="confirm_unpublish" value="1">' in page
+    assert 'value="Going Back, renamed"' in page  # the seller's input is kept
+    product.refresh_from_db()
+    assert (product.status, product.title) == (Product.Status.PUBLISHED, "Going Back")
+
+    client.post(edit_url(product), form_data(title="Going Back", slug=product.slug,
+                                             confirm_unpublish="1"))
 
     product.refresh_from_db()
     assert product.status == Product.Status.DRAFT

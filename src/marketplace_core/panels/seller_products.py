@@ -162,6 +162,13 @@ class _ProductFormMixin(ModelFormMixin):
     def form_valid(self, form: ModelForm[Any]) -> HttpResponse:
         assert isinstance(form, ProductForm)
         publish = _publishing(self.request)
+        if not publish and self._unconfirmed_unpublish():
+            # "Save as draft" takes a published product out of the shop: ask first,
+            # with the seller's input kept in the form (a chosen file must be chosen again).
+            stored_title = Product.objects.values_list("title", flat=True).get(pk=form.instance.pk)
+            return self.render_to_response(self.get_context_data(
+                form=form, confirm_unpublish=stored_title,
+                file_dropped=bool(form.cleaned_data.get("file"))))
         try:
             product = services.save_product(
                 form.instance,
@@ -181,6 +188,15 @@ class _ProductFormMixin(ModelFormMixin):
         state = "published" if publish else "saved as a draft"
         messages.success(self.request, f"“{product.title}” is {state}.")
         return HttpResponseRedirect(_products_url())
+
+
+    def _unconfirmed_unpublish(self) -> bool:
+        """Whether this is "Save as draft" of a published product, not yet confirmed
+        (the confirmation posts ``confirm_unpublish``)."""
+        product = getattr(self, "object", None)
+        return (product is not None and product.pk is not None
+                and product.status == Product.Status.PUBLISHED
+                and not self.request.POST.get("confirm_unpublish"))
 
 
 class SellerProductCreateView(SellerPanelMixin, _ProductFormMixin, CreateView):
