@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-
 from marketplace_shorturl.models import ShortURL
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-
 from marketplace_support.models import SupportRequest
 
 pytestmark = pytest.mark.django_db
