@@ -305,6 +305,9 @@ def test_hosted_page_shows_the_order(buyer_client, product):
     html = response.content.decode()
     assert "Field Guide" in html
     assert 'value="pay"' in html and 'value="fail"' in html
+    # In the site's layout, with the way back to the product.
+    assert '<header class="site-header">' in html
+    assert f'<a href="/products/{product.slug}/">Back to the product</a>' in html
 
 
 def test_hosted_page_of_another_user_is_404(buyer_client, product, client_factory):
