@@ -19,7 +19,7 @@ def _update(client: Any, support_request: SupportRequest, capture: Any, **data: 
     with capture(execute=True):
         response = client.post(reverse("support:update", args=[support_request.pk]), {
             "status": support_request.status, "meeting_link": support_request.meeting_link,
-            "admin_notes": support_request.admin_notes, **data,
+            "admin_notes": support_request.admin_notes, "confirm_final": "1", **data,
         })
     assert response.status_code == 302, response.text
 

@@ -66,3 +66,24 @@ def test_the_request_form_shows_each_error_once(buyer_client: Client, purchase: 
     html = response.content.decode()
     assert re.findall(r'data-errors-for="(\w+)"', html) == ["subject", "message"]
     assert html.count("This field is required.") == 2
+
+
+@pytest.mark.parametrize("final", ["cancelled", "completed"])
+def test_a_final_status_asks_first_and_changes_nothing_until_confirmed(
+        seller_client: Client, open_request: Any, final: str) -> None:
+    support_request = open_request("in_progress")
+    url = reverse("support:update", args=[support_request.pk])
+    data = {"status": final, "meeting_link": "", "admin_notes": "Refunded instead."}
+
+    asked = seller_client.post(url, data)
+
+    assert asked.status_code == 200
+    assert "locked for good" in asked.text
+    assert '<input type="hidden" name="confirm_final" value="1">' in asked.text
+    assert "Refunded instead." in asked.text  # the seller's input is kept
+    stored = SupportRequest.objects.get(pk=support_request.pk)
+    assert (stored.status, stored.admin_notes) == ("in_progress", "")
+
+    done = seller_client.post(url, {**data, "confirm_final": "1"})
+    assert done.status_code == 302
+    assert SupportRequest.objects.get(pk=support_request.pk).status == final

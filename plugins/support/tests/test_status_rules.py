@@ -112,7 +112,9 @@ def test_status_rules_through_the_pages(status: Status, action: Action, role: Ro
     if role == SELLER:
         response = seller_client.post(
             reverse("support:update", args=[support_request.pk]),
-            {"status": SELLER_TARGET[action], "meeting_link": "", "admin_notes": ""},
+            # confirm_final: the seller confirmed a final status (the page asks first).
+            {"status": SELLER_TARGET[action], "meeting_link": "", "admin_notes": "",
+             "confirm_final": "1"},
         )
     elif action == START:  # buyers have no way to start a request: only the seller's page
         response = buyer_client.post(

@@ -19,7 +19,7 @@ from marketplace_core.accounts.emails import site_url
 from marketplace_core.panels.mixins import SellerPanelMixin
 from marketplace_core.people.records import person_related
 from marketplace_core.people.types import User
-from marketplace_support import conversation, services
+from marketplace_support import conversation, services, status_machine
 from marketplace_support.conf import conf
 from marketplace_support.forms import MessageForm, SellerUpdateForm
 from marketplace_support.models import SupportRequest
@@ -85,8 +85,12 @@ class SupportRequestUpdateView(SellerPanelMixin, View):
             pk=pk,
         )
 
-    def render_form(self, support_request: SupportRequest, form: SellerUpdateForm) -> HttpResponse:
-        context = self.get_context_data(support_request=support_request, form=form)
+    def render_form(self, support_request: SupportRequest, form: SellerUpdateForm,
+                    confirm_final: str = "") -> HttpResponse:
+        """The page with ``form``; ``confirm_final`` (a final status's label) asks
+        before the save that would lock the request."""
+        context = self.get_context_data(support_request=support_request, form=form,
+                                        confirm_final=confirm_final)
         return render(self.request, self.template_name, context)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -109,6 +113,11 @@ class SupportRequestUpdateView(SellerPanelMixin, View):
         form = SellerUpdateForm(request.POST, support_request=support_request)
         if not form.is_valid():
             return self.render_form(support_request, form)
+        closing = Status(form.cleaned_data["status"])
+        if (closing in status_machine.FINAL and closing != support_request.status
+                and not request.POST.get("confirm_final")):
+            # Completed and cancelled are final: ask first, the seller's input kept.
+            return self.render_form(support_request, form, confirm_final=closing.label)
         try:
             services.seller_update(
                 seller=_seller(request), support_request_id=support_request.pk,
