@@ -5,6 +5,7 @@ with its status and a way back home."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -13,21 +14,26 @@ from django.test.utils import CaptureQueriesContext
 
 from marketplace_core.maintenance.state import set_runtime_flag
 from tests.panels_support import logged_in, text_of
+from tests.test_base_template import PROJECT_HEADER
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def failing_urls(settings):
-    settings.ROOT_URLCONF = "tests.error_urls"
+@pytest.fixture(params=["tests.error_urls", "tests.error_urls_with_handlers"],
+                ids=["django-handlers", "core-handlers"])
+def failing_urls(request, settings):
+    """Django's own handlers, and core's handler400/handler500 (the site name in the layout)."""
+    settings.ROOT_URLCONF = request.param
     settings.DEBUG = False
+    return request.param
 
 
-def branded(response) -> str:
+def branded(response, *, brand: bool = True) -> str:
     """The page's text, after checking it is the site's page with the way home."""
     html = response.content.decode()
     assert '<header class="site-header">' in html
-    assert 'class="brand"' in html and ">Marketplace</a>" in html
+    if brand:
+        assert re.search(r'<a class="brand" href="/">Marketplace</a>', html)
     assert re.search(r'<a class="button" href="/" data-testid="home-link">', html)
     return text_of(html)
 
@@ -43,7 +49,8 @@ def test_each_error_page_is_branded_with_its_status(failing_urls, url, status, h
     client = Client(raise_request_exception=False)
     response = client.get(url)
     assert response.status_code == status
-    text = branded(response)
+    # Django renders 400 and 500 without any context: the layout's brand needs core's handlers.
+    text = branded(response, brand=failing_urls.endswith("handlers") or status not in (400, 500))
     assert f"{status} {heading}" in text
     assert f"<title>{heading} · Marketplace</title>" in response.content.decode()
 
@@ -58,7 +65,7 @@ def test_the_500_page_renders_without_the_database(failing_urls):
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/fail/500/")
     assert response.status_code == 500
-    assert "Something went wrong" in branded(response)
+    assert "Something went wrong" in branded(response, brand=failing_urls.endswith("handlers"))
     assert len(queries) == 0
 
 
@@ -127,3 +134,19 @@ def test_the_login_page_names_the_configured_site(settings, client):
     html = client.get("/accounts/login/", HTTP_HOST="127.0.0.1:8101").content.decode()
     assert "<title>Log in · Acme Downloads</title>" in html
     assert "127.0.0.1:8101" not in html
+
+
+@pytest.mark.parametrize(("url", "status"), [("/no-such-page/", 404), ("/fail/500/", 500)])
+def test_error_pages_use_the_projects_base_template(settings, url, status):
+    settings.TEMPLATES = [{**settings.TEMPLATES[0],
+                           "DIRS": [Path(__file__).parent / "templates"]}]
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "BASE_TEMPLATE": "project/base.html"}
+    settings.ROOT_URLCONF = "tests.error_urls_with_handlers"
+    settings.DEBUG = False
+
+    response = Client(raise_request_exception=False).get(url)
+
+    assert response.status_code == status
+    html = response.content.decode()
+    assert PROJECT_HEADER in html and 'class="site-header"' not in html
+    assert 'data-testid="home-link"' in html

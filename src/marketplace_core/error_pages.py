@@ -1,17 +1,29 @@
-"""The 405 page: Django's views answer a method they do not take with an empty 405.
+"""The error pages' plumbing.
 
-Core ships the other error pages as templates (``400.html``, ``403.html``,
-``404.html``, ``500.html``) that Django's own handlers find; a 405 has no
-handler, so :class:`MethodNotAllowedPageMiddleware` gives an empty 405 the body
-of ``405.html``. Responses with a body (the API's JSON errors) pass unchanged.
+Core ships its error pages as templates (``400.html``, ``403.html``, ``404.html``,
+``500.html``) that Django's own handlers find. Django renders 400 and 500 without
+any context: :func:`bad_request` and :func:`server_error`, set as ``handler400``
+and ``handler500`` in the project's root URLconf, add the site's name and base
+template (from settings, no database). A 405 has no handler at all:
+:class:`MethodNotAllowedPageMiddleware` gives an empty 405 the body of
+``405.html``; responses with a body (the API's JSON errors) pass unchanged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    HttpResponseServerError,
+)
 from django.template.loader import render_to_string
+
+from marketplace_core.conf import conf
 
 
 class MethodNotAllowedPageMiddleware:
@@ -31,3 +43,20 @@ class MethodNotAllowedPageMiddleware:
             response.content = render_to_string("405.html", request=request)
             response["Content-Type"] = "text/html; charset=utf-8"
         return response
+
+
+def _context() -> dict[str, Any]:
+    """What the layout reads from the context processor, from settings alone."""
+    return {"site_name": conf.SITE_NAME, "marketplace_base_template": conf.BASE_TEMPLATE}
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler400``: ``400.html`` as Django's handler renders it (no request context,
+    nothing from the database), with the site's name and base template."""
+    return HttpResponseBadRequest(render_to_string("400.html", _context()))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: ``500.html`` without the request (whatever failed may fail
+    again) and without the database, with the site's name and base template."""
+    return HttpResponseServerError(render_to_string("500.html", _context()))
