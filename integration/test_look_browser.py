@@ -7,8 +7,11 @@ person to look at."""
 from __future__ import annotations
 
 import pytest
+from marketplace_support.models import SupportRequest
 
 from integration.browser_checks import log_in, unlabelled_inputs
+from marketplace_core.ownership.models import PurchasedProduct
+from tests.panels_support import sell
 
 from .test_seller_customers_browser import DESKTOP, PHONE, screenshot
 
@@ -26,7 +29,8 @@ def look(page, name: str) -> None:
     page.set_viewport_size(DESKTOP)
 
 
-def test_key_pages_share_the_sites_look(live_server, page, make_seller, make_user):
+def test_key_pages_share_the_sites_look(live_server, page, make_seller, make_user,
+                                        make_product):
     base = live_server.url
 
     # The login page names the site, not its host.
@@ -84,6 +88,31 @@ def test_key_pages_share_the_sites_look(live_server, page, make_seller, make_use
     page.get_by_role("button", name="Publish").click()
     assert page.locator('[data-errors-for="price"]').count() == 1
     look(page, "product-form-errors")
+    # A short link's delete asks first, in the panel.
+    page.goto(f"{base}/s/manage/new/")
+    page.get_by_label("Destination URL").fill("https://example.com/spring")
+    page.get_by_label("Slug").fill("spring")
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url("**/s/manage/")
+    page.locator("tr", has_text="spring").get_by_role("link", name="Delete").click()
+    assert page.get_by_role("heading", name="Delete /spring?").is_visible()
+    look(page, "shorturl-confirm-delete")
+
+    # The support plugin's update form: Status a styled select, a final status asks first.
+    order = sell(make_user(email="bob@example.com", name="Bob Buyer"),
+                 make_product(seller=seller, title="Brush Guide"))
+    support_request = SupportRequest.objects.create(
+        purchase=PurchasedProduct.objects.get(order=order),
+        subject="How do I clean the brushes?", message="Soap or solvent?")
+    page.goto(f"{base}/support/incoming/{support_request.pk}/")
+    assert page.get_by_label("Status").evaluate("el => el.tagName") == "SELECT"
+    page.get_by_label("Status").select_option(label="Cancelled")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_test_id("confirm-final").is_visible()
+    look(page, "support-update-confirm")
+    support_request.refresh_from_db()
+    assert support_request.status == "pending"
+
     # The browser logs the 404 and 403 answers themselves; nothing else went wrong.
     assert [error for error in page.console_errors
             if "status of 404" not in error and "status of 403" not in error] == []
