@@ -13,10 +13,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from marketplace_core.maintenance.state import set_runtime_flag
+from tests.account_support import fresh_limits
 from tests.panels_support import logged_in, text_of
 from tests.test_base_template import PROJECT_HEADER
 
 pytestmark = pytest.mark.django_db
+__all__ = ["fresh_limits"]
 
 
 @pytest.fixture(params=["tests.error_urls", "tests.error_urls_with_handlers"],
@@ -150,3 +152,21 @@ def test_error_pages_use_the_projects_base_template(settings, url, status):
     html = response.content.decode()
     assert PROJECT_HEADER in html and 'class="site-header"' not in html
     assert 'data-testid="home-link"' in html
+
+
+@pytest.mark.usefixtures("fresh_limits")
+def test_account_emails_name_the_configured_site(settings, client, mailoutbox,
+                                                 django_capture_on_commit_callbacks, make_user):
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "SITE_NAME": "Acme Downloads"}
+    make_user(email="ann@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/register/", {"email": "new@example.com", "name": "New",
+                                            "password1": "a-long-unusual-passphrase-93",
+                                            "password2": "a-long-unusual-passphrase-93"},
+                    HTTP_HOST="127.0.0.1:8101")
+        client.post("/accounts/password-reset/", {"email": "ann@example.com"},
+                    HTTP_HOST="127.0.0.1:8101")
+    assert len(mailoutbox) == 2
+    for mail in mailoutbox:
+        assert "Acme Downloads" in mail.subject + mail.body
+        assert "127.0.0.1:8101" not in mail.subject
