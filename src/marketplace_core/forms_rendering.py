@@ -23,6 +23,10 @@ from django import forms
 from django.forms.renderers import BaseRenderer, DjangoTemplates
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.utils.functional import Promise
+
+#: Text, translated now or lazily.
+StrOrPromise = str | Promise
 
 
 class MarketplaceFormRenderer(BaseRenderer):
@@ -48,18 +52,18 @@ class MarketplaceFormMixin:
     (``class LoginForm(MarketplaceFormMixin, AuthenticationForm)``).
     """
 
-    default_renderer = MarketplaceFormRenderer
+    default_renderer: BaseRenderer | type[BaseRenderer] | None = MarketplaceFormRenderer
 
 
 class MarketplaceForm(MarketplaceFormMixin, forms.Form):
     """A ``forms.Form`` with the shop's look."""
 
 
-class MarketplaceModelForm(MarketplaceFormMixin, forms.ModelForm):  # type: ignore[type-arg]
+class MarketplaceModelForm(MarketplaceFormMixin, forms.ModelForm):
     """A ``forms.ModelForm`` with the shop's look."""
 
 
-def say_when_empty(field: forms.Field, text: str) -> None:
+def say_when_empty(field: forms.Field, text: StrOrPromise) -> None:
     """What a choice group (checkboxes, radio buttons) shows when it has no choices,
     instead of "Nothing to choose from." (``text`` may be safe HTML, a link to create one)."""
     field.empty_choices_text = text  # type: ignore[attr-defined]  # read by field.html

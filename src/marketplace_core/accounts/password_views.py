@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -108,7 +109,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         context["guest"] = user is not None and is_guest(user)
         return context
 
-    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+    def form_valid(self, form: auth_forms.SetPasswordForm) -> HttpResponse:
         user = form.user
         guest = is_guest(user)
         response = super().form_valid(form)
@@ -175,12 +176,12 @@ class GenericPasswordChangeView(PanelMixin, auth_views.PasswordChangeView):
                                      usage.retry_after)
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
+    def form_invalid(self, form: auth_forms.PasswordChangeForm) -> HttpResponse:
         if "old_password" in form.errors:
             self.wrong_old_passwords().usage(self._key(), increment=True)
         return super().form_invalid(form)
 
-    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+    def form_valid(self, form: auth_forms.PasswordChangeForm) -> HttpResponse:
         form.save()
         logout(self.request)
         # Added after logout() so that the new, anonymous session carries it.

@@ -100,7 +100,7 @@ class ProductForm(MarketplaceModelForm):
         assert isinstance(categories, forms.ModelMultipleChoiceField)
         categories.queryset = Category.objects.filter(seller_id=seller.pk)
         say_when_empty(categories, format_html(
-            _('You have no categories yet. <a href="{url}">Create one</a>.'),
+            str(_('You have no categories yet. <a href="{url}">Create one</a>.')),
             url=reverse("marketplace:seller_category_create")))
         if self.instance.pk is not None:
             self.initial["price"] = to_decimal(self.instance.price, self.instance.currency)

@@ -166,7 +166,7 @@ class _ProductFormMixin(ModelFormMixin):
             # "Save as draft" takes a published product out of the shop: ask first,
             # with the seller's input kept in the form (a chosen file must be chosen again).
             stored_title = Product.objects.values_list("title", flat=True).get(pk=form.instance.pk)
-            return self.render_to_response(self.get_context_data(
+            return self.render_to_response(self.get_context_data(  # type: ignore[attr-defined]
                 form=form, confirm_unpublish=stored_title,
                 file_dropped=bool(form.cleaned_data.get("file"))))
         try:

@@ -117,7 +117,7 @@ class SupportRequestUpdateView(SellerPanelMixin, View):
         if (closing in status_machine.FINAL and closing != support_request.status
                 and not request.POST.get("confirm_final")):
             # Completed and cancelled are final: ask first, the seller's input kept.
-            return self.render_form(support_request, form, confirm_final=closing.label)
+            return self.render_form(support_request, form, confirm_final=str(closing.label))
         try:
             services.seller_update(
                 seller=_seller(request), support_request_id=support_request.pk,
