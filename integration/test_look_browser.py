@@ -1,8 +1,8 @@
 """One look everywhere, in a real browser at 1280 and 390 px: the login page, a form
-with errors, the 404 and 403 pages, the logout confirmation and a plugin's seller
-page. Each is in the site's layout with the way back; nothing scrolls sideways on a
-phone; every form field has a label. Screenshots go to ``test-artifacts/`` for a
-person to look at."""
+with errors, the 404 and 403 pages, the logout confirmation, plugins' seller pages
+and confirmations, the maintenance page. Each is in the site's layout with the way
+back; nothing scrolls sideways on a phone; every form field has a label. Screenshots
+go to ``test-artifacts/`` for a person to look at."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from marketplace_support.models import SupportRequest
 
 from integration.browser_checks import log_in, unlabelled_inputs
+from marketplace_core.maintenance.state import set_runtime_flag
 from marketplace_core.ownership.models import PurchasedProduct
 from tests.panels_support import sell
 
@@ -113,6 +114,17 @@ def test_key_pages_share_the_sites_look(live_server, page, make_seller, make_use
     support_request.refresh_from_db()
     assert support_request.status == "pending"
 
-    # The browser logs the 404 and 403 answers themselves; nothing else went wrong.
+    # The maintenance page: the site's layout, the message, a way to try again.
+    set_runtime_flag(True, message="Back at noon.")
+    try:
+        response = page.goto(f"{base}/products/")
+        assert response is not None and response.status == 503
+        assert page.get_by_role("heading", name="We'll be back soon").is_visible()
+        assert page.get_by_text("Back at noon.").is_visible()
+        look(page, "maintenance")
+    finally:
+        set_runtime_flag(False)
+
+    # The browser logs the 404, 403 and 503 answers themselves; nothing else went wrong.
     assert [error for error in page.console_errors
-            if "status of 404" not in error and "status of 403" not in error] == []
+            if not any(f"status of {code}" in error for code in (403, 404, 503))] == []
