@@ -24,20 +24,33 @@ FETCH_AXE = f"npm install --prefix {TEST_DEPS} --no-save {AXE_CORE_PACKAGE}"
 #: Impacts the sweep refuses (axe's four levels: minor, moderate, serious, critical).
 REFUSED_IMPACTS = ("serious", "critical")
 
+# What makes the page wider than the viewport (for the failure message): elements that
+# stick out past its right edge, unless a clipping or scrolling ancestor that fits the
+# viewport holds them (a table in its .table-scroll wrapper).
 OVERFLOW_JS = """() => {
   const width = document.documentElement.clientWidth;
-  const wide = [];
-  for (const el of document.body.querySelectorAll('*')) {
-    const box = el.getBoundingClientRect();
-    if (box.right > width + 1 && box.width > 0) {
-      let inScroller = false;
-      for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
-        const style = getComputedStyle(up).overflowX;
-        if (style === 'auto' || style === 'scroll' || style === 'hidden') { inScroller = true; break; }
+  const clipped = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== 'visible') {
+        return up.getBoundingClientRect().right <= width + 1;
       }
-      if (!inScroller) wide.push(el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).trim().split(/\\s+/).join('.') : '') + ' right=' + Math.round(box.right));
     }
-  }
+    return false;
+  };
+  const name = (el) => el.tagName.toLowerCase()
+    + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className.trim()
+       ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  // Boxes past the edge, and boxes whose content spills out of them (a long word in a
+  // flex item); only the innermost of each nest is named.
+  const culprits = Array.from(document.body.querySelectorAll('*')).filter((el) => !clipped(el)
+    && (el.getBoundingClientRect().right > width + 1
+        || (getComputedStyle(el).overflowX === 'visible' && el.scrollWidth > el.clientWidth + 1
+            && el.clientWidth > 0)));
+  const innermost = (el) => !culprits.some((other) => other !== el && el.contains(other));
+  const wide = culprits.filter(innermost)
+    .map((el) => name(el) + ' (' + Math.round(el.getBoundingClientRect().right) + ' px, content '
+         + el.scrollWidth + ' px)');
   return {scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 5)};
 }"""
 

@@ -23,6 +23,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("category", "/products/?category={category.pk}"),
         ("search", "/products/?q=template"),
         ("product", "/products/{product.slug}/"),
+        ("product-long-title", "/products/{long_product.slug}/"),
         ("login", "/accounts/login/"),
         ("register", "/accounts/register/"),
         ("password-reset", "/accounts/password-reset/"),
@@ -51,6 +52,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("product-edit", "/seller/products/{seller_product.pk}/edit/"),
         ("sales", "/seller/sales/"),
         ("sale-detail", "/seller/sales/{sale.reference}/"),
+        ("sale-detail-long-names", "/seller/sales/{long_sale.reference}/"),
         ("customers", "/seller/customers/"),
         ("categories", "/seller/categories/"),
         ("category-new", "/seller/categories/new/"),
@@ -79,6 +81,11 @@ PAGES: dict[str, list[tuple[str, str]]] = {
 }
 
 
+LONG_TITLE = ("The Complete Illustrated Encyclopaedia of Watercolour: "
+              "Supercalifragilisticexpialidocious-Techniques-Edition-2026")
+LONG_EMAIL = "firstname.middlename.lastname.department@a-very-long-company-domain.example.com"
+
+
 def seed() -> dict[str, Any]:
     """The demo data (``seed_demo``: sellers, buyers, staff, products, purchases and a
     licensed product) plus one of each seller-made object the pages list, with long
@@ -95,6 +102,7 @@ def seed() -> dict[str, Any]:
     from marketplace_core.ownership.models import PurchasedProduct
     from marketplace_core.people.users import find_by_email
     from marketplace_core.receipts.links import link_path
+    from marketplace_core.testing.factories import buy, make_product, make_user, refund
 
     call_command("seed_demo", products=12, stdout=_Discard())
     buyer, seller = find_by_email("buyer@example.com"), find_by_email("seller@example.com")
@@ -103,6 +111,12 @@ def seed() -> dict[str, Any]:
                  .select_related("order", "product").order_by("id"))
     sold = [p for p in owned if p.product.seller_id == seller.pk]
     sale = sold[0].order
+    # Long words do not break by themselves: the pages must wrap them on a phone.
+    long_product = make_product(seller=seller, title=LONG_TITLE, price=123456, currency="EUR")
+    buy(buyer, long_product)
+    long_buyer = make_user(email=LONG_EMAIL, name="Maximiliana Wolfeschlegelsteinhausenbergerdorff")
+    long_sale = buy(long_buyer, long_product).order
+    refund(buy(long_buyer, sold[0].product))
     support_request = open_request(
         buyer=buyer, purchase=sold[0], subject="The download stops at 80 % on my phone",
         message="I tried twice on mobile data; on Wi-Fi it works. Is the file very large?")
@@ -124,6 +138,8 @@ def seed() -> dict[str, Any]:
         "seller_product": seller_product,
         "unowned": unowned,
         "sale": sale,
+        "long_product": long_product,
+        "long_sale": long_sale,
         "receipt_path": link_path(sale.reference),
         "support_request": support_request,
         "unsupported_purchase": unsupported,
