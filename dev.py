@@ -9,7 +9,8 @@ Creates ``.venv/`` on first use and installs what the command needs into it.
 The tests also start PostgreSQL, Redis and Chromium from the machine's own
 packages: on Debian or Ubuntu as root, ``test`` installs whichever is missing
 with apt-get; elsewhere it stops and names the packages to install (the tests
-never skip a missing service).
+never skip a missing service). ``test`` also fetches the npm package the browser
+sweep injects into pages (axe-core, into the git-ignored .test-deps/).
 """
 
 from __future__ import annotations
