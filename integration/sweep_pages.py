@@ -29,6 +29,9 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("password-reset", "/accounts/password-reset/"),
         ("guest-purchases", "/account/purchases/access/"),
         ("receipt-link", "{receipt_path}"),
+        ("register-sent", "/accounts/register/sent/"),
+        ("password-reset-sent", "/accounts/password-reset/sent/"),
+        ("guest-purchases-sent", "/account/purchases/access/sent/"),
     ],
     "buyer": [
         ("home", "/"),
@@ -50,28 +53,40 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("products", "/seller/products/"),
         ("product-new", "/seller/products/new/"),
         ("product-edit", "/seller/products/{seller_product.pk}/edit/"),
+        ("product-delete", "/seller/products/{seller_product.pk}/delete/"),
         ("sales", "/seller/sales/"),
         ("sale-detail", "/seller/sales/{sale.reference}/"),
         ("sale-detail-long-names", "/seller/sales/{long_sale.reference}/"),
         ("customers", "/seller/customers/"),
         ("categories", "/seller/categories/"),
         ("category-new", "/seller/categories/new/"),
+        ("category-edit", "/seller/categories/{category.pk}/edit/"),
+        ("category-delete", "/seller/categories/{category.pk}/delete/"),
         ("discounts", "/seller/discounts/"),
+        ("discount-new", "/seller/discounts/new/"),
         ("discount-edit", "/seller/discounts/{discount.pk}/edit/"),
+        ("discount-delete", "/seller/discounts/{discount.pk}/delete/"),
         ("webhooks", "/seller/webhooks/"),
         ("webhook-detail", "/seller/webhooks/{webhook.pk}/"),
+        ("webhook-new", "/seller/webhooks/new/"),
         ("webhook-edit", "/seller/webhooks/{webhook.pk}/edit/"),
+        ("webhook-delete", "/seller/webhooks/{webhook.pk}/delete/"),
         ("api-keys", "/seller/api-keys/"),
+        ("api-key-revoke", "/seller/api-keys/{api_key.pk}/revoke/"),
         ("exports", "/seller/exports/"),
         ("profile", "/seller/profile/"),
         ("password", "/seller/password/"),
         ("shorturl", "/s/manage/"),
         ("shorturl-new", "/s/manage/new/"),
         ("shorturl-edit", "/s/manage/{short_link.pk}/edit/"),
+        ("shorturl-delete", "/s/manage/{short_link.pk}/delete/"),
         ("license-keys", "/licenses/seller/keys/"),
         ("license-key", "/licenses/seller/keys/{license_key.pk}/"),
         ("support-incoming", "/support/incoming/"),
         ("support-update", "/support/incoming/{support_request.pk}/"),
+        ("my-purchases", "/seller/purchases/"),
+        ("my-orders", "/seller/orders/"),
+        ("my-support", "/support/seller/mine/"),
     ],
     "staff": [
         ("home", "/"),
@@ -128,7 +143,7 @@ def seed() -> dict[str, Any]:
     webhook = outbound.create_endpoint(
         seller, url="https://hooks.example.com/marketplace/orders/very-long-path/for-a-phone",
         description="Order sync", events=[ORDER_PAID])
-    create_key(seller, name="Accounting export", scope="read")
+    api_key = create_key(seller, name="Accounting export", scope="read").key
     short_link = create_link(seller, LinkData(
         destination=f"https://example.com/campaigns/{slugify(seller_product.title)}/spring"))
     return {
@@ -146,6 +161,7 @@ def seed() -> dict[str, Any]:
         "discount": discount,
         "webhook": webhook,
         "short_link": short_link,
+        "api_key": api_key,
         "license_key": LicenseKey.objects.order_by("id").first(),
     }
 
