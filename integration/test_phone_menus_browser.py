@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from integration.browser_checks import log_in
+from integration.browser_checks import log_in, tab_to
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -62,4 +62,18 @@ def test_on_a_desktop_the_links_show_and_the_toggles_do_not(
     assert page.get_by_role("button", name="Log out").is_visible()
     assert not page.get_by_text("Menu", exact=True).is_visible()
     assert not page.locator(".panel-menu > summary").is_visible()
+    page.context.close()
+
+
+def test_a_keyboard_user_sees_focus_and_opens_the_menu_with_enter(
+        browser: Any, live_server: Any, make_seller: Any) -> None:
+    page = seller_page(browser, live_server, make_seller(name="Sam Seller"), 390)
+    tab_to(page, "Menu")
+    outline = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
+                            " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+    assert outline[0] != "none" and outline[1] >= 2, outline
+
+    page.keyboard.press("Enter")
+    assert page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Products").is_visible()
     page.context.close()
