@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core import signing
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils.text import slugify
 
-#: Visited logged in as the role's user from :func:`seed` (``anonymous``: nobody).
-PAGES: dict[str, list[tuple[str, str]]] = {
+#: Visited logged in as the role's user from :func:`seed` (``anonymous``: nobody). A third
+#: item is the HTTP status the page must answer with when it is not 200 (an error page).
+PAGES: dict[str, list[tuple[str, str] | tuple[str, str, int]]] = {
     "anonymous": [
         ("home", "/"),
         ("catalog", "/products/"),
@@ -28,7 +31,6 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("register", "/accounts/register/"),
         ("password-reset", "/accounts/password-reset/"),
         ("guest-purchases", "/account/purchases/access/"),
-        ("receipt-link", "{receipt_path}"),
         ("register-sent", "/accounts/register/sent/"),
         ("password-reset-sent", "/accounts/password-reset/sent/"),
         ("guest-purchases-sent", "/account/purchases/access/sent/"),
@@ -37,8 +39,10 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("home", "/"),
         ("product-owned", "/products/{sale.product.slug}/"),
         ("checkout", "/products/{unowned.slug}/buy/"),
-        ("success", "/payments/success/?order={sale.reference}"),
-        ("purchase", "/account/purchases/{sale.reference}/"),
+        ("dummy-checkout", "{dummy_checkout_path}"),
+        # (a paid order's success page sends a logged-in buyer on to My products)
+        ("success-pending", "/payments/success/?order={pending.reference}"),
+        ("purchase", "/account/purchases/{sale.reference}/"),  # where receipt links lead
         ("my-products", "/account/products/"),
         ("downloads", "/account/products/{sale.product_id}/downloads/"),
         ("order-history", "/account/orders/"),
@@ -114,9 +118,10 @@ def seed() -> dict[str, Any]:
     from marketplace_core.discounts.models import DiscountCode
     from marketplace_core.outbound import services as outbound
     from marketplace_core.outbound.events import ORDER_PAID
+    from marketplace_core.ownership import services
     from marketplace_core.ownership.models import PurchasedProduct
+    from marketplace_core.payments.dummy import CHECKOUT_SALT
     from marketplace_core.people.users import find_by_email
-    from marketplace_core.receipts.links import link_path
     from marketplace_core.testing.factories import buy, make_product, make_user, refund
 
     call_command("seed_demo", products=12, stdout=_Discard())
@@ -139,6 +144,11 @@ def seed() -> dict[str, Any]:
     seller_product = Product.objects.filter(seller=seller).order_by("id").first()
     unowned = (Product.objects.published().exclude(seller=buyer)
                .exclude(pk__in=[p.product_id for p in owned]).order_by("id").first())
+    pending = services.start_checkout(
+        buyer=buyer, product=unowned, provider="dummy",
+        billing={"name": "Bea Buyer", "email": "buyer@example.com", "country": "US"})
+    checkout_token = signing.dumps({"order": str(pending.reference), "session": "cs_sweep"},
+                                   salt=CHECKOUT_SALT)
     discount = DiscountCode.objects.create(seller=seller, code="SPRING-SALE-2026", percent=20)
     webhook = outbound.create_endpoint(
         seller, url="https://hooks.example.com/marketplace/orders/very-long-path/for-a-phone",
@@ -155,7 +165,9 @@ def seed() -> dict[str, Any]:
         "sale": sale,
         "long_product": long_product,
         "long_sale": long_sale,
-        "receipt_path": link_path(sale.reference),
+        "pending": pending,
+        "dummy_checkout_path": reverse("marketplace:dummy_checkout",
+                                       kwargs={"token": checkout_token}),
         "support_request": support_request,
         "unsupported_purchase": unsupported,
         "discount": discount,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -28,14 +29,16 @@ WIDTHS = (390, 1280)
 SCREENS = Path(os.environ.get("MARKETPLACE_TEST_ARTIFACTS", "test-artifacts")) / "screens"
 
 
-def problems_on(page: Any, url: str, width: int) -> list[str]:
-    """What is wrong with the page at ``url`` (empty: nothing)."""
+def problems_on(page: Any, url: str, width: int, status: int = 200) -> list[str]:
+    """What is wrong with the page at ``url``, which should answer ``status`` (empty: nothing)."""
     try:
         response = page.goto(url)
     except PlaywrightError as exc:  # a 405 or a refused connection, say
         return [str(exc).splitlines()[0]]
-    if response is None or response.status >= 400:
-        return [f"HTTP {response.status if response else 'no response'}"]
+    if response is None or response.status != status:
+        return [f"HTTP {response.status if response else 'no response'}, not {status}"]
+    if urlsplit(page.url).path != urlsplit(url).path:  # a login page instead, say
+        return [f"redirected to {page.url}"]
     found = []
     size = overflow(page)
     if size.scroll_width > width:
@@ -62,10 +65,10 @@ def test_every_page_fits_a_phone_and_passes_axe(role: str, live_server: Any,
         try:
             if user is not None:
                 log_in(page, live_server, user)
-            for name, template in PAGES[role]:
+            for name, template, *status in PAGES[role]:
                 errors.clear()
                 path = template.format(**data)
-                found = problems_on(page, f"{live_server.url}{path}", width)
+                found = problems_on(page, f"{live_server.url}{path}", width, *status)
                 found += [f"JavaScript error {error}" for error in errors]
                 page.screenshot(path=str(SCREENS / f"{role}-{name}-{width}.png"), full_page=True)
                 failures += [f"{role} {name} ({path}) at {width} px: {problem}"
