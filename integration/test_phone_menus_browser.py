@@ -1,6 +1,7 @@
 """The header's navigation and the seller panel's sidebar on a phone and on a desktop,
 with JavaScript off: on a 390 px screen each folds into a menu that opens with a tap
-on its toggle; on a 1280 px screen the links are always shown and the toggles hidden."""
+on its toggle; on a 1280 px screen the links are always shown and the toggles hidden.
+With JavaScript, Escape or a tap outside closes the header's menu."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 SCREENS = Path(os.environ.get("MARKETPLACE_TEST_ARTIFACTS", "test-artifacts")) / "screens"
 
 
-def seller_page(browser: Any, live_server: Any, seller: Any, width: int) -> Any:
+def seller_page(browser: Any, live_server: Any, seller: Any, width: int, *,
+                script: bool = False) -> Any:
     context = browser.new_context(viewport={"width": width, "height": 800},
-                                  java_script_enabled=False)
+                                  java_script_enabled=script)
     page = context.new_page()
     log_in(page, live_server, seller)
     page.goto(f"{live_server.url}/seller/products/")
@@ -76,4 +78,22 @@ def test_a_keyboard_user_sees_focus_and_opens_the_menu_with_enter(
     page.keyboard.press("Enter")
     assert page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Products").is_visible()
+    page.context.close()
+
+
+def test_with_javascript_escape_or_a_tap_outside_closes_the_phone_menu(
+        browser: Any, live_server: Any, make_seller: Any) -> None:
+    page = seller_page(browser, live_server, make_seller(name="Sam Seller"), 390, script=True)
+    menu_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Products")
+    toggle = page.get_by_text("Menu", exact=True)
+
+    toggle.click()
+    assert menu_link.is_visible()
+    page.keyboard.press("Escape")
+    assert not menu_link.is_visible()
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Menu"
+
+    toggle.click()
+    page.mouse.click(195, 780)  # below the open menu, on the page
+    assert not menu_link.is_visible()
     page.context.close()
