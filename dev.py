@@ -9,13 +9,16 @@ Creates ``.venv/`` on first use and installs what the command needs into it.
 The tests also start PostgreSQL, Redis and Chromium from the machine's own
 packages: on Debian or Ubuntu as root, ``test`` installs whichever is missing
 with apt-get; elsewhere it stops and names the packages to install (the tests
-never skip a missing service).
+never skip a missing service). ``test`` also fetches the npm package the browser
+sweep injects into pages (axe-core, into the git-ignored .test-deps/).
 """
 
 from __future__ import annotations
 
 import glob
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -100,8 +103,9 @@ def path_with_pythons(path: str) -> str:
     return os.pathsep.join([*extra, path])
 
 
-#: Debian package for each program the tests start.
-SERVICES = {"redis-server": "redis-server", "initdb": "postgresql", "chromium": "chromium"}
+#: Debian package for each program the tests start (npm fetches axe-core: fetch_test_tools).
+SERVICES = {"redis-server": "redis-server", "initdb": "postgresql", "chromium": "chromium",
+            "npm": "npm"}
 
 
 def missing_services() -> list[str]:
@@ -135,6 +139,23 @@ def ensure_services() -> None:
     )
 
 
+def fetch_test_tools() -> None:
+    """Fetch the npm package the browser sweep injects into pages (axe-core, pinned in
+    integration/page_checks.py) into the git-ignored .test-deps/, unless it is there."""
+    pin = re.search(r'^AXE_CORE_PACKAGE = "(.+)"$',
+                    (ROOT / "integration" / "page_checks.py").read_text(), re.MULTILINE)
+    if pin is None:
+        sys.exit("integration/page_checks.py has no AXE_CORE_PACKAGE line.")
+    package = pin.group(1)
+    folder = ROOT / ".test-deps"
+    installed = folder / "node_modules" / "axe-core" / "package.json"
+    if installed.is_file() and json.loads(installed.read_text()).get("version") == (
+            package.rpartition("@")[2]):
+        return
+    run("npm", "install", "--prefix", folder, "--no-save", "--no-audit", "--no-fund",
+        "--ignore-scripts", package)
+
+
 def parallel_jobs() -> int:
     """How many tox environments run at once: one per CPU, plus one.
 
@@ -148,6 +169,7 @@ def parallel_jobs() -> int:
 
 def test(argv: list[str]) -> None:
     ensure_services()
+    fetch_test_tools()
     ensure_venv()
     install("tox>=4.20", "tox-uv>=1.11")
     env = {**os.environ, "PATH": path_with_pythons(os.environ.get("PATH", ""))}

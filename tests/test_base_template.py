@@ -90,7 +90,7 @@ def test_messages_appear_inside_the_project_content(client: Client, make_seller)
     client.force_login(make_seller())
     response = client.post("/seller/categories/new/", {"name": "Icons"}, follow=True)
     content = response.content.decode().split('<div class="project-content">')[1]
-    assert '<ul class="messages" role="status">' in content
+    assert '<div role="status"><ul class="messages">' in content
 
 
 @pytest.mark.usefixtures("project_base")

@@ -63,6 +63,29 @@
     });
   }
 
+  // The header's menu on a phone (a <details>, layout.html) opens over the page: Escape
+  // or a tap outside it closes it, as people expect of a menu. It works without this.
+  function closeSiteMenu(returnFocus) {
+    var menu = document.querySelector("details.site-menu[open]");
+    if (menu) {
+      menu.open = false;
+      if (returnFocus) {
+        menu.querySelector("summary").focus();
+      }
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      closeSiteMenu(true);
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("details.site-menu")) {
+      closeSiteMenu(false);
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { wireCopyButtons(document); });
   document.addEventListener("htmx:afterSettle", function () { wireCopyButtons(document); });
 })();
