@@ -12,11 +12,12 @@ from urllib.parse import urlencode
 from django.core.paginator import Page
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.generic import DetailView, ListView, TemplateView
 
-from marketplace_core.catalog import facets
+from marketplace_core.catalog import facets, seo
 from marketplace_core.catalog.models import Category, Product, ProductQuerySet
 from marketplace_core.catalog.page_cache import CachedStorefrontPage, owned_product_ids
 from marketplace_core.catalog.pagination import (
@@ -26,7 +27,9 @@ from marketplace_core.catalog.pagination import (
     requested_page,
 )
 from marketplace_core.catalog.search import search_terms
+from marketplace_core.catalog.storefronts import storefront_url
 from marketplace_core.conf import conf
+from marketplace_core.people.names import display_name
 from marketplace_core.people.records import person_related
 from marketplace_core.prepared import prepared
 
@@ -315,8 +318,16 @@ class ProductListView(CachedStorefrontPage, ListView):
                 f"?{filters.query_string(page=page.next_page_number())}"
                 if page.has_next() else None
             ),
+            list_url=self.list_url(),
+            canonical_url=seo.canonical_url(
+                self.request, self.list_url(),
+                {"q": filters.q, "category": filters.categories, "page": page.number}),
         )
         return context
+
+    def list_url(self) -> str:
+        """Where the filters form and its links go: this list's own address."""
+        return reverse("marketplace:product_list")
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         response = super().render_to_response(context, **kwargs)
@@ -328,15 +339,21 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
     """A product page that knows whether to offer Buy, Download or Log in.
 
     Drafts and inactive products are 404 for everyone but their seller, who
-    sees them with a preview banner.
+    sees them with a preview banner. Besides the product (one query with its
+    seller and the seller's profile) the page reads its newest file version and
+    a few more of the seller's products: three queries whatever the size of the
+    seller's catalog, and none while the page cache holds the page.
     """
 
     template_name = "marketplace_core/catalog/product_detail.html"
     context_object_name = "product"
+    #: How many of the seller's other products the page shows.
+    more_from_seller_count = 4
 
     def get_queryset(self) -> QuerySet[Product]:
         # The category names come from the product row (category_name_list).
-        return Product.objects.select_related(*person_related("seller"))
+        return Product.objects.select_related(*person_related("seller"),
+                                              "seller__marketplace_seller")
 
     def get_object(self, queryset: QuerySet[Product] | None = None) -> Product:
         """The product of the slug, with its seller (a query compiled once per
@@ -356,6 +373,14 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
             raise Http404("No product found.")
         return product
 
+    def more_from_seller(self, product: Product) -> list[Product]:
+        """The seller's newest other buyable products (one query, read in the
+        seller's index order)."""
+        return list(
+            Product.objects.published().filter(seller_id=product.seller_id)
+            .exclude(pk=product.pk).select_related(*person_related("seller"))
+            [: self.more_from_seller_count])
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         product: Product = self.object
@@ -363,6 +388,33 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
         # cache's shell, which fills the Buy / Download part from the ids it keeps
         # for them), as the page cache asks: one query per request for both.
         request = self.request
-        context.update(is_preview=not product.is_buyable, owns_product=SimpleLazyObject(
-            lambda: product.pk in owned_product_ids(request, among=[product.pk])))
+        seller_url = storefront_url(product.seller)
+        url = seo.absolute(request, product.get_absolute_url())
+        image = (seo.absolute(request, product.cover_image.url)
+                 if product.cover_image else "")
+        latest = product.file_versions.order_by("-number").first()
+        context.update(
+            is_preview=not product.is_buyable, owns_product=SimpleLazyObject(
+                lambda: product.pk in owned_product_ids(request, among=[product.pk])),
+            seller_url=seller_url,
+            latest_version=latest,
+            notes_excerpt=seo.summary(latest.release_notes, 120) if latest else "",
+            file_type=file_type(latest.file_name if latest else product.file_name),
+            updated_at=(product.file_updated_at or (latest.created_at if latest else None)
+                        or product.updated_at),
+            price_amount=seo.decimal_price(product),
+            more_from_seller=self.more_from_seller(product),
+            canonical_url=url, page_image=image,
+            page_summary=seo.summary(product.description),
+            json_ld=seo.json_for_script(seo.product_json_ld(
+                product, url=url, seller_name=display_name(product.seller),
+                seller_url=seo.absolute(request, seller_url) if seller_url else "",
+                image=image)),
+        )
         return context
+
+
+def file_type(file_name: str) -> str:
+    """What a buyer gets, as its extension reads ("ZIP", "PDF"); "" without one."""
+    stem, dot, extension = file_name.rpartition(".")
+    return extension.upper() if dot and stem and 0 < len(extension) <= 8 else ""

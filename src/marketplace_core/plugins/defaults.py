@@ -91,6 +91,7 @@ _SELLER_NAV = (
     (N_("Webhooks"), "marketplace:seller_webhooks", 660, "seller-webhooks"),
     (N_("My purchases"), "marketplace:seller_my_products", 700, "seller-my-products"),
     (N_("My orders"), "marketplace:seller_order_history", 800, "seller-order-history"),
+    (N_("Storefront"), "marketplace:seller_storefront_settings", 940, "seller-storefront"),
     (N_("Profile"), "marketplace:seller_profile", 950, "profile"),
     (N_("Password"), "marketplace:seller_password_change", 960, "password"),
 )
