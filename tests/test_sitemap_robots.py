@@ -84,7 +84,7 @@ def test_large_catalogs_are_split_into_pages_of_the_configured_size(
     count = -(-products[-1].pk // 3)
     assert pages == [f"{SITE}/sitemap-products-{n}.xml" for n in range(1, count + 1)]
     listed = []
-    for page in pages:
+    for page in pages[(products[0].pk - 1) // 3:]:  # those that can hold these products
         with django_assert_num_queries(1):
             urls = locations(xml_of(client.get(page.removeprefix(SITE))), "url")
         assert len(urls) <= 3
