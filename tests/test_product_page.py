@@ -118,7 +118,8 @@ def test_file_facts_and_what_changed_in_the_newest_version(client, make_product)
     assert re.search(r'data-testid="file-facts">ZIP · 2.0\xa0KB<', html)
     assert '<dd data-testid="version">2.0</dd>' in html
     notes = html.split('data-testid="whats-new"', 1)[1].split("</details>", 1)[0]
-    assert "What changed in 2.0:</strong> Added twelve new maps." in notes
+    assert ("What changed in 2.0:</strong> <span class=\"notes-excerpt\">Added twelve new maps."
+            in notes)
     assert "<strong>twelve</strong>" in notes and "<script>x()" not in notes
     assert "Last updated" in html
 

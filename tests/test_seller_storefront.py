@@ -146,6 +146,12 @@ def test_a_slug_is_made_from_the_name_and_never_collides(make_seller):
     assert address(first) == "/sellers/ana-maria/"  # kept once made
 
 
+def test_a_seller_without_a_name_gets_an_address_that_does_not_show_their_email(make_seller):
+    seller = make_seller(name="", email="secret.person@example.com")
+    slug = SellerProfile.objects.get(pk=seller.pk).slug
+    assert slug and slug.startswith("seller-") and "secret" not in slug
+
+
 def test_the_seller_changes_address_and_bio(make_seller, client):
     seller = make_seller(name="Ada")
     panel = logged_in(seller)

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.catalog.storefronts import storefront_slug
 from marketplace_core.catalog.visitors import bump_person_after_commit
 from marketplace_core.people.models import SellerProfile
 from marketplace_core.people.records import SELLER, forget, seller_profile
@@ -59,6 +60,8 @@ def make_seller(user: Any) -> SellerProfile:
             profile, created = SellerProfile.objects.get_or_create(user_id=user.pk)
     except IntegrityError:  # a concurrent call created it first
         profile, created = SellerProfile.objects.get(user_id=user.pk), False
+    if created:
+        storefront_slug(profile, user)  # their storefront's address, from their name
     if not created and not profile.active:
         SellerProfile.objects.filter(pk=profile.pk).update(active=True)
         profile.active = True

@@ -15,6 +15,8 @@ Templates use the ``markdown`` filter of the ``marketplace_markdown`` library.
 
 from __future__ import annotations
 
+import re
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -59,3 +61,23 @@ def render_markdown(source: str) -> SafeString:
         url_schemes=set(URL_SCHEMES), link_rel="nofollow noopener noreferrer",
     )
     return mark_safe(cleaned)  # noqa: S308  (sanitized by nh3 just above)
+
+
+# Markdown's marks, for plain_text: images, links (their text kept), marks at a
+# line's start (headings, quotes, list bullets and numbers), emphasis and code.
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d+[.)][ \t]+)", re.M)
+_INLINE_MARK = re.compile(r"(\*{1,3}|_{2,3}|`+|~~)")
+
+
+def plain_text(source: str) -> str:
+    """``source`` (Markdown) as plain text for an excerpt, without rendering it:
+    link texts kept, images and the marks of emphasis, code, headings, quotes
+    and lists dropped, whitespace collapsed. Not HTML: escape it as any text
+    (autoescaping does)."""
+    if not source:
+        return ""
+    text = _LINK.sub(r"\1", _IMAGE.sub("", source[:MAX_SOURCE_CHARS]))
+    text = _INLINE_MARK.sub("", _LINE_MARK.sub("", text))
+    return " ".join(text.split())

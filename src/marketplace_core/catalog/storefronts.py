@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 
 from marketplace_core.catalog.versions import bump_after_commit
 from marketplace_core.people.models import SellerProfile
-from marketplace_core.people.names import display_name
-from marketplace_core.people.records import seller_profile
+from marketplace_core.people.records import seller_profile, shop_name
 
 #: Slugs no seller may have: words that read as the site's own pages.
 RESERVED_SLUGS = frozenset({
@@ -62,13 +61,19 @@ def slug_base(name: str) -> str:
     return base
 
 
+def public_name(user: Any) -> str:
+    """The seller's chosen or full name, never their address (a slug is public)."""
+    full_name = getattr(user, "get_full_name", None)
+    return shop_name(user).strip() or (str(full_name() or "").strip() if full_name else "")
+
+
 def storefront_slug(profile: SellerProfile, user: Any | None = None) -> str:
     """``profile``'s slug, made (and saved) from the seller's shown name when it
     has none yet. ``user`` is the profile's user when the caller has it (saves
     a query)."""
     if profile.slug:
         return profile.slug
-    base = slug_base(display_name(user if user is not None else profile.user))
+    base = slug_base(public_name(user if user is not None else profile.user))
     taken = set(SellerProfile.objects.filter(slug__startswith=base)
                 .values_list("slug", flat=True))
     candidates = (base if number == 1 else f"{base}-{number}" for number in range(1, 10_000))
@@ -83,11 +88,12 @@ def storefront_slug(profile: SellerProfile, user: Any | None = None) -> str:
         except IntegrityError:  # another seller claimed it just now
             taken.add(candidate)
             continue
+        # No cached page needs replacing: every page that links the storefront
+        # asks for its address first (the page being rendered now included).
         if not updated:
             profile.refresh_from_db(fields=["slug"])
         else:
             profile.slug = candidate
-            bump_after_commit()  # pages that linked the seller without an address
         return profile.slug or candidate
     raise RuntimeError(f"no free storefront slug from {base!r}")
 
