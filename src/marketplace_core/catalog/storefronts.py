@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from marketplace_core.catalog.versions import bump_after_commit
 from marketplace_core.people.models import SellerProfile
 from marketplace_core.people.records import seller_profile, shop_name
+from marketplace_core.people.users import email_of
 
 #: Slugs no seller may have: words that read as the site's own pages.
 RESERVED_SLUGS = frozenset({
@@ -62,9 +63,11 @@ def slug_base(name: str) -> str:
 
 
 def public_name(user: Any) -> str:
-    """The seller's chosen or full name, never their address (a slug is public)."""
+    """The seller's chosen or full name, never their address (a slug is public:
+    a user model's ``get_full_name`` may fall back to the email address)."""
     full_name = getattr(user, "get_full_name", None)
-    return shop_name(user).strip() or (str(full_name() or "").strip() if full_name else "")
+    name = shop_name(user).strip() or (str(full_name() or "").strip() if full_name else "")
+    return "" if "@" in name or name == email_of(user) else name
 
 
 def storefront_slug(profile: SellerProfile, user: Any | None = None) -> str:
