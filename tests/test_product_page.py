@@ -228,3 +228,21 @@ def test_query_count_does_not_grow_with_the_sellers_catalog(
         # their first page (then kept for them)
         with django_assert_num_queries(5 + (more == 1)):
             buyer.get(product.get_absolute_url())
+
+
+def test_cover_images_give_absolute_preview_addresses(rf, settings):
+    from marketplace_core.catalog.seo import absolute
+
+    settings.MARKETPLACE = {**settings.MARKETPLACE, "SITE_URL": "https://shop.example.com"}
+    request = rf.get("/")
+    assert absolute(request, "/media/covers/a.png") == "https://shop.example.com/media/covers/a.png"
+    assert absolute(request, "https://cdn.example.net/a.png") == "https://cdn.example.net/a.png"
+    assert absolute(request, "//cdn.example.net/a.png") == "https://cdn.example.net/a.png"
+
+
+def test_cards_show_a_descriptions_text_without_its_markdown_marks(client, make_product):
+    make_product(title="Marked", description="Twelve **bold** charts, a [guide](https://x.y) "
+                                             "and `code`.\n\n- one\n- two <b>raw</b>")
+    html = client.get("/products/").content.decode()
+    excerpt = html.split('class="excerpt">', 1)[1].split("</p>", 1)[0]
+    assert excerpt == "Twelve bold charts, a guide and code. one two &lt;b&gt;raw&lt;/b&gt;"

@@ -36,7 +36,10 @@ _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"
 
 
 def absolute(request: HttpRequest, path: str) -> str:
-    """``path`` (from ``reverse()``) as an absolute address on the configured site."""
+    """``path`` (from ``reverse()``) as an absolute address on the configured site;
+    an address that already is one (a file on a CDN or bucket) stays as it is."""
+    if path.startswith(("https://", "http://", "//")):
+        return f"https:{path}" if path.startswith("//") else path
     return absolute_url(site_url(request), path)
 
 

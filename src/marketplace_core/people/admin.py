@@ -59,7 +59,7 @@ def revoke_sellers(modeladmin: admin.ModelAdmin[Any], request: HttpRequest,
 
 @admin.register(SellerProfile)
 class SellerProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "active", "created_at")
+    list_display = ("user", "slug", "active", "created_at")
     list_filter = ("active",)
     list_select_related = ("user",)
     raw_id_fields = ("user",)
