@@ -27,8 +27,8 @@ from marketplace_core.catalog.storefronts import (
     validate_storefront_slug,
 )
 from marketplace_core.catalog.views import ProductListView
-from marketplace_core.people.models import SellerProfile
 from marketplace_core.panels.mixins import SellerPanelMixin
+from marketplace_core.people.models import SellerProfile
 from marketplace_core.people.names import display_name
 from marketplace_core.people.records import seller_profile
 
