@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from marketplace_core.catalog.models import ProductFileVersion
 from marketplace_core.people.models import SellerProfile
 
+from .browser_checks import log_in
 from .test_seller_customers_browser import DESKTOP, PHONE, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -84,4 +85,21 @@ def test_the_storefront(live_server, page, shop, size, name):
     page.get_by_label("Prints").check()
     page.wait_for_url(re.compile(r"/sellers/ada/\?.*category=prints"))
     expect(page.locator("#results .product-card h3")).to_have_text(["Northern Sky Star Charts"])
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize(("size", "name"), [(DESKTOP, "1280"), (PHONE, "390")])
+def test_the_storefront_settings_page(live_server, page, shop, size, name):
+    log_in(page, live_server, shop.seller)
+    page.set_viewport_size(size)
+    page.goto(f"{live_server.url}/seller/storefront/")
+    expect(page.get_by_label("Storefront address")).to_have_value("ada")
+    page.get_by_label("Storefront address").fill("sitemap")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("is reserved")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    screenshot(page, f"storefront-settings-{name}px.png")
+    page.get_by_label("Storefront address").fill("ada-maps")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("storefront-link")).to_have_attribute("href", "/sellers/ada-maps/")
     assert page.console_errors == []

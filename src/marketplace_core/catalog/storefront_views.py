@@ -82,7 +82,7 @@ class StorefrontForm(forms.Form):
 
     slug = forms.CharField(
         label=_("Storefront address"), max_length=MAX_SLUG_LENGTH,
-        help_text=_("Lowercase letters, numbers and hyphens: your page is /sellers/<address>/."))
+        help_text=_("Lowercase letters, numbers and hyphens, as in /sellers/ada-maps/."))
     bio = forms.CharField(
         label=_("About you"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
