@@ -12,7 +12,7 @@ from marketplace_core.catalog.models import Product
 from marketplace_core.catalog.storefronts import storefront_slug
 from marketplace_core.catalog.versions import bump_catalog_version
 from marketplace_core.people.models import SellerProfile
-from marketplace_core.roles import revoke_seller
+from marketplace_core.roles import make_seller, revoke_seller
 from marketplace_core.testing.factories import logged_in
 
 pytestmark = pytest.mark.django_db
@@ -102,10 +102,16 @@ def test_unknown_storefronts_are_404(client, shop, slug):
     assert client.get(f"/sellers/{slug}/").status_code == 404
 
 
-def test_a_paused_sellers_storefront_is_404(client, shop):
+def test_a_paused_sellers_storefront_is_404_at_once(client, shop):
     url = address(shop["ada"])
+    product = Product.objects.filter(seller=shop["ada"]).published().first()
+    assert client.get(url).status_code == 200  # now in the page cache
+    assert f'href="{url}"' in client.get(product.get_absolute_url()).content.decode()
     revoke_seller(shop["ada"])
     assert client.get(url).status_code == 404
+    assert f'href="{url}"' not in client.get(product.get_absolute_url()).content.decode()
+    make_seller(shop["ada"])
+    assert client.get(url).status_code == 200
 
 
 @pytest.mark.by_database
