@@ -74,8 +74,12 @@ def _as_list(value: Any) -> list[Any]:
 def summary(markdown_source: str, chars: int = SUMMARY_CHARS) -> str:
     """Plain text of a seller's Markdown (rendered sanitized, tags stripped), cut
     to ``chars`` at a word: a link preview's description."""
-    text = " ".join(strip_tags(render_markdown(markdown_source)).split())
-    return Truncator(text).chars(chars)
+    return text_of(render_markdown(markdown_source), chars)
+
+
+def text_of(html: str, chars: int = SUMMARY_CHARS) -> str:
+    """The text of sanitized ``html``, whitespace collapsed, cut to ``chars`` at a word."""
+    return Truncator(" ".join(strip_tags(html).split())).chars(chars)
 
 
 def decimal_price(product: Product) -> str:
@@ -84,14 +88,16 @@ def decimal_price(product: Product) -> str:
 
 
 def product_json_ld(product: Product, *, url: str, seller_name: str, seller_url: str,
-                    image: str = "") -> dict[str, Any]:
+                    image: str = "", description: str | None = None) -> dict[str, Any]:
     """schema.org ``Product`` with its ``Offer`` (price, currency, availability,
-    address, seller) for a buyable product page."""
+    address, seller) for a buyable product page; ``description``: the text of
+    its description when the caller has it (else rendered here)."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Product",
         "name": product.title,
-        "description": summary(product.description, 500),
+        "description": (description if description is not None
+                        else summary(product.description, 500)),
         "url": url,
         "sku": product.slug,
         "offers": {

@@ -32,6 +32,7 @@ from marketplace_core.conf import conf
 from marketplace_core.people.names import display_name
 from marketplace_core.people.records import person_related
 from marketplace_core.prepared import prepared
+from marketplace_core.safe_markdown import render_markdown
 
 
 @dataclass(frozen=True)
@@ -393,6 +394,7 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
         image = (seo.absolute(request, product.cover_image.url)
                  if product.cover_image else "")
         latest = product.file_versions.order_by("-number").first()
+        description = render_markdown(product.description)
         context.update(
             is_preview=not product.is_buyable, owns_product=SimpleLazyObject(
                 lambda: product.pk in owned_product_ids(request, among=[product.pk])),
@@ -404,12 +406,14 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
                         or product.updated_at),
             price_amount=seo.decimal_price(product),
             more_from_seller=self.more_from_seller(product),
+            # Rendered once for the page, its preview tags and its JSON-LD.
+            description_html=description,
             canonical_url=url, page_image=image,
-            page_summary=seo.summary(product.description),
+            page_summary=seo.text_of(description),
             json_ld=seo.json_for_script(seo.product_json_ld(
                 product, url=url, seller_name=display_name(product.seller),
                 seller_url=seo.absolute(request, seller_url) if seller_url else "",
-                image=image)),
+                image=image, description=seo.text_of(description, 500))),
         )
         return context
 
