@@ -12,6 +12,7 @@ import pytest
 
 from marketplace_core.catalog.models import Product, ProductFileVersion
 from marketplace_core.catalog.versions import bump_catalog_version
+from marketplace_core.prepared import _prepared
 from marketplace_core.testing.factories import logged_in
 
 pytestmark = pytest.mark.django_db
@@ -224,6 +225,8 @@ def test_query_count_does_not_grow_with_the_sellers_catalog(
         assert len(card_titles(section(html, "more-from-seller"))) == min(more, 4)
         with django_assert_num_queries(0):
             client.get(product.get_absolute_url())
+        compiled = {key[0] for key, query in _prepared.items() if query is not None}
+        assert {"product page", "more from seller", "newest version"} <= compiled
         bump_catalog_version()
         # + the session and the user with the person's rows; what they own on
         # their first page (then kept for them)

@@ -11,12 +11,13 @@ past 1): tracking parameters such as ``utm_source`` and ``page=1`` are dropped.
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest
-from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
@@ -30,6 +31,7 @@ CANONICAL_PARAMS = ("q", "category", "page")
 #: The longest description in a link preview (Open Graph and Twitter).
 SUMMARY_CHARS = 200
 
+_TAG = re.compile(r"<[^>]*>")
 # What json.dumps leaves that could end a <script> element or start markup in it.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026",
                    0x2028: "\\u2028", 0x2029: "\\u2029"}
@@ -78,8 +80,13 @@ def summary(markdown_source: str, chars: int = SUMMARY_CHARS) -> str:
 
 
 def text_of(html: str, chars: int = SUMMARY_CHARS) -> str:
-    """The text of sanitized ``html``, whitespace collapsed, cut to ``chars`` at a word."""
-    return Truncator(" ".join(strip_tags(html).split())).chars(chars)
+    """The text of sanitized ``html`` (:func:`render_markdown`'s: well-formed, no
+    comments or scripts), whitespace collapsed, cut to ``chars`` at a word.
+    A regular expression, not ``strip_tags`` (an HTML parser: 0.3 ms a call)."""
+    if not html:
+        return ""
+    text = " ".join(unescape(_TAG.sub(" ", html)).split())
+    return Truncator(text).chars(chars)
 
 
 def decimal_price(product: Product) -> str:

@@ -18,7 +18,12 @@ from django.utils.functional import SimpleLazyObject
 from django.views.generic import DetailView, ListView, TemplateView
 
 from marketplace_core.catalog import facets, seo
-from marketplace_core.catalog.models import Category, Product, ProductQuerySet
+from marketplace_core.catalog.models import (
+    Category,
+    Product,
+    ProductFileVersion,
+    ProductQuerySet,
+)
 from marketplace_core.catalog.page_cache import CachedStorefrontPage, owned_product_ids
 from marketplace_core.catalog.pagination import (
     PreparedList,
@@ -80,6 +85,8 @@ _SLUG = re.compile(r"^[-\w]{1,100}$")
 PREPARED_SLUG = "prepared-category-slug"
 
 MAX_SELECTED_CATEGORIES = 20
+#: The id a product page's queries by seller or product are compiled with (no row has it).
+PREPARED_ID = -7
 
 
 @dataclass(frozen=True)
@@ -375,12 +382,31 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
         return product
 
     def more_from_seller(self, product: Product) -> list[Product]:
-        """The seller's newest other buyable products (one query, read in the
-        seller's index order)."""
-        return list(
-            Product.objects.published().filter(seller_id=product.seller_id)
-            .exclude(pk=product.pk).select_related(*person_related("seller"))
-            [: self.more_from_seller_count])
+        """The seller's newest other buyable products (one query compiled once per
+        process, read in the seller's index order; the product itself is dropped
+        here rather than in SQL, so the seller is the query's only value)."""
+        count = self.more_from_seller_count
+
+        def build(seller_id: Any) -> QuerySet[Product]:
+            return (Product.objects.published().filter(seller_id=seller_id)
+                    .select_related(*person_related("seller"))[: count + 1])
+
+        query = prepared(("more from seller", count, Product.objects.all().db), build,
+                         Product._meta.get_field("seller"), PREPARED_ID)
+        rows = query.all(product.seller_id) if query is not None else list(
+            build(product.seller_id))
+        return [row for row in rows if row.pk != product.pk][:count]
+
+    @staticmethod
+    def newest_version(product: Product) -> ProductFileVersion | None:
+        """The product's newest file version (one query compiled once per process)."""
+        def build(product_id: Any) -> QuerySet[ProductFileVersion]:
+            return ProductFileVersion.objects.filter(product_id=product_id).order_by(
+                "-number")[:1]
+
+        query = prepared(("newest version", ProductFileVersion.objects.all().db), build,
+                         ProductFileVersion._meta.get_field("product"), PREPARED_ID)
+        return query.first(product.pk) if query is not None else build(product.pk).first()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -393,14 +419,15 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
         url = seo.absolute(request, product.get_absolute_url())
         image = (seo.absolute(request, product.cover_image.url)
                  if product.cover_image else "")
-        latest = product.file_versions.order_by("-number").first()
+        latest = self.newest_version(product)
         description = render_markdown(product.description)
+        notes = render_markdown(latest.release_notes if latest else "")
         context.update(
             is_preview=not product.is_buyable, owns_product=SimpleLazyObject(
                 lambda: product.pk in owned_product_ids(request, among=[product.pk])),
             seller_url=seller_url,
             latest_version=latest,
-            notes_excerpt=seo.summary(latest.release_notes, 120) if latest else "",
+            notes_html=notes, notes_excerpt=seo.text_of(notes, 120),
             file_type=file_type(latest.file_name if latest else product.file_name),
             updated_at=(product.file_updated_at or (latest.created_at if latest else None)
                         or product.updated_at),
