@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from collections.abc import Iterable, Mapping
+from html import unescape
 from typing import Any
 from urllib.parse import urlencode
 
