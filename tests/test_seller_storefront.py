@@ -91,6 +91,8 @@ def test_canonical_address_drops_tracking_and_page_one(client, settings, shop):
     url = address(shop["ada"])
     html = client.get(url, {"utm_source": "x", "page": "1", "fbclid": "y"}).content.decode()
     assert f'<link rel="canonical" href="https://shop.example.com{url}">' in html
+    assert f'<meta property="og:url" content="https://shop.example.com{url}">' in html
+    assert '<meta property="og:title" content="Ada Lovelace">' in html
     html = client.get("/products/", {"category": ["maps", "fonts"], "q": "sea",
                                      "gclid": "z"}).content.decode()
     assert ('<link rel="canonical" href="https://shop.example.com/products/'

@@ -17,7 +17,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
-from marketplace_core.catalog import facets
+from marketplace_core.catalog import facets, seo
 from marketplace_core.catalog.models import Product
 from marketplace_core.catalog.pagination import PreparedList
 from marketplace_core.catalog.storefronts import (
@@ -73,6 +73,7 @@ class SellerStorefrontView(ProductListView):
         context = super().get_context_data(**kwargs)
         name = display_name(self.seller.user)
         context.update(seller=self.seller, seller_name=name,
+                       seller_summary=seo.summary(self.seller.bio),
                        seller_initials="".join(word[0] for word in name.split()[:2]).upper())
         return context
 
