@@ -33,12 +33,12 @@ def locations(root: ElementTree.Element, tag: str) -> list[str]:
     return [node.text or "" for node in root.findall(f"sm:{tag}/sm:loc", NS)]
 
 
-def every_url(client) -> list[str]:
-    index = xml_of(client.get("/sitemap.xml"))
+def every_url(client, index_path: str = "/sitemap.xml") -> list[str]:
+    index = xml_of(client.get(index_path))
     assert index.tag == f"{{{NS['sm']}}}sitemapindex"
     found = []
     for page in locations(index, "sitemap"):
-        assert page.startswith(f"{SITE}/sitemap-")
+        assert "/sitemap-" in page
         found += locations(xml_of(client.get(page.removeprefix(SITE))), "url")
     return found
 
@@ -108,3 +108,20 @@ def test_robots_allows_the_shop_and_closes_private_paths(client):
             "/api/v1/"} <= closed
     assert not {"/products/", "/sellers/", "/"} & closed
     assert f"Sitemap: {SITE}/sitemap.xml" in lines
+
+
+@pytest.mark.urls("tests.urls_shop")
+def test_under_a_mount_every_address_stays_in_the_shop(client, make_seller, make_product):
+    seller = make_seller(name="Ada")
+    product = make_product(seller=seller, slug="charts")
+    urls = every_url(client, "/shop/sitemap.xml")
+    assert f"{SITE}/shop/products/charts/" in urls and f"{SITE}/shop/sellers/ada/" in urls
+    assert all(url.startswith(f"{SITE}/shop/") for url in urls)
+    lines = client.get("/shop/robots.txt").content.decode().splitlines()
+    assert "Allow: /shop/" in lines and "Disallow: /shop/seller/" in lines
+    assert f"Sitemap: {SITE}/shop/sitemap.xml" in lines
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert 'href="/shop/sellers/ada/"' in html
+    assert f'<link rel="canonical" href="{SITE}/shop/products/charts/">' in html
+    html = client.get("/shop/sellers/ada/").content.decode()
+    assert 'action="/shop/sellers/ada/"' in html
