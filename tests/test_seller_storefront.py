@@ -227,3 +227,8 @@ def test_a_sellers_newest_products_are_read_in_index_order(make_seller, make_pro
             assert "USING INDEX marketplace_product_by_seller" in plan, plan
             assert "TEMP B-TREE" not in plan, plan
     assert len(page) == 3
+
+
+def test_namesakes_get_the_next_free_number(make_seller):
+    slugs = [address(make_seller(name="Ada")) for _ in range(4)]
+    assert slugs == ["/sellers/ada/", "/sellers/ada-2/", "/sellers/ada-3/", "/sellers/ada-4/"]

@@ -10,6 +10,8 @@ claim of the same slug loses to the unique constraint and takes the next.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -79,8 +81,7 @@ def storefront_slug(profile: SellerProfile, user: Any | None = None) -> str:
     base = slug_base(public_name(user if user is not None else profile.user))
     taken = set(SellerProfile.objects.filter(slug__startswith=base)
                 .values_list("slug", flat=True))
-    candidates = (base if number == 1 else f"{base}-{number}" for number in range(1, 10_000))
-    for candidate in candidates:
+    for candidate in _candidates(base, taken):
         if candidate in taken or candidate in RESERVED_SLUGS:
             continue
         try:
@@ -98,7 +99,16 @@ def storefront_slug(profile: SellerProfile, user: Any | None = None) -> str:
         else:
             profile.slug = candidate
         return profile.slug or candidate
-    raise RuntimeError(f"no free storefront slug from {base!r}")
+    raise AssertionError("unreachable: _candidates never ends")
+
+
+def _candidates(base: str, taken: set[str]) -> Iterator[str]:
+    """``base``, then ``base-2``, ``base-3``, ... (one of the first ``len(taken) + 2``
+    is free, bar concurrent claims), then ``base-<random>`` for ever."""
+    yield base
+    yield from (f"{base}-{number}" for number in range(2, len(taken) + 3))
+    while True:
+        yield f"{base}-{secrets.token_hex(3)}"
 
 
 def storefront_url(user: Any) -> str:

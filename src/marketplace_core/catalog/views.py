@@ -411,9 +411,6 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         product: Product = self.object
-        # Asked only when the page is rendered for this visitor (never by the page
-        # cache's shell, which fills the Buy / Download part from the ids it keeps
-        # for them), as the page cache asks: one query per request for both.
         request = self.request
         seller_url = storefront_url(product.seller)
         url = seo.absolute(request, product.get_absolute_url())
@@ -423,6 +420,10 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
         description = render_markdown(product.description)
         notes = render_markdown(latest.release_notes if latest else "")
         context.update(
+            # owns_product is asked only when the page is rendered for this visitor
+            # (never by the page cache's shell, which fills the Buy / Download part
+            # from the ids it keeps for them), as the page cache asks: one query per
+            # request for both.
             is_preview=not product.is_buyable, owns_product=SimpleLazyObject(
                 lambda: product.pk in owned_product_ids(request, among=[product.pk])),
             seller_url=seller_url,
