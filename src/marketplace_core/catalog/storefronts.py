@@ -79,8 +79,8 @@ def storefront_slug(profile: SellerProfile, user: Any | None = None) -> str:
     if profile.slug:
         return profile.slug
     base = slug_base(public_name(user if user is not None else profile.user))
-    taken = set(SellerProfile.objects.filter(slug__startswith=base)
-                .values_list("slug", flat=True))
+    taken: set[str] = {slug for slug in SellerProfile.objects.filter(slug__startswith=base)
+                       .values_list("slug", flat=True) if slug}
     for candidate in _candidates(base, taken):
         if candidate in taken or candidate in RESERVED_SLUGS:
             continue
