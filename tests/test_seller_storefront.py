@@ -165,6 +165,7 @@ def test_the_seller_changes_address_and_bio(make_seller, client):
     panel = logged_in(seller)
     html = panel.get("/seller/storefront/").content.decode()
     assert 'value="ada"' in html and 'data-nav="seller-storefront" aria-current="page"' in html
+    assert '>http://testserver/sellers/ada/</a>' in html
     response = panel.post("/seller/storefront/", {"slug": "ada-maps", "bio": "I draw *maps*."})
     assert response.status_code == 302
     assert client.get("/sellers/ada/").status_code == 404

@@ -127,8 +127,8 @@ class SellerStorefrontSettingsView(SellerPanelMixin, FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["storefront_url"] = reverse("marketplace:seller_storefront",
-                                            kwargs={"slug": self.profile.slug})
+        url = reverse("marketplace:seller_storefront", kwargs={"slug": self.profile.slug})
+        context.update(storefront_url=url, storefront_address=seo.absolute(self.request, url))
         return context
 
     def form_valid(self, form: StorefrontForm) -> HttpResponse:
