@@ -244,7 +244,9 @@ ANONYMOUS_QUERIES = {
     "category": 2,
     "search": 3,  # the ranked window's ids, the page's rows, the category choices
     "deep page": 3,  # past page 1: its ids with the count, their rows, the category choices
-    "product": 1,  # the product with its seller
+    # the product with its seller and their profile, its newest file version, more
+    # from the seller
+    "product": 3,
 }
 #: What a logged-in visitor adds, from the page cache or not: the session and the
 #: user with the person's rows (``PersonModelBackend``). What they own is read once

@@ -234,7 +234,7 @@ def test_seller_sidebar_lists_selling_pages_then_purchases(make_seller):
 
     nav = sidebar(html, "Seller panel")
     assert data_values(nav, "nav") == ["seller-dashboard", "seller-products",
-                                       "seller-categories", "seller-sales",
+                                       "seller-categories", "seller-storefront", "seller-sales",
                                        "seller-customers", "seller-discounts", "seller-exports",
                                        "seller-api-keys", "seller-webhooks",
                                        "seller-my-products",

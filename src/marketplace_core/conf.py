@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "TESTIMONIALS": [],
     "SITE_URL": "",
     "PRODUCTS_PER_PAGE": 24,
+    # Addresses per sitemap page (the protocol allows 50,000): /sitemap.xml is an
+    # index of pages of at most this many (docs/storefront.md#search-engines).
+    "SITEMAP_PAGE_SIZE": 50_000,
     # Seconds a storefront page stays in the shared cache (0: no page cache);
     # any catalog change replaces it sooner (docs/performance.md).
     "PAGE_CACHE_TIMEOUT": 600,
@@ -178,6 +181,10 @@ class MarketplaceSettings:
     @property
     def PRODUCTS_PER_PAGE(self) -> int:
         return int(self._get("PRODUCTS_PER_PAGE"))
+
+    @property
+    def SITEMAP_PAGE_SIZE(self) -> int:
+        return int(self._get("SITEMAP_PAGE_SIZE"))
 
     @property
     def PAGE_CACHE_TIMEOUT(self) -> int:

@@ -21,6 +21,8 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.catalog.storefronts import storefront_slug
+from marketplace_core.catalog.versions import bump_after_commit
 from marketplace_core.catalog.visitors import bump_person_after_commit
 from marketplace_core.people.models import SellerProfile
 from marketplace_core.people.records import SELLER, forget, seller_profile
@@ -59,10 +61,13 @@ def make_seller(user: Any) -> SellerProfile:
             profile, created = SellerProfile.objects.get_or_create(user_id=user.pk)
     except IntegrityError:  # a concurrent call created it first
         profile, created = SellerProfile.objects.get(user_id=user.pk), False
+    if created:
+        storefront_slug(profile, user)  # their storefront's address, from their name
     if not created and not profile.active:
         SellerProfile.objects.filter(pk=profile.pk).update(active=True)
         profile.active = True
         bump_person_after_commit(user.pk)  # the seller's links in their cached pages
+        bump_after_commit()  # their storefront opens again, product pages link it
     forget(user)
     return profile
 
@@ -73,6 +78,7 @@ def revoke_seller(user: Any) -> bool:
     updated = SellerProfile.objects.filter(user_id=user.pk, active=True).update(active=False)
     if updated:
         bump_person_after_commit(user.pk)
+        bump_after_commit()  # their storefront closes, product pages stop linking it
     forget(user)
     return bool(updated)
 

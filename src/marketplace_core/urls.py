@@ -22,6 +22,7 @@ from marketplace_core.accounts import profile_views
 from marketplace_core.accounts import urls as account_urls
 from marketplace_core.accounts import views as account_views
 from marketplace_core.api import API_NAMESPACE, API_PREFIX, api_urls
+from marketplace_core.catalog import seo_views, storefront_views
 from marketplace_core.catalog import views as catalog_views
 from marketplace_core.catalog.unsubscribe_views import VersionEmailUnsubscribeView
 from marketplace_core.guests import views as guest_views
@@ -44,6 +45,11 @@ app_patterns: list[URLPattern | URLResolver] = [
          name="product_download"),
     path("products/<slug:slug>/download/<int:version>/",
          storage_views.ProductDownloadView.as_view(), name="product_version_download"),
+    path("sellers/<slug:slug>/", storefront_views.SellerStorefrontView.as_view(),
+         name="seller_storefront"),
+    path("sitemap.xml", seo_views.sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>-<int:page>.xml", seo_views.sitemap_page, name="sitemap_page"),
+    path("robots.txt", seo_views.robots_txt, name="robots_txt"),
     path("updates/unsubscribe/<str:token>/", VersionEmailUnsubscribeView.as_view(),
          name="version_emails_unsubscribe"),
     path("downloads/local/<str:token>/", storage_views.LocalProductDownloadView.as_view(),
@@ -76,6 +82,8 @@ app_patterns: list[URLPattern | URLResolver] = [
     path("account/profile/", profile_views.CustomerProfileView.as_view(),
          name="customer_profile"),
     path("seller/profile/", profile_views.SellerProfileView.as_view(), name="seller_profile"),
+    path("seller/storefront/", storefront_views.SellerStorefrontSettingsView.as_view(),
+         name="seller_storefront_settings"),
     path("seller/profile/notifications/", profile_views.SellerNotificationsView.as_view(),
          name="seller_notifications"),
     *panel_urls.urlpatterns,

@@ -46,6 +46,7 @@ INT_SETTINGS = (
     _IntRange("PASSWORD_RESET_TTL", "marketplace_core.E025", 1, MAX_PASSWORD_RESET_TTL),
     _IntRange("ACCOUNT_EMAIL_COOLDOWN", "marketplace_core.E026", 0),
     _IntRange("PRODUCTS_PER_PAGE", "marketplace_core.E029", 1, 100),
+    _IntRange("SITEMAP_PAGE_SIZE", "marketplace_core.E080", 1, 50_000),
     _IntRange("PAGE_CACHE_TIMEOUT", "marketplace_core.E031", 0, 7 * 24 * 3600),
     _IntRange("RECEIPT_LINK_TTL", "marketplace_core.E033", 60, 30 * 24 * 3600),
     _IntRange("PENDING_ORDER_TTL", "marketplace_core.E034", 60, 30 * 24 * 3600),

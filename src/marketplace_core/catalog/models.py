@@ -180,6 +180,10 @@ class Product(models.Model):
             models.Index(fields=["status", "-created_at", "-id", "is_active"],
                          condition=models.Q(is_featured=True),
                          name="marketplace_product_featured"),
+            # A seller's storefront and "More from this seller": their newest buyable
+            # products, read in index order whatever the size of the catalog.
+            models.Index(fields=["seller", "status", "-created_at", "-id", "is_active"],
+                         name="marketplace_product_by_seller"),
         ]
 
     def __str__(self) -> str:

@@ -12,12 +12,18 @@ from urllib.parse import urlencode
 from django.core.paginator import Page
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.generic import DetailView, ListView, TemplateView
 
-from marketplace_core.catalog import facets
-from marketplace_core.catalog.models import Category, Product, ProductQuerySet
+from marketplace_core.catalog import facets, seo
+from marketplace_core.catalog.models import (
+    Category,
+    Product,
+    ProductFileVersion,
+    ProductQuerySet,
+)
 from marketplace_core.catalog.page_cache import CachedStorefrontPage, owned_product_ids
 from marketplace_core.catalog.pagination import (
     PreparedList,
@@ -26,9 +32,12 @@ from marketplace_core.catalog.pagination import (
     requested_page,
 )
 from marketplace_core.catalog.search import search_terms
+from marketplace_core.catalog.storefronts import storefront_url
 from marketplace_core.conf import conf
+from marketplace_core.people.names import display_name
 from marketplace_core.people.records import person_related
 from marketplace_core.prepared import prepared
+from marketplace_core.safe_markdown import render_markdown
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ _SLUG = re.compile(r"^[-\w]{1,100}$")
 PREPARED_SLUG = "prepared-category-slug"
 
 MAX_SELECTED_CATEGORIES = 20
+#: The id a product page's queries by seller or product are compiled with (no row has it).
+PREPARED_ID = -7
 
 
 @dataclass(frozen=True)
@@ -315,8 +326,16 @@ class ProductListView(CachedStorefrontPage, ListView):
                 f"?{filters.query_string(page=page.next_page_number())}"
                 if page.has_next() else None
             ),
+            list_url=self.list_url(),
+            canonical_url=seo.canonical_url(
+                self.request, self.list_url(),
+                {"q": filters.q, "category": filters.categories, "page": page.number}),
         )
         return context
+
+    def list_url(self) -> str:
+        """Where the filters form and its links go: this list's own address."""
+        return reverse("marketplace:product_list")
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         response = super().render_to_response(context, **kwargs)
@@ -328,15 +347,21 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
     """A product page that knows whether to offer Buy, Download or Log in.
 
     Drafts and inactive products are 404 for everyone but their seller, who
-    sees them with a preview banner.
+    sees them with a preview banner. Besides the product (one query with its
+    seller and the seller's profile) the page reads its newest file version and
+    a few more of the seller's products: three queries whatever the size of the
+    seller's catalog, and none while the page cache holds the page.
     """
 
     template_name = "marketplace_core/catalog/product_detail.html"
     context_object_name = "product"
+    #: How many of the seller's other products the page shows.
+    more_from_seller_count = 4
 
     def get_queryset(self) -> QuerySet[Product]:
         # The category names come from the product row (category_name_list).
-        return Product.objects.select_related(*person_related("seller"))
+        return Product.objects.select_related(*person_related("seller"),
+                                              "seller__marketplace_seller")
 
     def get_object(self, queryset: QuerySet[Product] | None = None) -> Product:
         """The product of the slug, with its seller (a query compiled once per
@@ -356,13 +381,72 @@ class ProductDetailView(CachedStorefrontPage, DetailView):
             raise Http404("No product found.")
         return product
 
+    def more_from_seller(self, product: Product) -> list[Product]:
+        """The seller's newest other buyable products (one query compiled once per
+        process, read in the seller's index order; the product itself is dropped
+        here rather than in SQL, so the seller is the query's only value)."""
+        count = self.more_from_seller_count
+
+        def build(seller_id: Any) -> QuerySet[Product]:
+            return (Product.objects.published().filter(seller_id=seller_id)
+                    .select_related(*person_related("seller"))[: count + 1])
+
+        query = prepared(("more from seller", count, Product.objects.all().db), build,
+                         Product._meta.get_field("seller"), PREPARED_ID)
+        rows = query.all(product.seller_id) if query is not None else list(
+            build(product.seller_id))
+        return [row for row in rows if row.pk != product.pk][:count]
+
+    @staticmethod
+    def newest_version(product: Product) -> ProductFileVersion | None:
+        """The product's newest file version (one query compiled once per process)."""
+        def build(product_id: Any) -> QuerySet[ProductFileVersion]:
+            return ProductFileVersion.objects.filter(product_id=product_id).order_by(
+                "-number")[:1]
+
+        query = prepared(("newest version", ProductFileVersion.objects.all().db), build,
+                         ProductFileVersion._meta.get_field("product"), PREPARED_ID)
+        return query.first(product.pk) if query is not None else build(product.pk).first()
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         product: Product = self.object
-        # Asked only when the page is rendered for this visitor (never by the page
-        # cache's shell, which fills the Buy / Download part from the ids it keeps
-        # for them), as the page cache asks: one query per request for both.
         request = self.request
-        context.update(is_preview=not product.is_buyable, owns_product=SimpleLazyObject(
-            lambda: product.pk in owned_product_ids(request, among=[product.pk])))
+        seller_url = storefront_url(product.seller)
+        url = seo.absolute(request, product.get_absolute_url())
+        image = (seo.absolute(request, product.cover_image.url)
+                 if product.cover_image else "")
+        latest = self.newest_version(product)
+        description = render_markdown(product.description)
+        notes = render_markdown(latest.release_notes if latest else "")
+        context.update(
+            # owns_product is asked only when the page is rendered for this visitor
+            # (never by the page cache's shell, which fills the Buy / Download part
+            # from the ids it keeps for them), as the page cache asks: one query per
+            # request for both.
+            is_preview=not product.is_buyable, owns_product=SimpleLazyObject(
+                lambda: product.pk in owned_product_ids(request, among=[product.pk])),
+            seller_url=seller_url,
+            latest_version=latest,
+            notes_html=notes, notes_excerpt=seo.text_of(notes, 120),
+            file_type=file_type(latest.file_name if latest else product.file_name),
+            updated_at=(product.file_updated_at or (latest.created_at if latest else None)
+                        or product.updated_at),
+            price_amount=seo.decimal_price(product),
+            more_from_seller=self.more_from_seller(product),
+            # Rendered once for the page, its preview tags and its JSON-LD.
+            description_html=description,
+            canonical_url=url, page_image=image,
+            page_summary=seo.text_of(description),
+            json_ld=seo.json_for_script(seo.product_json_ld(
+                product, url=url, seller_name=display_name(product.seller),
+                seller_url=seo.absolute(request, seller_url) if seller_url else "",
+                image=image, description=seo.text_of(description, 500))),
+        )
         return context
+
+
+def file_type(file_name: str) -> str:
+    """What a buyer gets, as its extension reads ("ZIP", "PDF"); "" without one."""
+    stem, dot, extension = file_name.rpartition(".")
+    return extension.upper() if dot and stem and 0 < len(extension) <= 8 else ""

@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from marketplace_core.catalog.versions import bump_after_commit
 from marketplace_core.people.models import Account, SellerProfile
 from marketplace_core.people.users import email_field_name
 from marketplace_core.roles import make_seller, revoke_seller
@@ -59,7 +60,7 @@ def revoke_sellers(modeladmin: admin.ModelAdmin[Any], request: HttpRequest,
 
 @admin.register(SellerProfile)
 class SellerProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "active", "created_at")
+    list_display = ("user", "slug", "active", "created_at")
     list_filter = ("active",)
     list_select_related = ("user",)
     raw_id_fields = ("user",)
@@ -71,10 +72,12 @@ class SellerProfileAdmin(admin.ModelAdmin):
     @admin.action(description=_("Stop the selected sellers selling"), permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[SellerProfile]) -> None:
         queryset.update(active=False)
+        bump_after_commit()  # their storefronts close
 
     @admin.action(description=_("Let the selected sellers sell again"), permissions=["change"])
     def resume(self, request: HttpRequest, queryset: QuerySet[SellerProfile]) -> None:
         queryset.update(active=True)
+        bump_after_commit()  # their storefronts open again
 
 
 @admin.register(Account)

@@ -73,6 +73,14 @@ class SellerProfile(models.Model):
         help_text=_("Off: the seller panel answers 403; products and sales stay."),
     )
     created_at = models.DateTimeField(_("seller since"), auto_now_add=True)
+    #: The storefront's address, ``/sellers/<slug>/``: made from the seller's name
+    #: the first time it is needed (:func:`marketplace_core.catalog.storefronts.storefront_slug`),
+    #: editable by the seller. ``None`` until then (unique, so not "").
+    slug = models.SlugField(
+        _("storefront address"), max_length=60, unique=True, null=True, blank=True,
+    )
+    #: A few lines about the seller on their storefront: Markdown, rendered sanitized.
+    bio = models.TextField(_("about you"), max_length=2000, blank=True)
 
     class Meta:
         verbose_name = _("seller")

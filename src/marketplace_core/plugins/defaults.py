@@ -83,6 +83,7 @@ _SELLER_NAV = (
     (N_("Dashboard"), "marketplace:seller_dashboard", 100, "seller-dashboard"),
     (N_("Products"), "marketplace:seller_products", 200, "seller-products"),
     (N_("Categories"), "marketplace:seller_categories", 250, "seller-categories"),
+    (N_("Storefront"), "marketplace:seller_storefront_settings", 270, "seller-storefront"),
     (N_("Sales"), "marketplace:seller_sales", 300, "seller-sales"),
     (N_("Customers"), "marketplace:seller_customers", 400, "seller-customers"),
     (N_("Discounts"), "marketplace:seller_discounts", 450, "seller-discounts"),
