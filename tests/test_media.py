@@ -445,3 +445,29 @@ def test_images_go_to_the_default_storage_without_the_alias(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "default-media")
     name = media_storage().save("covers/x.png", ContentFile(picture_bytes(size=(2, 2))))
     assert (tmp_path / "default-media" / name).exists()
+
+
+# ---------------------------------------------------------------------------
+# demo covers
+# ---------------------------------------------------------------------------
+
+
+def test_seed_demo_draws_covers_with_variants_the_same_every_time(
+        django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    from marketplace_core.media.demo import draw_cover
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--products", "3", stdout=io.StringIO())
+    products = list(Product.objects.filter(slug__in=["notion-budget-planner",
+                                                     "landing-page-kit", "resume-template"]))
+    assert len(products) == 3
+    for product in products:
+        assert (product.cover_width, product.cover_height) == (960, 540)
+        assert product.cover_variants and product.cover_variants["fallback"][0] == 640
+        with media_storage().open(product.cover_image.name) as stored:
+            assert Image.open(stored).format == "JPEG"
+    first = draw_cover("Pitch deck", "Templates").content.read()
+    assert draw_cover("Pitch deck", "Templates").content.read() == first
+    assert draw_cover("Pitch deck", "Fonts").content.read() != first  # the category's colour

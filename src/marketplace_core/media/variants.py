@@ -66,7 +66,9 @@ def _resized(picture: Image.Image, width: int) -> Image.Image:
     if width >= picture.width:
         return picture
     height = max(1, round(picture.height * width / picture.width))
-    return picture.resize((width, height), Image.Resampling.LANCZOS)
+    # reducing_gap: a fast box reduction to about twice the size first, then Lanczos
+    # (several times quicker on large originals, no visible difference at these sizes).
+    return picture.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
 def _store(name: str, picture: Image.Image, image_format: str) -> str:
