@@ -175,6 +175,10 @@ class DelegatingStorage(Storage):
     def _target(self) -> Storage:
         raise NotImplementedError
 
+    def resolved(self) -> Storage:
+        """The storage calls go to right now (to call it many times in a row)."""
+        return self._target()
+
     def open(self, name: str, mode: str = "rb") -> Any:
         return self._target().open(name, mode)
 
