@@ -10,8 +10,10 @@ from django.core.checks import CheckMessage, Error, Tags, register
 from marketplace_core.conf import DEFAULTS, conf
 
 #: The positive-integer settings and their check ids.
-_POSITIVE = {"IMAGE_MAX_BYTES": "E060", "IMAGE_MAX_PIXELS": "E061",
-             "IMAGE_FALLBACK_WIDTH": "E062", "GALLERY_MAX_IMAGES": "E065"}
+_POSITIVE = {"IMAGE_MAX_BYTES": "marketplace_core.E060",
+             "IMAGE_MAX_PIXELS": "marketplace_core.E061",
+             "IMAGE_FALLBACK_WIDTH": "marketplace_core.E062",
+             "GALLERY_MAX_IMAGES": "marketplace_core.E065"}
 
 
 def _is_positive_int(value: Any) -> bool:
@@ -24,12 +26,12 @@ def check_image_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     ``MEDIA_STORAGE`` a string (an alias missing from ``STORAGES`` means ``default``)."""
     errors: list[CheckMessage] = []
     raw = conf.raw
-    for key, number in _POSITIVE.items():
+    for key, check_id in _POSITIVE.items():
         value = raw.get(key, DEFAULTS[key])
         if not _is_positive_int(value):
             errors.append(Error(f"MARKETPLACE[{key!r}] must be a positive whole number, "
                                 f"not {value!r}.", hint=f"The default is {DEFAULTS[key]!r}.",
-                                id=f"marketplace_core.{number}"))
+                                id=check_id))
     widths = raw.get("IMAGE_VARIANT_WIDTHS", DEFAULTS["IMAGE_VARIANT_WIDTHS"])
     if (not isinstance(widths, list | tuple) or not widths
             or not all(_is_positive_int(width) for width in widths)):
