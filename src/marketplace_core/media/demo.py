@@ -54,11 +54,13 @@ def draw_cover(title: str, category: str) -> ValidatedImage:
             draw.ellipse(box, fill=accent)
         else:
             draw.rectangle(box, fill=accent)
-    draw.rectangle((0, height - 190, width, height), fill=background)
-    draw.text((48, height - 170), category.upper(), font=_font(28), fill=(255, 255, 255))
-    lines = textwrap.wrap(title, width=28)[:2]
-    draw.multiline_text((48, height - 128), "\n".join(lines), font=_font(52),
-                        fill=(255, 255, 255), spacing=6)
+    # Big type: a card shows the cover about a quarter of this size.
+    lines = textwrap.wrap(title, width=18)[:2]
+    band = 100 + 96 * len(lines)
+    draw.rectangle((0, height - band, width, height), fill=background)
+    draw.text((56, height - band + 24), category.upper(), font=_font(44), fill=(255, 255, 255))
+    draw.multiline_text((56, height - band + 80), "\n".join(lines), font=_font(84),
+                        fill=(255, 255, 255), spacing=12)
     buffer = io.BytesIO()
     picture.save(buffer, format="JPEG", quality=85)
     return ValidatedImage(content=ContentFile(buffer.getvalue(), name="cover.jpg"),
