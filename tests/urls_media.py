@@ -11,7 +11,6 @@ from django.views.static import serve
 from marketplace_core.catalog.models import Product
 from tests.urls import urlpatterns as core_patterns
 
-
 GALLERY_PAGE = """{% extends "marketplace_core/base.html" %}
 {% block title %}{{ product.title }}{% endblock %}
 {% block shop_content %}<article class="product-detail">
