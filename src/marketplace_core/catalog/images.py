@@ -73,7 +73,7 @@ def apply_cover(product: Product, cover: ValidatedImage | None, *, remove: bool)
         product.cover_image.save(cover.content.name or "image", cover.content, save=False)
         product.cover_width, product.cover_height = cover.width, cover.height
     else:
-        product.cover_image = None  # type: ignore[assignment]
+        product.cover_image = None
         product.cover_width = product.cover_height = None
     product.cover_variants = None
     if old_name:
@@ -117,7 +117,7 @@ def add_gallery_image(product: Product, *, seller: User, image: ValidatedImage,
                                width=image.width, height=image.height,
                                position=0 if last is None else last + 1)
             row.image.save(image.content.name or "image", image.content, save=False)
-            stored = row.image.name
+            stored = row.image.name or ""
             row.save()
             after_commit(schedule_variants, "gallery", row.pk, stored)
     except BaseException:
@@ -161,6 +161,6 @@ def image_names_of(product: Product) -> list[tuple[str, int | None]]:
     what deleting the product deletes after commit."""
     found: list[tuple[str, int | None]] = []
     if product.cover_image:
-        found.append((product.cover_image.name, product.cover_width))
+        found.append((product.cover_image.name or "", product.cover_width))
     found += list(ProductImage.objects.filter(product=product).values_list("image", "width"))
     return found

@@ -214,7 +214,7 @@ def save_product(
         if upload is not None and stored and stored != replaced:
             _discard(stored)
         if cover is not None and product.cover_image.name != current_cover["cover_image"]:
-            discard_unsaved(product.cover_image.name)
+            discard_unsaved(product.cover_image.name or "")
         for field, value in current_cover.items():
             setattr(product, field, value)
         if created:  # the row was rolled back: keep the instance unsaved

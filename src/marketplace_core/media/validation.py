@@ -132,7 +132,7 @@ def _reencode(picture: Image.Image, stored_format: str) -> ValidatedImage:
     """``picture`` upright and saved anew in ``stored_format``, without metadata
     (nothing but the ICC colour profile is passed to the encoder)."""
     icc_profile = picture.info.get("icc_profile")
-    upright = ImageOps.exif_transpose(picture)
+    upright = ImageOps.exif_transpose(picture) or picture
     upright = _in_mode_for(upright, stored_format)
     options: dict[str, Any] = {"icc_profile": icc_profile} if icc_profile else {}
     if stored_format == "JPEG":

@@ -93,7 +93,7 @@ def make_variants(source: str) -> Variants:
     Raises ``FileNotFoundError`` (or the storage's own error) when ``source`` is gone.
     """
     with media_storage().open(source, "rb") as stored:
-        picture = Image.open(stored)
+        picture: Image.Image = Image.open(stored)
         picture.load()
     if has_alpha(picture):
         picture = picture.convert("RGBA")
