@@ -471,3 +471,16 @@ def test_seed_demo_draws_covers_with_variants_the_same_every_time(
     first = draw_cover("Pitch deck", "Templates").content.read()
     assert draw_cover("Pitch deck", "Templates").content.read() == first
     assert draw_cover("Pitch deck", "Fonts").content.read() != first  # the category's colour
+
+
+def test_an_avatar_is_a_checked_centred_square_without_metadata():
+    from marketplace_core.media.avatars import avatar_image
+
+    avatar = avatar_image(SimpleUploadedFile("me.jpg", jpeg_with_gps_and_orientation((900, 500))))
+    stored = Image.open(io.BytesIO(avatar.content.read()))
+    assert stored.size == (256, 256) == (avatar.width, avatar.height)
+    assert not stored.getexif()
+    small = avatar_image(picture("me.png", size=(100, 60)))
+    assert (small.width, small.height, small.format) == (60, 60, "PNG")  # never enlarged
+    with pytest.raises(ValidationError):
+        avatar_image(SimpleUploadedFile("me.png", b"not a picture"))
