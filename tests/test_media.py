@@ -484,3 +484,25 @@ def test_an_avatar_is_a_checked_centred_square_without_metadata():
     assert (small.width, small.height, small.format) == (60, 60, "PNG")  # never enlarged
     with pytest.raises(ValidationError):
         avatar_image(SimpleUploadedFile("me.png", b"not a picture"))
+
+
+def test_cached_catalog_pages_switch_to_the_variants_once_made(
+        product, django_capture_on_commit_callbacks):
+    anonymous = Client()
+    images.apply_cover(product, validate_image(picture(size=(800, 450))), remove=False)
+    product.save()  # the product's signal retires the cached pages
+    assert "<picture>" not in anonymous.get("/products/").content.decode()  # the original
+    assert "<picture>" not in anonymous.get("/products/").content.decode()  # cached
+    with django_capture_on_commit_callbacks(execute=True):
+        make_image_variants("cover", product.pk, product.cover_image.name)
+    assert "<picture>" in anonymous.get("/products/").content.decode()
+
+
+def test_a_product_created_with_a_cover(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/seller/products/new/", {
+            "title": "Fresh Start", "slug": "", "description": "", "price": "5",
+            "currency": "USD", "action": "draft", "cover_image": picture(size=(700, 400))})
+    assert response.status_code == 302
+    product = Product.objects.get(title="Fresh Start")
+    assert (product.cover_width, product.cover_height) == (700, 400) and product.cover_variants

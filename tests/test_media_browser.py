@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 
+from integration.browser_checks import log_in
 from marketplace_core.catalog import images
 from marketplace_core.catalog.versions import bump_catalog_version
 from marketplace_core.media.demo import draw_cover
@@ -24,23 +24,15 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser,
 WIDTHS = (390, 1280)
 
 
-def _login(page: Any, live_server: Any, user: Any) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
+#: Nothing makes the page scroll sideways.
+FITS = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 
 
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("MEDIA_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
+def _look(page: Any, name: str) -> None:
+    """Check the page fits its width; keep a screenshot when ``MEDIA_SCREENSHOTS`` is set."""
+    assert page.evaluate(FITS), f"{name} scrolls sideways"
+    if folder := os.environ.get("MEDIA_SCREENSHOTS"):
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def _fits(page: Any) -> bool:
-    return bool(page.evaluate(
-        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
 
 
 def _all_images_loaded(page: Any) -> bool:
@@ -83,24 +75,21 @@ def test_cards_gallery_and_seller_gallery_fit_and_load(page, live_server, shop):
         assert page.locator(".product-card").count() == 4
         assert page.locator(".product-card .image-placeholder").count() == 1
         assert _all_images_loaded(page), "a card's cover did not load"
-        assert _fits(page), f"the catalog scrolls sideways at {width} px"
-        _shot(page, f"catalog-{width}")
+        _look(page, f"catalog-{width}")
 
         page.goto(f"{live_server.url}/gallery-page/{products[0].slug}/")
         assert page.locator(".gallery-slide").count() == 3
         assert _all_images_loaded(page), "a gallery picture did not load"
-        assert _fits(page), f"the gallery scrolls the page sideways at {width} px"
-        _shot(page, f"gallery-{width}")
+        _look(page, f"gallery-{width}")
         page.locator(".gallery-thumbs a").nth(2).click()
         assert page.url.endswith(f"#picture-{products[0].images.last().pk}")
 
-    _login(page, live_server, seller)
+    log_in(page, live_server, seller)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{live_server.url}/seller/products/{products[0].pk}/edit/")
         assert page.locator("[data-gallery-image]").count() == 2
         assert page.locator("[data-current-cover] img").count() == 1
         assert _all_images_loaded(page)
-        assert _fits(page), f"the edit page scrolls sideways at {width} px"
-        _shot(page, f"seller-gallery-{width}")
+        _look(page, f"seller-gallery-{width}")
     assert page.console_errors == []

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from marketplace_core.catalog.models import Product, ProductImage
+from marketplace_core.catalog.versions import bump_after_commit
 from marketplace_core.conf import conf
 from marketplace_core.exceptions import Rejected
 from marketplace_core.media.validation import ValidatedImage
@@ -119,6 +120,7 @@ def add_gallery_image(product: Product, *, seller: User, image: ValidatedImage,
             row.image.save(image.content.name or "image", image.content, save=False)
             stored = row.image.name or ""
             row.save()
+            bump_after_commit()  # gallery rows send no product signal: retire cached pages
             after_commit(schedule_variants, "gallery", row.pk, stored)
     except BaseException:
         if stored:
@@ -137,6 +139,7 @@ def remove_gallery_image(product: Product, *, seller: User, image_pk: int) -> No
             raise Rejected("No such image.", code="not_found")
         name, width = row.image.name, row.width
         row.delete()
+        bump_after_commit()
         after_commit(schedule_image_deletion, name, width)
 
 
@@ -154,6 +157,7 @@ def move_gallery_image(product: Product, *, seller: User, image_pk: int, offset:
         for position, row in enumerate(rows):
             row.position = position
         ProductImage.objects.bulk_update(rows, ["position"])
+        bump_after_commit()
 
 
 def image_names_of(product: Product) -> list[tuple[str, int | None]]:

@@ -8,6 +8,7 @@ import logging
 from celery import shared_task
 
 from marketplace_core.catalog.models import Product, ProductFileVersion, ProductImage
+from marketplace_core.catalog.versions import bump_after_commit
 from marketplace_core.media.variants import delete_image_files, make_variants
 from marketplace_core.storage.backends import product_storage
 
@@ -60,7 +61,9 @@ def make_image_variants(kind: str, pk: int, name: str) -> bool:
     recorded = model.objects.filter(pk=pk, **{field: name}).update(**{variants_field: variants})
     if not recorded:  # replaced or deleted while the variants were made
         delete_image_files(name, None)
-    return bool(recorded)
+        return False
+    bump_after_commit()  # cached pages switch from the original to the variants
+    return True
 
 
 @shared_task(name=DELETE_IMAGE_TASK, acks_late=True)

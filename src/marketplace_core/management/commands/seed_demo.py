@@ -26,6 +26,7 @@ from django.utils.text import slugify
 
 from marketplace_core.catalog.images import apply_cover
 from marketplace_core.catalog.models import Category, Product
+from marketplace_core.catalog.versions import bump_after_commit
 from marketplace_core.media.demo import draw_cover
 from marketplace_core.media.variants import make_variants
 from marketplace_core.ownership import services
@@ -144,6 +145,7 @@ class Command(BaseCommand):
             made = list(pool.map(make_variants, [name for _, name in pending]))
         for (pk, name), variants in zip(pending, made, strict=True):
             Product.objects.filter(pk=pk, cover_image=name).update(cover_variants=variants)
+        bump_after_commit()
 
     def _progress(self, done: int, total: int) -> None:
         width = 30
