@@ -118,6 +118,24 @@ def test_exif_is_stripped_and_the_orientation_kept():
     assert (checked.width, checked.height) == (200, 400) == stored.size
 
 
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+def test_comments_text_and_xmp_are_stripped_too(image_format):
+    from PIL import PngImagePlugin
+
+    exif = Image.Exif()
+    exif[0x0110] = "Secret Camera"
+    options = {"JPEG": {"comment": b"secret comment", "exif": exif},
+               "WEBP": {"exif": exif, "xmp": b"<x:xmpmeta>secret place</x:xmpmeta>"},
+               "PNG": {"exif": exif, "pnginfo": PngImagePlugin.PngInfo()}}[image_format]
+    if image_format == "PNG":
+        options["pnginfo"].add_text("Author", "secret author")
+    data = picture_bytes(size=(50, 40), image_format=image_format, **options)
+    assert b"secret" in data.lower() or b"Secret" in data
+    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[image_format]
+    stored = validate_image(SimpleUploadedFile(f"a.{extension}", data)).content.read()
+    assert b"secret" not in stored.lower()
+
+
 def test_a_gif_keeps_its_first_frame_as_a_png():
     frames = [Image.new("P", (30, 20), color) for color in (1, 2)]
     buffer = io.BytesIO()

@@ -133,6 +133,8 @@ def _reencode(picture: Image.Image, stored_format: str) -> ValidatedImage:
     (nothing but the ICC colour profile is passed to the encoder)."""
     icc_profile = picture.info.get("icc_profile")
     upright = ImageOps.exif_transpose(picture) or picture
+    # Encoders carry some of ``info`` over by themselves (a JPEG's comment does).
+    upright.info = {}
     upright = _in_mode_for(upright, stored_format)
     options: dict[str, Any] = {"icc_profile": icc_profile} if icc_profile else {}
     if stored_format == "JPEG":
