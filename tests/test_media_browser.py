@@ -93,3 +93,17 @@ def test_cards_gallery_and_seller_gallery_fit_and_load(page, live_server, shop):
         assert _all_images_loaded(page)
         _look(page, f"seller-gallery-{width}")
     assert page.console_errors == []
+    # A file that is not a picture: the error under the gallery's field, scrolled to.
+    page.set_input_files("#id_gallery-image", files=[{
+        "name": "notes.png", "mimeType": "image/png", "buffer": b"not a picture"}])
+    page.get_by_role("button", name="Add to the gallery").click()
+    error = page.locator('[data-errors-for="image"]')
+    assert "not a JPEG, PNG, WebP or GIF" in error.inner_text()
+    assert page.url.endswith("#gallery") and error.is_visible()
+    assert page.locator("[data-gallery-image]").count() == 2
+    page.set_viewport_size({"width": 390, "height": 900})
+    error.scroll_into_view_if_needed()
+    if folder := os.environ.get("MEDIA_SCREENSHOTS"):
+        page.screenshot(path=str(Path(folder) / "seller-gallery-error-390.png"))
+    # Chromium logs the refused upload's status (400), nothing else.
+    assert [error for error in page.console_errors if "400" not in error] == []
