@@ -524,3 +524,4 @@ def test_a_product_created_with_a_cover(client, django_capture_on_commit_callbac
     assert response.status_code == 302
     product = Product.objects.get(title="Fresh Start")
     assert (product.cover_width, product.cover_height) == (700, 400) and product.cover_variants
+

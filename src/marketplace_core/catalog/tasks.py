@@ -9,7 +9,8 @@ from celery import shared_task
 
 from marketplace_core.catalog.models import Product, ProductFileVersion, ProductImage
 from marketplace_core.catalog.versions import bump_after_commit
-from marketplace_core.media.variants import delete_image_files, make_variants
+from marketplace_core.media.storage import media_storage
+from marketplace_core.media.variants import delete_image_files, make_variants, recorded_names
 from marketplace_core.storage.backends import product_storage
 
 logger = logging.getLogger("marketplace_core.catalog")
@@ -60,7 +61,10 @@ def make_image_variants(kind: str, pk: int, name: str) -> bool:
         return False
     recorded = model.objects.filter(pk=pk, **{field: name}).update(**{variants_field: variants})
     if not recorded:  # replaced or deleted while the variants were made
-        delete_image_files(name, None)
+        storage = media_storage()
+        for made in recorded_names(variants):
+            storage.delete(made)
+        delete_image_files(name, None)  # and the original, if its deletion ran before
         return False
     bump_after_commit()  # cached pages switch from the original to the variants
     return True

@@ -111,6 +111,12 @@ def make_variants(source: str) -> Variants:
     return {"webp": webp, "fallback": [width, fallback]}
 
 
+def recorded_names(variants: Variants) -> list[str]:
+    """The file names in a variants record."""
+    return [name for _, name in variants.get("webp", [])] + (
+        [variants["fallback"][1]] if variants.get("fallback") else [])
+
+
 def delete_image_files(source: str, width: int | None) -> None:
     """Delete stored image ``source`` and all its possible variants; names already
     gone are skipped (safe to run twice)."""
