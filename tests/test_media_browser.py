@@ -36,10 +36,11 @@ def _look(page: Any, name: str) -> None:
 
 
 def _all_images_loaded(page: Any) -> bool:
-    page.evaluate("() => Promise.all([...document.images].map(img => img.decode()"
-                  ".catch(() => null)))")
-    return bool(page.evaluate(
-        "[...document.images].every(img => img.complete && img.naturalWidth > 0)"))
+    """Every picture on the page loads (lazy ones are made eager first: a slide
+    scrolled out of view would never load), within a bounded wait."""
+    page.evaluate("document.querySelectorAll('img').forEach(img => { img.loading = 'eager'; })")
+    page.wait_for_function("[...document.images].every(img => img.complete)", timeout=30_000)
+    return bool(page.evaluate("[...document.images].every(img => img.naturalWidth > 0)"))
 
 
 @pytest.fixture
