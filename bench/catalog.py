@@ -137,6 +137,18 @@ def _vocabulary(rng: random.Random, size: int = 3000) -> list[str]:
     return sorted(words)
 
 
+def _cover_fields(i: int) -> dict[str, Any]:
+    """Four products in five have a cover with its variants recorded (names only: the
+    pages render them without reading the files); the fifth shows the placeholder."""
+    if i % 5 == 4:
+        return {}
+    name = f"covers/bench{i}.jpg"
+    return {"cover_image": name, "cover_width": 1600, "cover_height": 900,
+            "cover_variants": {
+                "webp": [[width, f"covers/bench{i}.w{width}.webp"] for width in (320, 640, 1280)],
+                "fallback": [640, f"covers/bench{i}.w640.jpg"]}}
+
+
 def seed(count: int) -> World:
     from django.db import connection, transaction
     from django.test import Client
@@ -180,7 +192,7 @@ def seed(count: int) -> World:
                 slug=f"bench-{i}", description=" ".join(text), price=rng.randint(100, 9900),
                 status=Product.Status.PUBLISHED, is_featured=rng.random() < 0.01,
                 file=f"bench/{i}.pdf", file_name="file.pdf", file_size=1000,
-                published_at=now,
+                published_at=now, **_cover_fields(i),
                 category_names=CATEGORY_NAMES_SEPARATOR.join(
                     sorted(category.name for category in picked)),
             ))

@@ -14,6 +14,7 @@ production parts:
 ``MARKETPLACE_PLUGINS``              comma-separated; default below
 ``DODO_PAYMENTS_API_KEY`` …          enables ``payments_dodo`` (see docs/settings.md)
 ``S3_BUCKET`` …                      enables ``storage_s3``
+``S3_MEDIA_BUCKET``, ``S3_MEDIA_URL``  product images in that public-read bucket (docs/media.md)
 ``TELEGRAM_BOT_TOKEN`` …             enables ``notify_telegram``
 ``GA4_PROPERTY_ID``, ``GA4_MEASUREMENT_ID`` …  enables ``analytics_ga4`` (docs/analytics_ga4.md)
 ``MAINTENANCE_MODE``, ``MAINTENANCE_BYPASS_SECRET``
@@ -252,7 +253,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -260,6 +261,13 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Product images: in a public-read bucket of their own with storage_s3 (the connection is
+# MARKETPLACE["storage_s3"]'s), else on the default storage under MEDIA_ROOT.
+if env("S3_MEDIA_BUCKET") and env("S3_BUCKET"):
+    STORAGES["marketplace_media"] = {
+        "BACKEND": "marketplace_storage_s3.storage.S3MediaStorage",
+        "OPTIONS": {"bucket": env("S3_MEDIA_BUCKET"), "base_url": env("S3_MEDIA_URL") or None},
+    }
 
 _SMTP = {
     "host": env("EMAIL_HOST"),

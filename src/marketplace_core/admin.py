@@ -76,6 +76,8 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ("status", "is_active", "is_featured")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
+    # Images go through the seller's form (checked, re-encoded, sized, with variants).
+    readonly_fields = ("cover_image",)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

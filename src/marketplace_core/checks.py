@@ -23,6 +23,9 @@ from marketplace_core.api_keys import checks as _api_key_checks  # noqa: F401
 from marketplace_core.catalog import checks as _catalog_checks  # noqa: F401
 from marketplace_core.conf import DEFAULTS, MAX_DOWNLOAD_LINK_TTL, conf
 
+# The product image settings' checks (E060-E065) register when imported.
+from marketplace_core.media import checks as _media_checks  # noqa: F401
+
 # The outbound webhook settings' checks (E052, W053) register when imported.
 from marketplace_core.outbound import checks as _outbound_checks  # noqa: F401
 

@@ -89,6 +89,15 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOKS_ALLOWED_ADDRESSES": [],
     "WEBHOOKS_CONNECT_TIMEOUT": 5,
     "WEBHOOKS_READ_TIMEOUT": 10,
+    # Product images (docs/media.md): the STORAGES alias of the public media storage
+    # ("default" when STORAGES has no such alias), upload limits, and the widths of the
+    # WebP variants made in the background (never wider than the original).
+    "MEDIA_STORAGE": "marketplace_media",
+    "IMAGE_MAX_BYTES": 10 * 1024 * 1024,
+    "IMAGE_MAX_PIXELS": 40_000_000,
+    "IMAGE_VARIANT_WIDTHS": [320, 640, 1280],
+    "IMAGE_FALLBACK_WIDTH": 640,
+    "GALLERY_MAX_IMAGES": 8,
 }
 
 MAX_DOWNLOAD_LINK_TTL = 7 * 24 * 3600
@@ -272,6 +281,30 @@ class MarketplaceSettings:
     @property
     def WEBHOOKS_READ_TIMEOUT(self) -> float:
         return float(self._get("WEBHOOKS_READ_TIMEOUT"))
+
+    @property
+    def MEDIA_STORAGE(self) -> str:
+        return str(self._get("MEDIA_STORAGE"))
+
+    @property
+    def IMAGE_MAX_BYTES(self) -> int:
+        return int(self._get("IMAGE_MAX_BYTES"))
+
+    @property
+    def IMAGE_MAX_PIXELS(self) -> int:
+        return int(self._get("IMAGE_MAX_PIXELS"))
+
+    @property
+    def IMAGE_VARIANT_WIDTHS(self) -> list[int]:
+        return sorted({int(width) for width in self._get("IMAGE_VARIANT_WIDTHS")})
+
+    @property
+    def IMAGE_FALLBACK_WIDTH(self) -> int:
+        return int(self._get("IMAGE_FALLBACK_WIDTH"))
+
+    @property
+    def GALLERY_MAX_IMAGES(self) -> int:
+        return int(self._get("GALLERY_MAX_IMAGES"))
 
     def plugin(self, name: str) -> dict[str, Any]:
         """The options dict of plugin ``name`` (``MARKETPLACE[name]``), empty if unset.

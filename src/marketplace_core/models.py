@@ -7,6 +7,7 @@ from marketplace_core.catalog.models import (
     Category,
     Product,
     ProductFileVersion,
+    ProductImage,
     VersionEmailOptOut,
 )
 from marketplace_core.discounts.models import DiscountCode
@@ -40,6 +41,7 @@ __all__ = [
     "Payment",
     "Product",
     "ProductFileVersion",
+    "ProductImage",
     "PurchasedProduct",
     "Refund",
     "RefundRequest",

@@ -1,7 +1,7 @@
 """Import point for Celery's ``autodiscover_tasks``: every core task module."""
 
 from marketplace_core.accounts.tasks import send_password_reset_email, send_verification_email
-from marketplace_core.catalog.tasks import delete_product_file
+from marketplace_core.catalog.tasks import delete_image, delete_product_file, make_image_variants
 from marketplace_core.catalog.version_emails import send_version_emails
 from marketplace_core.notifications.seller_events import announce_sale
 from marketplace_core.notifications.tasks import send_notification
@@ -18,9 +18,11 @@ from marketplace_core.receipts.tasks import (
 __all__ = [
     "announce_sale",
     "catch_up_events",
+    "delete_image",
     "delete_product_file",
     "deliver_dummy_webhook",
     "expire_pending_orders",
+    "make_image_variants",
     "send_delivery",
     "send_due_deliveries",
     "send_notification",

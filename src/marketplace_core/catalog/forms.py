@@ -18,6 +18,7 @@ from marketplace_core.catalog.file_versions import VersionDetails
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.currency_widgets import CurrencySelect
 from marketplace_core.forms_rendering import MarketplaceModelForm, say_when_empty
+from marketplace_core.media.validation import ACCEPT, ValidatedImage, validate_image
 from marketplace_core.money import exponent, to_decimal, validate_currency
 
 if TYPE_CHECKING:
@@ -68,8 +69,17 @@ class ProductForm(MarketplaceModelForm):
         label=_("Categories"), queryset=Category.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    cover_image = forms.FileField(
+        label=_("Cover image"), required=False,
+        # A plain input: the current cover is shown beside it, "remove" is its own box.
+        widget=forms.FileInput(attrs={"accept": ACCEPT}),
+        help_text=_("Shown on the product's card and first on its page. JPEG, PNG, WebP "
+                    "or GIF; its location and camera details are removed."),
+    )
+    remove_cover = forms.BooleanField(label=_("Remove the cover image"), required=False)
 
-    field_order = ["title", "slug", "description", "price", "currency", "categories", "file",
+    field_order = ["title", "slug", "description", "price", "currency", "categories",
+                   "cover_image", "remove_cover", "file",
                    "version_label", "release_notes", "notify_buyers", "download_limit",
                    "link_lifetime_minutes"]
 
@@ -106,6 +116,8 @@ class ProductForm(MarketplaceModelForm):
             self.initial["price"] = to_decimal(self.instance.price, self.instance.currency)
         else:  # a new product has no past buyers
             del self.fields["notify_buyers"]
+        if not self.instance.cover_image:
+            del self.fields["remove_cover"]
 
     def clean_currency(self) -> str:
         code = (self.cleaned_data.get("currency") or "").strip().upper()
@@ -135,6 +147,12 @@ class ProductForm(MarketplaceModelForm):
             # May raise ValidationError (empty, too large, type not allowed).
             uploaded.name = storage_backend().validate_upload(uploaded)
         return uploaded or None
+
+    def clean_cover_image(self) -> ValidatedImage | None:
+        """The cover checked and re-encoded (``media.validation``); nothing is stored
+        by the form."""
+        uploaded = self.cleaned_data.get("cover_image")
+        return validate_image(uploaded) if uploaded else None
 
     def version_details(self) -> VersionDetails:
         """The label and notes typed for the uploaded file (after validation)."""
@@ -189,3 +207,21 @@ class CategoryForm(MarketplaceModelForm):
                 code="name_taken", params={"name": name},
             )
         return name
+
+
+class GalleryImageForm(forms.Form):
+    """One image added to a product's gallery, with its description (the ``alt`` text)."""
+
+    prefix = "gallery"
+
+    image = forms.FileField(label=_("Image"),
+                            widget=forms.FileInput(attrs={"accept": ACCEPT}),
+                            help_text=_("JPEG, PNG, WebP or GIF; its location and camera "
+                                        "details are removed."))
+    alt_text = forms.CharField(
+        label=_("Description"), required=False, max_length=200,
+        help_text=_("What the picture shows, for people who cannot see it."),
+    )
+
+    def clean_image(self) -> ValidatedImage:
+        return validate_image(self.cleaned_data["image"])

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace_core.catalog.links import product_url
+from marketplace_core.media.storage import COVERS, GALLERY, media_storage, new_image_name
 from marketplace_core.money import CURRENCY_RE, format_money, validate_currency
 from marketplace_core.storage.backends import product_file_key, product_storage
 from marketplace_core.storage.uploads import truncate_utf8, utf8_length
@@ -98,6 +99,16 @@ def product_file_path(instance: Product, filename: str) -> str:
     return product_file_key(filename)
 
 
+def cover_image_path(instance: Product, filename: str) -> str:
+    """A fresh ``covers/<uuid4 hex>.<ext>`` (the seller's file name is not kept)."""
+    return new_image_name(COVERS, PurePath(filename).suffix.lstrip(".").lower() or "jpg")
+
+
+def gallery_image_path(instance: ProductImage, filename: str) -> str:
+    """A fresh ``gallery/<uuid4 hex>.<ext>`` (the seller's file name is not kept)."""
+    return new_image_name(GALLERY, PurePath(filename).suffix.lstrip(".").lower() or "jpg")
+
+
 class ProductQuerySet(models.QuerySet["Product"]):
     def published(self) -> ProductQuerySet:
         """Products buyers may see and buy: published and active."""
@@ -147,7 +158,14 @@ class Product(models.Model):
     file_name = models.CharField(max_length=255, blank=True)
     file_size = models.PositiveBigIntegerField(null=True, blank=True)
     file_updated_at = models.DateTimeField(null=True, blank=True)
-    cover_image = models.FileField(_("cover image"), upload_to="covers/", blank=True)
+    #: On the public media storage, re-encoded without metadata (``media.validation``);
+    #: its size and variants are on this row so product cards need no other query.
+    cover_image = models.FileField(_("cover image"), storage=media_storage,
+                                   upload_to=cover_image_path, max_length=200, blank=True)
+    cover_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    cover_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    #: ``media.variants``' record of the cover's smaller copies; ``None`` until made.
+    cover_variants = models.JSONField(null=True, blank=True, editable=False)
     #: How many download links one purchase may get; ``None``: unlimited.
     download_limit = models.PositiveIntegerField(
         _("downloads per purchase"), null=True, blank=True,
@@ -299,3 +317,29 @@ def category_names_by_product(*product_ids: int, using: str | None = None) -> di
     for product_id, name in rows:
         names[product_id].append(name)
     return {pk: CATEGORY_NAMES_SEPARATOR.join(values) for pk, values in names.items()}
+
+
+class ProductImage(models.Model):
+    """One picture of a product's gallery (after its cover), on the public media storage.
+
+    At most ``MARKETPLACE["GALLERY_MAX_IMAGES"]`` per product (``catalog.images``
+    holds the product's row lock while counting).
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.FileField(storage=media_storage, upload_to=gallery_image_path,
+                             max_length=200)
+    #: Order in the gallery, smallest first.
+    position = models.PositiveIntegerField(default=0)
+    alt_text = models.CharField(_("description"), max_length=200, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    #: ``media.variants``' record of the image's smaller copies; ``None`` until made.
+    variants = models.JSONField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} image {self.position}"

@@ -31,6 +31,13 @@ from django.utils.text import slugify
 
 from marketplace_core.catalog.file_deletion import schedule_file_deletion
 from marketplace_core.catalog.file_versions import VersionDetails, record_upload
+from marketplace_core.catalog.images import (
+    after_cover_saved,
+    apply_cover,
+    discard_unsaved,
+    image_names_of,
+    schedule_image_deletion,
+)
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.exceptions import Rejected
 from marketplace_core.ownership.models import Order, PurchasedProduct
@@ -42,6 +49,7 @@ from marketplace_core.storage.backends import (
 from marketplace_core.transactions import after_commit
 
 if TYPE_CHECKING:
+    from marketplace_core.media.validation import ValidatedImage
     from marketplace_core.people.types import User
 
 logger = logging.getLogger("marketplace_core.catalog")
@@ -50,6 +58,7 @@ _SLUG_MAX = Product._meta.get_field("slug").max_length or 220
 
 #: What ``Product.set_file`` changes.
 _FILE_FIELDS = ("file", "file_name", "file_size", "file_updated_at")
+_COVER_FIELDS = ("cover_width", "cover_height", "cover_variants")
 
 STORAGE_UNAVAILABLE_MESSAGE = (
     "The file store cannot be reached right now, so nothing was saved. "
@@ -138,6 +147,8 @@ def save_product(
     upload: Any = None,
     version: VersionDetails | None = None,
     notify_buyers: bool = False,
+    cover: ValidatedImage | None = None,
+    remove_cover: bool = False,
 ) -> Product:
     """Create or update ``product`` for ``seller``, as a draft or published.
 
@@ -146,7 +157,9 @@ def save_product(
     ``File``, stored under ``upload.name``) becomes its newest file version
     when given, labelled and annotated by ``version``; the earlier files stay
     as older versions. With ``notify_buyers``, past buyers are emailed about
-    the new version after commit (``catalog.version_emails``). An empty slug
+    the new version after commit (``catalog.version_emails``). ``cover`` (checked
+    by ``media.validation``) replaces the cover image, ``remove_cover`` clears it;
+    the old cover's files go after commit (``catalog.images``). An empty slug
     is made from the title. Raises
     :class:`Rejected` (``not_owner``, ``foreign_category``, ``file_required``,
     ``slug_taken``, and ``storage_unavailable`` when the file store cannot be
@@ -166,8 +179,12 @@ def save_product(
     product.status = Product.Status.PUBLISHED if publish else Product.Status.DRAFT
     replaced = product.file.name if (upload is not None and product.file) else None
     current_file = {field: getattr(product, field) for field in _FILE_FIELDS}
+    # The name, not the FieldFile: storing a new cover renames that same object.
+    current_cover = {"cover_image": product.cover_image.name or "",
+                     **{field: getattr(product, field) for field in _COVER_FIELDS}}
     try:
         with transaction.atomic():
+            apply_cover(product, cover, remove=remove_cover)
             if upload is not None:
                 product.set_file(
                     upload,
@@ -179,6 +196,7 @@ def save_product(
                 # not an update (the "Updated" badge compares the two).
                 product.published_at = timezone.now()
             product.save()
+            after_cover_saved(product, cover)
             if chosen is not None:
                 product.categories.set(chosen)
             if upload is not None:
@@ -195,6 +213,10 @@ def save_product(
         stored = product.file.name if getattr(product.file, "_committed", False) else None
         if upload is not None and stored and stored != replaced:
             _discard(stored)
+        if cover is not None and product.cover_image.name != current_cover["cover_image"]:
+            discard_unsaved(product.cover_image.name or "")
+        for field, value in current_cover.items():
+            setattr(product, field, value)
         if created:  # the row was rolled back: keep the instance unsaved
             _forget_unsaved(product)
         else:  # the page shown next names the file buyers still get
@@ -288,7 +310,10 @@ def delete_product(product: Product, *, actor: User) -> None:
         if refusal is not None:
             raise refusal
         names = {locked.file.name, *locked.file_versions.values_list("file", flat=True)}
+        images = image_names_of(locked)
         locked.delete()
+        for image, width in images:
+            after_commit(schedule_image_deletion, image, width)
         for name in sorted(name for name in names if name):
             # Nobody owns it, so no download link was ever issued: delete at once.
             after_commit(schedule_file_deletion, name, countdown=0)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace_core', '0016_product_file_versions'),
+        ('marketplace_core', '0017_product_media'),
     ]
 
     operations = [

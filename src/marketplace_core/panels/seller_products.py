@@ -27,8 +27,9 @@ from django.views.generic.edit import ModelFormMixin
 
 from marketplace_core.catalog import services
 from marketplace_core.catalog.file_versions import versions_of
-from marketplace_core.catalog.forms import ProductForm
+from marketplace_core.catalog.forms import GalleryImageForm, ProductForm
 from marketplace_core.catalog.models import Product
+from marketplace_core.conf import conf
 from marketplace_core.exceptions import Rejected
 from marketplace_core.panels.badges import is_recently_updated, seller_product_badges
 from marketplace_core.panels.mixins import SellerOwnedMixin, SellerPanelMixin
@@ -178,6 +179,8 @@ class _ProductFormMixin(ModelFormMixin):
                 upload=form.cleaned_data.get("file"),
                 version=form.version_details(),
                 notify_buyers=bool(form.cleaned_data.get("notify_buyers")),
+                cover=form.cleaned_data.get("cover_image"),
+                remove_cover=bool(form.cleaned_data.get("remove_cover")),
             )
         except Rejected as exc:
             form.add_error(_ERROR_FIELDS.get(exc.code), exc.message)
@@ -226,6 +229,9 @@ class SellerProductUpdateView(SellerOwnedMixin, _ProductFormMixin, UpdateView):
         context["badges"] = seller_product_badges(self.request, [self.object])[self.object.pk]
         context["product_sections"] = seller_product_sections(self.request, self.object)
         context["versions"] = versions_of(self.object)
+        context.setdefault("gallery_form", GalleryImageForm())
+        context["gallery_images"] = list(self.object.images.all())
+        context["gallery_max"] = conf.GALLERY_MAX_IMAGES
         return context
 
 

@@ -13,6 +13,11 @@ from marketplace_core.panels.product_downloads import (
     CustomerProductDownloadsView,
     SellerVersionDeleteView,
 )
+from marketplace_core.panels.seller_product_images import (
+    SellerGalleryAddView,
+    SellerGalleryMoveView,
+    SellerGalleryRemoveView,
+)
 
 urlpatterns: list[URLPattern] = [
     # customer panel
@@ -31,6 +36,12 @@ urlpatterns: list[URLPattern] = [
          name="seller_product_delete"),
     path("seller/products/<int:product_pk>/versions/<int:pk>/delete/",
          SellerVersionDeleteView.as_view(), name="seller_version_delete"),
+    path("seller/products/<int:pk>/images/", SellerGalleryAddView.as_view(),
+         name="seller_gallery_add"),
+    path("seller/products/<int:pk>/images/<int:image_pk>/delete/",
+         SellerGalleryRemoveView.as_view(), name="seller_gallery_remove"),
+    path("seller/products/<int:pk>/images/<int:image_pk>/move/",
+         SellerGalleryMoveView.as_view(), name="seller_gallery_move"),
     path("seller/products/<int:pk>/unpublish/", views.SellerProductUnpublishView.as_view(),
          name="seller_product_unpublish"),
     path("seller/categories/", views.SellerProductCategoryListView.as_view(),

@@ -164,28 +164,20 @@ def read_download_token(token: str) -> dict[str, Any]:
     return payload
 
 
-class ProductStorage(Storage):
-    """Delegates to the active backend's storage, resolved at first use.
+class DelegatingStorage(Storage):
+    """A ``Storage`` that hands every call to the storage :meth:`_target` returns.
 
-    ``Product.file`` is declared when models load, before plugins are ready and
-    while ``override_settings`` may still change the backend, so the real
-    storage is looked up lazily and re-resolved after :func:`reset_product_storage`.
+    Model fields are declared when models load, before settings may change
+    (``override_settings``) and before plugins are ready; a field given one of
+    these looks its real storage up at each use instead.
     """
 
-    def __init__(self) -> None:
-        self._storage: Storage | None = None
-
-    def backend(self) -> StorageBackend:
-        """The configured backend (``MARKETPLACE["STORAGE_BACKEND"]``)."""
-        return storage_backend()
-
     def _target(self) -> Storage:
-        if self._storage is None:
-            self._storage = self.backend().get_storage()
-        return self._storage
+        raise NotImplementedError
 
-    def reset(self) -> None:
-        self._storage = None
+    def resolved(self) -> Storage:
+        """The storage calls go to right now (to call it many times in a row)."""
+        return self._target()
 
     def open(self, name: str, mode: str = "rb") -> Any:
         return self._target().open(name, mode)
@@ -219,6 +211,30 @@ class ProductStorage(Storage):
 
     def get_modified_time(self, name: str) -> dt.datetime:
         return self._target().get_modified_time(name)
+
+
+class ProductStorage(DelegatingStorage):
+    """Delegates to the active backend's storage, resolved at first use.
+
+    ``Product.file`` is declared when models load, before plugins are ready and
+    while ``override_settings`` may still change the backend, so the real
+    storage is looked up lazily and re-resolved after :func:`reset_product_storage`.
+    """
+
+    def __init__(self) -> None:
+        self._storage: Storage | None = None
+
+    def backend(self) -> StorageBackend:
+        """The configured backend (``MARKETPLACE["STORAGE_BACKEND"]``)."""
+        return storage_backend()
+
+    def _target(self) -> Storage:
+        if self._storage is None:
+            self._storage = self.backend().get_storage()
+        return self._storage
+
+    def reset(self) -> None:
+        self._storage = None
 
 
 _product_storage = ProductStorage()

@@ -24,6 +24,7 @@ Contract:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import logging
@@ -31,6 +32,7 @@ import mimetypes
 import tempfile
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
@@ -119,8 +121,12 @@ class S3ProductStorage(Storage):
             raise
         return key
 
+    def upload_extra_args(self, key: str) -> dict[str, str]:
+        """What is sent with each object besides its bytes (boto3's ``ExtraArgs``)."""
+        return {"ContentType": mimetypes.guess_type(key)[0] or "application/octet-stream"}
+
     def _upload(self, key: str, content: Any) -> None:
-        extra = {"ContentType": mimetypes.guess_type(key)[0] or "application/octet-stream"}
+        extra = self.upload_extra_args(key)
         temporary_path = getattr(content, "temporary_file_path", None)
         if callable(temporary_path):
             # Django already streamed the upload to disk: let s3transfer read
@@ -244,6 +250,54 @@ class S3ProductStorage(Storage):
         return str(unsigned_client_for(self.options).generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": _key(name or "")}
         ))
+
+
+class S3MediaStorage(S3ProductStorage):
+    """Product images (core's ``MARKETPLACE["MEDIA_STORAGE"]`` alias) in a bucket anyone
+    may read: the opposite of :class:`S3ProductStorage`'s contract, so never the
+    product files' bucket.
+
+    Use it as a ``STORAGES`` backend::
+
+        STORAGES["marketplace_media"] = {
+            "BACKEND": "marketplace_storage_s3.storage.S3MediaStorage",
+            "OPTIONS": {"bucket": "shop-media",
+                        "base_url": "https://media.example.com/"},  # optional (a CDN)
+        }
+
+    The connection (endpoint, region, timeouts) is ``MARKETPLACE["storage_s3"]``'s;
+    ``bucket`` is the public one (its policy grants anonymous ``s3:GetObject``, see
+    docs/media.md). :meth:`url` is the object's plain address (``base_url`` + key,
+    else the store's public endpoint), made without a network call or a signature.
+    Objects get ``Cache-Control`` (names never change: a new image gets a new name)
+    and, with ``object_acl="public-read"``, that ACL for stores that use ACLs.
+    """
+
+    def __init__(self, *, bucket: str | None = None, base_url: str | None = None,
+                 object_acl: str | None = None,
+                 cache_control: str = "public, max-age=31536000, immutable") -> None:
+        options = conf.connection()
+        if bucket:
+            options = dataclasses.replace(options, bucket=bucket)
+        super().__init__(options, chunk_size=conf.UPLOAD_CHUNK_SIZE,
+                         concurrency=conf.UPLOAD_CONCURRENCY)
+        self.object_acl = object_acl
+        self.cache_control = cache_control
+        self._base_url = base_url.rstrip("/") + "/" if base_url else None
+
+    def upload_extra_args(self, key: str) -> dict[str, str]:
+        extra = {**super().upload_extra_args(key), "CacheControl": self.cache_control}
+        if self.object_acl:
+            extra["ACL"] = self.object_acl
+        return extra
+
+    def url(self, name: str | None) -> str:
+        """The object's public address (string work only: a product card asks for
+        several per product)."""
+        if self._base_url is None:
+            # The address of a one-letter key, spelled by botocore once, minus that letter.
+            self._base_url = super().url("x")[:-1]
+        return self._base_url + quote(_key(name or ""))
 
 
 def _key(name: str) -> str:

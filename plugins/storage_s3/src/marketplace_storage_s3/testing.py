@@ -71,7 +71,8 @@ def find_weed() -> str:
 
 
 class S3TestServer:
-    """SeaweedFS with its S3 gateway on 127.0.0.1, one identity, one bucket.
+    """SeaweedFS with its S3 gateway on 127.0.0.1, one identity, a private bucket
+    (``bucket``) and a public-read one (``media_bucket``).
 
     ``start()`` returns once the bucket exists; ``stop()`` ends the process and
     removes its data. Faults for tests: ``crash()`` kills the process but keeps
@@ -84,9 +85,12 @@ class S3TestServer:
     startup_timeout = 60.0
 
     def __init__(self, *, bucket: str = "marketplace-test-products",
-                 region: str = "us-east-1") -> None:
+                 region: str = "us-east-1",
+                 media_bucket: str = "marketplace-test-media") -> None:
         self.binary = find_weed()
         self.bucket = bucket
+        #: A second bucket anyone may read (listing refused): product images.
+        self.media_bucket = media_bucket
         self.region = region
         self.access_key = "AKIA" + secrets.token_hex(8).upper()
         self.secret_key = secrets.token_urlsafe(30)
@@ -111,6 +115,10 @@ class S3TestServer:
             "name": "marketplace-tests",
             "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }, {
+            # What a bucket policy granting everyone s3:GetObject does on AWS.
+            "name": "anonymous",
+            "actions": [f"Read:{self.media_bucket}"],
         }]}))
         p = self.ports
         data = self.directory / "data"
@@ -178,14 +186,15 @@ class S3TestServer:
         client = self.client()
         while True:
             try:
-                try:
-                    client.create_bucket(Bucket=self.bucket)
-                except ClientError as exc:
-                    if exc.response.get("Error", {}).get("Code") not in (
-                            "BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-                        raise
-                    # Started again after crash(): the bucket is there already.
-                    client.head_bucket(Bucket=self.bucket)
+                for bucket in (self.bucket, self.media_bucket):
+                    try:
+                        client.create_bucket(Bucket=bucket)
+                    except ClientError as exc:
+                        if exc.response.get("Error", {}).get("Code") not in (
+                                "BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                            raise
+                        # Started again after crash(): the bucket is there already.
+                        client.head_bucket(Bucket=bucket)
                 # The bucket can answer before a volume server has registered (more often
                 # after a restart): ready only once a write goes through.
                 client.put_object(Bucket=self.bucket, Key=_READY_PROBE, Body=b"")
@@ -234,6 +243,11 @@ class S3TestServer:
         """``MARKETPLACE["storage_s3"]`` for this server."""
         return {"BUCKET": self.bucket, "REGION": self.region,
                 "ENDPOINT_URL": self.endpoint_url, **overrides}
+
+    def media_storage(self, **options: Any) -> dict[str, Any]:
+        """A ``STORAGES`` entry keeping product images in :attr:`media_bucket`."""
+        return {"BACKEND": "marketplace_storage_s3.storage.S3MediaStorage",
+                "OPTIONS": {"bucket": self.media_bucket, **options}}
 
     def environ(self) -> dict[str, str]:
         """The environment boto3 reads this server's credentials from."""

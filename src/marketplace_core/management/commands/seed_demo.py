@@ -1,7 +1,9 @@
 """``manage.py seed_demo``: sellers, customers, a staff user, categories and ~40 products.
 
 Idempotent: running it again finds what exists (by email and slug) and adds
-only what is missing. Every product gets a real downloadable file, and the
+only what is missing. Every product gets a real downloadable file and a cover
+drawn with Pillow (its title on its category's colour), whose size variants are
+made at the end on every CPU at once (a demo starts quicker), and the
 demo buyer owns a few products through the same services real payments use.
 Before those purchases, the ``demo_products_seeded`` event lets each enabled
 plugin add its own demo setup (the licenses plugin: a product that issues keys).
@@ -10,8 +12,10 @@ plugin add its own demo setup (the licenses plugin: a product that issues keys).
 from __future__ import annotations
 
 import io
+import os
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -20,7 +24,11 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
+from marketplace_core.catalog.images import apply_cover
 from marketplace_core.catalog.models import Category, Product
+from marketplace_core.catalog.versions import bump_after_commit
+from marketplace_core.media.demo import draw_cover
+from marketplace_core.media.variants import make_variants
 from marketplace_core.ownership import services
 from marketplace_core.payments.dummy import DummyProvider
 from marketplace_core.people.names import display_name
@@ -113,6 +121,7 @@ class Command(BaseCommand):
             seller = sellers[index % len(sellers)]
             created += self._product(index, topic, seller, categories[seller.pk])
             self._progress(index + 1, count)
+        self._cover_variants()
         buyer = customers[0]
         demo_products = list(Product.objects.published()
                              .filter(slug__in=[slugify(topic) for topic in TOPICS[:count]])
@@ -126,6 +135,17 @@ class Command(BaseCommand):
             f"{count} products ({created} new), staff user {STAFF[0]}. "
             f"Password for every demo user: {DEMO_PASSWORD}"
         ))
+
+    def _cover_variants(self) -> None:
+        """Make the missing variants of the demo covers, on every CPU (Pillow resizes
+        and encodes without the GIL); rows are updated here, as the task would."""
+        pending = list(Product.objects.filter(cover_variants__isnull=True)
+                       .exclude(cover_image="").values_list("pk", "cover_image"))
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            made = list(pool.map(make_variants, [name for _, name in pending]))
+        for (pk, name), variants in zip(pending, made, strict=True):
+            Product.objects.filter(pk=pk, cover_image=name).update(cover_variants=variants)
+        bump_after_commit()
 
     def _progress(self, done: int, total: int) -> None:
         width = 30
@@ -183,8 +203,10 @@ class Command(BaseCommand):
         file_name = f"{slug}.pdf" if as_pdf else f"{slug}.zip"
         content = _pdf_bytes(topic) if as_pdf else _zip_bytes(topic)
         product.set_file(ContentFile(content, name=file_name), original_name=file_name)
+        category = categories[index % len(categories)]
+        apply_cover(product, draw_cover(topic, category.name), remove=False)
         product.save()
-        product.categories.set([categories[index % len(categories)]])
+        product.categories.set([category])
         return 1
 
     def _purchase(self, buyer: User, product: Product) -> None:
