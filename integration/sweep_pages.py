@@ -27,6 +27,9 @@ PAGES: dict[str, list[tuple[str, str] | tuple[str, str, int]]] = {
         ("search", "/products/?q=template"),
         ("product", "/products/{product.slug}/"),
         ("product-long-title", "/products/{long_product.slug}/"),
+        ("storefront", "/sellers/{storefront_slug}/"),
+        ("storefront-category", "/sellers/{storefront_slug}/?category={category.slug}"),
+        ("not-found", "/no-such-page/", 404),
         ("login", "/accounts/login/"),
         ("register", "/accounts/register/"),
         ("password-reset", "/accounts/password-reset/"),
@@ -51,6 +54,9 @@ PAGES: dict[str, list[tuple[str, str] | tuple[str, str, int]]] = {
         ("support-mine", "/support/mine/"),
         ("support-detail", "/support/{support_request.pk}/"),
         ("support-new", "/support/new/{unsupported_purchase.pk}/"),
+        ("support-cancel", "/support/{support_request.pk}/cancel/confirm/"),
+        ("logout", "/accounts/logout/"),
+        ("seller-panel-forbidden", "/seller/", 403),
     ],
     "seller": [
         ("dashboard", "/seller/"),
@@ -91,6 +97,8 @@ PAGES: dict[str, list[tuple[str, str] | tuple[str, str, int]]] = {
         ("my-purchases", "/seller/purchases/"),
         ("my-orders", "/seller/orders/"),
         ("my-support", "/support/seller/mine/"),
+        ("storefront-settings", "/seller/storefront/"),
+        ("storefront-own", "/sellers/{storefront_slug}/"),
     ],
     "staff": [
         ("home", "/"),
@@ -115,12 +123,14 @@ def seed() -> dict[str, Any]:
 
     from marketplace_core.api_keys.services import create_key
     from marketplace_core.catalog.models import Category, Product
+    from marketplace_core.catalog.storefronts import storefront_slug
     from marketplace_core.discounts.models import DiscountCode
     from marketplace_core.outbound import services as outbound
     from marketplace_core.outbound.events import ORDER_PAID
     from marketplace_core.ownership import services
     from marketplace_core.ownership.models import PurchasedProduct
     from marketplace_core.payments.dummy import CHECKOUT_SALT
+    from marketplace_core.people.models import SellerProfile
     from marketplace_core.people.users import find_by_email
     from marketplace_core.testing.factories import buy, make_product, make_user, refund
 
@@ -159,6 +169,7 @@ def seed() -> dict[str, Any]:
     return {
         "users": {"buyer": buyer, "seller": seller, "staff": staff},
         "category": Category.objects.filter(seller=seller).order_by("id").first(),
+        "storefront_slug": storefront_slug(SellerProfile.objects.get(pk=seller.pk), seller),
         "product": Product.objects.published().order_by("id").first(),
         "seller_product": seller_product,
         "unowned": unowned,

@@ -7,13 +7,17 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from marketplace_core.catalog.models import Product
 from marketplace_core.catalog.storefronts import storefront_slug
 from marketplace_core.catalog.versions import bump_catalog_version
+from marketplace_core.media.storage import media_storage
 from marketplace_core.people.models import SellerProfile
 from marketplace_core.roles import make_seller, revoke_seller
 from marketplace_core.testing.factories import logged_in
+from tests.media_support import media_root, picture, picture_bytes, png_declaring  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +237,60 @@ def test_a_sellers_newest_products_are_read_in_index_order(make_seller, make_pro
 def test_namesakes_get_the_next_free_number(make_seller):
     slugs = [address(make_seller(name="Ada")) for _ in range(4)]
     assert slugs == ["/sellers/ada/", "/sellers/ada-2/", "/sellers/ada-3/", "/sellers/ada-4/"]
+
+
+@pytest.mark.usefixtures("media_root")
+def test_the_seller_uploads_replaces_and_removes_an_avatar(make_seller, client,
+                                                          django_capture_on_commit_callbacks):
+    seller = make_seller(name="Ada Lovelace")
+    panel, url = logged_in(seller), address(seller)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = panel.post("/seller/storefront/", {
+            "slug": url.split("/")[2], "bio": "",
+            "avatar": picture("me.jpg", size=(600, 400), image_format="JPEG")})
+    assert response.status_code == 302
+    profile = SellerProfile.objects.get(pk=seller.pk)
+    first = profile.avatar.name
+    assert first.startswith("avatars/") and first in stored_avatars()
+    with media_storage().open(first) as file, Image.open(file) as stored:  # a 256 px square
+        assert stored.size == (256, 256) and not stored.getexif()
+    html = client.get(url).content.decode()
+    assert f'<img class="avatar" src="/media/{first}" alt="" width="256" height="256"' in html
+    assert '<span class="avatar"' not in html  # no initials beside the picture
+    # A new picture replaces the old one, whose file goes.
+    with django_capture_on_commit_callbacks(execute=True):
+        panel.post("/seller/storefront/", {"slug": url.split("/")[2], "bio": "",
+                                            "avatar": picture("new.png", size=(100, 100))})
+    second = SellerProfile.objects.get(pk=seller.pk).avatar.name
+    assert second != first and stored_avatars() == {second}
+    page = panel.get("/seller/storefront/").content.decode()
+    assert "data-current-avatar" in page and "Remove the avatar" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        panel.post("/seller/storefront/", {"slug": url.split("/")[2], "bio": "",
+                                            "remove_avatar": "on"})
+    assert not SellerProfile.objects.get(pk=seller.pk).avatar and stored_avatars() == set()
+    assert '<span class="avatar" aria-hidden="true">AL</span>' in client.get(url).content.decode()
+
+
+@pytest.mark.usefixtures("media_root")
+@pytest.mark.parametrize("upload", [
+    SimpleUploadedFile("me.png", b"not a picture at all", content_type="image/png"),
+    SimpleUploadedFile("me.jpg", picture_bytes(size=(50, 50)), content_type="image/jpeg"),
+    SimpleUploadedFile("bomb.png", png_declaring(60000, 60000), content_type="image/png"),
+], ids=["not-an-image", "png-named-jpg", "decompression-bomb"])
+def test_a_bad_avatar_is_a_form_error_and_nothing_changes(make_seller, upload):
+    seller = make_seller(name="Ada")
+    slug = address(seller).split("/")[2]
+    response = logged_in(seller).post("/seller/storefront/",
+                                      {"slug": "ada-new", "bio": "New", "avatar": upload})
+    assert response.status_code == 200
+    assert 'data-errors-for="avatar"' in response.content.decode()
+    profile = SellerProfile.objects.get(pk=seller.pk)
+    assert (profile.slug, profile.bio, profile.avatar.name) == (slug, "", "")
+    assert stored_avatars() == set()
+
+
+def stored_avatars() -> set[str]:
+    storage = media_storage()
+    return ({f"avatars/{name}" for name in storage.listdir("avatars")[1]}
+            if storage.exists("avatars") else set())

@@ -1,6 +1,6 @@
 """A seller's storefront, ``/sellers/<slug>/``: who they are and their buyable
 products, with the catalog's search, category filter and pagination; and the
-seller panel's page where they change its address and bio."""
+seller panel's page where they change its address, bio and avatar."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ from marketplace_core.catalog.storefronts import (
     validate_storefront_slug,
 )
 from marketplace_core.catalog.views import ProductListView
+from marketplace_core.forms_rendering import MarketplaceForm
+from marketplace_core.media.avatars import avatar_image
+from marketplace_core.media.validation import ACCEPT, ValidatedImage
 from marketplace_core.panels.mixins import SellerPanelMixin
 from marketplace_core.people.models import SellerProfile
 from marketplace_core.people.names import display_name
@@ -78,8 +81,10 @@ class SellerStorefrontView(ProductListView):
         return context
 
 
-class StorefrontForm(forms.Form):
-    """The seller's storefront address and bio (:func:`.storefronts.validate_storefront_slug`)."""
+class StorefrontForm(MarketplaceForm):
+    """The seller's storefront address and bio (:func:`.storefronts.validate_storefront_slug`)
+    and avatar (:func:`~marketplace_core.media.avatars.avatar_image`: a refused
+    picture is a form error and nothing is stored)."""
 
     slug = forms.CharField(
         label=_("Storefront address"), max_length=MAX_SLUG_LENGTH,
@@ -88,10 +93,21 @@ class StorefrontForm(forms.Form):
         label=_("About you"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("A few lines for your storefront. Markdown: **bold**, *italic*, links."))
+    avatar = forms.FileField(
+        label=_("Avatar"), required=False, widget=forms.FileInput(attrs={"accept": ACCEPT}),
+        help_text=_("A picture of you or your brand: JPEG, PNG, WebP or GIF, cropped to a square."))
+    remove_avatar = forms.BooleanField(label=_("Remove the avatar"), required=False)
 
-    def __init__(self, *args: Any, seller_id: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, seller_id: Any, has_avatar: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seller_id = seller_id
+        if not has_avatar:
+            del self.fields["remove_avatar"]
+
+    def clean_avatar(self) -> ValidatedImage | None:
+        uploaded = self.cleaned_data.get("avatar")
+        return avatar_image(uploaded) if uploaded else None
 
     def clean_slug(self) -> str:
         slug = str(self.cleaned_data["slug"]).strip().lower()
@@ -116,7 +132,7 @@ class SellerStorefrontSettingsView(SellerPanelMixin, FormView):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
-        kwargs["seller_id"] = self.profile.pk
+        kwargs.update(seller_id=self.profile.pk, has_avatar=bool(self.profile.avatar))
         return kwargs
 
     def get_initial(self) -> dict[str, Any]:
@@ -128,12 +144,15 @@ class SellerStorefrontSettingsView(SellerPanelMixin, FormView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         url = reverse("marketplace:seller_storefront", kwargs={"slug": self.profile.slug})
-        context.update(storefront_url=url, storefront_address=seo.absolute(self.request, url))
+        context.update(storefront_url=url, storefront_address=seo.absolute(self.request, url),
+                       profile=self.profile)
         return context
 
     def form_valid(self, form: StorefrontForm) -> HttpResponse:
-        if not update_storefront(self.profile, slug=form.cleaned_data["slug"],
-                                 bio=form.cleaned_data["bio"]):
+        data = form.cleaned_data
+        if not update_storefront(self.profile, slug=data["slug"], bio=data["bio"],
+                                 avatar=data.get("avatar"),
+                                 remove_avatar=bool(data.get("remove_avatar"))):
             form.add_error("slug", _("Another seller has this address: choose another."))
             return self.form_invalid(form)
         messages.success(self.request, _("Your storefront has been saved."))

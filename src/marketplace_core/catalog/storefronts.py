@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,10 +20,15 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from marketplace_core.catalog.images import discard_unsaved, schedule_image_deletion
 from marketplace_core.catalog.versions import bump_after_commit
-from marketplace_core.people.models import SellerProfile
+from marketplace_core.media.storage import media_storage
+from marketplace_core.people.models import SellerProfile, avatar_path
 from marketplace_core.people.records import seller_profile, shop_name
 from marketplace_core.people.users import email_of
+
+if TYPE_CHECKING:
+    from marketplace_core.media.validation import ValidatedImage
 
 #: Slugs no seller may have: words that read as the site's own pages.
 RESERVED_SLUGS = frozenset({
@@ -121,15 +126,32 @@ def storefront_url(user: Any) -> str:
     return reverse("marketplace:seller_storefront", kwargs={"slug": storefront_slug(profile, user)})
 
 
-def update_storefront(profile: SellerProfile, *, slug: str, bio: str) -> bool:
-    """Save the seller's storefront address and bio; ``False`` (nothing saved)
-    when another seller took ``slug`` since it was validated. Cached pages that
-    show them are replaced."""
+def update_storefront(profile: SellerProfile, *, slug: str, bio: str,
+                      avatar: ValidatedImage | None = None, remove_avatar: bool = False) -> bool:
+    """Save the seller's storefront address and bio, and ``avatar`` (checked by
+    :func:`marketplace_core.media.avatars.avatar_image`) or no avatar with
+    ``remove_avatar``; ``False`` (nothing saved, the new avatar's file deleted)
+    when another seller took ``slug`` since it was validated. The old avatar's
+    file goes after commit; cached pages that show them are replaced."""
+    changes: dict[str, Any] = {"slug": slug, "bio": bio}
+    old_avatar = profile.avatar.name or ""
+    stored = ""
+    if avatar is not None:
+        stored = media_storage().save(avatar_path(profile, avatar.content.name or "avatar.png"),
+                                      avatar.content)
+        changes.update(avatar=stored, avatar_size=avatar.width)
+    elif remove_avatar:
+        changes.update(avatar="", avatar_size=None)
     try:
         with transaction.atomic():
-            SellerProfile.objects.filter(pk=profile.pk).update(slug=slug, bio=bio)
+            SellerProfile.objects.filter(pk=profile.pk).update(**changes)
+            if old_avatar and "avatar" in changes:
+                transaction.on_commit(lambda: schedule_image_deletion(old_avatar, None))
     except IntegrityError:
+        if stored:
+            discard_unsaved(stored)
         return False
-    profile.slug, profile.bio = slug, bio
+    for field, value in changes.items():
+        setattr(profile, field, value)
     bump_after_commit()
     return True

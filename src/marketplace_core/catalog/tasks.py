@@ -11,6 +11,7 @@ from marketplace_core.catalog.models import Product, ProductFileVersion, Product
 from marketplace_core.catalog.versions import bump_after_commit
 from marketplace_core.media.storage import media_storage
 from marketplace_core.media.variants import delete_image_files, make_variants, recorded_names
+from marketplace_core.people.models import SellerProfile
 from marketplace_core.storage.backends import product_storage
 
 logger = logging.getLogger("marketplace_core.catalog")
@@ -73,9 +74,11 @@ def make_image_variants(kind: str, pk: int, name: str) -> bool:
 @shared_task(name=DELETE_IMAGE_TASK, acks_late=True)
 def delete_image(name: str, width: int | None = None) -> bool:
     """Delete image ``name`` and its variants from the media storage, unless a row
-    still uses it. Idempotent (names already gone are skipped)."""
+    (a product's cover or gallery, a seller's avatar) still uses it. Idempotent
+    (names already gone are skipped)."""
     if (not name or Product.objects.filter(cover_image=name).exists()
-            or ProductImage.objects.filter(image=name).exists()):
+            or ProductImage.objects.filter(image=name).exists()
+            or SellerProfile.objects.filter(avatar=name).exists()):
         return False
     delete_image_files(name, width)
     logger.info("Deleted product image %s and its variants", name)

@@ -16,9 +16,10 @@ from django.core.files.storage import Storage, storages
 from marketplace_core.conf import conf
 from marketplace_core.storage.backends import DelegatingStorage
 
-#: The folders of the two kinds of product image.
+#: The folders of the two kinds of product image, and of sellers' avatars.
 COVERS = "covers"
 GALLERY = "gallery"
+AVATARS = "avatars"
 
 
 def media_storage_alias() -> str:

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketplace_core.media.storage import AVATARS, media_storage, new_image_name
+
 
 class Account(models.Model):
     """The marketplace's record of a person: the address they proved and, when
@@ -55,6 +57,12 @@ class Account(models.Model):
         return str(self.user)
 
 
+def avatar_path(instance: SellerProfile, filename: str) -> str:
+    """A fresh ``avatars/<uuid4 hex>.<ext>`` (the seller's file name is not kept)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return new_image_name(AVATARS, extension)
+
+
 class SellerProfile(models.Model):
     """A person who sells: one row per seller, made by
     :func:`marketplace_core.roles.make_seller`.
@@ -81,6 +89,12 @@ class SellerProfile(models.Model):
     )
     #: A few lines about the seller on their storefront: Markdown, rendered sanitized.
     bio = models.TextField(_("about you"), max_length=2000, blank=True)
+    #: The seller's picture on their storefront: a square of at most 256 pixels
+    #: (:func:`marketplace_core.media.avatars.avatar_image`) on the public media
+    #: storage; initials are shown without one.
+    avatar = models.FileField(_("avatar"), storage=media_storage, upload_to=avatar_path,
+                              max_length=200, blank=True)
+    avatar_size = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("seller")
