@@ -41,8 +41,11 @@ def edit_url(product: Product) -> str:
 
 
 def product_data(product: Product, **extra):
+    """The product form's fields as they are, saved keeping the product's status (a
+    published product's "Save as draft" asks for confirmation first)."""
+    keep = "publish" if product.status == Product.Status.PUBLISHED else "draft"
     data = {"title": product.title, "slug": product.slug, "description": product.description,
-            "price": "19.99", "currency": "USD", "action": "draft"}
+            "price": "19.99", "currency": "USD", "action": keep}
     data.update(extra)
     return data
 

@@ -17,7 +17,7 @@ from marketplace_core.catalog import services
 from marketplace_core.catalog.file_versions import VersionDetails
 from marketplace_core.catalog.models import Category, Product
 from marketplace_core.currency_widgets import CurrencySelect
-from marketplace_core.forms_rendering import MarketplaceModelForm, say_when_empty
+from marketplace_core.forms_rendering import MarketplaceForm, MarketplaceModelForm, say_when_empty
 from marketplace_core.media.validation import ACCEPT, ValidatedImage, validate_image
 from marketplace_core.money import exponent, to_decimal, validate_currency
 
@@ -209,7 +209,7 @@ class CategoryForm(MarketplaceModelForm):
         return name
 
 
-class GalleryImageForm(forms.Form):
+class GalleryImageForm(MarketplaceForm):
     """One image added to a product's gallery, with its description (the ``alt`` text)."""
 
     prefix = "gallery"
