@@ -414,6 +414,8 @@ def test_the_gallery_partial_shows_the_cover_first_and_thumbnails_as_links(
                                          image=validate_image(picture(size=(800, 800))))
         images.add_gallery_image(product, seller=seller,
                                  image=validate_image(picture(size=(300, 200))))
+    product.refresh_from_db()  # as the product page reads it
+    assert product.gallery_size == 2
     with django_assert_num_queries(1):  # the gallery's rows
         html = render_to_string("marketplace_core/catalog/_product_gallery.html",
                                 {"product": product})
@@ -431,10 +433,33 @@ def test_the_gallery_partial_shows_the_cover_first_and_thumbnails_as_links(
     assert all('alt=""' in img for img in re.findall(r"<img [^>]*>", thumbs))
 
 
-def test_no_gallery_markup_without_pictures(product):
-    html = render_to_string("marketplace_core/catalog/_product_gallery.html",
-                            {"product": product})
+def test_no_gallery_markup_without_pictures(product, django_assert_num_queries):
+    with django_assert_num_queries(0):  # gallery_size says there is none: not even asked
+        html = render_to_string("marketplace_core/catalog/_product_gallery.html",
+                                {"product": product})
     assert "product-gallery" not in html
+    assert 'class="gallery-placeholder" role="img"' in html
+
+
+def test_the_gallery_size_follows_adds_and_removals_and_survives_a_stale_save(
+        client, product, seller, django_capture_on_commit_callbacks):
+    stale = Product.objects.get(pk=product.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = images.add_gallery_image(product, seller=seller,
+                                         image=validate_image(picture(size=(300, 200))))
+        images.add_gallery_image(product, seller=seller,
+                                 image=validate_image(picture(size=(300, 200))))
+    assert Product.objects.get(pk=product.pk).gallery_size == 2
+    stale.title = "Renamed"
+    stale.save()  # loaded before the images were added: must not reset their count
+    assert Product.objects.values_list("title", "gallery_size").get(pk=product.pk) == (
+        "Renamed", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        images.remove_gallery_image(product, seller=seller, image_pk=first.pk)
+    assert Product.objects.get(pk=product.pk).gallery_size == 1
+    bump_catalog_version()
+    html = client.get(Product.objects.get(pk=product.pk).get_absolute_url()).content.decode()
+    assert html.count('class="gallery-slide"') == 1
 
 
 # ---------------------------------------------------------------------------

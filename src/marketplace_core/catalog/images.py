@@ -94,6 +94,13 @@ def _locked_own(product: Product, seller: User) -> Product:
     return locked
 
 
+def _count_gallery(locked: Product) -> None:
+    """Keep ``Product.gallery_size`` right, under the caller's row lock."""
+    size = ProductImage.objects.filter(product=locked).count()
+    Product.objects.filter(pk=locked.pk).update(gallery_size=size)
+    locked.gallery_size = size
+
+
 def add_gallery_image(product: Product, *, seller: User, image: ValidatedImage,
                       alt_text: str = "") -> ProductImage:
     """Add ``image`` at the end of ``product``'s gallery.
@@ -120,6 +127,7 @@ def add_gallery_image(product: Product, *, seller: User, image: ValidatedImage,
             row.image.save(image.content.name or "image", image.content, save=False)
             stored = row.image.name or ""
             row.save()
+            _count_gallery(locked)
             bump_after_commit()  # gallery rows send no product signal: retire cached pages
             after_commit(schedule_variants, "gallery", row.pk, stored)
     except BaseException:
@@ -139,6 +147,7 @@ def remove_gallery_image(product: Product, *, seller: User, image_pk: int) -> No
             raise Rejected("No such image.", code="not_found")
         name, width = row.image.name, row.width
         row.delete()
+        _count_gallery(locked)
         bump_after_commit()
         after_commit(schedule_image_deletion, name, width)
 

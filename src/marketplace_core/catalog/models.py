@@ -166,6 +166,10 @@ class Product(models.Model):
     cover_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     #: ``media.variants``' record of the cover's smaller copies; ``None`` until made.
     cover_variants = models.JSONField(null=True, blank=True, editable=False)
+    #: How many gallery images the product has, kept by ``catalog.images`` under the
+    #: product's row lock: the product page reads the gallery only when there is one
+    #: (a query fewer for most products).
+    gallery_size = models.PositiveSmallIntegerField(default=0, editable=False)
     #: How many download links one purchase may get; ``None``: unlimited.
     download_limit = models.PositiveIntegerField(
         _("downloads per purchase"), null=True, blank=True,
@@ -214,10 +218,20 @@ class Product(models.Model):
         if writes_names and not self._state.adding and self.pk is not None:
             using = kwargs.get("using")
             self.category_names = category_names_by_product(self.pk, using=using)[self.pk]
+        if update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
+            # Nor the gallery's size, which catalog.images keeps under the row lock.
+            kwargs["update_fields"] = [field.attname for field in self._meta.concrete_fields
+                                       if not field.primary_key and field.name != "gallery_size"]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return product_url(self.slug)  # reverse() once per site, not per product
+
+    @property
+    def gallery_images(self) -> Any:
+        """The gallery in order (:class:`ProductImage` rows), without a query when
+        :attr:`gallery_size` says there is none."""
+        return self.images.all() if self.gallery_size else ()
 
     def clean(self) -> None:
         """Only a currency in use (so the admin refuses "XXQ" as the seller's form does)."""
