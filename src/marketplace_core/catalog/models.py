@@ -169,7 +169,7 @@ class Product(models.Model):
     #: How many gallery images the product has, kept by ``catalog.images`` under the
     #: product's row lock: the product page reads the gallery only when there is one
     #: (a query fewer for most products).
-    gallery_size = models.PositiveSmallIntegerField(default=0, editable=False)
+    gallery_size = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
     #: How many download links one purchase may get; ``None``: unlimited.
     download_limit = models.PositiveIntegerField(
         _("downloads per purchase"), null=True, blank=True,
