@@ -218,9 +218,10 @@ class Product(models.Model):
         if writes_names and not self._state.adding and self.pk is not None:
             using = kwargs.get("using")
             self.category_names = category_names_by_product(self.pk, using=using)[self.pk]
-        if update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
+        if (update_fields is None and not self._state.adding and self.pk is not None
+                and not kwargs.get("force_insert")):
             # Nor the gallery's size, which catalog.images keeps under the row lock.
-            kwargs["update_fields"] = [field.attname for field in self._meta.concrete_fields
+            kwargs["update_fields"] = [field.name for field in self._meta.concrete_fields
                                        if not field.primary_key and field.name != "gallery_size"]
         super().save(*args, **kwargs)
 
