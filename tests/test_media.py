@@ -553,3 +553,41 @@ def test_a_product_created_with_a_cover(client, django_capture_on_commit_callbac
     product = Product.objects.get(title="Fresh Start")
     assert (product.cover_width, product.cover_height) == (700, 400) and product.cover_variants
 
+
+
+# ---------------------------------------------------------------------------
+# mends after review
+# ---------------------------------------------------------------------------
+
+
+def test_a_refused_gallery_image_keeps_the_product_form_as_stored(
+        client, product, django_capture_on_commit_callbacks):
+    response = add_image(client, product, SimpleUploadedFile("x.png", b"not a picture"),
+                         django_capture_on_commit_callbacks)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert errors_for(html, "image")  # the gallery's error, beside its form
+    # The product's own fields show what is stored, without errors of their own.
+    assert f'value="{product.title}"' in html
+    assert not errors_for(html, "title") and not errors_for(html, "price")
+
+
+def test_a_save_that_overlaps_the_variants_task_keeps_the_variants(
+        client, product, django_capture_on_commit_callbacks):
+    stale = Product.objects.get(pk=product.pk)  # the seller's form loaded, then ...
+    _with_cover(product, django_capture_on_commit_callbacks)  # ... the task ran
+    assert product.cover_variants
+    stale.title = "Renamed"
+    stale.save()
+    stored = Product.objects.get(pk=product.pk)
+    assert (stored.title, stored.cover_variants) == ("Renamed", product.cover_variants)
+
+
+def test_a_multi_picture_jpeg_from_a_phone_is_accepted_as_its_first_picture():
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (640, 480), (10, 120, 200)), Image.new("RGB", (160, 120))
+    first.save(buffer, format="MPO", save_all=True, append_images=[second])
+    with Image.open(io.BytesIO(buffer.getvalue())) as probe:
+        assert probe.format == "MPO"  # what Pillow calls a phone's Ultra HDR photo
+    checked = validate_image(SimpleUploadedFile("photo.jpg", buffer.getvalue()))
+    assert (checked.format, checked.width, checked.height) == ("JPEG", 640, 480)

@@ -125,3 +125,15 @@ def test_under_a_mount_every_address_stays_in_the_shop(client, make_seller, make
     assert f'<link rel="canonical" href="{SITE}/shop/products/charts/">' in html
     html = client.get("/shop/sellers/ada/").content.decode()
     assert 'action="/shop/sellers/ada/"' in html
+
+
+@pytest.mark.parametrize("section", ["products", "categories", "sellers"])
+def test_a_page_no_database_integer_can_hold_is_a_404_not_an_error_mid_stream(
+        client, make_product, section, django_assert_num_queries):
+    make_product()
+    assert client.get(f"/sitemap-{section}-1.xml").status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get(f"/sitemap-{section}-4611686018427387904.xml").status_code == 404
+    last = (2**63 - 2) // 50_000  # the highest page whose ids fit, at the default size
+    response = client.get(f"/sitemap-{section}-{last}.xml")
+    assert response.status_code == 200 and b"</urlset>" in b"".join(response.streaming_content)

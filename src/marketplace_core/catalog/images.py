@@ -77,6 +77,7 @@ def apply_cover(product: Product, cover: ValidatedImage | None, *, remove: bool)
         product.cover_image = None
         product.cover_width = product.cover_height = None
     product.cover_variants = None
+    product._cover_applied = True  # type: ignore[attr-defined]  # Product.save writes the cover's variants
     if old_name:
         after_commit(schedule_image_deletion, old_name, old_width)
 

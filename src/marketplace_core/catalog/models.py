@@ -218,11 +218,15 @@ class Product(models.Model):
         if writes_names and not self._state.adding and self.pk is not None:
             using = kwargs.get("using")
             self.category_names = category_names_by_product(self.pk, using=using)[self.pk]
+        cover_applied = self.__dict__.pop("_cover_applied", False)
         if (update_fields is None and not self._state.adding and self.pk is not None
                 and not kwargs.get("force_insert")):
-            # Nor the gallery's size, which catalog.images keeps under the row lock.
+            # Nor what others write with update(): the gallery's size (catalog.images,
+            # under the row lock) and the cover's variants (the variants task), unless
+            # this save sets a new cover (catalog.images.apply_cover clears them).
+            kept = {"gallery_size"} | (set() if cover_applied else {"cover_variants"})
             kwargs["update_fields"] = [field.name for field in self._meta.concrete_fields
-                                       if not field.primary_key and field.name != "gallery_size"]
+                                       if not field.primary_key and field.name not in kept]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

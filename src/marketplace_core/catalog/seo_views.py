@@ -70,6 +70,9 @@ def _sellers(low: int, high: int) -> Iterator[Entry]:
         yield reverse("marketplace:seller_storefront", kwargs={"slug": slug}), None
 
 
+#: The highest id a database integer (SQLite's, PostgreSQL's bigint) can hold.
+MAX_ID = 2**63 - 1
+
 #: Section name: (the model whose ids make the pages, its entries in an id range).
 SECTIONS: dict[str, tuple[type[Model], Callable[[int, int], Iterator[Entry]]]] = {
     "products": (Product, _products),
@@ -106,10 +109,12 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
 @require_safe
 def sitemap_page(request: HttpRequest, section: str, page: int) -> StreamingHttpResponse:
     """Page ``page`` of ``section``: the public addresses of the rows with ids in
-    its range, streamed (404 for an unknown section or a page number of 0)."""
-    if section not in SECTIONS or page < 1:
-        raise Http404("No such sitemap.")
+    its range, streamed (404 for an unknown section, a page number of 0, or one whose
+    ids no database integer can hold: checked before the response starts, where the
+    database would fail in the middle of the stream; a page past the end is empty)."""
     size = conf.SITEMAP_PAGE_SIZE
+    if section not in SECTIONS or page < 1 or page * size + 1 > MAX_ID:
+        raise Http404("No such sitemap.")
     entries = SECTIONS[section][1]((page - 1) * size + 1, page * size + 1)
     base = absolute(request, "/")
     return _cached(StreamingHttpResponse(_urlset(entries, base),

@@ -30,9 +30,14 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "PNG": ("png",),
     "WEBP": ("webp",),
     "GIF": ("gif",),
+    # A JPEG holding more than one picture (a phone's Ultra HDR or gain-map photo, a
+    # camera's preview): Pillow names it MPO; its first picture is the photo.
+    "MPO": ("jpg", "jpeg"),
 }
-#: How each accepted format is stored: a GIF keeps its first frame, as a PNG.
-STORED_AS: dict[str, str] = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG"}
+#: How each accepted format is stored: a GIF keeps its first frame, as a PNG; an MPO
+#: its first picture, as a JPEG.
+STORED_AS: dict[str, str] = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG",
+                             "MPO": "JPEG"}
 #: The stored file's extension per stored format.
 STORED_EXTENSION: dict[str, str] = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 ALLOWED_EXTENSIONS = frozenset(ext for exts in EXTENSIONS.values() for ext in exts)

@@ -45,8 +45,16 @@ class SellerGalleryAddView(SellerProductUpdateView):
             else:
                 messages.success(request, "The image is added to the gallery.")
                 return HttpResponseRedirect(_gallery_url(product))
-        context = self.get_context_data(gallery_form=form)
+        context = self.get_context_data(form=self.get_form(), gallery_form=form)
         return self.render_to_response(context, status=400)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        # The product's form as stored: this POST holds only the gallery's fields, and
+        # a product form bound to it would show the product blank (and save it so).
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("data", None)
+        kwargs.pop("files", None)
+        return kwargs
 
 
 class _GalleryImageAction(SellerOwnedMixin, View):

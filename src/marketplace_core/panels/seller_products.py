@@ -169,7 +169,8 @@ class _ProductFormMixin(ModelFormMixin):
             stored_title = Product.objects.values_list("title", flat=True).get(pk=form.instance.pk)
             return self.render_to_response(self.get_context_data(  # type: ignore[attr-defined]
                 form=form, confirm_unpublish=stored_title,
-                file_dropped=bool(form.cleaned_data.get("file"))))
+                file_dropped=bool(form.cleaned_data.get("file")
+                                  or form.cleaned_data.get("cover_image"))))
         try:
             product = services.save_product(
                 form.instance,
