@@ -246,6 +246,19 @@ def test_namesakes_get_the_next_free_number(make_seller):
     assert slugs == ["/sellers/ada/", "/sellers/ada-2/", "/sellers/ada-3/", "/sellers/ada-4/"]
 
 
+def test_a_common_name_takes_a_free_number_then_a_random_suffix(make_seller):
+    """Names try ``ada`` to ``ada-9`` (a slug like "ada-lovelace-fan" is not one of
+    them), then a random suffix: a common name never reads every "ada-..." slug."""
+    for _ in range(9):
+        address(make_seller(name="Ada"))
+    SellerProfile.objects.filter(slug="ada-5").update(slug="ada-lovelace-fan")
+    tenth = make_seller(name="Ada")  # takes the free ada-5
+    assert address(tenth) == "/sellers/ada-5/"
+    eleventh = make_seller(name="Ada")
+    slug = SellerProfile.objects.get(pk=eleventh.pk).slug
+    assert re.fullmatch(r"ada-[0-9a-f]{6}", slug or ""), slug
+
+
 @pytest.mark.usefixtures("media_root")
 def test_the_seller_uploads_replaces_and_removes_an_avatar(make_seller, client,
                                                           django_capture_on_commit_callbacks):

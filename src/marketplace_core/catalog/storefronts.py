@@ -4,7 +4,8 @@ The slug is made from the seller's shown name the first time something needs
 it (:func:`storefront_slug`: becoming a seller, their product page, their
 storefront settings) and the seller may change it later
 (:func:`validate_storefront_slug` says why one is refused). Made slugs never
-collide: a taken or reserved one gets a number (``ada-2``), and a concurrent
+collide: a taken or reserved one gets a number (``ada-2`` up to ``ada-9``, then a random
+suffix: ``ada-3f9a1c``), and a concurrent
 claim of the same slug loses to the unique constraint and takes the next.
 """
 
@@ -84,9 +85,12 @@ def storefront_slug(profile: SellerProfile, user: Any | None = None) -> str:
     if profile.slug:
         return profile.slug
     base = slug_base(public_name(user if user is not None else profile.user))
-    taken: set[str] = {slug for slug in SellerProfile.objects.filter(slug__startswith=base)
-                       .values_list("slug", flat=True) if slug}
-    for candidate in _candidates(base, taken):
+    numbered = _numbered(base)
+    # The few numbered slugs only, never every "<base>-..." (a common name, or the
+    # "seller" of everyone without one, would read them all for each new seller).
+    taken: set[str] = set(SellerProfile.objects.filter(slug__in=numbered)
+                          .values_list("slug", flat=True))
+    for candidate in _candidates(numbered):
         if candidate in taken or candidate in RESERVED_SLUGS:
             continue
         try:
@@ -107,13 +111,19 @@ def storefront_slug(profile: SellerProfile, user: Any | None = None) -> str:
     raise AssertionError("unreachable: _candidates never ends")
 
 
-def _candidates(base: str, taken: set[str]) -> Iterator[str]:
-    """``base``, then ``base-2``, ``base-3``, ... (one of the first ``len(taken) + 2``
-    is free, bar concurrent claims), then ``base-<random>`` for ever."""
-    yield base
-    yield from (f"{base}-{number}" for number in range(2, len(taken) + 3))
+#: How many numbered slugs a name tries (``ada``, ``ada-2`` ... ``ada-9``) before a random one.
+NUMBERED_TRIES = 9
+
+
+def _numbered(base: str) -> list[str]:
+    return [base, *(f"{base}-{number}" for number in range(2, NUMBERED_TRIES + 1))]
+
+
+def _candidates(numbered: list[str]) -> Iterator[str]:
+    """The numbered slugs, then ``<base>-<random>`` for ever."""
+    yield from numbered
     while True:
-        yield f"{base}-{secrets.token_hex(3)}"
+        yield f"{numbered[0]}-{secrets.token_hex(3)}"
 
 
 def storefront_url(user: Any) -> str:
