@@ -32,3 +32,25 @@ def test_e001_absent_once_configured_and_options_key_is_known() -> None:
     found = ids(BUCKET="marketplace-private-files")
     assert "storage_s3.E001" not in found
     assert "marketplace_core.W003" not in found  # the plugin's own options key
+
+
+@pytest.mark.parametrize(("options", "refused"), [
+    ({}, True),
+    ({"bucket": "marketplace-private-files"}, True),  # the product files' own bucket
+    ({"bucket": "shop-media"}, False),
+])
+def test_e017_public_images_never_share_the_product_files_bucket(
+        settings: Any, options: dict[str, Any], refused: bool) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+    from marketplace_storage_s3.storage import S3MediaStorage
+
+    settings.STORAGES = {**settings.STORAGES, "marketplace_media": {
+        "BACKEND": "marketplace_storage_s3.storage.S3MediaStorage", "OPTIONS": options}}
+    assert ("storage_s3.E017" in ids(BUCKET="marketplace-private-files")) is refused
+    with override_settings(MARKETPLACE={"PLUGINS": ["storage_s3"],
+                                        "storage_s3": {"BUCKET": "marketplace-private-files"}}):
+        if refused:  # and the storage refuses to store there anyway
+            with pytest.raises(ImproperlyConfigured, match="public bucket of its own"):
+                S3MediaStorage(**options)
+        else:
+            assert S3MediaStorage(**options).bucket == "shop-media"

@@ -88,8 +88,8 @@ def storefront_slug(profile: SellerProfile, user: Any | None = None) -> str:
     numbered = _numbered(base)
     # The few numbered slugs only, never every "<base>-..." (a common name, or the
     # "seller" of everyone without one, would read them all for each new seller).
-    taken: set[str] = set(SellerProfile.objects.filter(slug__in=numbered)
-                          .values_list("slug", flat=True))
+    taken: set[str] = {slug for slug in SellerProfile.objects.filter(slug__in=numbered)
+                       .values_list("slug", flat=True) if slug}
     for candidate in _candidates(numbered):
         if candidate in taken or candidate in RESERVED_SLUGS:
             continue

@@ -19,6 +19,8 @@ id                      problem
 ``storage_s3.E014``     ``UPLOAD_CONCURRENCY`` is not a whole number from 1 to 32
 ``storage_s3.E015``     ``CONNECT_TIMEOUT`` or ``READ_TIMEOUT`` is not seconds in (0, 300]
 ``storage_s3.E016``     ``MAX_ATTEMPTS`` is not a whole number from 1 to 10
+``storage_s3.E017``     a ``STORAGES`` entry of ``S3MediaStorage`` has no ``bucket`` of its own
+                        (missing, or the product files' private ``BUCKET``)
 ``storage_s3.W001``     boto3 finds no credentials (outside instance/container roles)
 ``storage_s3.W002``     download links use plain ``http://`` while ``DEBUG`` is off
 ``storage_s3.W003``     unknown keys (typos such as ``BUCKET_NAME``)
@@ -75,6 +77,7 @@ def check_settings() -> list[CheckMessage]:
     messages += _check_numbers(options)
     messages += _check_time_bounds(options)
     messages += _check_extensions(options)
+    messages += _check_media_storages(options)
     unknown = sorted(
         str(k) for k in options if k not in KNOWN_KEYS and not _is_credential_key(k)
     )
@@ -85,6 +88,28 @@ def check_settings() -> list[CheckMessage]:
         ))
     if not any(m.id == "storage_s3.E010" for m in messages):
         messages += check_credentials_found()
+    return messages
+
+
+MEDIA_BACKEND = "marketplace_storage_s3.storage.S3MediaStorage"
+
+
+def _check_media_storages(options: dict[str, Any]) -> list[CheckMessage]:
+    """Public images must never share the private product files' bucket: a bucket
+    opened to anonymous reads for them would open every product file too."""
+    messages: list[CheckMessage] = []
+    for alias, entry in (getattr(settings, "STORAGES", None) or {}).items():
+        if not isinstance(entry, dict) or entry.get("BACKEND") != MEDIA_BACKEND:
+            continue
+        bucket = (entry.get("OPTIONS") or {}).get("bucket")
+        if not bucket or bucket == options.get("BUCKET"):
+            messages.append(Error(
+                f"STORAGES[{alias!r}] (S3MediaStorage) "
+                + ("names no 'bucket'." if not bucket else
+                   f"uses {_SETTING}['BUCKET'] ({bucket!r}), the private product files' bucket."),
+                hint="Give the public images a bucket of their own: "
+                     "STORAGES[...]['OPTIONS'] = {'bucket': 'shop-media'} (docs/media.md).",
+                id="storage_s3.E017"))
     return messages
 
 

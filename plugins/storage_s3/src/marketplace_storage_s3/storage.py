@@ -39,6 +39,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import File
 from django.core.files.storage import Storage
 from django.utils import timezone
@@ -277,8 +278,12 @@ class S3MediaStorage(S3ProductStorage):
                  object_acl: str | None = None,
                  cache_control: str = "public, max-age=31536000, immutable") -> None:
         options = conf.connection()
-        if bucket:
-            options = dataclasses.replace(options, bucket=bucket)
+        if not bucket or bucket == options.bucket:
+            # Check storage_s3.E017 says so at start-up; this refuses to store anyway.
+            raise ImproperlyConfigured(
+                "S3MediaStorage needs a public bucket of its own (OPTIONS 'bucket'), "
+                "never the product files' private BUCKET.")
+        options = dataclasses.replace(options, bucket=bucket)
         super().__init__(options, chunk_size=conf.UPLOAD_CHUNK_SIZE,
                          concurrency=conf.UPLOAD_CONCURRENCY)
         self.object_acl = object_acl
