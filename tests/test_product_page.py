@@ -14,6 +14,7 @@ from marketplace_core.catalog.models import Product, ProductFileVersion
 from marketplace_core.catalog.versions import bump_catalog_version
 from marketplace_core.prepared import _prepared
 from marketplace_core.testing.factories import logged_in
+from tests.test_catalog import titles
 
 pytestmark = pytest.mark.django_db
 
@@ -55,10 +56,6 @@ def head_of(html: str) -> Head:
 
 def section(html: str, testid: str) -> str:
     return html.split(f'data-testid="{testid}"', 1)[1].split("</section>", 1)[0]
-
-
-def card_titles(html: str) -> list[str]:
-    return re.findall(r'<h3><a href="[^"]+">([^<]+)</a></h3>', html)
 
 
 @pytest.fixture
@@ -144,7 +141,7 @@ def test_more_from_this_seller_shows_only_their_other_published_products(
     make_product(seller=bo, title="Bo Thing")
     make_product(seller=ada, title="Ada Two")
     html = client.get(product.get_absolute_url()).content.decode()
-    assert card_titles(section(html, "more-from-seller")) == ["Ada Two", "Ada One"]
+    assert titles(section(html, "more-from-seller")) == ["Ada Two", "Ada One"]
 
 
 def test_a_seller_with_one_product_shows_no_more_section(client, make_product):
@@ -222,7 +219,7 @@ def test_query_count_does_not_grow_with_the_sellers_catalog(
         bump_catalog_version()
         with django_assert_num_queries(3):
             html = client.get(product.get_absolute_url()).content.decode()
-        assert len(card_titles(section(html, "more-from-seller"))) == min(more, 4)
+        assert len(titles(section(html, "more-from-seller"))) == min(more, 4)
         with django_assert_num_queries(0):
             client.get(product.get_absolute_url())
         compiled = {key[0] for key, query in _prepared.items() if query is not None}

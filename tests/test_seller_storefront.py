@@ -18,14 +18,11 @@ from marketplace_core.people.models import SellerProfile
 from marketplace_core.roles import make_seller, revoke_seller
 from marketplace_core.testing.factories import logged_in
 from tests.media_support import media_root, picture, picture_bytes, png_declaring  # noqa: F401
+from tests.test_catalog import titles
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true", "HX-Target": "results"}
-
-
-def titles(html: str) -> list[str]:
-    return re.findall(r'<h3><a href="[^"]+">([^<]+)</a></h3>', html)
 
 
 def address(seller) -> str:
